@@ -1,0 +1,41 @@
+# Platform — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIG ?= Release
+BUF := node_modules/.bin/buf
+BENCH := $(DOTNET) run -c Release --project tests/Platform.Benchmarks --
+
+.PHONY: run build test lint bench bench-gemm validate up down clean
+
+run: ## start every role in one process (in-memory bus, no broker needed)
+	$(DOTNET) run -c $(CONFIG) --project services/Platform.Host
+
+build:
+	$(DOTNET) build Platform.sln -c $(CONFIG)
+
+test: ## all tests; brokers: RABBITMQ_URL, else Docker (Testcontainers), else a local rabbitmq-server
+	bash scripts/test.sh
+
+lint: $(BUF) ## buf lint (STANDARD) and the compose file
+	cd protos && ../$(BUF) lint
+	@if docker compose version >/dev/null 2>&1; then docker compose -f docker-compose.yml config -q && echo "compose: ok"; \
+	 elif command -v docker-compose >/dev/null 2>&1; then docker-compose -f docker-compose.yml config -q && echo "compose: ok"; \
+	 else $(DOTNET) run --project tests/Platform.Benchmarks -- compose-check docker-compose.yml; fi
+
+$(BUF):
+	npm install --no-audit --no-fund >/dev/null
+
+bench: ## every benchmark (prints figures)
+	$(BENCH) all
+
+bench-gemm: ## GEMM GFLOPS vs OpenBLAS, one JSON object per row
+	OPENBLAS_CORETYPE=SkylakeX $(BENCH) gemm
+
+validate: ## training-cost estimates vs published runs -> docs/VALIDATION.md
+	$(BENCH) validate-training --write docs/VALIDATION.md
+
+up:
+	docker compose up -d --build
+
+down:
+	docker compose down

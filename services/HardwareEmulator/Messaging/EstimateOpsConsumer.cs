@@ -1,0 +1,46 @@
+using Google.Protobuf;
+using HardwareEmulator.Domain.Devices;
+using HardwareEmulator.Domain.Timing;
+using HardwareEmulator.Grpc;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Platform.Contracts.Emulator.V1;
+using Platform.Contracts.Messaging;
+using Platform.Modeling.Errors;
+
+namespace HardwareEmulator.Messaging;
+
+/// <summary>Models a batch of ops sent over the bus (proto3 JSON per op) and replies with the timings.</summary>
+public sealed class EstimateOpsConsumer(DeviceCatalog catalog, TimingModel timing, ILogger<EstimateOpsConsumer> logger)
+    : IConsumer<EstimateOpsCommand>
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
+
+    public async Task Consume(ConsumeContext<EstimateOpsCommand> context)
+    {
+        var cmd = context.Message;
+        try
+        {
+            var device = catalog.Get(cmd.Device, "device");
+            if (cmd.OpsJson.Count == 0) throw new InvalidFieldException("ops", "needs at least one op");
+            var timings = new List<string>(cmd.OpsJson.Count);
+            double total = 0;
+            for (int i = 0; i < cmd.OpsJson.Count; i++)
+            {
+                OpSpec spec;
+                try { spec = Parser.Parse<OpSpec>(cmd.OpsJson[i]); }
+                catch (InvalidProtocolBufferException e) { throw new InvalidFieldException($"ops[{i}]", $"is not a valid OpSpec: {e.Message}"); }
+                var t = timing.Estimate(device, ProtoMapping.ToDomain(spec, i));
+                total += t.DeviceSeconds;
+                timings.Add(JsonFormatter.Default.Format(ProtoMapping.ToProto(t)));
+            }
+            logger.LogInformation("Estimated {OpCount} ops on {Device} for job {JobId}", timings.Count, device.Id, cmd.JobId);
+            await context.RespondAsync(new OpsEstimated { JobId = cmd.JobId, Device = device.Id, TotalDeviceSeconds = total, TimingsJson = timings });
+        }
+        catch (PlatformException e)
+        {
+            logger.LogInformation("Rejected job {JobId}: {Field} {Reason}", cmd.JobId, e.Field, e.Reason);
+            await context.RespondAsync(new CommandRejected { JobId = cmd.JobId, Field = e.Field, Reason = e.Reason });
+        }
+    }
+}

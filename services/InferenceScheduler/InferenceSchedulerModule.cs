@@ -1,0 +1,23 @@
+using InferenceScheduler.Grpc;
+using Microsoft.AspNetCore.Builder;
+using Platform.Contracts.Emulator.V1;
+using Platform.ServiceDefaults;
+
+namespace InferenceScheduler;
+
+/// <summary>Composition of the inference-scheduler role.</summary>
+public static class InferenceSchedulerModule
+{
+    public static WebApplicationBuilder AddInferenceScheduler(this WebApplicationBuilder builder)
+    {
+        // Step-time profiles come from the emulator role through gRPC.
+        builder.AddRoleClient<EmulatorService.EmulatorServiceClient>("Emulator");
+        return builder;
+    }
+
+    public static WebApplication MapInferenceScheduler(this WebApplication app)
+    {
+        app.MapGrpcService<InferenceSchedulerGrpcService>();
+        return app;
+    }
+}

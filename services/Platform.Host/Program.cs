@@ -1,0 +1,25 @@
+using HardwareEmulator;
+using InferenceScheduler;
+using Platform.Host;
+using Platform.ServiceDefaults;
+using TrainingCost;
+
+ServiceDefaultsExtensions.UseBootstrapLogger();
+var builder = WebApplication.CreateBuilder(args);
+var roles = PlatformRoles.Parse(builder.Configuration["Platform:Roles"]);
+builder.AddServiceDefaults();
+if (roles.Emulator) builder.AddHardwareEmulator();
+if (roles.Training) builder.AddTrainingCost();
+if (roles.Inference) builder.AddInferenceScheduler();
+builder.AddPlatformBus();
+
+var app = builder.Build();
+app.MapServiceDefaults();
+if (roles.Emulator) app.MapHardwareEmulator();
+if (roles.Training) app.MapTrainingCost();
+if (roles.Inference) app.MapInferenceScheduler();
+app.Logger.LogInformation("Platform host running roles {Roles}", roles);
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

@@ -1,0 +1,76 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Platform.ServiceDefaults;
+
+/// <summary>RabbitMQ connection settings (section "RabbitMq"). Without Host the in-memory transport is used.</summary>
+public sealed class RabbitMqOptions
+{
+    /// <summary>Host name, or a full amqp:// URI with credentials and virtual host.</summary>
+    public string? Host { get; set; }
+    public ushort Port { get; set; } = 5672;
+    public string VirtualHost { get; set; } = "/";
+    public string Username { get; set; } = "guest";
+    public string Password { get; set; } = "guest";
+}
+
+/// <summary>Collects bus registrations from every module, then configures MassTransit once.</summary>
+public static class BusExtensions
+{
+    private sealed class BusRegistrations
+    {
+        public List<Action<IBusRegistrationConfigurator>> Actions { get; } = [];
+    }
+
+    /// <summary>A module adds its consumers, request clients or sagas here.</summary>
+    public static IServiceCollection AddBusRegistration(this IServiceCollection services, Action<IBusRegistrationConfigurator> configure)
+    {
+        var regs = services.FirstOrDefault(d => d.ServiceType == typeof(BusRegistrations))?.ImplementationInstance as BusRegistrations;
+        if (regs is null)
+        {
+            regs = new BusRegistrations();
+            services.AddSingleton(regs);
+        }
+        regs.Actions.Add(configure);
+        return services;
+    }
+
+    /// <summary>True when the configuration names a RabbitMQ host.</summary>
+    public static bool UsesRabbitMq(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["RabbitMq:Host"]);
+
+    /// <summary>Configures MassTransit: RabbitMQ when RabbitMq:Host is set, else the in-memory transport.</summary>
+    public static IHostApplicationBuilder AddPlatformBus(this IHostApplicationBuilder builder)
+    {
+        var regs = builder.Services.FirstOrDefault(d => d.ServiceType == typeof(BusRegistrations))?.ImplementationInstance as BusRegistrations;
+        var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+        string prefix = builder.Configuration["Platform:QueuePrefix"] ?? "";
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
+            foreach (var a in regs?.Actions ?? []) a(x);
+            if (!string.IsNullOrWhiteSpace(rabbit.Host))
+            {
+                x.UsingRabbitMq((ctx, cfg) =>
+                {
+                    if (rabbit.Host.StartsWith("amqp", StringComparison.OrdinalIgnoreCase))
+                        cfg.Host(new Uri(rabbit.Host));
+                    else
+                        cfg.Host(rabbit.Host, rabbit.Port, rabbit.VirtualHost, h =>
+                        {
+                            h.Username(rabbit.Username);
+                            h.Password(rabbit.Password);
+                        });
+                    cfg.ConfigureEndpoints(ctx);
+                });
+            }
+            else
+            {
+                x.UsingInMemory((ctx, cfg) => cfg.ConfigureEndpoints(ctx));
+            }
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,89 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
+using Platform.Modeling.Errors;
+using Status = Google.Rpc.Status;
+
+namespace Platform.ServiceDefaults;
+
+/// <summary>
+/// Turns domain errors into gRPC statuses with the field named: invalid input → InvalidArgument with
+/// google.rpc.BadRequest field violations, unknown names → NotFound, unmet preconditions →
+/// FailedPrecondition, limits → ResourceExhausted. Anything unexpected becomes Internal with a fixed
+/// message (the exception text goes to the log, never to the caller).
+/// </summary>
+public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try { return await continuation(request, context); }
+        catch (Exception e) when (e is not RpcException) { throw Map(e, context); }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
+        ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { return await continuation(requestStream, context); }
+        catch (Exception e) when (e is not RpcException) { throw Map(e, context); }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { await continuation(request, responseStream, context); }
+        catch (Exception e) when (e is not RpcException) { throw Map(e, context); }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { await continuation(requestStream, responseStream, context); }
+        catch (Exception e) when (e is not RpcException) { throw Map(e, context); }
+    }
+
+    private RpcException Map(Exception e, ServerCallContext context)
+    {
+        if (e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+            return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
+        if (e is PlatformException pe)
+        {
+            logger.LogInformation("Rejected {Method}: {Field} {Reason}", context.Method, pe.Field, pe.Reason);
+            return ToRpcException(pe);
+        }
+        logger.LogError(e, "Unhandled error in {Method}", context.Method);
+        return new RpcException(new Grpc.Core.Status(StatusCode.Internal, "internal error; the server log has the details"));
+    }
+
+    /// <summary>The gRPC form of a domain error; also used by adapters that report errors themselves.</summary>
+    public static RpcException ToRpcException(PlatformException pe)
+    {
+        var (code, detail) = pe switch
+        {
+            InvalidFieldException => (Code.InvalidArgument, Any.Pack(new BadRequest
+            {
+                FieldViolations = { new BadRequest.Types.FieldViolation { Field = pe.Field, Description = pe.Reason } },
+            })),
+            NotFoundException nf => (Code.NotFound, Any.Pack(new ResourceInfo
+            {
+                ResourceType = nf.Kind, ResourceName = nf.Name, Description = pe.Message,
+            })),
+            PreconditionFailedException => (Code.FailedPrecondition, Any.Pack(new PreconditionFailure
+            {
+                Violations = { new PreconditionFailure.Types.Violation { Type = "PRECONDITION", Subject = pe.Field, Description = pe.Reason } },
+            })),
+            LimitExceededException => (Code.ResourceExhausted, Any.Pack(new QuotaFailure
+            {
+                Violations = { new QuotaFailure.Types.Violation { Subject = pe.Field, Description = pe.Reason } },
+            })),
+            _ => (Code.InvalidArgument, Any.Pack(new BadRequest())),
+        };
+        var status = new Status { Code = (int)code, Message = pe.Message, Details = { detail } };
+        return status.ToRpcException();
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace Platform.ServiceDefaults;
+
+/// <summary>Wiring every role shares: Serilog, gRPC with error mapping, health, reflection.</summary>
+public static class ServiceDefaultsExtensions
+{
+    public const string LiveTag = "live";
+    public const string ReadyTag = "ready";
+
+    /// <summary>A console logger for start-up, replaced by the configured one once the host is built.</summary>
+    public static void UseBootstrapLogger()
+    {
+        if (Log.Logger.GetType().Name == "SilentLogger")
+            Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+    }
+
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    {
+        // preserveStaticLogger: several hosts may share a process (tests); each gets its own logger.
+        builder.Services.AddSerilog((sp, lc) => lc
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(sp)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Roles", builder.Configuration["Platform:Roles"] ?? "all"),
+            preserveStaticLogger: true);
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.EnableDetailedErrors = false;
+            o.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? 64 * 1024 * 1024;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks(o =>
+        {
+            o.Services.Map("", r => r.Tags.Contains(ReadyTag));
+            o.Services.Map("liveness", r => r.Tags.Contains(LiveTag));
+            o.Services.Map("readiness", r => r.Tags.Contains(ReadyTag));
+        }).AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag, ReadyTag]);
+        return builder;
+    }
+
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) });
+        app.MapGet("/", () => "Platform: gRPC on the Grpc endpoint (h2c); /health/live, /health/ready here.");
+        return app;
+    }
+}

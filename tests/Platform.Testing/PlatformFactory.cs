@@ -1,0 +1,67 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+using Xunit;
+
+namespace Platform.Testing;
+
+/// <summary>
+/// The whole platform in-process (roles "all", in-memory bus). gRPC clients the roles use to call each
+/// other are pointed at the test server, so cross-role calls stay real gRPC calls.
+/// </summary>
+public class PlatformFactory : WebApplicationFactory<Program>
+{
+    private GrpcChannel? _channel;
+
+    /// <summary>Extra configuration (key → value) applied on top of appsettings.json.</summary>
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (k, v) in Settings) builder.UseSetting(k, v);
+        builder.ConfigureServices(services =>
+            services.ConfigureAll<HttpClientFactoryOptions>(o =>
+                o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = Server.CreateHandler())));
+    }
+
+    /// <summary>A channel to the in-process server.</summary>
+    public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(Server.BaseAddress,
+        new GrpcChannelOptions { HttpHandler = Server.CreateHandler(), MaxReceiveMessageSize = 64 * 1024 * 1024 });
+
+    protected override void Dispose(bool disposing)
+    {
+        _channel?.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>Assertions on gRPC error statuses.</summary>
+public static class GrpcAssert
+{
+    /// <summary>Asserts the call fails with <paramref name="code"/> and a message naming <paramref name="field"/>; returns the exception.</summary>
+    public static async Task<RpcException> FailsWith(StatusCode code, string field, Func<Task> call)
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.Equal(code, e.StatusCode);
+        Assert.Contains(field, e.Status.Detail, StringComparison.OrdinalIgnoreCase);
+        return e;
+    }
+
+    /// <summary>Asserts InvalidArgument carrying a google.rpc.BadRequest violation on <paramref name="field"/>.</summary>
+    public static async Task<RpcException> InvalidField(string field, Func<Task> call)
+    {
+        var e = await FailsWith(StatusCode.InvalidArgument, field, call);
+        var status = e.GetRpcStatus();
+        Assert.NotNull(status);
+        var bad = status!.GetDetail<BadRequest>();
+        Assert.NotNull(bad);
+        Assert.Contains(bad!.FieldViolations, v => v.Field.Contains(field, StringComparison.OrdinalIgnoreCase));
+        return e;
+    }
+}
