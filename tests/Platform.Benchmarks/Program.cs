@@ -1,25 +1,28 @@
-// Benchmark and validation commands. Each area owns its file (Emulator/, Training/, Inference/).
+// Benchmark and validation commands. Each area owns its files (Emulator/, Training/, Inference/).
 // Usage: Platform.Benchmarks <command> [options]; `all` runs every benchmark.
 using Platform.Benchmarks;
 
 var commands = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = EmulatorBenchmarks.Gemm,
-    ["emulator"] = EmulatorBenchmarks.All,
+    ["kernels"] = EmulatorBenchmarks.All,
+    ["estimate-ops"] = EmulatorTimingBenchmarks.EstimateOps,
     ["training"] = TrainingBenchmarks.All,
     ["validate-training"] = TrainingBenchmarks.Validate,
     ["inference"] = InferenceBenchmarks.All,
 };
+string[] benchmarks = ["kernels", "estimate-ops", "training", "inference"];
 
 if (args.Length == 0 || !commands.ContainsKey(args[0]) && args[0] != "all")
 {
     Console.Error.WriteLine($"usage: Platform.Benchmarks <all|{string.Join('|', commands.Keys)}> [options]");
     return 2;
 }
-if (args[0] == "all")
+if (args[0] != "all") return commands[args[0]](args[1..]);
+int rc = 0;
+foreach (var name in benchmarks)
 {
-    int rc = 0;
-    foreach (var name in new[] { "emulator", "training", "inference" }) rc |= commands[name](args[1..]);
-    return rc;
+    Console.WriteLine($"## {name}");
+    rc |= commands[name](args[1..]);
 }
-return commands[args[0]](args[1..]);
+return rc;
