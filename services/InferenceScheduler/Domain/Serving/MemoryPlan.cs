@@ -38,7 +38,7 @@ public sealed record MemoryPlan(
         double moe = 0;
         if (m.Moe is { } e)
         {
-            double routed = e.RoutedExperts * (double)b.ExpertParams / (p.ExpertParallel > 1 ? p.ExpertParallel : tp);
+            double routed = p.ExpertParallel > 1 ? Parallelism.ExpertsPerRank(e.RoutedExperts, p.ExpertParallel) * (double)b.ExpertParams : e.RoutedExperts * (double)b.ExpertParams / tp;
             double shared = e.SharedExperts * (double)b.ExpertParams / tp;
             double router = e.RoutedExperts * (double)m.HiddenSize;
             moe = m.MoeLayerCount * (perLayerCommon / tp + routed + shared + router);

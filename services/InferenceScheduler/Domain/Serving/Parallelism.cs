@@ -22,6 +22,12 @@ public sealed record Parallelism(int Replicas, int TensorParallel, int PipelineP
     public int Instances => Replicas * DataParallel;
     public int Accelerators => Replicas * AcceleratorsPerReplica;
 
+    /// <summary>
+    /// Routed experts held per EP rank: ceil(E / EP). When EP does not divide E the spare slots hold redundant copies of
+    /// hot experts (DeepSeek's EPLB: 256 experts + 32 redundant on EP144 = 2 per GPU).
+    /// </summary>
+    public static long ExpertsPerRank(long experts, int ep) => (experts + ep - 1) / ep;
+
     /// <summary>Checks the layout against the model; field names are request paths under <paramref name="prefix"/>.</summary>
     public void Validate(ModelArchitecture m, string prefix)
     {
@@ -40,12 +46,8 @@ public sealed record Parallelism(int Replicas, int TensorParallel, int PipelineP
             if (!m.IsMoe) throw new InvalidFieldException($"{prefix}.expert_parallel", "the model has no experts");
             if (ExpertParallel != TensorParallel * DataParallel)
                 throw new InvalidFieldException($"{prefix}.expert_parallel", $"must equal tensor_parallel x data_parallel = {TensorParallel * DataParallel} (vLLM's EP layout)");
-            if (m.Moe!.RoutedExperts % ExpertParallel != 0)
-                throw new InvalidFieldException($"{prefix}.expert_parallel", $"{ExpertParallel} does not divide the model's {m.Moe.RoutedExperts} routed experts");
-        }
-        else if (DataParallel > 1 && m.IsMoe)
-        {
-            // Without EP each DP rank would hold every expert: allowed (plain DP), nothing to check.
+            if (ExpertParallel > m.Moe!.RoutedExperts * 2)
+                throw new InvalidFieldException($"{prefix}.expert_parallel", $"{ExpertParallel} ranks exceed twice the model's {m.Moe.RoutedExperts} routed experts");
         }
     }
 }

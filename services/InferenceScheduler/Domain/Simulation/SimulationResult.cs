@@ -6,7 +6,7 @@ namespace InferenceScheduler.Domain.Simulation;
 public sealed record PoolResult(
     string Name, int Instances, int Accelerators, long KvTokensPerInstance, double WeightBytesPerAccelerator,
     double BusyFraction, double InputTokensPerSecondPerNode, double OutputTokensPerSecondPerNode, double MeanKvUtilization,
-    double PrefillBusyShare);
+    double PrefillBusyShare, double WindowInputTokensPerSecondPerNode = 0, double WindowOutputTokensPerSecondPerNode = 0);
 
 /// <summary>Outcome of a whole run (times in seconds, latency distributions in milliseconds).</summary>
 public sealed record SimulationResult(

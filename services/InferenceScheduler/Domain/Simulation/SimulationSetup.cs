@@ -25,8 +25,10 @@ public sealed record SloTargets(double TtftSeconds, double TpotSeconds, double E
 /// <summary>
 /// Everything a run needs. <see cref="Decode"/> null = colocated (the <see cref="Prefill"/> pool serves whole requests);
 /// otherwise prompts run on the prefill pool and KV moves to the decode pool at <see cref="KvTransferBytesPerSecond"/> per accelerator.
+/// A window (end &gt; start) also counts per-pool token rates inside it, for steady-state figures without ramp-up and drain.
 /// </summary>
 public sealed record SimulationSetup(
     PoolSetup Prefill, PoolSetup? Decode, RouterKind Router, SloTargets Slo,
     double KvTransferBytesPerSecond = 50e9, double KvTransferLatencySeconds = 0,
-    int PriorityClasses = 1, double PricePerAcceleratorHour = 0, double TimelineWidthSeconds = 0);
+    int PriorityClasses = 1, double PricePerAcceleratorHour = 0, double TimelineWidthSeconds = 0,
+    double WindowStartSeconds = 0, double WindowEndSeconds = 0);

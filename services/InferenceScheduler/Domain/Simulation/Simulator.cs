@@ -28,7 +28,7 @@ public sealed class Simulator
     private long _completed, _inputTokens, _outputTokens, _cachedTokens, _met, _steps;
     private double _lastEventTime, _inFlightArea, _lastCompletion;
     private int _inFlight;
-    private readonly double[] _busy, _kvArea, _prefillBusy, _decodeBusy, _poolInput, _poolOutput;
+    private readonly double[] _busy, _kvArea, _prefillBusy, _decodeBusy, _poolInput, _poolOutput, _winInput, _winOutput;
     private double _peakKv;
     private Timeline _timeline = null!;
     private Action<RequestOutcome>? _sink;
@@ -48,7 +48,7 @@ public sealed class Simulator
         _instances = list.ToArray();
         int pools = setup.Decode is null ? 1 : 2;
         _busy = new double[pools]; _kvArea = new double[pools]; _prefillBusy = new double[pools]; _decodeBusy = new double[pools];
-        _poolInput = new double[pools]; _poolOutput = new double[pools];
+        _poolInput = new double[pools]; _poolOutput = new double[pools]; _winInput = new double[pools]; _winOutput = new double[pools];
     }
 
     private bool Disaggregated => _setup.Decode is not null;
@@ -207,6 +207,11 @@ public sealed class Simulator
             r.Generated++;
             _poolOutput[pool]++;
             if (r.Generated == 1) { r.FirstToken = now; _poolInput[pool] += r.Input; } // prompt tokens served, cache hits included
+            if (now >= _setup.WindowStartSeconds && now < _setup.WindowEndSeconds)
+            {
+                _winOutput[pool]++;
+                if (r.Generated == 1) _winInput[pool] += r.Input;
+            }
             else _itl.Add((now - r.LastToken) * 1e3);
             r.LastToken = now;
             bool prefillOnly = Disaggregated && pool == 0;
@@ -294,6 +299,7 @@ public sealed class Simulator
     private SimulationResult Finish()
     {
         double span = _lastCompletion;
+        double window = Math.Max(0, Math.Min(_setup.WindowEndSeconds, span) - _setup.WindowStartSeconds);
         var pools = new List<PoolResult>();
         double accHours = 0, total = 0, inputUsd = 0, outputUsd = 0;
         long preemptions = 0, recomputed = 0;
@@ -310,7 +316,8 @@ public sealed class Simulator
             double kvMean = span > 0 ? _kvArea[p] / (s.Instances * span) : 0;
             double prefShare = _prefillBusy[p] + _decodeBusy[p] > 0 ? _prefillBusy[p] / (_prefillBusy[p] + _decodeBusy[p]) : 0;
             pools.Add(new PoolResult(s.Name, s.Instances, acc, s.KvTokensPerInstance, s.WeightBytesPerAccelerator, busyFrac,
-                span > 0 ? _poolInput[p] / span / nodes : 0, span > 0 ? _poolOutput[p] / span / nodes : 0, kvMean, prefShare));
+                span > 0 ? _poolInput[p] / span / nodes : 0, span > 0 ? _poolOutput[p] / span / nodes : 0, kvMean, prefShare,
+                window > 0 ? _winInput[p] / window / nodes : 0, window > 0 ? _winOutput[p] / window / nodes : 0));
             double hours = acc * span / 3600;
             double usd = hours * _setup.PricePerAcceleratorHour;
             accHours += hours; total += usd;

@@ -148,15 +148,15 @@ public sealed class StepProfilePlan
     }
 
     /// <summary>
-    /// Rows per local expert on the busiest rank. Local expert assignments A = DP x T x top-k x imbalance / EP-or-1 spread over
+    /// Rows per local expert on the busiest rank. Local expert assignments A = DP x T x top-k x imbalance / EP (T x top-k without EP) spread over
     /// G local experts; with few tokens only the expected number of distinct experts, G(1 - (1 - 1/G)^A), is touched.
     /// </summary>
     private long[] ExpertGroups(long t, MoeConfig e)
     {
         int ep = Layout.ExpertParallel;
-        long g = ep > 1 ? e.RoutedExperts / ep : e.RoutedExperts;
-        double dp = ep > 1 ? Layout.DataParallel : 1;
-        double assignments = dp * t * e.ExpertsPerToken * ExpertImbalance * g / e.RoutedExperts;
+        long g = ep > 1 ? Parallelism.ExpertsPerRank(e.RoutedExperts, ep) : e.RoutedExperts;
+        // The EP group's DP instances each route T tokens x top-k; spread over EP ranks (redundant experts balance the spare slots).
+        double assignments = (ep > 1 ? (double)Layout.DataParallel * t * e.ExpertsPerToken / ep : (double)t * e.ExpertsPerToken) * ExpertImbalance;
         if (assignments <= 0) return [];
         double active = g * (1 - Math.Pow(1 - 1.0 / g, assignments));
         int n = (int)Math.Clamp(Math.Round(active), 1, g);
