@@ -23,14 +23,14 @@ public sealed class QueueingTheoryTests
     [Fact]
     public void One_sequence_server_with_geometric_output_lengths_matches_mm1_and_pollaczek_khinchine()
     {
-        // Output o = ceil(Exp(100)) tokens; prefill costs nothing, each of the o - 1 decode steps 10 ms, so S = 10 ms x N with
-        // N = o - 1 geometric: P(N = k) = (1 - q) q^k, q = exp(-1/100). Nearly exponential (SCV 1/q = 1.01): an M/M/1 queue.
-        const double d = 0.01, m = 100;
+        // Output o = ceil(Exp(50)) tokens; prefill costs nothing, each of the o - 1 decode steps 10 ms, so S = 10 ms x N with
+        // N = o - 1 geometric: P(N = k) = (1 - q) q^k, q = exp(-1/50). Nearly exponential (SCV 1/q = 1.02): an M/M/1 queue.
+        const double d = 0.01, m = 50;
         double q = Math.Exp(-1 / m), en = q / (1 - q), en2 = q * (1 + q) / ((1 - q) * (1 - q));
         double es = d * en, es2 = d * d * en2, lambda = 0.6 / es, rho = lambda * es;
         var time = new ConstantStepTimeModel(0, d, 0);
         var r = new Simulator(Sim.Colocated(time, Sim.Vllm(maxSeqs: 1)))
-            .Run(Sim.Poisson(lambda, 60_000, new FixedLength(1), new ExponentialLengthSpec(m), seed: 5));
+            .Run(Sim.Poisson(lambda, 40_000, new FixedLength(1), new ExponentialLengthSpec(m), seed: 5));
         double pk = lambda * es2 / (2 * (1 - rho)) + es;   // M/G/1, exact moments
         double mm1 = 1 / (1 / es - lambda);                  // M/M/1 with the same mean service
         double simulated = r.E2eMs.Mean / 1e3;
