@@ -22,6 +22,8 @@ internal static class DeepSeekValidation
     private const string Decode =
         """{"model":{"preset":"deepseek-v3"},"deployment":{"accelerator":"h800","disaggregation":{"prefill":{"replicas":6,"tensorParallel":1,"dataParallel":32,"expertParallel":32},"decode":{"replicas":1,"tensorParallel":1,"dataParallel":144,"expertParallel":144}}},"timeModel":{"emulator":{"overlapCommunication":true}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":RATE,"durationSeconds":DURATION,"seed":4,"promptTokens":{"lognormal":{"mean":5000,"sigma":0.6},"max":32768},"outputTokens":{"lognormal":{"mean":800,"sigma":0.6},"max":4096},"prefixSharing":{"groups":16,"sharedFraction":0.7}}}}""";
 
+    private static bool _printed;
+
     public static async Task<int> Run(SimulationPlanner planner)
     {
         Console.WriteLine("# inference: DeepSeek-V3 production sanity check (H800, prefill EP32 x 4 nodes, decode EP144 x 18 nodes)");
@@ -51,7 +53,7 @@ internal static class DeepSeekValidation
             var r = await Simulate(planner, Decode.Replace("RATE", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("DURATION", "300"), 120, 300);
             var d = r.Pools[1];
             double tpot = r.TpotMs.Mean, perNode = d.WindowOutputTokensPerSecondPerNode;
-            Console.WriteLine($"  decode at {rate} req/s: TPOT mean {tpot:F1} ms ({1000 / tpot:F1} tok/s per user), KV use {d.MeanKvUtilization:P0}, " +
+            Console.WriteLine($"  decode at {rate} req/s: TPOT mean {tpot:F1} ms ({1000 / tpot:F1} tok/s per user), {r.MeanRequestsInSystem / 144:F0} requests per decode GPU, KV use {d.MeanKvUtilization:P0}, " +
                               $"steady-state output {perNode:N0} tok/s per node, preemptions {r.Preemptions}");
             if (tpot >= targetTpotMs)
             {
@@ -73,6 +75,7 @@ internal static class DeepSeekValidation
     private static async Task<SimulationResult> Simulate(SimulationPlanner planner, string json, double from, double to)
     {
         var plan = await planner.PlanAsync(InferenceBenchmarks.Parse(json), null, default);
+        if (!_printed) { foreach (var n in plan.Notes) Console.WriteLine($"  [{n}]"); _printed = true; }
         var setup = plan.Setup with { WindowStartSeconds = from, WindowEndSeconds = to };
         return new Simulator(setup).Run(plan.Workload);
     }
