@@ -143,7 +143,7 @@ public sealed class DeviceTiming
         var best = new Candidate(double.MaxValue, 0, 0, 0, 0);
         foreach (var (bm, bn) in Tiles)
         {
-            double tn = Math.Ceiling(n / bn), tiles = 0;
+            double tn = Math.Ceiling((double)n / bn), tiles = 0;
             for (int i = 0; i < mPerGroup.Count; i++)
                 if (mPerGroup[i] > 0) tiles += Math.Ceiling(mPerGroup[i] / (double)bm) * tn;
             double waves = Math.Ceiling(tiles / Sms);

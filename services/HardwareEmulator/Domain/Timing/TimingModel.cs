@@ -18,11 +18,17 @@ public sealed class TimingModel
     /// <summary>Times one op; <paramref name="field"/> prefixes error fields (e.g. "ops[3]").</summary>
     public OpTime Estimate(DeviceSpec device, Op op, string field = "op") => Estimate(For(device), op, field);
 
-    public static OpTime Estimate(DeviceTiming t, Op op, string field = "op") => op switch
+    public static OpTime Estimate(DeviceTiming t, Op op, string field = "op")
     {
-        GemmOpSpec g => t.Gemm(g.Dtype, g.M, g.N, g.K, g.Batch, $"{field}.dtype"),
-        GroupedGemmOpSpec gg => t.GroupedGemm(gg.Dtype, gg.MPerGroup, gg.N, gg.K, $"{field}.dtype"),
-        AttentionOpSpec a => t.Attention(a.Dtype, a.Batch, a.QueryLen, a.KvLen, a.Heads, a.KvHeads, a.HeadDimQk, a.HeadDimV, a.Causal, $"{field}.dtype"),
+        string dtypeField = field.Length == 0 || field.StartsWith("kernel", StringComparison.Ordinal) ? "dtype" : $"{field}.dtype";
+        return EstimateCore(t, op, field, dtypeField);
+    }
+
+    private static OpTime EstimateCore(DeviceTiming t, Op op, string field, string dtypeField) => op switch
+    {
+        GemmOpSpec g => t.Gemm(g.Dtype, g.M, g.N, g.K, g.Batch, dtypeField),
+        GroupedGemmOpSpec gg => t.GroupedGemm(gg.Dtype, gg.MPerGroup, gg.N, gg.K, dtypeField),
+        AttentionOpSpec a => t.Attention(a.Dtype, a.Batch, a.QueryLen, a.KvLen, a.Heads, a.KvHeads, a.HeadDimQk, a.HeadDimV, a.Causal, dtypeField),
         ElementwiseOpSpec e => t.Elementwise(e.Dtype, e.Kind, e.Elements),
         CollectiveOpSpec c => t.Collective(c.Kind, c.Bytes, c.Ranks, c.RanksPerNode),
         _ => throw new InvalidFieldException(field, $"unsupported op {op.GetType().Name}"),
