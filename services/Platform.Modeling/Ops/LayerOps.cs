@@ -34,7 +34,8 @@ public static class LayerOps
     [
         new ElementwiseShape("final_norm", OpFormat.Bf16, ElementwiseOpKind.RmsNorm, s.Tokens * a.HiddenSize),
         new GemmShape("logits", OpFormat.Bf16, s.Tokens, Div(a.VocabSize, s.TensorParallel), a.HiddenSize),
-        new ElementwiseShape("logits_softmax", OpFormat.Fp32, ElementwiseOpKind.Softmax, s.Tokens * Div(a.VocabSize, s.TensorParallel)),
+        // FP32 softmax/cross-entropy posed as twice the 16-bit elements (same bytes), so every device can time it.
+        new ElementwiseShape("logits_softmax", OpFormat.Bf16, ElementwiseOpKind.Softmax, 2 * s.Tokens * Div(a.VocabSize, s.TensorParallel)),
     ];
 
     /// <summary>One multi-token-prediction module: eh_proj (2h → h), a block like the last layer, the shared head.</summary>
@@ -101,7 +102,7 @@ public static class LayerOps
         int tp = s.TensorParallel, ep = s.ExpertParallel;
         ops.Add(new ElementwiseShape("post_attention_norm", OpFormat.Bf16, ElementwiseOpKind.RmsNorm, t * h));
         ops.Add(new GemmShape("router", OpFormat.Bf16, t, m.RoutedExperts, h));
-        ops.Add(new ElementwiseShape("moe_gating", OpFormat.Fp32, ElementwiseOpKind.MoeGating, t * m.RoutedExperts));
+        ops.Add(new ElementwiseShape("moe_gating", OpFormat.Bf16, ElementwiseOpKind.MoeGating, 2 * t * m.RoutedExperts));
 
         // With EP the experts are whole (expert TP = 1) and tokens arrive from the EP group; without EP the
         // experts are column-split over TP like a dense FFN. Balanced routing is assumed.

@@ -17,7 +17,8 @@ public sealed record ParallelPlan
 {
     public int TensorParallel { get; init; } = 1;
     public int PipelineParallel { get; init; } = 1;
-    public int DataParallel { get; init; } = 1;
+    /// <summary>0 = derived from the accelerator count.</summary>
+    public int DataParallel { get; init; }
     public int ExpertParallel { get; init; } = 1;
     /// <summary>0 = none, 1 = optimizer states sharded (Megatron distributed optimizer), 2 = + gradients, 3 = + weights.</summary>
     public int ZeroStage { get; init; } = 1;
@@ -30,7 +31,7 @@ public sealed record ParallelPlan
     /// <summary>Optimizer moments in BF16 (DeepSeek-V3) instead of FP32.</summary>
     public bool Bf16OptimizerMoments { get; init; }
 
-    public int Accelerators => TensorParallel * PipelineParallel * DataParallel;
+    public int Accelerators => TensorParallel * PipelineParallel * Math.Max(1, DataParallel);
 
     public override string ToString() =>
         $"TP{TensorParallel} PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute} {Schedule}" +

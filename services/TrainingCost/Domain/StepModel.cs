@@ -48,6 +48,30 @@ public sealed record RunContext(ModelArchitecture Model, ParameterBreakdown Para
 /// </summary>
 public static class StepModel
 {
+    /// <summary>
+    /// A collective over ranks spanning several scale-up domains, posed hierarchically (as NCCL and the XLA
+    /// runtime do): reduce-scatter inside the node, the 1/p shard across nodes, all-gather inside the node. So
+    /// the scale-out fabric carries 1/p of the buffer per accelerator instead of all of it.
+    /// </summary>
+    public static double Collective(Func<OpShape, double> time, string name, OpFormat format, CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode)
+    {
+        if (ranks <= 1 || bytes <= 0) return 0;
+        int p = Math.Clamp(ranksPerNode, 1, ranks);
+        if (p == ranks || p == 1 || kind is CollectiveOpKind.AllToAll or CollectiveOpKind.SendRecv)
+            return time(new CollectiveShape(name, format, kind, bytes, ranks, p));
+        int nodes = (ranks + p - 1) / p;
+        long shard = Math.Max(1, bytes / p);
+        double intraRs = time(new CollectiveShape(name + "_intra", format, CollectiveOpKind.ReduceScatter, bytes, p, p));
+        double intraAg = time(new CollectiveShape(name + "_intra", format, CollectiveOpKind.AllGather, bytes, p, p));
+        double inter = time(new CollectiveShape(name + "_inter", format, kind, shard, nodes, 1));
+        return kind switch
+        {
+            CollectiveOpKind.AllReduce => intraRs + inter + intraAg,
+            CollectiveOpKind.ReduceScatter => intraRs + inter,
+            _ => inter + intraAg,
+        };
+    }
+
     public static StepBreakdown Evaluate(RunContext ctx, ParallelPlan plan, Func<OpShape, double> time)
     {
         var a = ctx.Model;
@@ -96,7 +120,7 @@ public static class StepModel
         double tpMicro = 0;
         if (tp > 1)
         {
-            double ar = time(new CollectiveShape("tp_all_reduce", half, CollectiveOpKind.AllReduce, tokens * a.HiddenSize * 2, tp, Math.Min(tp, node)));
+            double ar = Collective(time, "tp_all_reduce", half, CollectiveOpKind.AllReduce, tokens * a.HiddenSize * 2, tp, Math.Min(tp, node));
             tpMicro = layersPerStage * ar * (plan.Recompute == RecomputeKind.Full ? 6 : 4);
         }
 
@@ -154,22 +178,23 @@ public static class StepModel
         int expertDp = Math.Max(1, plan.Accelerators / (pp * ep * expertTp));
         double dpTime = 0;
         if (dp > 1)
-            dpTime += time(new CollectiveShape("dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(denseParamsRank * 2), dp, Math.Clamp(node / tp, 1, dp)));
+            dpTime += Collective(time, "dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(denseParamsRank * 2), dp, Math.Clamp(node / tp, 1, dp));
         if (expertDp > 1 && expertParams > 0)
-            dpTime += time(new CollectiveShape("expert_dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(expertParamsRank * 2), expertDp, Math.Clamp(node / (ep * expertTp), 1, expertDp)));
+            dpTime += Collective(time, "expert_dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(expertParamsRank * 2), expertDp, Math.Clamp(node / (ep * expertTp), 1, expertDp));
         double dpWindow = bwd;
         if (plan.ZeroStage >= 3 && dp > 1)
         {
             // ZeRO-3 gathers the weights before every forward and backward of every micro-batch; prefetch hides it behind compute.
-            double gather = time(new CollectiveShape("zero3_param_gather", half, CollectiveOpKind.AllGather, (long)(denseParamsRank * 2), dp, Math.Clamp(node / tp, 1, dp)));
+            double gather = Collective(time, "zero3_param_gather", half, CollectiveOpKind.AllGather, (long)(denseParamsRank * 2), dp, Math.Clamp(node / tp, 1, dp));
             dpTime += 2.0 * m * gather;
             dpWindow += m * computeMicro;
         }
         double dpExposed = Math.Max(0, dpTime - dpWindow);
 
-        // Optimizer: Adam streams ≈ 32 bytes per locally updated parameter (FP32 master, moments, gradient).
+        // Optimizer: Adam streams ≈ 32 bytes per locally updated parameter (FP32 master, moments, gradient); posed as a
+        // 16-bit copy of 8 elements per parameter (2 × 2 bytes each) so devices without FP32 units can time it.
         double updated = plan.ZeroStage >= 1 ? denseParamsRank / Math.Max(1, dp) + expertParamsRank / expertDp : denseParamsRank + expertParamsRank;
-        double optimizer = time(new ElementwiseShape("adam_step", OpFormat.Fp32, ElementwiseOpKind.Copy, (long)(updated * 4)));
+        double optimizer = time(new ElementwiseShape("adam_step", half, ElementwiseOpKind.Copy, (long)(updated * 8)));
 
         return new StepBreakdown
         {
