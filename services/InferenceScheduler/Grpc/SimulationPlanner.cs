@@ -97,7 +97,8 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
                       $"{(layout.ExpertParallel > 1 ? $" EP{layout.ExpertParallel}" : "")}{(layout.DataParallel > 1 ? $" DP{layout.DataParallel}" : "")} on {acc.Id}; " +
                       $"weights {memory.WeightBytesPerAccelerator / MemoryPlan.GiB:F1} GiB/accelerator, KV cache {memory.KvTokensPerInstance:N0} tokens/instance; {stepTime.Describe()}");
             return new PoolSetup(name, layout.Instances, layout.AcceleratorsPerInstance, memory.KvTokensPerInstance, sched, stepTime,
-                memory.WeightBytesPerAccelerator, memory.KvBytesPerTokenPerAccelerator);
+                memory.WeightBytesPerAccelerator, memory.KvBytesPerTokenPerAccelerator,
+                layout.ExpertParallel > 1 ? layout.DataParallel : 1);
         }
 
         PoolSetup first;

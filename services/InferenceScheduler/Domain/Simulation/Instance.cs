@@ -21,6 +21,8 @@ internal sealed class Instance
     private readonly IntDeque _fcfs = new();
     private readonly PriorityQueue<int, (int Priority, double Arrival, long Index)> _prio = new();
     public int Outstanding;
+    /// <summary>Lockstep group (the DP ranks of one EP group step together).</summary>
+    public int Group;
     public bool Busy;
     public double StepStart;
     public double LinkFreeAt;

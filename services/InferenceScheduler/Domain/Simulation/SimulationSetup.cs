@@ -11,10 +11,13 @@ public sealed record SchedulerSettings(
     int MaxNumSeqs, int MaxNumBatchedTokens, int LongPrefillTokenThreshold, int BlockSize,
     bool ChunkedPrefill, bool PrefixCaching, SchedulingPolicyKind Policy, BatchingPolicyKind Batching);
 
-/// <summary>A pool of identical instances (each one vLLM engine core with its own KV cache).</summary>
+/// <summary>
+/// A pool of identical instances (each one vLLM engine core with its own KV cache). <see cref="LockstepGroupSize"/>
+/// consecutive instances step together (the DP ranks of one expert-parallel group).
+/// </summary>
 public sealed record PoolSetup(
     string Name, int Instances, int AcceleratorsPerInstance, long KvTokensPerInstance, SchedulerSettings Scheduler,
-    IStepTimeModel Time, double WeightBytesPerAccelerator = 0, double KvBytesPerTokenPerAccelerator = 0);
+    IStepTimeModel Time, double WeightBytesPerAccelerator = 0, double KvBytesPerTokenPerAccelerator = 0, int LockstepGroupSize = 1);
 
 /// <summary>Latency objectives in seconds; 0 = not set.</summary>
 public sealed record SloTargets(double TtftSeconds, double TpotSeconds, double E2eSeconds)

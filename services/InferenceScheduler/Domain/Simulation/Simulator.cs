@@ -16,6 +16,7 @@ public sealed class Simulator
     private const int EventStep = 0, EventTransfer = 1;
     private readonly SimulationSetup _setup;
     private readonly Instance[] _instances;
+    private readonly Instance[][] _groups;
     private readonly int _prefillCount;
     private RequestState[] _reqs = new RequestState[256];
     private readonly Stack<int> _freeSlots = new();
@@ -37,15 +38,27 @@ public sealed class Simulator
     {
         _setup = setup;
         var list = new List<Instance>();
+        var groups = new List<Instance[]>();
         void AddPool(PoolSetup p, int poolIndex)
         {
             int blocks = (int)Math.Min(int.MaxValue / 2, p.KvTokensPerInstance / p.Scheduler.BlockSize);
-            for (int i = 0; i < p.Instances; i++) list.Add(new Instance(list.Count, poolIndex, p.Scheduler, p.Time, blocks));
+            int size = Math.Max(1, p.LockstepGroupSize);
+            for (int i = 0; i < p.Instances; i += size)
+            {
+                var members = new Instance[Math.Min(size, p.Instances - i)];
+                for (int m = 0; m < members.Length; m++)
+                {
+                    members[m] = new Instance(list.Count, poolIndex, p.Scheduler, p.Time, blocks) { Group = groups.Count };
+                    list.Add(members[m]);
+                }
+                groups.Add(members);
+            }
         }
         AddPool(setup.Prefill, 0);
         _prefillCount = list.Count;
         if (setup.Decode is { } d) AddPool(d, 1);
         _instances = list.ToArray();
+        _groups = groups.ToArray();
         int pools = setup.Decode is null ? 1 : 2;
         _busy = new double[pools]; _kvArea = new double[pools]; _prefillBusy = new double[pools]; _decodeBusy = new double[pools];
         _poolInput = new double[pools]; _poolOutput = new double[pools]; _winInput = new double[pools]; _winOutput = new double[pools];
@@ -75,7 +88,7 @@ public sealed class Simulator
             }
             if (!_events.TryDequeue(out var ev, out key)) break;
             Advance(key.Time);
-            if (ev.Kind == EventStep) EndStep(_instances[ev.Id], key.Time);
+            if (ev.Kind == EventStep) EndGroupStep(ev.Id, key.Time);
             else EndTransfer(ev.Id, key.Time);
         }
         if (_completed != count)
@@ -160,16 +173,41 @@ public sealed class Simulator
         }
     }
 
-    private void TryStart(Instance inst, double now)
+    /// <summary>
+    /// Starts a step of the instance's lockstep group if it is idle and has work. DP ranks of one expert-parallel group
+    /// meet in every MoE all-to-all, so they step together and the step lasts as long as the slowest rank's batch
+    /// (ranks with no work join with an empty batch, as vLLM's dummy batches). Without EP a group is one instance.
+    /// </summary>
+    private void TryStart(Instance any, double now)
     {
-        if (inst.Busy) return;
-        if (!inst.Schedule(_reqs, now)) return;
-        var shape = inst.Shape;
-        double dt = inst.Time.StepSeconds(shape);
+        var members = _groups[any.Group];
+        var lead = members[0];
+        if (lead.Busy) return;
+        double dt = 0;
+        bool anyWork = false;
+        for (int m = 0; m < members.Length; m++)
+        {
+            var inst = members[m];
+            if (!inst.Schedule(_reqs, now)) continue;
+            anyWork = true;
+            double t = inst.Time.StepSeconds(inst.Shape);
+            if (t > dt) dt = t;
+        }
+        if (!anyWork) return;
         if (!(dt > 0) || double.IsInfinity(dt)) dt = 1e-9;
-        inst.Busy = true;
-        inst.StepStart = now;
+        lead.Busy = true;
         _steps++;
+        for (int m = 0; m < members.Length; m++)
+        {
+            var inst = members[m];
+            if (inst.Scheduled.Count > 0) Account(inst, now, dt);
+        }
+        _events.Enqueue((EventStep, any.Group), (now + dt, _seq++));
+    }
+
+    private void Account(Instance inst, double now, double dt)
+    {
+        var shape = inst.Shape;
         int pool = inst.PoolIndex;
         double kvUtil = inst.Kv.TotalBlocks > 0 ? (double)inst.Kv.UsedBlocks / inst.Kv.TotalBlocks : 0;
         if (kvUtil > _peakKv) _peakKv = kvUtil;
@@ -187,12 +225,19 @@ public sealed class Simulator
         else if (shape.PrefillTokens > 0) _prefillBusy[pool] += dt;
         else _decodeBusy[pool] += dt;
         _timeline.AddBusy(now, now + dt, kvUtil, inst.Running.Count, inst.WaitingCount);
-        _events.Enqueue((EventStep, inst.Id), (now + dt, _seq++));
+    }
+
+    private void EndGroupStep(int group, double now)
+    {
+        var members = _groups[group];
+        members[0].Busy = false;
+        for (int m = 0; m < members.Length; m++)
+            if (members[m].Scheduled.Count > 0) EndStep(members[m], now);
+        TryStart(members[0], now);
     }
 
     private void EndStep(Instance inst, double now)
     {
-        inst.Busy = false;
         var reqs = _reqs;
         var sched = inst.Scheduled;
         bool anyDone = false;
@@ -212,13 +257,13 @@ public sealed class Simulator
                 _winOutput[pool]++;
                 if (r.Generated == 1) _winInput[pool] += r.Input;
             }
-            else _itl.Add((now - r.LastToken) * 1e3);
+            if (r.Generated > 1) _itl.Add((now - r.LastToken) * 1e3);
             r.LastToken = now;
             bool prefillOnly = Disaggregated && pool == 0;
             if (r.Generated >= r.Output || prefillOnly) anyDone = true;
         }
+        sched.Clear();
         if (anyDone) RemoveDone(inst, now);
-        TryStart(inst, now);
     }
 
     private void RemoveDone(Instance inst, double now)
