@@ -33,18 +33,14 @@ internal static class DeepSeekValidation
         double capPerNode = sat.Pools[0].WindowInputTokensPerSecondPerNode;
         Console.WriteLine($"prefill capacity (offered 100 req/s x ~5k tokens): prefix-cache hit rate {sat.PrefixHitRate:P1}, pool busy {sat.Pools[0].BusyFraction:P0}, " +
                           $"input {capPerNode:N0} tok/s per node (published {PublishedInputPerNode:N0}, {capPerNode / PublishedInputPerNode - 1:+0%;-0%})");
-        // A production pool is not run saturated (TTFT would grow without bound): show throughput against utilisation.
-        double inPerNode = 0, inBusy = 0;
+        // Below capacity the pool simply carries the offered load; TTFT shows how close to saturation each load runs.
         foreach (double rate in new[] { 50.0, 60, 70 })
         {
             var r = await Simulate(planner, Prefill.Replace("RATE", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)), 30, 120);
             double perNode = r.Pools[0].WindowInputTokensPerSecondPerNode;
-            Console.WriteLine($"  prefill at {rate} req/s: busy {r.Pools[0].BusyFraction:P0}, TTFT p50/p90 {r.TtftMs.P50:F0}/{r.TtftMs.P90:F0} ms, " +
+            Console.WriteLine($"  prefill at {rate} req/s: TTFT p50/p90 {r.TtftMs.P50:F0}/{r.TtftMs.P90:F0} ms, " +
                               $"input {perNode:N0} tok/s per node ({perNode / PublishedInputPerNode - 1:+0%;-0%})");
-            if (r.Pools[0].BusyFraction <= 0.8) { inPerNode = perNode; inBusy = r.Pools[0].BusyFraction; }
         }
-        Console.WriteLine($"prefill at {inBusy:P0} busy: {inPerNode:N0} input tok/s per node (published {PublishedInputPerNode:N0}, {inPerNode / PublishedInputPerNode - 1:+0%;-0%}); " +
-                          $"at capacity {capPerNode / PublishedInputPerNode - 1:+0%;-0%}");
 
         const double targetTpotMs = 1000.0 / 21; // DeepSeek: 20-22 tokens/s per user on average
         double prevTpot = 0, prevOut = 0, outPerNode = 0;
@@ -67,7 +63,7 @@ internal static class DeepSeekValidation
         Console.WriteLine($"decode at 21 tok/s per user: {outPerNode:N0} output tok/s per node " +
                           $"(published {PublishedOutputPerNode:N0}, {outPerNode / PublishedOutputPerNode - 1:+0%;-0%})");
         static string Verdict(double x, double published) => Math.Abs(x / published - 1) <= 0.3 ? "within +-30%" : "OUTSIDE +-30%";
-        Console.WriteLine($"verdict: prefill capacity {Verdict(capPerNode, PublishedInputPerNode)}, prefill at <= 80% busy {Verdict(inPerNode, PublishedInputPerNode)}, " +
+        Console.WriteLine($"verdict: prefill capacity {Verdict(capPerNode, PublishedInputPerNode)}, " +
                           $"decode at 21 tok/s per user {Verdict(outPerNode, PublishedOutputPerNode)} (docs/VALIDATION.md explains the gaps)");
         return 0; // a report, not a gate: the figures and their gaps are documented
     }
