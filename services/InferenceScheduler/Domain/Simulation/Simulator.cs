@@ -22,7 +22,7 @@ public sealed class Simulator
     private readonly Stack<int> _freeSlots = new();
     private int _slotCount;
     private readonly PriorityQueue<(int Kind, int Id), (double Time, long Seq)> _events = new();
-    private long _seq;
+    private long _seq, _handled;
     private int _rr;
 
     private readonly LogHistogram _ttft = new(), _tpot = new(), _itl = new(), _e2e = new(), _sched = new();
@@ -87,6 +87,7 @@ public sealed class Simulator
                 continue;
             }
             if (!_events.TryDequeue(out var ev, out key)) break;
+            if ((++_handled & 65535) == 0) ct.ThrowIfCancellationRequested();
             Advance(key.Time);
             if (ev.Kind == EventStep) EndGroupStep(ev.Id, key.Time);
             else EndTransfer(ev.Id, key.Time);
