@@ -14,7 +14,7 @@ public enum Fp8Format
 /// Bit-exact FP8 conversions. Encoding rounds to nearest, ties to even, with gradual underflow into subnormals.
 /// Overflow policy (a parameter): <c>saturate: true</c> (default, what quantization uses) follows PTX
 /// <c>cvt.rn.satfinite</c>: finite values beyond the largest code and ±infinity become ±max (448 or 57344), NaN stays
-/// NaN. <c>saturate: false</c> follows ml_dtypes / PyTorch casts: overflow becomes NaN in E4M3 (it has no infinity)
+/// NaN. NaN keeps its sign bit (0x7F or 0xFF; note .NET's <c>float.NaN</c> has the sign bit set). <c>saturate: false</c> follows ml_dtypes / PyTorch casts: overflow becomes NaN in E4M3 (it has no infinity)
 /// and ±infinity in E5M2. "Overflow" means rounding would pass the largest finite code, so 464 (halfway between 448
 /// and the NaN slot 480) rounds down to 448 by ties-to-even, and 61440 in E5M2 rounds up to infinity.
 /// </summary>
@@ -97,7 +97,9 @@ public static class Fp8
             else if (!ieeeSpecials && e == expMax && f == mantMask) v = double.NaN;
             else if (e == 0) v = Math.ScaleB(f, 1 - bias - mantBits);
             else v = Math.ScaleB((1 << mantBits) + f, e - bias - mantBits);
-            table[code] = negative ? -(float)v : (float)v; // -(+0) = -0: code 0x80 decodes to negative zero
+            // NaN gets an explicit sign bit (casting double.NaN would set it on every NaN); -(+0) = -0 for code 0x80.
+            table[code] = double.IsNaN(v) ? BitConverter.UInt32BitsToSingle(negative ? 0xFFC00000u : 0x7FC00000u)
+                : negative ? -(float)v : (float)v;
         }
         return table;
     }

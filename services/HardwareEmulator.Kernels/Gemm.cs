@@ -182,6 +182,8 @@ public static class Gemm
         int m, int n, int k, Fp8Format format)
     {
         Validate(a.Length, b.Length, m * n, m, n, k);
+        Check.AllFinite(a, "a"); // a NaN/∞ would poison its block's scale
+        Check.AllFinite(b, "b");
         var qa = new byte[a.Length];
         var sa = new float[m * Blocks(k)];
         var qb = new byte[b.Length];

@@ -84,45 +84,31 @@ internal static unsafe class PackedGemm
         nint ia = (nint)a.Ptr, ib = (nint)b.Ptr, ic = (nint)c;
         var (lda, ldb, ka, kb) = (a.Ld, b.Ld, a.Kind, b.Kind);
         nint ta = (nint)a.Table, tb = (nint)b.Table;
-        var threadsArr = new Thread[t - 1];
-        Exception? failure = null;
-        void Part(int p)
+        // Static partition over pool threads (their per-thread pack buffers persist between calls); part p always
+        // gets the same contiguous slice, and the calling thread runs one part itself.
+        Parallel.For(0, t, new ParallelOptions { MaxDegreeOfParallelism = t }, p =>
         {
-            try
-            {
-                int lo = (int)((long)units * p / t) * unit, hi = Math.Min(extent, (int)((long)units * (p + 1) / t) * unit);
-                if (hi <= lo) return;
-                var A = new Operand((void*)ia, lda, ka, (float*)ta);
-                var B = new Operand((void*)ib, ldb, kb, (float*)tb);
-                if (splitN)
-                    Serial(A, B.At(0, lo), (float*)ic + lo, ldc, m, hi - lo, k, scales?.At(0, lo));
-                else
-                    Serial(A.At(lo, 0), B, (float*)ic + (long)lo * ldc, ldc, hi - lo, n, k, scales?.At(lo, 0));
-            }
-            catch (Exception e) { failure = e; }
-        }
-        // Dedicated threads: a static partition with no pool scheduling jitter; the caller runs part 0.
-        for (int p = 1; p < t; p++)
-        {
-            int part = p;
-            threadsArr[p - 1] = new Thread(() => Part(part), 1 << 20) { IsBackground = true };
-            threadsArr[p - 1].Start();
-        }
-        Part(0);
-        foreach (var th in threadsArr) th.Join();
-        if (failure != null) throw new InvalidOperationException("GEMM worker failed", failure);
+            int lo = (int)((long)units * p / t) * unit, hi = Math.Min(extent, (int)((long)units * (p + 1) / t) * unit);
+            if (hi <= lo) return;
+            var A = new Operand((void*)ia, lda, ka, (float*)ta);
+            var B = new Operand((void*)ib, ldb, kb, (float*)tb);
+            if (splitN)
+                Serial(A, B.At(0, lo), (float*)ic + lo, ldc, m, hi - lo, k, scales?.At(0, lo));
+            else
+                Serial(A.At(lo, 0), B, (float*)ic + (long)lo * ldc, ldc, hi - lo, n, k, scales?.At(lo, 0));
+        });
     }
 
     private static void Serial(Operand a, Operand b, float* c, int ldc, int m, int n, int k, BlockScales? scales)
     {
         int mr = MR, nr = NR;
-        int kcMax = scales.HasValue ? Fp8KC : KC;
-        int mcMax = Math.Min(MC, RoundUp(m, mr)), ncMax = Math.Min(NC, RoundUp(n, nr));
-        float* apack = (float*)NativeMemory.AlignedAlloc((nuint)((long)mcMax * kcMax * 4), 64);
-        float* bpack = (float*)NativeMemory.AlignedAlloc((nuint)((long)ncMax * kcMax * 4), 64);
-        float* tile = (float*)NativeMemory.AlignedAlloc((nuint)(mr * nr * 4), 64);
-        float* rowScale = (float*)NativeMemory.AlignedAlloc((nuint)(mr * 4), 64);
-        try
+        // Even splits instead of a full block plus a sliver: n = 512 on one thread is one 512-wide block, not 480 + 32
+        // (a 32-wide block would reload every A micro-panel for a single B panel). FP8 keeps K blocks of exactly 128.
+        int kcMax = scales.HasValue ? Fp8KC : EvenSplit(k, KC, 16);
+        int ncMax = EvenSplit(n, NC, nr);
+        int mcMax = Math.Min(MC, RoundUp(m, mr));
+        var buffers = PackBuffers.For((long)mcMax * kcMax, (long)ncMax * kcMax, mr * nr, mr);
+        float* apack = buffers.A, bpack = buffers.B, tile = buffers.Tile, rowScale = buffers.RowScale;
         {
             for (int ic = 0; ic < m; ic += MC)
             {
@@ -132,9 +118,9 @@ internal static unsafe class PackedGemm
                     int kc = Math.Min(kcMax, k - pc);
                     bool accumulate = pc > 0;
                     PackA(a.At(ic, pc), mc, kc, apack);
-                    for (int jc = 0; jc < n; jc += NC)
+                    for (int jc = 0; jc < n; jc += ncMax)
                     {
-                        int nc = Math.Min(NC, n - jc);
+                        int nc = Math.Min(ncMax, n - jc);
                         PackB(b.At(pc, jc), kc, nc, bpack);
                         for (int ir = 0; ir < mc; ir += mr)
                         {
@@ -170,13 +156,14 @@ internal static unsafe class PackedGemm
                 }
             }
         }
-        finally
-        {
-            NativeMemory.AlignedFree(apack);
-            NativeMemory.AlignedFree(bpack);
-            NativeMemory.AlignedFree(tile);
-            NativeMemory.AlignedFree(rowScale);
-        }
+    }
+
+    /// <summary>Block edge near <paramref name="target"/> that splits <paramref name="extent"/> evenly, as a multiple of
+    /// <paramref name="unit"/>.</summary>
+    private static int EvenSplit(int extent, int target, int unit)
+    {
+        int blocks = (extent + target - 1) / target;
+        return RoundUp((extent + blocks - 1) / blocks, unit);
     }
 
     private static void Micro(float* a, float* b, float* c, nint ldc, int kc, bool accumulate, float* rowScale)
@@ -211,31 +198,77 @@ internal static unsafe class PackedGemm
         }
     }
 
-    /// <summary>B[kc×nc] → micro-panels of NR columns (panel[p·NR + j] = B[p, j]); columns past nc are zero.</summary>
+    /// <summary>B[kc×nc] → micro-panels of NR columns (panel[p·NR + j] = B[p, j]); columns past nc are zero.
+    /// Walks B row by row so the reads stream through memory.</summary>
     private static void PackB(Operand b, int kc, int nc, float* dst)
     {
         int nr = NR;
-        for (int jr = 0; jr < nc; jr += nr)
+        int full = nc / nr * nr;
+        for (int p = 0; p < kc; p++)
         {
-            float* panel = dst + (long)jr * kc;
-            int cols = Math.Min(nr, nc - jr);
-            for (int p = 0; p < kc; p++)
+            long off = (long)p * b.Ld;
+            float* d = dst + (long)p * nr;
+            switch (b.Kind)
             {
-                float* d = panel + (long)p * nr;
-                long off = (long)p * b.Ld + jr;
-                switch (b.Kind)
-                {
-                    case SourceKind.Float:
-                        if (cols == nr) Buffer.MemoryCopy((float*)b.Ptr + off, d, nr * 4, nr * 4);
-                        else { float* s = (float*)b.Ptr + off; for (int j = 0; j < cols; j++) d[j] = s[j]; }
+                case SourceKind.Float:
+                    {
+                        float* s = (float*)b.Ptr + off;
+                        for (int jr = 0; jr < full; jr += nr) Buffer.MemoryCopy(s + jr, d + (long)jr * kc, nr * 4, nr * 4);
                         break;
-                    case SourceKind.Bf16:
-                        { float* s = (float*)b.Ptr + off; for (int j = 0; j < cols; j++) d[j] = BFloat16.Round(s[j]); break; }
-                    default:
-                        { byte* s = (byte*)b.Ptr + off; float* t = b.Table; for (int j = 0; j < cols; j++) d[j] = t[s[j]]; break; }
-                }
-                for (int j = cols; j < nr; j++) d[j] = 0f;
+                    }
+                case SourceKind.Bf16:
+                    {
+                        float* s = (float*)b.Ptr + off;
+                        for (int jr = 0; jr < full; jr += nr)
+                            for (int j = 0; j < nr; j++) d[(long)jr * kc + j] = BFloat16.Round(s[jr + j]);
+                        break;
+                    }
+                default:
+                    {
+                        byte* s = (byte*)b.Ptr + off; float* t = b.Table;
+                        for (int jr = 0; jr < full; jr += nr)
+                            for (int j = 0; j < nr; j++) d[(long)jr * kc + j] = t[s[jr + j]];
+                        break;
+                    }
             }
+            if (full < nc)
+            {
+                float* e = d + (long)full * kc;
+                for (int j = 0; j < nr; j++) e[j] = full + j < nc ? Load(b, off + full + j) : 0f;
+            }
+        }
+    }
+
+    private static float Load(Operand o, long index) => o.Kind switch
+    {
+        SourceKind.Float => ((float*)o.Ptr)[index],
+        SourceKind.Bf16 => BFloat16.Round(((float*)o.Ptr)[index]),
+        _ => o.Table[((byte*)o.Ptr)[index]],
+    };
+
+    /// <summary>Per-thread packed buffers, 64-byte aligned, kept between calls (no re-faulting megabytes each GEMM).</summary>
+    private sealed class PackBuffers
+    {
+        [ThreadStatic] private static PackBuffers? _current;
+        public float* A, B, Tile, RowScale;
+        private long _aCap, _bCap;
+
+        public static PackBuffers For(long aFloats, long bFloats, int tileFloats, int rows)
+        {
+            var pb = _current ??= new PackBuffers();
+            if (pb._aCap < aFloats) { NativeMemory.AlignedFree(pb.A); pb.A = Alloc(aFloats); pb._aCap = aFloats; }
+            if (pb._bCap < bFloats) { NativeMemory.AlignedFree(pb.B); pb.B = Alloc(bFloats); pb._bCap = bFloats; }
+            if (pb.Tile == null) { pb.Tile = Alloc(32 * 32); pb.RowScale = Alloc(32); }
+            _ = tileFloats; _ = rows; // MR×NR ≤ 32×32 and MR ≤ 32 for every micro-kernel here
+            return pb;
+        }
+
+        private static float* Alloc(long floats) => (float*)NativeMemory.AlignedAlloc((nuint)(floats * 4), 64);
+
+        ~PackBuffers()
+        {
+            NativeMemory.AlignedFree(A); NativeMemory.AlignedFree(B);
+            NativeMemory.AlignedFree(Tile); NativeMemory.AlignedFree(RowScale);
         }
     }
 
