@@ -1,3 +1,8 @@
+using System.Diagnostics;
+using System.Text;
+using Platform.Modeling;
+using TrainingCost.Domain;
+
 namespace Platform.Benchmarks;
 
 /// <summary>Training-cost benchmarks and validation (owned by the training-cost area).</summary>
@@ -9,9 +14,5 @@ public static class TrainingBenchmarks
         return 1;
     }
 
-    public static int Validate(string[] args)
-    {
-        Console.Error.WriteLine("training validation: not built yet (issue 4)");
-        return 1;
-    }
+    public static int Validate(string[] args) => TrainingValidationReport.Run(args).GetAwaiter().GetResult();
 }
