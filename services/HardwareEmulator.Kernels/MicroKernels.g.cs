@@ -24,6 +24,9 @@ internal static unsafe partial class MicroKernels
         Vector512<float> c90 = default, c91 = default;
         Vector512<float> c100 = default, c101 = default;
         Vector512<float> c110 = default, c111 = default;
+        // Pull the C tile toward L1 now, so its misses overlap the k loop instead of stalling the final update
+        // (with power-of-two row strides every row of the tile falls in the same cache sets).
+        for (int r = 0; r < 12; r++) { Sse.Prefetch0(c + r * ldc); Sse.Prefetch0(c + r * ldc + 16); }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
@@ -111,6 +114,7 @@ internal static unsafe partial class MicroKernels
         Vector256<float> c30 = default, c31 = default;
         Vector256<float> c40 = default, c41 = default;
         Vector256<float> c50 = default, c51 = default;
+        for (int r = 0; r < 6; r++) Sse.Prefetch0(c + r * ldc);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
