@@ -25,7 +25,7 @@ public static class EmulatorBenchmarks
         var threadCounts = IntList(args, "--threads", [1, 2]);
         int repeats = IntList(args, "--repeats", [5])[0];
         Console.Error.WriteLine($"# gemm: FP32 C=A·B square, ISA {KernelInfo.Isa}, {Environment.ProcessorCount} cores, best of ≥{repeats} interleaved repeats (more for small n); " +
-                                $"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset → SkylakeX)"}");
+                                $"OpenBLAS run with OPENBLAS_CORETYPE={OpenBlas.CoreType}, OPENBLAS_NUM_THREADS = threads");
         foreach (int threads in threadCounts)
         {
             using var blas = OpenBlas.Start(threads);
@@ -176,6 +176,8 @@ public static class EmulatorBenchmarks
     /// so one numpy import serves all sizes and its runs interleave with ours.</summary>
     private sealed class OpenBlas : IDisposable
     {
+        public const string CoreType = "SkylakeX";
+
         private readonly Process _process;
         private OpenBlas(Process process) => _process = process;
 
@@ -193,8 +195,9 @@ public static class EmulatorBenchmarks
             };
             psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
             psi.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
-            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE")))
-                psi.Environment["OPENBLAS_CORETYPE"] = "SkylakeX"; // else Debian's OpenBLAS takes this VM for "Prescott"
+            // Always OpenBLAS's best kernel for this AVX-512 CPU: unset, Debian's OpenBLAS takes this VM for "Prescott",
+            // and an inherited value (this machine's shell exports Haswell) would understate the baseline.
+            psi.Environment["OPENBLAS_CORETYPE"] = CoreType;
             try
             {
                 var p = Process.Start(psi)!;
@@ -206,7 +209,9 @@ public static class EmulatorBenchmarks
                     return null;
                 }
                 var info = JsonNode.Parse(hello)!;
-                Console.Error.WriteLine($"# openblas (threads {threads}): {hello}");
+                var inherited = string.Join(' ', psi.Environment.Where(e => e.Key.StartsWith("OPENBLAS_", StringComparison.Ordinal))
+                    .OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}"));
+                Console.Error.WriteLine($"# openblas (threads {threads}): {hello} env: {inherited}");
                 if (info["openblas"]?.GetValue<bool>() != true)
                 {
                     Console.Error.WriteLine("# openblas: numpy is linked to the reference BLAS, not OpenBLAS " +
