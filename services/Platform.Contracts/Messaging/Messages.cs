@@ -54,7 +54,9 @@ public sealed record TrainingJobCompleted
     public string? ResultJson { get; init; }
     public string? ErrorField { get; init; }
     public string? ErrorReason { get; init; }
+}
 
+/// <summary>
 /// Asks the emulator to run (or, with execute=false, time) a batch of kernels as one job; answered and published as
 /// <see cref="KernelBatchCompleted"/>. Idempotent on <see cref="JobId"/>: a redelivered job is answered from its first result.
 /// </summary>
