@@ -31,6 +31,32 @@ public sealed record CommandRejected
 }
 
 /// <summary>
+/// Asks the training role to run a queued job: an estimate ("estimate") or a plan search ("plan") of a run given
+/// in proto3 JSON (platform.training.v1.TrainingRunSpec). Progress and the result are kept by the training role.
+/// </summary>
+public sealed record RunTrainingJob
+{
+    public required Guid JobId { get; init; }
+    public required string Kind { get; init; }
+    public required string RunSpecJson { get; init; }
+    public int TopK { get; init; }
+}
+
+/// <summary>
+/// Published when a training job finishes, for pipelines. On success <see cref="ResultJson"/> holds proto3 JSON
+/// of platform.training.v1.TrainingEstimate ("estimate") or PlanParallelismResponse ("plan").
+/// </summary>
+public sealed record TrainingJobCompleted
+{
+    public required Guid JobId { get; init; }
+    public required string Kind { get; init; }
+    public required bool Succeeded { get; init; }
+    public string? ResultJson { get; init; }
+    public string? ErrorField { get; init; }
+    public string? ErrorReason { get; init; }
+}
+
+/// <summary>
 /// Asks the emulator to run (or, with execute=false, time) a batch of kernels as one job; answered and published as
 /// <see cref="KernelBatchCompleted"/>. Idempotent on <see cref="JobId"/>: a redelivered job is answered from its first result.
 /// </summary>
@@ -58,4 +84,18 @@ public sealed record KernelBatchCompleted
     public string? ErrorReason { get; init; }
     /// <summary>gRPC-style status name of the failure (InvalidArgument, NotFound, FailedPrecondition, ResourceExhausted).</summary>
     public string? ErrorCode { get; init; }
+}
+
+/// <summary>
+/// Event: the emulator registered (or replaced) a custom device. Roles that cache device facts or op timings
+/// (training-cost, inference-scheduler) drop what they hold for <see cref="DeviceId"/>; every instance receives it.
+/// </summary>
+public sealed record DeviceRegistered
+{
+    /// <summary>Identity of this event (consumers are idempotent on it).</summary>
+    public required Guid JobId { get; init; }
+    public required string DeviceId { get; init; }
+    /// <summary>True when an earlier custom device of the same id was replaced.</summary>
+    public required bool Replaced { get; init; }
+    public required DateTimeOffset RegisteredAt { get; init; }
 }

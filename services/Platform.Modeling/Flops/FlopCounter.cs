@@ -25,7 +25,11 @@ public sealed record FlopComponents(
     double Mtp,
     double Logits)
 {
-    public double Total => AttentionProjections + AttentionCore + DenseMlp + RoutedExperts + SharedExperts + Router + Mtp + Logits;
+    /// <summary>The main model (MTP excluded): DeepSeek's 250 GFLOP/token convention (ISCA'25 Table 2).</summary>
+    public double Total => AttentionProjections + AttentionCore + DenseMlp + RoutedExperts + SharedExperts + Router + Logits;
+
+    /// <summary>Everything computed per token, MTP modules included.</summary>
+    public double TotalWithMtp => Total + Mtp;
 
     public FlopComponents Scale(double f) => new(AttentionProjections * f, AttentionCore * f, DenseMlp * f,
         RoutedExperts * f, SharedExperts * f, Router * f, Mtp * f, Logits * f);
@@ -44,7 +48,10 @@ public sealed record FlopComponents(
     ];
 }
 
-/// <summary>Training FLOPs per token: model FLOPs (what the model needs) and hardware FLOPs (with recompute).</summary>
+/// <summary>
+/// Training FLOPs per token: model FLOPs (the main model, as MFU is reported) and hardware FLOPs (what the
+/// accelerators execute: plus MTP modules and recomputed forward work).
+/// </summary>
 public sealed record TrainingFlops(FlopComponents PerToken, double ModelFlopsPerToken, double HardwareFlopsPerToken);
 
 /// <summary>
@@ -104,11 +111,11 @@ public static class FlopCounter
         double extra = recompute switch
         {
             // Full recompute re-runs every layer's forward (not the logits): 8N vs 6N per token.
-            RecomputeKind.Full => fwd.Total - fwd.Logits,
+            RecomputeKind.Full => fwd.TotalWithMtp - fwd.Logits,
             RecomputeKind.Selective => fwd.AttentionCore,
             _ => 0,
         };
-        return new TrainingFlops(fwd.Scale(3), model, model + extra);
+        return new TrainingFlops(fwd.Scale(3), model, 3 * fwd.TotalWithMtp + extra);
     }
 
     /// <summary>Multiply-adds per token of one layer's attention projections (q, k, v, o; MLA down/up projections).</summary>

@@ -106,8 +106,14 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
         };
     }
 
-    public RunContext Context(TrainingRunSpec spec, AcceleratorSpec device) =>
-        new(spec.Model, ParameterCounter.Count(spec.Model), spec, device, _cal);
+    public RunContext Context(TrainingRunSpec spec, AcceleratorSpec device)
+    {
+        if (spec.Precision == TrainingPrecision.Fp8 && device.PeakFp8Tflops <= 0)
+            throw new PreconditionFailedException("precision", $"{device.Id} has no FP8 units; use PRECISION_BF16");
+        if (device.Peak16Tflops <= 0)
+            throw new PreconditionFailedException("cluster.accelerator", $"{device.Id} has no 16-bit matrix units to train on");
+        return new(spec.Model, ParameterCounter.Count(spec.Model), spec, device, _cal);
+    }
 
     /// <summary>Times every distinct op shape the plans need, in one batch.</summary>
     public async Task<IReadOnlyDictionary<OpShape, double>> TimeAsync(RunContext ctx, IReadOnlyList<ParallelPlan> plans, CancellationToken ct)
