@@ -1,5 +1,6 @@
 using InferenceScheduler.Grpc;
 using InferenceScheduler.Infrastructure;
+using InferenceScheduler.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Platform.Contracts.Emulator.V1;
@@ -16,6 +17,9 @@ public static class InferenceSchedulerModule
         builder.AddRoleClient<EmulatorService.EmulatorServiceClient>("Emulator");
         builder.Services.AddSingleton<EmulatorProfiles>();
         builder.Services.AddSingleton<SimulationPlanner>();
+        // Broadcast, not work: each instance keeps its own profile cache, so each gets its own temporary queue.
+        builder.Services.AddBusRegistration(x => x.AddConsumer<InferenceDeviceRegisteredConsumer>()
+            .Endpoint(e => { e.Temporary = true; e.InstanceId = BusExtensions.InstanceId; }));
         return builder;
     }
 

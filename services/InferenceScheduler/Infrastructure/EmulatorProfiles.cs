@@ -20,6 +20,16 @@ public sealed class EmulatorProfiles(EmulatorService.EmulatorServiceClient clien
     private readonly ConcurrentDictionary<string, Lazy<Task<AcceleratorInfo>>> _devices = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<ProfileKey, Lazy<Task<double[]>>> _profiles = new();
 
+    /// <summary>Forgets everything cached for a device id (it was registered or replaced); returns the profiles dropped.</summary>
+    public int Forget(string deviceId)
+    {
+        _devices.TryRemove(deviceId.Trim(), out _);
+        int dropped = 0;
+        foreach (var key in _profiles.Keys)
+            if (string.Equals(key.Device, deviceId, StringComparison.OrdinalIgnoreCase) && _profiles.TryRemove(key, out _)) dropped++;
+        return dropped;
+    }
+
     public Task<AcceleratorInfo> GetAcceleratorAsync(string id, string field, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(id)) throw new InvalidFieldException(field, "is required (e.g. \"h800\")");
