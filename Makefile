@@ -8,7 +8,8 @@ BENCH := $(DOTNET) run -c Release --project tests/Platform.Benchmarks --
 .PHONY: run build test lint bench bench-gemm validate up down clean
 
 run: ## start every role in one process (in-memory bus, no broker needed)
-	$(DOTNET) run -c $(CONFIG) --project services/Platform.Host
+	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
+	$(DOTNET) run -c $(CONFIG) --no-build --project services/Platform.Host
 
 build:
 	$(DOTNET) build Platform.sln -c $(CONFIG)
@@ -16,11 +17,11 @@ build:
 test: ## all tests; brokers: RABBITMQ_URL, else Docker (Testcontainers), else a local rabbitmq-server
 	bash scripts/test.sh
 
-lint: $(BUF) ## buf lint (STANDARD) and the compose file
+lint: $(BUF) ## buf lint (STANDARD) and the compose file (docker-compose config -q)
 	cd protos && ../$(BUF) lint
-	@if docker compose version >/dev/null 2>&1; then docker compose -f docker-compose.yml config -q && echo "compose: ok"; \
-	 elif command -v docker-compose >/dev/null 2>&1; then docker-compose -f docker-compose.yml config -q && echo "compose: ok"; \
-	 else $(DOTNET) run --project tests/Platform.Benchmarks -- compose-check docker-compose.yml; fi
+	@if docker compose version >/dev/null 2>&1; then docker compose -f docker-compose.yml config -q; \
+	 else command -v docker-compose >/dev/null 2>&1 || bash scripts/apt-install.sh docker-compose; \
+	      docker-compose -f docker-compose.yml config -q; fi && echo "lint: protos and docker-compose.yml ok"
 
 $(BUF):
 	npm install --no-audit --no-fund >/dev/null

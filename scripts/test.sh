@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test project. Broker for the RabbitMQ tests, in order: RABBITMQ_URL if set; else Docker
-# (Testcontainers) when a daemon answers; else Debian's rabbitmq-server, installed and started here.
-set -euo pipefail
+# Builds once, then runs every test project (results in artifacts/test-results/<project>.trx).
+# Broker for the RabbitMQ tests: see scripts/broker.sh.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/broker.sh
-ensure_broker
-dotnet build Platform.sln -c Release -warnaserror 2>&1 | tail -3
-mkdir -p artifacts/test-results
-rm -f artifacts/test-results/*.trx
+ensure_broker || exit 1
+# buf (lint) and amqplib (the polyglot pipeline test) come from npm.
+[ -d node_modules/amqplib ] || npm ci --no-audit --no-fund >/dev/null || exit 1
+dotnet build Platform.sln -c Release -warnaserror -nologo -v q || exit 1
+rm -rf artifacts/test-results && mkdir -p artifacts/test-results
 status=0
-dotnet test Platform.sln -c Release --no-build --logger "trx" --results-directory artifacts/test-results "$@" || status=$?
+for proj in tests/*/*.csproj; do
+  name=$(basename "$proj" .csproj)
+  grep -q 'Microsoft.NET.Test.Sdk' "$proj" || continue
+  dotnet test "$proj" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=${name}.trx" --logger "console;verbosity=minimal" \
+    --results-directory artifacts/test-results "$@" || status=1
+done
 exit $status

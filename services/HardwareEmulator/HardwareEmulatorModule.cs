@@ -1,9 +1,13 @@
+using Grpc.AspNetCore.Server;
 using HardwareEmulator.Domain.Devices;
+using HardwareEmulator.Domain.Kernels;
+using HardwareEmulator.Domain.Profiling;
 using HardwareEmulator.Domain.Timing;
 using HardwareEmulator.Grpc;
 using HardwareEmulator.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults;
 
 namespace HardwareEmulator;
@@ -13,9 +17,27 @@ public static class HardwareEmulatorModule
 {
     public static WebApplicationBuilder AddHardwareEmulator(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<EmulatorOptions>()
+            .BindConfiguration(EmulatorOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        // The emulator's own message limit (RunKernel carries tensors) replaces the platform default for its service.
+        builder.Services.AddOptions<GrpcServiceOptions<EmulatorGrpcService>>()
+            .Configure<IOptions<EmulatorOptions>>((grpc, emulator) =>
+            {
+                grpc.MaxReceiveMessageSize = emulator.Value.MaxMessageBytes;
+                grpc.MaxSendMessageSize = emulator.Value.MaxMessageBytes;
+            });
         builder.Services.AddSingleton<DeviceCatalog>();
         builder.Services.AddSingleton<TimingModel>();
-        builder.Services.AddBusRegistration(x => x.AddConsumer<EstimateOpsConsumer>());
+        builder.Services.AddSingleton<ModelProfiler>();
+        builder.Services.AddSingleton(sp => new KernelRunner(sp.GetRequiredService<TimingModel>(), sp.GetRequiredService<IOptions<EmulatorOptions>>().Value));
+        builder.Services.AddSingleton<KernelBatchJobs>();
+        builder.Services.AddBusRegistration(x =>
+        {
+            x.AddConsumer<EstimateOpsConsumer>();
+            x.AddConsumer<KernelBatchConsumer>();
+        });
         return builder;
     }
 

@@ -1,4 +1,6 @@
 using InferenceScheduler.Grpc;
+using InferenceScheduler.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Platform.Contracts.Emulator.V1;
 using Platform.ServiceDefaults;
@@ -12,6 +14,8 @@ public static class InferenceSchedulerModule
     {
         // Step-time profiles come from the emulator role through gRPC.
         builder.AddRoleClient<EmulatorService.EmulatorServiceClient>("Emulator");
+        builder.Services.AddSingleton<EmulatorProfiles>();
+        builder.Services.AddSingleton<SimulationPlanner>();
         return builder;
     }
 

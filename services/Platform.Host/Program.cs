@@ -4,6 +4,8 @@ using Platform.Host;
 using Platform.ServiceDefaults;
 using TrainingCost;
 
+if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync();
+
 ServiceDefaultsExtensions.UseBootstrapLogger();
 var builder = WebApplication.CreateBuilder(args);
 var roles = PlatformRoles.Parse(builder.Configuration["Platform:Roles"]);
@@ -19,7 +21,8 @@ if (roles.Emulator) app.MapHardwareEmulator();
 if (roles.Training) app.MapTrainingCost();
 if (roles.Inference) app.MapInferenceScheduler();
 app.Logger.LogInformation("Platform host running roles {Roles}", roles);
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

@@ -28,11 +28,14 @@ public static class HfConfigParser
             var r = new Reader(root, field);
             string modelType = r.Str("model_type") ?? "llama";
             long hidden = r.Required("hidden_size");
-            long layers = r.Required("num_hidden_layers");
-            long heads = r.Required("num_attention_heads");
+            long layers = r.Long("num_hidden_layers") ?? r.Long("n_layer") ?? r.Required("num_hidden_layers");
+            long heads = r.Long("num_attention_heads") ?? r.Long("n_head") ?? r.Required("num_attention_heads");
             long vocab = r.Required("vocab_size");
-            long kvHeads = r.Long("num_key_value_heads") ?? heads;
-            long intermediate = r.Long("intermediate_size") ?? 0;
+            long kvHeads = r.Long("num_key_value_heads") ?? r.Long("num_kv_heads") ?? heads;
+            // OPT calls the FFN width ffn_dim; BLOOM/GPT-style configs leave it implicit at 4·hidden.
+            long intermediate = r.Long("intermediate_size") ?? r.Long("ffn_dim") ?? 0;
+            bool gated = r.Bool("gated_mlp") ?? !PlainMlpModelTypes.Contains(modelType);
+            if (intermediate == 0 && !gated) intermediate = 4 * hidden;
 
             MoeConfig? moe = null;
             long routed = r.Long("n_routed_experts") ?? r.Long("num_local_experts") ?? r.Long("num_experts") ?? 0;
@@ -91,6 +94,7 @@ public static class HfConfigParser
                 MaxPositionEmbeddings = maxPos,
                 SlidingWindow = sliding,
                 AttentionBias = r.Bool("attention_bias") ?? modelType is "qwen2" or "qwen2_moe",
+                GatedMlp = gated,
                 Moe = moe,
                 Mla = mla,
                 NumNextnPredictLayers = r.Long("num_nextn_predict_layers") ?? 0,
@@ -98,6 +102,10 @@ public static class HfConfigParser
             return ArchitectureValidator.Validate(arch, field);
         }
     }
+
+    /// <summary>Model types whose FFN is the plain 2-matrix GELU/ReLU MLP rather than SwiGLU (override with "gated_mlp").</summary>
+    private static readonly HashSet<string> PlainMlpModelTypes =
+        new(StringComparer.OrdinalIgnoreCase) { "opt", "bloom", "gpt2", "gpt3", "gpt_neox", "falcon", "mpt", "gpt_bigcode", "nemotron", "megatron_gpt" };
 
     private static InvalidFieldException Missing(string field, string name) => new($"{field}.{name}", "is required");
 

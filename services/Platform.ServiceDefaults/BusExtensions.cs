@@ -47,6 +47,14 @@ public static class BusExtensions
         var regs = builder.Services.FirstOrDefault(d => d.ServiceType == typeof(BusRegistrations))?.ImplementationInstance as BusRegistrations;
         var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
         string prefix = builder.Configuration["Platform:QueuePrefix"] ?? "";
+        // Start-up completes only once the bus is connected and its endpoints are bound, so a request sent
+        // right after start-up cannot be published before the consumer's queue exists.
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(15);
+        });
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Serilog;
 
 namespace Platform.ServiceDefaults;
@@ -38,6 +40,15 @@ public static class ServiceDefaultsExtensions
             o.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? 64 * 1024 * 1024;
         });
         builder.Services.AddGrpcReflection();
+        // Metrics in Prometheus text format on the HTTP endpoint's /metrics: ASP.NET Core and gRPC server
+        // requests, .NET runtime, MassTransit (its "MassTransit" meter) and the platform's own meters.
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("platform", serviceInstanceId: Environment.MachineName))
+            .WithMetrics(m => m
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("MassTransit", "Platform.*")
+                .AddPrometheusExporter());
         builder.Services.AddGrpcHealthChecks(o =>
         {
             o.Services.Map("", r => r.Tags.Contains(ReadyTag));
@@ -54,7 +65,8 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcReflectionService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) });
-        app.MapGet("/", () => "Platform: gRPC on the Grpc endpoint (h2c); /health/live, /health/ready here.");
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/", () => "Platform: gRPC on the Grpc endpoint (h2c); /health/live, /health/ready and /metrics here.");
         return app;
     }
 }

@@ -1,7 +1,11 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.Emulator.V1;
 using Platform.ServiceDefaults;
+using TrainingCost.Domain;
+using TrainingCost.Domain.Jobs;
 using TrainingCost.Grpc;
+using TrainingCost.Messaging;
 
 namespace TrainingCost;
 
@@ -12,6 +16,13 @@ public static class TrainingCostModule
     {
         // Per-op times come from the emulator role, always through gRPC (never in-process).
         builder.AddRoleClient<EmulatorService.EmulatorServiceClient>("Emulator");
+        builder.Services.AddSingleton<OpTimingCache>();
+        builder.Services.AddTransient<IOpTimer, GrpcOpTimer>();
+        builder.Services.AddTransient<IAcceleratorCatalog, GrpcAcceleratorCatalog>();
+        builder.Services.AddSingleton(Calibration.Default);
+        builder.Services.AddTransient<TrainingEstimator>();
+        builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
         return builder;
     }
 

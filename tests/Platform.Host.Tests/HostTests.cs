@@ -35,6 +35,21 @@ public sealed class HostTests(PlatformFactory factory) : IClassFixture<PlatformF
     }
 
     [Fact]
+    public async Task Metrics_endpoint_exposes_request_metrics_in_prometheus_format()
+    {
+        await new Health.HealthClient(factory.Channel).CheckAsync(new HealthCheckRequest());
+        using var http = factory.CreateClient();
+        string text = "";
+        // The exporter caches a scrape briefly; the first request may precede the recorded call.
+        for (int i = 0; i < 20 && !text.Contains("http_server_request_duration"); i++)
+        {
+            text = await http.GetStringAsync("/metrics");
+            if (!text.Contains("http_server_request_duration")) await Task.Delay(100);
+        }
+        Assert.Contains("http_server_request_duration", text);
+    }
+
+    [Fact]
     public async Task Http_health_endpoints_answer_healthy()
     {
         using var http = factory.CreateClient();

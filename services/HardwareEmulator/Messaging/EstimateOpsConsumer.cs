@@ -24,15 +24,16 @@ public sealed class EstimateOpsConsumer(DeviceCatalog catalog, TimingModel timin
             var device = catalog.Get(cmd.Device, "device");
             if (cmd.OpsJson.Count == 0) throw new InvalidFieldException("ops", "needs at least one op");
             var timings = new List<string>(cmd.OpsJson.Count);
+            var model = timing.For(device);
             double total = 0;
             for (int i = 0; i < cmd.OpsJson.Count; i++)
             {
                 OpSpec spec;
                 try { spec = Parser.Parse<OpSpec>(cmd.OpsJson[i]); }
                 catch (InvalidProtocolBufferException e) { throw new InvalidFieldException($"ops[{i}]", $"is not a valid OpSpec: {e.Message}"); }
-                var t = timing.Estimate(device, ProtoMapping.ToDomain(spec, i));
+                var t = ProtoMapping.Estimate(model, spec, i);
                 total += t.DeviceSeconds;
-                timings.Add(JsonFormatter.Default.Format(ProtoMapping.ToProto(t)));
+                timings.Add(JsonFormatter.Default.Format(t));
             }
             logger.LogInformation("Estimated {OpCount} ops on {Device} for job {JobId}", timings.Count, device.Id, cmd.JobId);
             await context.RespondAsync(new OpsEstimated { JobId = cmd.JobId, Device = device.Id, TotalDeviceSeconds = total, TimingsJson = timings });

@@ -1,11 +1,19 @@
+using System.Diagnostics;
+using System.Threading.Channels;
 using Grpc.Core;
+using InferenceScheduler.Domain.Metrics;
+using InferenceScheduler.Domain.Simulation;
 using InferenceScheduler.Domain.Workloads;
+using Microsoft.Extensions.Logging;
+using Platform.Contracts.Common.V1;
 using Platform.Contracts.Inference.V1;
+using Platform.Modeling.Errors;
 
 namespace InferenceScheduler.Grpc;
 
-/// <summary>gRPC adapter of the inference scheduler.</summary>
-public sealed class InferenceSchedulerGrpcService : InferenceSchedulerService.InferenceSchedulerServiceBase
+/// <summary>gRPC adapter of the inference scheduler: validates and plans, runs the domain simulator, maps the result.</summary>
+public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILogger<InferenceSchedulerGrpcService> log)
+    : InferenceSchedulerService.InferenceSchedulerServiceBase
 {
     public override Task<ListTracesResponse> ListTraces(ListTracesRequest request, ServerCallContext context)
     {
@@ -21,4 +29,144 @@ public sealed class InferenceSchedulerGrpcService : InferenceSchedulerService.In
         }
         return Task.FromResult(response);
     }
+
+    public override async Task<SimulateWorkloadResponse> SimulateWorkload(SimulateWorkloadRequest request, ServerCallContext context)
+    {
+        var plan = await planner.PlanAsync(request, null, context.CancellationToken);
+        return await Task.Run(() => Run(plan, null, context.CancellationToken), context.CancellationToken);
+    }
+
+    public override async Task<SimulateUploadedTraceResponse> SimulateUploadedTrace(IAsyncStreamReader<SimulateUploadedTraceRequest> requestStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct) || requestStream.Current.PartCase != SimulateUploadedTraceRequest.PartOneofCase.Request)
+            throw new InvalidFieldException("request", "the first message must carry the simulation request");
+        var request = requestStream.Current.Request;
+        string format = requestStream.Current.Format.Trim().ToLowerInvariant();
+        if (format is not ("" or "csv" or "jsonl")) throw new InvalidFieldException("format", "must be \"csv\" or \"jsonl\"");
+        // Chunks flow through a bounded queue into a parser on another thread, so a large upload is never held as text.
+        using var chunks = new ChunkTextReader(capacity: 16);
+        var parse = Task.Run(() =>
+        {
+            if (format == "") format = chunks.Peek() == '{' ? "jsonl" : "csv";
+            var rows = format == "jsonl" ? TraceReader.ReadJsonl(chunks, "chunk").ToArray() : TraceReader.ReadCsv(chunks, "chunk").ToArray();
+            chunks.Drain();
+            return rows;
+        }, ct);
+        try
+        {
+            while (await requestStream.MoveNext(ct))
+            {
+                var m = requestStream.Current;
+                if (m.PartCase != SimulateUploadedTraceRequest.PartOneofCase.Chunk) throw new InvalidFieldException("request", "only the first message may carry the request");
+                if (parse.IsCompleted) break;
+                chunks.Add(m.Chunk, ct);
+            }
+        }
+        finally { chunks.Complete(); }
+        var rows = await parse;
+        if (rows.Length == 0) throw new InvalidFieldException("chunk", "the uploaded trace has no requests");
+        var plan = await planner.PlanAsync(request, rows, ct);
+        var result = await Task.Run(() => Run(plan, null, ct), ct);
+        return new SimulateUploadedTraceResponse { Result = result };
+    }
+
+    public override async Task StreamSimulation(StreamSimulationRequest request, IServerStreamWriter<StreamSimulationResponse> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var plan = await planner.PlanAsync(request.Request ?? throw new InvalidFieldException("request", "is required"), null, ct);
+        var channel = Channel.CreateBounded<RequestOutcome>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
+        var run = Task.Run(() =>
+        {
+            try
+            {
+                return Run(plan, o =>
+                {
+                    if (!channel.Writer.TryWrite(o)) channel.Writer.WriteAsync(o, ct).AsTask().GetAwaiter().GetResult();
+                }, ct);
+            }
+            finally { channel.Writer.Complete(); }
+        }, ct);
+        await foreach (var o in channel.Reader.ReadAllAsync(ct))
+        {
+            await responseStream.WriteAsync(new StreamSimulationResponse
+            {
+                Request = new RequestResult
+                {
+                    Index = o.Index, ArrivalSeconds = o.ArrivalSeconds, InputTokens = o.InputTokens, OutputTokens = o.OutputTokens,
+                    TtftMs = o.TtftSeconds * 1e3, TpotMs = o.TpotSeconds * 1e3, E2EMs = o.E2eSeconds * 1e3,
+                    SchedulingDelayMs = o.SchedulingDelaySeconds * 1e3, CachedTokens = o.CachedTokens, Preemptions = o.Preemptions,
+                    Replica = o.Instance, MetSlo = o.MetSlo,
+                },
+            }, ct);
+        }
+        var summary = await run;
+        await responseStream.WriteAsync(new StreamSimulationResponse { Summary = summary }, ct);
+    }
+
+    private SimulateWorkloadResponse Run(SimulationPlan plan, Action<RequestOutcome>? sink, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var result = new Simulator(plan.Setup).Run(plan.Workload, sink, ct);
+        double wall = sw.Elapsed.TotalSeconds;
+        log.LogInformation("Simulated {Requests} requests over {Simulated:F1} s in {Wall:F3} s wall", result.CompletedRequests, result.SimulatedSeconds, wall);
+        return ToProto(result, wall, plan.Notes);
+    }
+
+    internal static SimulateWorkloadResponse ToProto(SimulationResult r, double wall, IReadOnlyList<string> notes)
+    {
+        var response = new SimulateWorkloadResponse
+        {
+            CompletedRequests = r.CompletedRequests,
+            SimulatedSeconds = r.SimulatedSeconds,
+            WallSeconds = wall,
+            Metrics = new ServingMetrics
+            {
+                TtftMs = Dist(r.TtftMs), TpotMs = Dist(r.TpotMs), ItlMs = Dist(r.ItlMs), E2EMs = Dist(r.E2eMs),
+                SchedulingDelayMs = Dist(r.SchedulingDelayMs),
+                RequestThroughput = r.RequestThroughput,
+                InputTokenThroughput = r.InputTokenThroughput,
+                OutputTokenThroughput = r.OutputTokenThroughput,
+                TotalTokenThroughput = r.InputTokenThroughput + r.OutputTokenThroughput,
+                Goodput = r.Goodput,
+                SloAttainment = r.SloAttainment,
+                Preemptions = r.Preemptions,
+                TotalInputTokens = r.InputTokens,
+                TotalOutputTokens = r.OutputTokens,
+                PrefixCacheHitRate = r.PrefixHitRate,
+                MeanKvCacheUtilization = r.MeanKvUtilization,
+                PeakKvCacheUtilization = r.PeakKvUtilization,
+                MeanAcceleratorUtilization = r.MeanAcceleratorUtilization,
+                RecomputedTokens = r.RecomputedTokens,
+                Steps = r.Steps,
+                MeanRequestsInSystem = r.MeanRequestsInSystem,
+            },
+            Cost = new CostSummary
+            {
+                AcceleratorHourUsd = r.AcceleratorHours > 0 ? r.TotalUsd / r.AcceleratorHours : 0,
+                AcceleratorHours = r.AcceleratorHours,
+                TotalUsd = r.TotalUsd,
+                UsdPerMillionInputTokens = r.InputTokens > 0 ? r.InputUsd / r.InputTokens * 1e6 : 0,
+                UsdPerMillionOutputTokens = r.OutputTokens > 0 ? r.OutputUsd / r.OutputTokens * 1e6 : 0,
+            },
+        };
+        foreach (var t in r.Timeline)
+            response.Timeline.Add(new TimelinePoint
+            {
+                StartSeconds = t.StartSeconds, KvCacheUtilization = t.KvCacheUtilization, AcceleratorUtilization = t.AcceleratorUtilization,
+                RunningRequests = t.Running, WaitingRequests = t.Waiting,
+            });
+        foreach (var p in r.Pools)
+            response.Pools.Add(new PoolMetrics
+            {
+                Name = p.Name, Replicas = p.Instances, Accelerators = p.Accelerators, KvCacheTokensPerInstance = p.KvTokensPerInstance,
+                WeightGbPerAccelerator = p.WeightBytesPerAccelerator / 1e9, BusyFraction = p.BusyFraction,
+                InputTokensPerSecondPerNode = p.InputTokensPerSecondPerNode, OutputTokensPerSecondPerNode = p.OutputTokensPerSecondPerNode,
+                MeanKvCacheUtilization = p.MeanKvUtilization,
+            });
+        response.Notes.AddRange(notes);
+        return response;
+    }
+
+    private static Distribution Dist(DistributionSummary d) => new() { Mean = d.Mean, P50 = d.P50, P90 = d.P90, P99 = d.P99, Min = d.Min, Max = d.Max };
 }

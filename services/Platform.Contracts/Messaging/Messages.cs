@@ -29,3 +29,59 @@ public sealed record CommandRejected
     public required string Field { get; init; }
     public required string Reason { get; init; }
 }
+
+/// <summary>
+/// Asks the training role to run a queued job: an estimate ("estimate") or a plan search ("plan") of a run given
+/// in proto3 JSON (platform.training.v1.TrainingRunSpec). Progress and the result are kept by the training role.
+/// </summary>
+public sealed record RunTrainingJob
+{
+    public required Guid JobId { get; init; }
+    public required string Kind { get; init; }
+    public required string RunSpecJson { get; init; }
+    public int TopK { get; init; }
+}
+
+/// <summary>
+/// Published when a training job finishes, for pipelines. On success <see cref="ResultJson"/> holds proto3 JSON
+/// of platform.training.v1.TrainingEstimate ("estimate") or PlanParallelismResponse ("plan").
+/// </summary>
+public sealed record TrainingJobCompleted
+{
+    public required Guid JobId { get; init; }
+    public required string Kind { get; init; }
+    public required bool Succeeded { get; init; }
+    public string? ResultJson { get; init; }
+    public string? ErrorField { get; init; }
+    public string? ErrorReason { get; init; }
+}
+
+/// <summary>
+/// Asks the emulator to run (or, with execute=false, time) a batch of kernels as one job; answered and published as
+/// <see cref="KernelBatchCompleted"/>. Idempotent on <see cref="JobId"/>: a redelivered job is answered from its first result.
+/// </summary>
+public sealed record SubmitKernelBatch
+{
+    public required Guid JobId { get; init; }
+    /// <summary>Device for kernels whose own "device" is empty.</summary>
+    public required string Device { get; init; }
+    /// <summary>Kernels in proto3 JSON (platform.emulator.v1.RunKernelRequest).</summary>
+    public required IReadOnlyList<string> KernelsJson { get; init; }
+}
+
+/// <summary>Result of a <see cref="SubmitKernelBatch"/> job; on bad input no kernel result is reported and the field is named.</summary>
+public sealed record KernelBatchCompleted
+{
+    public required Guid JobId { get; init; }
+    public required string Device { get; init; }
+    public required bool Succeeded { get; init; }
+    /// <summary>Sum of the kernels' modelled device time.</summary>
+    public double TotalDeviceSeconds { get; init; }
+    /// <summary>Per-kernel results in proto3 JSON (platform.emulator.v1.RunKernelResponse), in submission order.</summary>
+    public IReadOnlyList<string> ResultsJson { get; init; } = [];
+    /// <summary>The request field at fault when <see cref="Succeeded"/> is false, e.g. "kernels[2].inputs[1].shape".</summary>
+    public string? ErrorField { get; init; }
+    public string? ErrorReason { get; init; }
+    /// <summary>gRPC-style status name of the failure (InvalidArgument, NotFound, FailedPrecondition, ResourceExhausted).</summary>
+    public string? ErrorCode { get; init; }
+}

@@ -1,13 +1,23 @@
+using Google.Protobuf;
 using Grpc.Core;
+using MassTransit;
+using Platform.Contracts.Common.V1;
+using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
 using Platform.Modeling;
-using ProtoPreset = Platform.Contracts.Training.V1.ModelPreset;
+using Platform.Modeling.Errors;
+using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
+using TrainingCost.Domain;
+using TrainingCost.Domain.Jobs;
+using ProtoPreset = Platform.Contracts.Training.V1.ModelPreset;
+using ProtoCostPoint = Platform.Contracts.Training.V1.CostPoint;
 
 namespace TrainingCost.Grpc;
 
-/// <summary>gRPC adapter of the training-cost service.</summary>
-public sealed class TrainingCostGrpcService : TrainingCostService.TrainingCostServiceBase
+/// <summary>gRPC adapter of the training-cost service: validates, translates, delegates to the domain.</summary>
+public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStore jobs, IPublishEndpoint publish)
+    : TrainingCostService.TrainingCostServiceBase
 {
     public override Task<ListModelPresetsResponse> ListModelPresets(ListModelPresetsRequest request, ServerCallContext context)
     {
@@ -18,6 +28,183 @@ public sealed class TrainingCostGrpcService : TrainingCostService.TrainingCostSe
 
     public override Task<GetModelPresetResponse> GetModelPreset(GetModelPresetRequest request, ServerCallContext context) =>
         Task.FromResult(new GetModelPresetResponse { Preset = ToProto(ModelPresets.Get(request.Id, "id")) });
+
+    public override Task<CountFlopsResponse> CountFlops(CountFlopsRequest request, ServerCallContext context)
+    {
+        var model = ModelSpecMapper.Resolve(request.Model, "model");
+        if (request.SequenceLength <= 0) throw new InvalidFieldException("sequence_length", $"must be positive (got {request.SequenceLength})");
+        var recompute = request.Recompute switch
+        {
+            RecomputeMode.Full => RecomputeKind.Full,
+            RecomputeMode.Selective => RecomputeKind.Selective,
+            _ => RecomputeKind.None,
+        };
+        var causal = FlopCounter.Training(model, request.SequenceLength, true, recompute);
+        var parameters = ParameterCounter.Count(model);
+        var response = new CountFlopsResponse
+        {
+            Parameters = ModelSpecMapper.ToProto(parameters),
+            FlopsPerTokenCausal = causal.ModelFlopsPerToken,
+            FlopsPerTokenNonCausal = FlopCounter.Training(model, request.SequenceLength, false).ModelFlopsPerToken,
+            HardwareFlopsPerToken = causal.HardwareFlopsPerToken,
+            SixNFlopsPerToken = 6.0 * parameters.Active,
+        };
+        response.Breakdown.AddRange(causal.PerToken.Named().Select(c => new FlopsComponent { Component = c.Name, FlopsPerToken = c.Flops }));
+        return Task.FromResult(response);
+    }
+
+    public override async Task<EstimateTrainingRunResponse> EstimateTrainingRun(EstimateTrainingRunRequest request, ServerCallContext context)
+    {
+        var spec = TrainingProtoMapping.ToDomain(TrainingProtoMapping.AsRunSpec(request));
+        var estimate = await estimator.EstimateAsync(spec, context.CancellationToken);
+        // EstimateTrainingRunResponse mirrors TrainingEstimate field for field.
+        return EstimateTrainingRunResponse.Parser.ParseFrom(TrainingProtoMapping.ToProto(estimate).ToByteString());
+    }
+
+    public override async Task<PlanParallelismResponse> PlanParallelism(PlanParallelismRequest request, ServerCallContext context)
+    {
+        var spec = TrainingProtoMapping.ToDomain(TrainingProtoMapping.AsRunSpec(request));
+        if (request.TopK < 0 || request.TopK > 100) throw new InvalidFieldException("top_k", $"must be 0–100 (got {request.TopK})");
+        var result = await estimator.SearchAsync(spec, request.TopK == 0 ? 5 : request.TopK, context.CancellationToken);
+        return TrainingProtoMapping.ToProto(result);
+    }
+
+    public override async Task<CompareAcceleratorsResponse> CompareAccelerators(CompareAcceleratorsRequest request, ServerCallContext context)
+    {
+        if (request.Accelerators.Count == 0) throw new InvalidFieldException("accelerators", "needs at least one device id");
+        if (request.Accelerators.Count > 32) throw new InvalidFieldException("accelerators", "at most 32 devices per call");
+        var runSpec = TrainingProtoMapping.AsRunSpec(request);
+        runSpec.Cluster ??= new Cluster();
+        var response = new CompareAcceleratorsResponse();
+        for (int i = 0; i < request.Accelerators.Count; i++)
+        {
+            runSpec.Cluster.Accelerator = request.Accelerators[i];
+            var spec = TrainingProtoMapping.ToDomain(runSpec);
+            try
+            {
+                var e = await estimator.EstimateAsync(spec, context.CancellationToken);
+                response.Results.Add(new AcceleratorComparison { Accelerator = e.Device.Id, Fits = e.Memory.Fits, Reason = e.Memory.Reason ?? "", Estimate = TrainingProtoMapping.ToProto(e) });
+            }
+            catch (NotFoundException e) when (e.Field == "cluster.accelerator")
+            {
+                throw new NotFoundException($"accelerators[{i}]", e.Kind, e.Name);
+            }
+            catch (PreconditionFailedException e)
+            {
+                // This device cannot run it (no plan fits, no FP8 units): a per-device answer, not a failed call.
+                response.Results.Add(new AcceleratorComparison { Accelerator = request.Accelerators[i], Fits = false, Reason = e.Reason });
+            }
+        }
+        return response;
+    }
+
+    public override Task<ComputeOptimalResponse> ComputeOptimal(ComputeOptimalRequest request, ServerCallContext context)
+    {
+        bool budget = request.ComputeBudgetFlops != 0, size = request.Parameters != 0;
+        if (budget == size) throw new InvalidFieldException("compute_budget_flops", "give exactly one of compute_budget_flops or parameters");
+        if (budget && !(request.ComputeBudgetFlops > 0 && double.IsFinite(request.ComputeBudgetFlops)))
+            throw new InvalidFieldException("compute_budget_flops", $"must be positive (got {request.ComputeBudgetFlops})");
+        if (size && !(request.Parameters > 0 && double.IsFinite(request.Parameters)))
+            throw new InvalidFieldException("parameters", $"must be positive (got {request.Parameters})");
+        var r = budget ? ScalingLaws.ForBudget(request.ComputeBudgetFlops) : ScalingLaws.ForParameters(request.Parameters);
+        return Task.FromResult(new ComputeOptimalResponse
+        {
+            Parameters = r.Parameters,
+            Tokens = r.Tokens,
+            ComputeFlops = r.ComputeFlops,
+            PredictedLoss = r.PredictedLoss,
+            TokensPerParameter = r.TokensPerParameter,
+            Method = FormattableString.Invariant(
+                $"Chinchilla approach 3, Epoch AI refit (Besiroglu et al. 2024): L = {ScalingLaws.E} + {ScalingLaws.A}/N^{ScalingLaws.Alpha} + {ScalingLaws.B}/D^{ScalingLaws.Beta}, minimised under C = 6·N·D"),
+        });
+    }
+
+    public override async Task<ProjectCostResponse> ProjectCost(ProjectCostRequest request, ServerCallContext context)
+    {
+        double cost = request.CostUsd;
+        if (request.Run is not null)
+        {
+            if (cost != 0) throw new InvalidFieldException("cost_usd", "give cost_usd or run, not both");
+            cost = (await estimator.EstimateAsync(TrainingProtoMapping.ToDomain(TrainingProtoMapping.AsRunSpec(request.Run)), context.CancellationToken)).CostUsd;
+        }
+        else if (!(cost > 0 && double.IsFinite(cost))) throw new InvalidFieldException("cost_usd", $"must be positive, or give run (got {cost})");
+        int years = request.Years == 0 ? 5 : request.Years;
+        if (years is < 1 or > 50) throw new InvalidFieldException("years", $"must be 1–50 (got {years})");
+        double hw = request.HardwareDoublingYears == 0 ? CostProjection.DefaultHardwareDoublingYears : request.HardwareDoublingYears;
+        double alg = request.AlgorithmicHalvingYears == 0 ? CostProjection.DefaultAlgorithmicHalvingYears : request.AlgorithmicHalvingYears;
+        if (!(hw > 0)) throw new InvalidFieldException("hardware_doubling_years", $"must be positive (got {hw})");
+        if (!(alg > 0)) throw new InvalidFieldException("algorithmic_halving_years", $"must be positive (got {alg})");
+        int perYear = request.PointsPerYear == 0 ? 1 : request.PointsPerYear;
+        if (perYear is < 1 or > 12) throw new InvalidFieldException("points_per_year", $"must be 1–12 (got {perYear})");
+        var response = new ProjectCostResponse { CostTodayUsd = cost, AnnualDecline = CostProjection.AnnualDecline(hw, alg) };
+        response.Series.AddRange(CostProjection.Project(cost, years, hw, alg, perYear).Select(p => new ProtoCostPoint
+        {
+            YearsFromNow = p.YearsFromNow, CostUsd = p.CostUsd, HardwareFactor = p.HardwareFactor, AlgorithmicFactor = p.AlgorithmicFactor,
+        }));
+        return response;
+    }
+
+    public override async Task<SubmitEstimateJobResponse> SubmitEstimateJob(SubmitEstimateJobRequest request, ServerCallContext context) =>
+        new() { JobId = await Submit("estimate", request, 0, context) };
+
+    public override async Task<SubmitPlanJobResponse> SubmitPlanJob(SubmitPlanJobRequest request, ServerCallContext context)
+    {
+        if (request.TopK < 0 || request.TopK > 100) throw new InvalidFieldException("top_k", $"must be 0–100 (got {request.TopK})");
+        return new SubmitPlanJobResponse { JobId = await Submit("plan", request, request.TopK, context) };
+    }
+
+    private async Task<string> Submit(string kind, IMessage request, int topK, ServerCallContext context)
+    {
+        var spec = TrainingProtoMapping.AsRunSpec(request);
+        TrainingEstimator.Validate(TrainingProtoMapping.ToDomain(spec)); // reject bad input now, not in the job
+        var job = jobs.Create(kind);
+        await publish.Publish(new RunTrainingJob { JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(spec), TopK = topK }, context.CancellationToken);
+        return job.Id.ToString();
+    }
+
+    public override Task<GetJobResponse> GetJob(GetJobRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetJobResponse { Job = ToProto(jobs.Get(ParseJobId(request.JobId))) });
+
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream, ServerCallContext context)
+    {
+        var id = ParseJobId(request.JobId);
+        var job = jobs.Get(id);
+        while (true)
+        {
+            await responseStream.WriteAsync(new WatchJobResponse { Job = ToProto(job) }, context.CancellationToken);
+            if (job.Finished) return;
+            job = await jobs.WaitForChangeAsync(id, job, context.CancellationToken);
+        }
+    }
+
+    private static Guid ParseJobId(string id)
+    {
+        if (string.IsNullOrWhiteSpace(id)) throw new InvalidFieldException("job_id", "is required");
+        return Guid.TryParse(id, out var g) ? g : throw new InvalidFieldException("job_id", $"'{id}' is not a job id");
+    }
+
+    private static Job ToProto(TrainingJob j)
+    {
+        var job = new Job
+        {
+            JobId = j.Id.ToString(),
+            Kind = j.Kind,
+            State = j.Status switch
+            {
+                JobStatus.Queued => JobState.Queued,
+                JobStatus.Running => JobState.Running,
+                JobStatus.Succeeded => JobState.Succeeded,
+                _ => JobState.Failed,
+            },
+            Progress = j.Progress,
+            Message = j.Message,
+            ErrorField = j.ErrorField ?? "",
+            ErrorReason = j.ErrorReason ?? "",
+        };
+        if (j.Result is Platform.Contracts.Training.V1.TrainingEstimate e) job.Estimate = e;
+        if (j.Result is PlanParallelismResponse p) job.Plan = p;
+        return job;
+    }
 
     private static ProtoPreset ToProto(Platform.Modeling.ModelPreset p) => new()
     {

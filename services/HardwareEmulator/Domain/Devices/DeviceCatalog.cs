@@ -35,12 +35,22 @@ public sealed class DeviceCatalog
         return TryGet(id, out var d) ? d : throw new NotFoundException(field, "device", id);
     }
 
-    /// <summary>Adds or replaces a device; returns false when an id already existed.</summary>
-    public bool Register(DeviceSpec device)
+    /// <summary>
+    /// Adds a custom device, or replaces a custom device of the same id; returns false when it replaced one.
+    /// Built-in ids are refused: their figures are the audited catalog other services rely on.
+    /// </summary>
+    public bool Register(DeviceSpec device, string field = "device.id")
     {
-        bool existed = _devices.ContainsKey(device.Id);
-        _devices[device.Id] = device;
-        return !existed;
+        var stored = device with { Id = Normalize(device.Id), BuiltIn = false };
+        bool added = true;
+        _devices.AddOrUpdate(stored.Id, stored, (id, existing) =>
+        {
+            if (existing.BuiltIn)
+                throw new PreconditionFailedException(field, $"'{id}' is a built-in device and cannot be replaced; register it under another id");
+            added = false;
+            return stored;
+        });
+        return added;
     }
 
     public static string Normalize(string id) => id.Trim().ToLowerInvariant();
@@ -52,6 +62,6 @@ public sealed class DeviceCatalog
         using var doc = JsonDocument.Parse(s);
         var opts = new JsonSerializerOptions { PropertyNameCaseInsensitive = true };
         foreach (var e in doc.RootElement.GetProperty("devices").EnumerateArray())
-            yield return e.Deserialize<DeviceSpec>(opts)!;
+            yield return e.Deserialize<DeviceSpec>(opts)! with { BuiltIn = true };
     }
 }

@@ -21,10 +21,14 @@ public sealed record ElementwiseOpSpec(string Name, DataType Dtype, ElementwiseK
 
 public enum CollectiveKind { AllReduce, AllGather, ReduceScatter, AllToAll, SendRecv }
 
+/// <summary>A collective over <paramref name="Ranks"/> devices; <paramref name="RanksPerNode"/> 0 = the device's scale-up domain.</summary>
 public sealed record CollectiveOpSpec(string Name, DataType Dtype, CollectiveKind Kind, long Bytes, int Ranks, int RanksPerNode) : Op(Name, Dtype);
 
-/// <summary>Modelled timing of one op.</summary>
-public sealed record OpTime(string Name, double DeviceSeconds, double Flops, double Bytes, BoundKind Bound, double Efficiency)
+/// <summary>
+/// Modelled timing of one op. <see cref="Bytes"/> is HBM traffic (link traffic per rank for collectives);
+/// <see cref="Efficiency"/> is achieved over peak of the bound resource.
+/// </summary>
+public readonly record struct OpTime(double DeviceSeconds, double Flops, double Bytes, BoundKind Bound, double Efficiency)
 {
     public double AchievedTflops => DeviceSeconds > 0 ? Flops / DeviceSeconds / 1e12 : 0;
     public double AchievedGBps => DeviceSeconds > 0 ? Bytes / DeviceSeconds / 1e9 : 0;

@@ -1,0 +1,97 @@
+using HardwareEmulator.Domain.Devices;
+using HardwareEmulator.Domain.Timing;
+
+namespace HardwareEmulator.Domain.Kernels;
+
+/// <summary>A kernel to run or time, with its validated shape. <see cref="Field"/> is the request path of the kernel (e.g. "kernel.gemm").</summary>
+public abstract record KernelCall(DataType Dtype, string Field)
+{
+    /// <summary>Expected input tensors, in order: role name and shape.</summary>
+    public abstract IReadOnlyList<TensorShape> Inputs { get; }
+
+    /// <summary>Output tensors, in order.</summary>
+    public abstract IReadOnlyList<TensorShape> Outputs { get; }
+
+    /// <summary>The op the timing model sees.</summary>
+    public abstract Op ToOp();
+}
+
+/// <summary>A tensor's role (e.g. "A") and shape.</summary>
+public sealed record TensorShape(string Role, long[] Shape)
+{
+    public long Elements => Shape.Aggregate(1L, (a, b) => checked(a * b));
+    public override string ToString() => $"{Role} [{string.Join(',', Shape)}]";
+}
+
+public sealed record GemmCall(DataType Dtype, long M, long N, long K, long Batch) : KernelCall(Dtype, "kernel.gemm")
+{
+    private bool Batched => Batch > 1;
+    public override IReadOnlyList<TensorShape> Inputs =>
+        Batched ? [new("A", [Batch, M, K]), new("B", [Batch, K, N])] : [new("A", [M, K]), new("B", [K, N])];
+    public override IReadOnlyList<TensorShape> Outputs => Batched ? [new("C", [Batch, M, N])] : [new("C", [M, N])];
+    public override Op ToOp() => new GemmOpSpec("gemm", Dtype, M, N, K, Batch);
+}
+
+public sealed record GroupedGemmCall(DataType Dtype, long[] GroupRows, long N, long K) : KernelCall(Dtype, "kernel.grouped_gemm")
+{
+    public long TotalRows => GroupRows.Sum();
+    public override IReadOnlyList<TensorShape> Inputs => [new("A", [TotalRows, K]), new("B", [GroupRows.Length, K, N])];
+    public override IReadOnlyList<TensorShape> Outputs => [new("C", [TotalRows, N])];
+    public override Op ToOp() => new GroupedGemmOpSpec("grouped_gemm", Dtype, GroupRows, N, K);
+}
+
+public sealed record AttentionCall(DataType Dtype, long Batch, long QueryLen, long KvLen, long Heads, long KvHeads,
+    long HeadDimQk, long HeadDimV, bool Causal) : KernelCall(Dtype, "kernel.attention")
+{
+    public override IReadOnlyList<TensorShape> Inputs =>
+    [
+        new("Q", [Batch, Heads, QueryLen, HeadDimQk]),
+        new("K", [Batch, KvHeads, KvLen, HeadDimQk]),
+        new("V", [Batch, KvHeads, KvLen, HeadDimV]),
+    ];
+    public override IReadOnlyList<TensorShape> Outputs => [new("O", [Batch, Heads, QueryLen, HeadDimV])];
+    public override Op ToOp() => new AttentionOpSpec("attention", Dtype, Batch, QueryLen, KvLen, Heads, KvHeads, HeadDimQk, HeadDimV, Causal);
+}
+
+/// <summary>Row-wise kernels: softmax, RMSNorm, LayerNorm, SiLU, GELU, SwiGLU over [rows, cols].</summary>
+public sealed record RowsCall(DataType Dtype, ElementwiseKind Kind, long Rows, long Cols, double Epsilon, string KernelField)
+    : KernelCall(Dtype, KernelField)
+{
+    public override IReadOnlyList<TensorShape> Inputs => Kind switch
+    {
+        ElementwiseKind.RmsNorm => [new("x", [Rows, Cols]), new("weight", [Cols])],
+        ElementwiseKind.LayerNorm => [new("x", [Rows, Cols]), new("weight", [Cols]), new("bias", [Cols])],
+        ElementwiseKind.SwiGlu => [new("x", [Rows, 2 * Cols])],
+        _ => [new("x", [Rows, Cols])],
+    };
+    public override IReadOnlyList<TensorShape> Outputs => [new("y", [Rows, Cols])];
+    public override Op ToOp() => new ElementwiseOpSpec(KernelField, Dtype, Kind, Kind == ElementwiseKind.SwiGlu ? 2 * Rows * Cols : Rows * Cols);
+}
+
+public sealed record RopeCall(DataType Dtype, long Tokens, long Heads, long HeadDim, double Theta, long PositionOffset)
+    : KernelCall(Dtype, "kernel.rope")
+{
+    public override IReadOnlyList<TensorShape> Inputs => [new("x", [Tokens, Heads, HeadDim])];
+    public override IReadOnlyList<TensorShape> Outputs => [new("y", [Tokens, Heads, HeadDim])];
+    public override Op ToOp() => new ElementwiseOpSpec("rope", Dtype, ElementwiseKind.Rope, Tokens * Heads * HeadDim);
+}
+
+public sealed record MoeGatingCall(DataType Dtype, long Tokens, long Experts, long TopK, long Groups, long TopKGroups,
+    bool Sigmoid, double ScalingFactor) : KernelCall(Dtype, "kernel.moe_gating")
+{
+    public override IReadOnlyList<TensorShape> Inputs => [new("logits", [Tokens, Experts])];
+    public override IReadOnlyList<TensorShape> Outputs => [new("indices", [Tokens, TopK]), new("weights", [Tokens, TopK])];
+    public override Op ToOp() => new ElementwiseOpSpec("moe_gating", Dtype, ElementwiseKind.MoeGating, Tokens * Experts);
+}
+
+/// <summary>Block-scaled FP8 quantize (x → dequantized x̂ and scales) or dequantize (codes, scales → x).</summary>
+public sealed record QuantizeCall(DataType Dtype, long Rows, long Cols, long Block, bool Dequantize)
+    : KernelCall(Dtype, Dequantize ? "kernel.dequantize" : "kernel.quantize")
+{
+    public long ScaleCols => (Cols + Block - 1) / Block;
+    public override IReadOnlyList<TensorShape> Inputs =>
+        Dequantize ? [new("codes", [Rows, Cols]), new("scales", [Rows, ScaleCols])] : [new("x", [Rows, Cols])];
+    public override IReadOnlyList<TensorShape> Outputs =>
+        Dequantize ? [new("x", [Rows, Cols])] : [new("dequantized", [Rows, Cols]), new("scales", [Rows, ScaleCols])];
+    public override Op ToOp() => new ElementwiseOpSpec(Field, Dtype, Dequantize ? ElementwiseKind.Dequantize : ElementwiseKind.Quantize, Rows * Cols);
+}

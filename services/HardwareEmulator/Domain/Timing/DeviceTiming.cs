@@ -1,0 +1,289 @@
+using HardwareEmulator.Domain.Devices;
+using Platform.Modeling.Errors;
+using static HardwareEmulator.Domain.Timing.TimingConstants;
+
+namespace HardwareEmulator.Domain.Timing;
+
+/// <summary>
+/// The timing model bound to one device: derived rates and the calibrated matmul fractions. Every method
+/// is a closed-form formula of shapes and device figures (docs/EMULATOR.md); no host time enters.
+/// Methods take plain numbers so the EstimateOps fast path allocates nothing per op.
+/// </summary>
+public sealed class DeviceTiming
+{
+    private readonly double[] _peak = new double[8];      // FLOP/s at 100 % per dtype
+    private readonly double[] _smRate = new double[8];    // calibrated FLOP/s per SM per dtype
+    private readonly double[] _fraction = new double[8];  // calibrated per-tile fraction of peak
+
+    public DeviceSpec Device { get; }
+    public int Sms { get; }
+    public double HbmBytesPerSecond { get; }
+    public double MemoryEfficiency { get; }
+    public double L2BytesPerSecond { get; }
+    public double VectorFlopsPerSecond { get; }
+
+    public DeviceTiming(DeviceSpec d)
+    {
+        Device = d;
+        Sms = Math.Max(1, d.ComputeUnits);
+        HbmBytesPerSecond = d.HbmTbps * 1e12;
+        MemoryEfficiency = DeviceDefaults.Memory(d);
+        L2BytesPerSecond = DeviceDefaults.L2Tbps(d) * 1e12;
+        double matrixBf16 = d.PeakTflops(DataType.Bf16) * 1e12;
+        VectorFlopsPerSecond = (d.Fp32 > 0 ? d.Fp32 * 1e12 : matrixBf16 * VectorOverMatrixFallback) * DeviceDefaults.MatmulEfficiencyBf16(d);
+        foreach (var t in Enum.GetValues<DataType>())
+        {
+            _peak[(int)t] = d.PeakTflops(t) * 1e12;
+            if (_peak[(int)t] <= 0) continue;
+            _fraction[(int)t] = Calibrate(t, DeviceDefaults.MatmulEfficiency(d, t));
+            _smRate[(int)t] = _peak[(int)t] * _fraction[(int)t] / Sms;
+        }
+    }
+
+    /// <summary>Per-tile fraction of peak after calibration (what a full wave of long-K tiles reaches).</summary>
+    public double TileFraction(DataType t) => _fraction[(int)t];
+
+    public double PeakFlops(DataType t) => _peak[(int)t];
+
+    /// <summary>
+    /// Solves for the per-tile fraction f so that the modelled 8192³ GEMM reaches the measured fraction
+    /// (its wave quantization and tile overheads included). Two fixed-point steps converge: the model is
+    /// linear in 1/f while compute-bound.
+    /// </summary>
+    private double Calibrate(DataType t, double measured)
+    {
+        double f = measured;
+        for (int i = 0; i < 3; i++)
+        {
+            var probe = GemmCore(t, CalibrationSize, CalibrationSize, CalibrationSize, 1, _peak[(int)t] * f / Sms);
+            double achieved = probe.Flops / probe.DeviceSeconds / _peak[(int)t];
+            f = Math.Min(1.0, f * measured / achieved);
+        }
+        return f;
+    }
+
+    private double SmRate(DataType t, string field)
+    {
+        double r = _smRate[(int)t];
+        return r > 0 ? r : throw new PreconditionFailedException(field, $"device '{Device.Id}' has no {t} units (peak 0)");
+    }
+
+    /// <summary>HBM time of a streaming transfer: bandwidth ceiling with the size-dependent fill term.</summary>
+    public double MemorySeconds(double bytes) =>
+        bytes <= 0 ? 0 : (bytes + MemoryHalfBytes) / (HbmBytesPerSecond * MemoryEfficiency);
+
+    // ---------------------------------------------------------------- GEMM
+
+    /// <summary>C[batch,m,n] = A[batch,m,k]·B[batch,k,n] (field names the dtype for errors).</summary>
+    public OpTime Gemm(DataType t, long m, long n, long k, long batch = 1, string field = "dtype") =>
+        GemmCore(t, m, n, k, Math.Max(1, batch), SmRate(t, field));
+
+    private OpTime GemmCore(DataType t, double m, double n, double k, double batch, double smRate)
+    {
+        double inB = DeviceSpec.BytesPerElement(t), outB = DeviceSpec.OutputBytesPerElement(t);
+        double flops = 2 * m * n * k * batch;
+        var best = new Candidate(double.MaxValue, 0, 0, 0, 0);
+        foreach (var (bm, bn) in Tiles)
+        {
+            double tm = Math.Ceiling(m / bm), tn = Math.Ceiling(n / bn);
+            double tilesPer = tm * tn, tiles = tilesPer * batch;
+            double sMax = tiles < Sms ? Math.Max(1, Math.Min(Math.Floor(Sms / tiles), Math.Floor(k / MinSplitK))) : 1;
+            Consider(ref best, TileCandidate(bm, bn, 1, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate));
+            if (sMax > 1)
+                Consider(ref best, TileCandidate(bm, bn, sMax, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate));
+        }
+        return Finish(flops, best.HbmBytes, best.Compute, best.Hbm, best.L2, best.L2Bytes, _peak[(int)t]);
+    }
+
+    private readonly record struct Candidate(double Time, double Compute, double Hbm, double L2, double HbmBytes)
+    {
+        public double L2Bytes { get; init; }
+    }
+
+    private static void Consider(ref Candidate best, Candidate c)
+    {
+        if (c.Time < best.Time) best = c;
+    }
+
+    /// <summary>One tiling: wave quantization over the SMs, operand reuse within a wave through L2, split-K partials.</summary>
+    private Candidate TileCandidate(int bm, int bn, double s, double m, double n, double k, double batch,
+        double tm, double tn, double tilesPer, double tiles, double inB, double outB, double smRate)
+    {
+        double ks = Math.Ceiling(k / s);
+        double units = tiles * s;
+        double waves = Math.Ceiling(units / Sms);
+        double compute = waves * 2.0 * bm * bn * (ks + TileOverheadK) / smRate;
+
+        // Tiles resident in one wave form a near-square block; its A rows and B columns come from HBM once.
+        double tw = Math.Clamp(Math.Floor(Sms / s), 1, tilesPer);
+        double cols = Math.Min(tn, Math.Ceiling(Math.Sqrt(tw)));
+        double rows = Math.Min(tm, Math.Ceiling(tw / cols));
+        double blocks = Math.Ceiling(tm / rows) * Math.Ceiling(tn / cols);
+        double operands = batch * blocks * k * (Math.Min(rows * bm, m) + Math.Min(cols * bn, n)) * inB;
+        double partials = s > 1 ? batch * m * n * 4.0 * 2.0 * s : 0; // FP32 partial sums written and read back
+        double output = batch * m * n * outB;
+        double hbmBytes = operands + output + partials;
+        double l2Bytes = units * ks * (bm + bn) * inB + output + partials;
+
+        double hbm = MemorySeconds(hbmBytes);
+        double l2 = l2Bytes / L2BytesPerSecond;
+        return new Candidate(Math.Max(compute, Math.Max(hbm, l2)), compute, hbm, l2, hbmBytes) { L2Bytes = l2Bytes };
+    }
+
+    /// <summary>Grouped GEMM (MoE experts) in one persistent kernel: every group's tiles share the waves.</summary>
+    public OpTime GroupedGemm(DataType t, IReadOnlyList<long> mPerGroup, long n, long k, string field = "dtype")
+    {
+        double smRate = SmRate(t, field);
+        double inB = DeviceSpec.BytesPerElement(t), outB = DeviceSpec.OutputBytesPerElement(t);
+        double rowsTotal = 0, active = 0;
+        for (int i = 0; i < mPerGroup.Count; i++)
+            if (mPerGroup[i] > 0) { rowsTotal += mPerGroup[i]; active++; }
+        double flops = 2 * rowsTotal * n * k;
+        if (active == 0) return new OpTime(LaunchLatencySeconds, 0, 0, BoundKind.Latency, 0);
+        var best = new Candidate(double.MaxValue, 0, 0, 0, 0);
+        foreach (var (bm, bn) in Tiles)
+        {
+            double tn = Math.Ceiling((double)n / bn), tiles = 0;
+            for (int i = 0; i < mPerGroup.Count; i++)
+                if (mPerGroup[i] > 0) tiles += Math.Ceiling(mPerGroup[i] / (double)bm) * tn;
+            double waves = Math.Ceiling(tiles / Sms);
+            double compute = waves * 2.0 * bm * bn * (k + TileOverheadK) / smRate;
+            // Each active expert's weights are read once (masked groups skip theirs); activations once per column block.
+            double colBlocks = Math.Ceiling(tn / Math.Max(1, Math.Ceiling(Math.Sqrt(Math.Min(Sms, tiles)))));
+            double hbmBytes = active * k * n * inB + colBlocks * rowsTotal * k * inB + rowsTotal * n * outB;
+            double l2Bytes = tiles * k * (bm + bn) * inB + rowsTotal * n * outB;
+            double hbm = MemorySeconds(hbmBytes), l2 = l2Bytes / L2BytesPerSecond;
+            Consider(ref best, new Candidate(Math.Max(compute, Math.Max(hbm, l2)), compute, hbm, l2, hbmBytes) { L2Bytes = l2Bytes });
+        }
+        return Finish(flops, best.HbmBytes, best.Compute, best.Hbm, best.L2, best.L2Bytes, _peak[(int)t]);
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /// <summary>Fused scaled-dot-product attention (FlashAttention/FlashMLA style: scores never reach HBM).</summary>
+    public OpTime Attention(DataType t, long batch, long queryLen, long kvLen, long heads, long kvHeads,
+        long headDimQk, long headDimV, bool causal, string field = "dtype")
+    {
+        double smRate = SmRate(t, field) * AttentionOverGemm;
+        double inB = DeviceSpec.BytesPerElement(t);
+        double b = batch, q = queryLen, kv = kvLen, h = heads, kvh = Math.Max(1, kvHeads);
+        double pairs = causal ? CausalPairs(queryLen, kvLen) : q * kv;
+        double flops = 2 * b * h * pairs * (headDimQk + headDimV);
+        double bytes = b * (q * h * headDimQk + kv * kvh * (headDimQk + headDimV) + q * h * headDimV) * inB;
+
+        // GQA packs the query heads of one KV head into the tile rows; short row counts pad to 64.
+        double rows = q * (h / kvh);
+        double block = rows <= 64 ? 64 : AttentionBlockRows;
+        double rowTiles = Math.Ceiling(rows / block);
+        double padding = rowTiles * block / rows;
+        double units = b * kvh * rowTiles;
+        double split = 1;
+        if (units < Sms) split = Math.Max(1, Math.Min(Math.Floor(Sms / units), Math.Floor(kv / 256))); // flash-decoding
+        units *= split;
+        double waves = Math.Ceiling(units / Sms);
+        double waveEfficiency = units / (waves * Sms);
+        double compute = flops * padding / (Sms * smRate * waveEfficiency);
+        double partials = split > 1 ? b * h * q * headDimV * 4.0 * 2.0 * split : 0;
+        double hbmBytes = bytes + partials;
+        return Finish(flops, hbmBytes, compute, MemorySeconds(hbmBytes), 0, 0, _peak[(int)t]);
+    }
+
+    /// <summary>Query–key pairs under a causal mask when the queries are the last <paramref name="q"/> of <paramref name="kv"/> positions.</summary>
+    public static double CausalPairs(long q, long kv) =>
+        q <= kv ? (double)q * kv - (double)q * (q - 1) / 2.0 : (double)kv * (kv + 1) / 2.0;
+
+    // ---------------------------------------------------------------- element-wise
+
+    /// <summary>A memory-streaming kernel: FLOPs on the vector units, bytes through HBM.</summary>
+    public OpTime Elementwise(DataType t, ElementwiseKind kind, long elements)
+    {
+        double e = elements, b = DeviceSpec.BytesPerElement(t);
+        var (flopsPer, bytes) = kind switch
+        {
+            ElementwiseKind.Softmax => (5.0, 2 * e * b),
+            ElementwiseKind.RmsNorm => (4.0, 2 * e * b),
+            ElementwiseKind.LayerNorm => (7.0, 2 * e * b),
+            ElementwiseKind.Silu => (4.0, 2 * e * b),
+            ElementwiseKind.Gelu => (8.0, 2 * e * b),
+            ElementwiseKind.SwiGlu => (3.0, 1.5 * e * b),             // reads gate|up, writes half
+            ElementwiseKind.Rope => (3.0, 2 * e * b),
+            ElementwiseKind.Quantize => (3.0, 2 * e + e * b + e / 128 * 4), // BF16 in, dtype out, FP32 scale per 128
+            ElementwiseKind.Dequantize => (2.0, e * b + e / 128 * 4 + 2 * e),
+            ElementwiseKind.MoeGating => (8.0, e * b),                  // router logits read; top-k indices negligible
+            _ => (0.0, 2 * e * b),                                      // copy
+        };
+        double flops = flopsPer * e;
+        return Finish(flops, bytes, flops / VectorFlopsPerSecond, MemorySeconds(bytes), 0, 0, VectorFlopsPerSecond / DeviceDefaults.MatmulEfficiencyBf16(Device));
+    }
+
+    // ---------------------------------------------------------------- collectives
+
+    /// <summary>
+    /// Alpha–beta collective of <paramref name="bytes"/> (the full buffer: all-reduce input, all-gather output,
+    /// reduce-scatter input, all-to-all send buffer, send/recv message) over <paramref name="ranks"/> devices.
+    /// Ranks beyond one scale-up domain use the hierarchical (intra, inter, intra) algorithm.
+    /// </summary>
+    public OpTime Collective(CollectiveKind kind, long bytes, int ranks, int ranksPerNode)
+    {
+        if (ranks <= 1) return new OpTime(0, 0, 0, BoundKind.Communication, 0);
+        var d = Device;
+        int p = Math.Min(ranks, ranksPerNode > 0 ? ranksPerNode : Math.Max(1, d.ScaleUpDomain));
+        double upRaw = d.ScaleUpGBps * 1e9, outRaw = d.ScaleOutGBps * 1e9;
+        double up = upRaw * DeviceDefaults.ScaleUp(d), outBw = outRaw * DeviceDefaults.ScaleOut(d);
+        double aUp = d.ScaleUpLatencyUs * 1e-6, aOut = d.ScaleOutLatencyUs * 1e-6;
+        double s = bytes;
+        double moved = kind switch
+        {
+            CollectiveKind.AllReduce => 2.0 * (ranks - 1) / ranks * s,
+            CollectiveKind.SendRecv => s,
+            _ => (double)(ranks - 1) / ranks * s,
+        };
+        double time = CollectiveSeconds(kind, s, ranks, p, up, outBw, aUp, aOut);
+        double ideal = CollectiveSeconds(kind, s, ranks, p, upRaw, outRaw, 0, 0);
+        return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
+    }
+
+    private static double CollectiveSeconds(CollectiveKind kind, double s, int n, int p, double up, double outBw, double aUp, double aOut)
+    {
+        if (n <= p) // one scale-up domain: ring algorithms
+        {
+            return kind switch
+            {
+                CollectiveKind.AllReduce => 2.0 * (n - 1) * aUp + 2.0 * (n - 1) / n * s / up,
+                CollectiveKind.SendRecv => aUp + s / up,
+                _ => (n - 1) * aUp + (double)(n - 1) / n * s / up,
+            };
+        }
+        double nodes = Math.Ceiling((double)n / p);
+        double intra = (p - 1) * aUp + (double)(p - 1) / p * s / up;                      // RS or AG inside a node
+        double interShard = (nodes - 1) * aOut + (nodes - 1) / nodes * (s / p) / outBw;    // RS or AG of s/p across nodes
+        return kind switch
+        {
+            CollectiveKind.AllReduce => p > 1
+                ? 2 * intra + 2 * (nodes - 1) * aOut + 2.0 * (nodes - 1) / nodes * (s / p) / outBw
+                : 2 * (nodes - 1) * aOut + 2.0 * (nodes - 1) / nodes * s / outBw,
+            CollectiveKind.AllGather or CollectiveKind.ReduceScatter => (p > 1 ? intra : 0) + interShard,
+            CollectiveKind.AllToAll => Math.Max(
+                (p - 1) * aUp + (double)(p - 1) / n * s / up,
+                (nodes - 1) * aOut + (double)(n - p) / n * s / outBw),
+            _ => aOut + s / outBw,
+        };
+    }
+
+    // ---------------------------------------------------------------- roofline
+
+    /// <summary>Hierarchical roofline: the slowest of compute, HBM and L2, plus the fixed per-kernel latency.</summary>
+    private OpTime Finish(double flops, double hbmBytes, double compute, double hbm, double l2, double l2Bytes, double peakFlops)
+    {
+        double core = Math.Max(compute, Math.Max(hbm, l2));
+        double time = core + LaunchLatencySeconds;
+        double computeFraction = peakFlops > 0 ? flops / time / peakFlops : 0;
+        double hbmFraction = hbmBytes / time / HbmBytesPerSecond;
+        if (LaunchLatencySeconds >= core)
+            return new OpTime(time, flops, hbmBytes, BoundKind.Latency, Math.Max(computeFraction, hbmFraction));
+        if (compute >= Math.Max(hbm, l2))
+            return new OpTime(time, flops, hbmBytes, BoundKind.Compute, computeFraction);
+        double memFraction = l2 > hbm ? l2Bytes / time / L2BytesPerSecond : hbmFraction;
+        return new OpTime(time, flops, hbmBytes, BoundKind.Memory, memFraction);
+    }
+}

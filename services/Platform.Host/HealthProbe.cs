@@ -1,0 +1,30 @@
+namespace Platform.Host;
+
+/// <summary>
+/// `Platform.Host --healthcheck`: asks this container's own /health/ready and exits 0 or 1.
+/// Used by the Docker HEALTHCHECK, since the runtime image has no curl.
+/// </summary>
+public static class HealthProbe
+{
+    public static bool IsRequested(string[] args) => args.Contains("--healthcheck");
+
+    public static async Task<int> RunAsync()
+    {
+        string url = Environment.GetEnvironmentVariable("Kestrel__Endpoints__Http__Url") ?? "http://127.0.0.1:5081";
+        url = url.Replace("://0.0.0.0:", "://127.0.0.1:").Replace("://+:", "://127.0.0.1:").Replace("://*:", "://127.0.0.1:");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        try
+        {
+            var response = await http.GetAsync($"{url.TrimEnd('/')}/health/ready");
+            return response.IsSuccessStatusCode ? 0 : 1;
+        }
+        catch (HttpRequestException)
+        {
+            return 1;
+        }
+        catch (TaskCanceledException)
+        {
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+namespace TrainingCost.Domain;
+
+/// <summary>What the training model needs to know about an accelerator (from the emulator's device catalog).</summary>
+public sealed record AcceleratorSpec
+{
+    public required string Id { get; init; }
+    public string Name { get; init; } = "";
+    public double PeakBf16Tflops { get; init; }
+    public double PeakFp16Tflops { get; init; }
+    public double PeakFp8Tflops { get; init; }
+    public double HbmGb { get; init; }
+    public double HbmTbps { get; init; }
+    public double ScaleUpGBps { get; init; }
+    public double ScaleOutGBps { get; init; }
+    public int ScaleUpDomain { get; init; } = 8;
+    public double TdpWatts { get; init; }
+    public double PriceLowUsd { get; init; }
+    public double PriceMidUsd { get; init; }
+    public double PriceListUsd { get; init; }
+
+    /// <summary>Dense 16-bit peak used for MFU (BF16, else FP16 e.g. V100), as DeepSeek and Meta report MFU.</summary>
+    public double Peak16Tflops => PeakBf16Tflops > 0 ? PeakBf16Tflops : PeakFp16Tflops;
+
+    public double Price(PriceTier tier) => tier switch
+    {
+        PriceTier.Low => PriceLowUsd,
+        PriceTier.List => PriceListUsd,
+        _ => PriceMidUsd,
+    };
+}
+
+/// <summary>Looks accelerators up (the emulator's GetDevice over gRPC in the service; the catalog directly in the CLI).</summary>
+public interface IAcceleratorCatalog
+{
+    /// <summary>The device, or a NotFoundException naming <paramref name="field"/>.</summary>
+    Task<AcceleratorSpec> GetAsync(string id, string field, CancellationToken ct);
+}

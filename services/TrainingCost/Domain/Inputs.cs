@@ -1,0 +1,100 @@
+using Platform.Modeling;
+using Platform.Modeling.Flops;
+
+namespace TrainingCost.Domain;
+
+/// <summary>Numeric format of the weight GEMMs (master weights and optimizer state stay FP32/BF16).</summary>
+public enum TrainingPrecision { Bf16, Fp16, Fp8 }
+
+/// <summary>Pipeline schedules with their bubble formulas (references.md §1).</summary>
+public enum PipelineSchedule { OneFOneB, Interleaved, DualPipe }
+
+/// <summary>What plan search minimises.</summary>
+public enum PlanObjective { MinTime, MinCost }
+
+/// <summary>A parallel layout of one training job. DP × TP × PP = accelerators; EP is carved out of DP × TP.</summary>
+public sealed record ParallelPlan
+{
+    public int TensorParallel { get; init; } = 1;
+    public int PipelineParallel { get; init; } = 1;
+    /// <summary>0 = derived from the accelerator count.</summary>
+    public int DataParallel { get; init; }
+    public int ExpertParallel { get; init; } = 1;
+    /// <summary>0 = none, 1 = optimizer states sharded (Megatron distributed optimizer), 2 = + gradients, 3 = + weights.</summary>
+    public int ZeroStage { get; init; } = 1;
+    public RecomputeKind Recompute { get; init; } = RecomputeKind.None;
+    /// <summary>Sequences per micro-batch.</summary>
+    public int MicroBatch { get; init; } = 1;
+    public PipelineSchedule Schedule { get; init; } = PipelineSchedule.OneFOneB;
+    /// <summary>Model chunks per pipeline rank for the interleaved schedule.</summary>
+    public int VirtualStages { get; init; } = 1;
+    /// <summary>Optimizer moments in BF16 (DeepSeek-V3) instead of FP32.</summary>
+    public bool Bf16OptimizerMoments { get; init; }
+
+    public int Accelerators => TensorParallel * PipelineParallel * Math.Max(1, DataParallel);
+
+    public override string ToString() =>
+        $"TP{TensorParallel} PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute} {Schedule}" +
+        (Schedule == PipelineSchedule.Interleaved ? $" v{VirtualStages}" : "");
+}
+
+/// <summary>Failure and checkpoint assumptions of the end-to-end utilisation.</summary>
+/// <param name="MtbfHoursPerAccelerator">Mean time between job-interrupting failures of one accelerator (with its share of host, network, software).</param>
+/// <param name="RestartHours">Detection, rescheduling and reload time per interruption.</param>
+/// <param name="CheckpointWriteGBpsPerAccelerator">Rate at which each accelerator's shard of the training state reaches storage.</param>
+/// <param name="CheckpointIntervalHours">0 = the Young/Daly optimum √(2·δ·M).</param>
+public sealed record ReliabilityOptions(
+    double MtbfHoursPerAccelerator = ReliabilityOptions.DefaultMtbfHours,
+    double RestartHours = 0.25,
+    double CheckpointWriteGBpsPerAccelerator = 1.0,
+    double CheckpointIntervalHours = 0)
+{
+    /// <summary>Llama 3 405B: 419 unexpected interruptions in 54 days on 16,384 H100 → 16,384 × 54 × 24 / 419 ≈ 50,700 accelerator-hours.</summary>
+    public const double DefaultMtbfHours = 50_700;
+}
+
+/// <summary>Energy and carbon assumptions (references.md §1: GPU-h × chip power × server overhead × PUE).</summary>
+/// <param name="AcceleratorWatts">0 = the device's TDP (Meta charges 700 W per H100).</param>
+/// <param name="ServerOverhead">Server draw over the accelerators' (Epoch AI: host adds 0.75 × TDP → 1.75).</param>
+/// <param name="Pue">Data-centre power usage effectiveness (Epoch AI: 1.1 hyperscale).</param>
+/// <param name="GridKgCo2PerKwh">Grid carbon intensity (default 0.414: Meta's 8,930 t for 30.84M H100-h at 700 W).</param>
+public sealed record EnergyOptions(double AcceleratorWatts = 0, double ServerOverhead = 1.75, double Pue = 1.1, double GridKgCo2PerKwh = 0.414);
+
+/// <summary>Which of a device's rental price presets to use when no explicit price is given.</summary>
+public enum PriceTier { Mid, Low, List }
+
+/// <summary>One training run to estimate.</summary>
+public sealed record TrainingRunSpec
+{
+    public required ModelArchitecture Model { get; init; }
+    public required double TrainingTokens { get; init; }
+    public required long SequenceLength { get; init; }
+    public required string Accelerator { get; init; }
+    public required int AcceleratorCount { get; init; }
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Bf16;
+    /// <summary>Tokens per optimizer step; 0 picks a default (see <see cref="DefaultGlobalBatchTokens"/>).</summary>
+    public double GlobalBatchTokens { get; init; }
+    /// <summary>A fixed plan, or null to search.</summary>
+    public ParallelPlan? Plan { get; init; }
+    public PlanObjective Objective { get; init; } = PlanObjective.MinTime;
+    /// <summary>USD per accelerator-hour; 0 uses the device's preset of <see cref="PriceTier"/>.</summary>
+    public double PricePerAcceleratorHour { get; init; }
+    public PriceTier PriceTier { get; init; } = PriceTier.Mid;
+    public ReliabilityOptions Reliability { get; init; } = new();
+    public EnergyOptions Energy { get; init; } = new();
+    /// <summary>Override of the device's scale-out bandwidth per accelerator (GB/s), e.g. an older cluster's fabric.</summary>
+    public double ScaleOutGBpsOverride { get; init; }
+
+    /// <summary>Sequences per step: the given batch, else ≈ 2048 × 4096 tokens (4–16M-token batches are usual), at least one per DP rank.</summary>
+    public long GlobalBatchSequences(int dataParallel, int microBatch)
+    {
+        double tokens = GlobalBatchTokens > 0 ? GlobalBatchTokens : DefaultGlobalBatchTokens(AcceleratorCount, SequenceLength);
+        long seqs = Math.Max(1, (long)Math.Round(tokens / SequenceLength));
+        long perStep = (long)dataParallel * microBatch;
+        return Math.Max(perStep, (seqs + perStep - 1) / perStep * perStep);
+    }
+
+    /// <summary>Default batch: 4 sequences per accelerator, clamped to 4M–16M tokens (Llama 3: 16M; LLaMA/BLOOM: 4M).</summary>
+    public static double DefaultGlobalBatchTokens(int accelerators, long seq) =>
+        Math.Clamp(4.0 * accelerators * seq, 4 * 1024 * 1024, 16 * 1024 * 1024);
+}

@@ -1,0 +1,96 @@
+using Platform.Modeling;
+using Platform.Modeling.Errors;
+using Platform.Modeling.Flops;
+
+namespace TrainingCost.Domain;
+
+/// <summary>A plan that was not kept, and why.</summary>
+public sealed record RejectedPlan(ParallelPlan Plan, string Reason);
+
+/// <summary>Checks plans against the model and cluster, and enumerates the search space.</summary>
+public static class PlanSpace
+{
+    /// <summary>Throws InvalidArgument naming the field when a given plan cannot run this model on this cluster.</summary>
+    public static ParallelPlan Validate(ModelArchitecture a, ParallelPlan plan, int accelerators, string field = "parallelism")
+    {
+        if (plan.TensorParallel < 1) throw new InvalidFieldException($"{field}.tensor_parallel", $"must be at least 1 (got {plan.TensorParallel})");
+        if (plan.PipelineParallel < 1) throw new InvalidFieldException($"{field}.pipeline_parallel", $"must be at least 1 (got {plan.PipelineParallel})");
+        if (plan.ExpertParallel < 1) throw new InvalidFieldException($"{field}.expert_parallel", $"must be at least 1 (got {plan.ExpertParallel})");
+        if (plan.MicroBatch < 1) throw new InvalidFieldException($"{field}.micro_batch_size", $"must be at least 1 (got {plan.MicroBatch})");
+        if (plan.ZeroStage is < 0 or > 3) throw new InvalidFieldException($"{field}.zero_stage", $"must be 0–3 (got {plan.ZeroStage})");
+        if (a.NumAttentionHeads % plan.TensorParallel != 0)
+            throw new InvalidFieldException($"{field}.tensor_parallel", $"{plan.TensorParallel} does not divide num_attention_heads ({a.NumAttentionHeads})");
+        if (plan.PipelineParallel > a.NumLayers)
+            throw new InvalidFieldException($"{field}.pipeline_parallel", $"{plan.PipelineParallel} exceeds num_hidden_layers ({a.NumLayers})");
+        if (plan.ExpertParallel > 1 && !a.IsMoe)
+            throw new InvalidFieldException($"{field}.expert_parallel", "is only meaningful for a mixture-of-experts model");
+        if (a.IsMoe && a.Moe!.RoutedExperts % plan.ExpertParallel != 0)
+            throw new InvalidFieldException($"{field}.expert_parallel", $"{plan.ExpertParallel} does not divide n_routed_experts ({a.Moe.RoutedExperts})");
+        int tpPp = plan.TensorParallel * plan.PipelineParallel;
+        if (accelerators % tpPp != 0)
+            throw new InvalidFieldException($"{field}.pipeline_parallel", $"tensor_parallel × pipeline_parallel = {tpPp} does not divide cluster.count ({accelerators})");
+        int dp = accelerators / tpPp;
+        if (plan.DataParallel > 0 && plan.DataParallel != dp)
+            throw new InvalidFieldException($"{field}.data_parallel", $"{plan.DataParallel} × TP {plan.TensorParallel} × PP {plan.PipelineParallel} ≠ cluster.count ({accelerators}); use {dp} or 0");
+        if (dp * plan.TensorParallel % plan.ExpertParallel != 0)
+            throw new InvalidFieldException($"{field}.expert_parallel", $"{plan.ExpertParallel} does not divide data_parallel × tensor_parallel ({dp * plan.TensorParallel})");
+        if (plan.Schedule == PipelineSchedule.DualPipe && plan.PipelineParallel % 2 != 0)
+            throw new InvalidFieldException($"{field}.pipeline_schedule", $"DualPipe needs an even pipeline_parallel (got {plan.PipelineParallel})");
+        if (plan.Schedule == PipelineSchedule.Interleaved && plan.VirtualStages < 1)
+            throw new InvalidFieldException($"{field}.virtual_stages", "must be at least 1 for the interleaved schedule");
+        return plan with { DataParallel = dp, VirtualStages = Math.Max(1, plan.VirtualStages) };
+    }
+
+    /// <summary>Every structurally valid plan for <paramref name="accelerators"/>; structural misfits go to <paramref name="rejected"/>.</summary>
+    public static List<ParallelPlan> Enumerate(ModelArchitecture a, int accelerators, int nodeSize, List<RejectedPlan> rejected)
+    {
+        var plans = new List<ParallelPlan>();
+        int[] microBatches = [1, 2, 4, 8];
+        RecomputeKind[] recomputes = [RecomputeKind.None, RecomputeKind.Selective, RecomputeKind.Full];
+        var eps = a.IsMoe ? Divisors((int)Math.Min(a.Moe!.RoutedExperts, int.MaxValue)) : [1];
+        for (int tp = 1; tp <= Math.Min(nodeSize, 64); tp *= 2)
+        {
+            if (accelerators % tp != 0) break;
+            if (a.NumAttentionHeads % tp != 0)
+            {
+                rejected.Add(new RejectedPlan(new ParallelPlan { TensorParallel = tp }, $"TP {tp} does not divide num_attention_heads ({a.NumAttentionHeads})"));
+                continue;
+            }
+            foreach (int pp in Divisors(accelerators / tp))
+            {
+                if (pp > a.NumLayers) { rejected.Add(new RejectedPlan(new ParallelPlan { TensorParallel = tp, PipelineParallel = pp }, $"PP {pp} exceeds the {a.NumLayers} layers")); continue; }
+                if (pp > 64) continue;
+                int dp = accelerators / (tp * pp);
+                foreach (int ep in eps)
+                {
+                    if (dp * tp % ep != 0) continue; // EP ranks come out of DP × TP
+                    foreach (var schedule in Schedules(pp))
+                    foreach (int zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 })
+                    foreach (var rc in recomputes)
+                    foreach (int mb in microBatches)
+                        plans.Add(new ParallelPlan
+                        {
+                            TensorParallel = tp, PipelineParallel = pp, DataParallel = dp, ExpertParallel = ep, ZeroStage = zero,
+                            Recompute = rc, MicroBatch = mb, Schedule = schedule,
+                            VirtualStages = schedule == PipelineSchedule.Interleaved ? 2 : 1,
+                        });
+                }
+            }
+        }
+        return plans;
+    }
+
+    private static IEnumerable<PipelineSchedule> Schedules(int pp)
+    {
+        yield return PipelineSchedule.OneFOneB;
+        if (pp > 1) yield return PipelineSchedule.Interleaved;
+        if (pp >= 4 && pp % 2 == 0) yield return PipelineSchedule.DualPipe;
+    }
+
+    public static List<int> Divisors(int n)
+    {
+        var d = new List<int>();
+        for (int i = 1; i <= n; i++) if (n % i == 0) d.Add(i);
+        return d;
+    }
+}

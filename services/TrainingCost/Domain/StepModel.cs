@@ -1,0 +1,214 @@
+using Platform.Modeling;
+using Platform.Modeling.Flops;
+using Platform.Modeling.Ops;
+
+namespace TrainingCost.Domain;
+
+/// <summary>Where one optimizer step's time goes on the critical path, seconds.</summary>
+public sealed record StepBreakdown
+{
+    public double ComputeSeconds { get; init; }
+    public double TensorParallelSeconds { get; init; }
+    public double ExpertParallelExposedSeconds { get; init; }
+    public double ExpertParallelOverlappedSeconds { get; init; }
+    public double PipelineP2pSeconds { get; init; }
+    public double DataParallelExposedSeconds { get; init; }
+    public double DataParallelOverlappedSeconds { get; init; }
+    public double BubbleSeconds { get; init; }
+    public double OptimizerSeconds { get; init; }
+    public int MicroBatches { get; init; }
+    public long GlobalBatchSequences { get; init; }
+
+    public double StepSeconds => ComputeSeconds + TensorParallelSeconds + ExpertParallelExposedSeconds + PipelineP2pSeconds
+        + DataParallelExposedSeconds + BubbleSeconds + OptimizerSeconds;
+    public double ExposedCommunicationSeconds => TensorParallelSeconds + ExpertParallelExposedSeconds + PipelineP2pSeconds + DataParallelExposedSeconds;
+    public double OverlappedCommunicationSeconds => ExpertParallelOverlappedSeconds + DataParallelOverlappedSeconds;
+}
+
+/// <summary>Everything about a run that does not change from plan to plan.</summary>
+public sealed record RunContext(ModelArchitecture Model, ParameterBreakdown Parameters, TrainingRunSpec Spec, AcceleratorSpec Device,
+    Calibration Calibration)
+{
+    public OpFormat GemmFormat => Spec.Precision switch
+    {
+        TrainingPrecision.Fp8 => OpFormat.Fp8,
+        TrainingPrecision.Fp16 => OpFormat.Fp16,
+        _ => OpFormat.Bf16,
+    };
+    /// <summary>16-bit format of activations, gradients and non-GEMM ops.</summary>
+    public OpFormat HalfFormat => Spec.Precision == TrainingPrecision.Fp16 ? OpFormat.Fp16 : OpFormat.Bf16;
+    public TrainingFlops Flops { get; } = FlopCounter.Training(Model, Spec.SequenceLength);
+}
+
+/// <summary>
+/// Step time of a plan from per-op device times: per-layer forward compute at the plan's micro-batch and TP/EP
+/// shapes (backward = 2 × forward, plus recompute), TP all-reduces, EP all-to-alls, PP sends, DP gradient
+/// reduction overlapped with the last backward, the pipeline bubble of the schedule and the optimizer step.
+/// The timer is a function so the same code first records the op shapes a plan needs, then evaluates it.
+/// </summary>
+public static class StepModel
+{
+    /// <summary>
+    /// A collective over ranks spanning several scale-up domains, posed hierarchically (as NCCL and the XLA
+    /// runtime do): reduce-scatter inside the node, the 1/p shard across nodes, all-gather inside the node. So
+    /// the scale-out fabric carries 1/p of the buffer per accelerator instead of all of it.
+    /// </summary>
+    public static double Collective(Func<OpShape, double> time, string name, OpFormat format, CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode)
+    {
+        if (ranks <= 1 || bytes <= 0) return 0;
+        int p = Math.Clamp(ranksPerNode, 1, ranks);
+        if (p == ranks || p == 1 || kind is CollectiveOpKind.AllToAll or CollectiveOpKind.SendRecv)
+            return time(new CollectiveShape(name, format, kind, bytes, ranks, p));
+        int nodes = (ranks + p - 1) / p;
+        long shard = Math.Max(1, bytes / p);
+        double intraRs = time(new CollectiveShape(name + "_intra", format, CollectiveOpKind.ReduceScatter, bytes, p, p));
+        double intraAg = time(new CollectiveShape(name + "_intra", format, CollectiveOpKind.AllGather, bytes, p, p));
+        double inter = time(new CollectiveShape(name + "_inter", format, kind, shard, nodes, 1));
+        return kind switch
+        {
+            CollectiveOpKind.AllReduce => intraRs + inter + intraAg,
+            CollectiveOpKind.ReduceScatter => intraRs + inter,
+            _ => inter + intraAg,
+        };
+    }
+
+    public static StepBreakdown Evaluate(RunContext ctx, ParallelPlan plan, Func<OpShape, double> time)
+    {
+        var a = ctx.Model;
+        var cal = ctx.Calibration;
+        int tp = plan.TensorParallel, pp = plan.PipelineParallel, dp = plan.DataParallel, ep = plan.ExpertParallel;
+        int node = Math.Max(1, ctx.Device.ScaleUpDomain);
+        long seq = ctx.Spec.SequenceLength;
+        var shard = new LayerSharding(plan.MicroBatch, seq, tp, ep, ctx.GemmFormat);
+        long tokens = shard.Tokens;
+
+        // FP8 GEMMs: the emulator's FP8 time, but no faster than the BF16 time over the calibrated end-to-end speed-up.
+        double OpTime(OpShape op)
+        {
+            double t = time(op);
+            if (op.Format == OpFormat.Fp8 && op is GemmShape or GroupedGemmShape)
+                t = Math.Max(t, time(op with { Format = OpFormat.Bf16 }) / cal.Fp8GemmSpeedup);
+            return t;
+        }
+        double Sum(List<OpShape> ops) { double s = 0; foreach (var op in ops) s += OpTime(op); return s; }
+
+        var denseOps = LayerOps.Layer(a, false, shard);
+        double fDense = a.DenseLayerCount > 0 ? Sum(denseOps) : 0;
+        double fMoe = a.MoeLayerCount > 0 ? Sum(LayerOps.Layer(a, true, shard)) : 0;
+        double fHead = Sum(LayerOps.Logits(a, shard));
+        double fMtp = 0;
+        for (long i = 0; i < a.NumNextnPredictLayers; i++) fMtp += Sum(LayerOps.Mtp(a, shard));
+        double attnCore = OpTime(denseOps.First(o => o is AttentionShape));
+
+        double totalForward = a.DenseLayerCount * fDense + a.MoeLayerCount * fMoe + fHead + fMtp;
+        double recompute = plan.Recompute switch
+        {
+            RecomputeKind.Full => totalForward - fHead,
+            RecomputeKind.Selective => a.NumLayers * attnCore,
+            _ => 0,
+        };
+        // Per micro-batch on one stage (layers spread evenly over stages), calibrated to framework speed.
+        double fwd = totalForward / pp / cal.KernelEfficiency;
+        double bwd = (2 * totalForward + recompute) / pp / cal.KernelEfficiency;
+        double computeMicro = fwd + bwd;
+
+        var half = ctx.HalfFormat;
+        double layersPerStage = (double)(a.NumLayers + a.NumNextnPredictLayers) / pp;
+        double moeLayersPerStage = (double)(a.MoeLayerCount + (a.IsMoe ? a.NumNextnPredictLayers : 0)) / pp;
+
+        // TP: two all-reduces (or reduce-scatter + all-gather with sequence parallelism) forward, two backward, per layer.
+        double tpMicro = 0;
+        if (tp > 1)
+        {
+            double ar = Collective(time, "tp_all_reduce", half, CollectiveOpKind.AllReduce, tokens * a.HiddenSize * 2, tp, Math.Min(tp, node));
+            tpMicro = layersPerStage * ar * (plan.Recompute == RecomputeKind.Full ? 6 : 4);
+        }
+
+        // EP: dispatch and combine all-to-all, forward and backward, per MoE layer.
+        double epMicro = 0;
+        if (ep > 1 && a.IsMoe)
+        {
+            long rows = (tokens + tp - 1) / tp * a.Moe!.ExpertsPerToken;
+            int dispatchBytes = ctx.GemmFormat == OpFormat.Fp8 ? 1 : 2;
+            double dispatch = time(new CollectiveShape("ep_dispatch", half, CollectiveOpKind.AllToAll, rows * a.HiddenSize * dispatchBytes, ep, Math.Min(ep, node)));
+            double combine = time(new CollectiveShape("ep_combine", half, CollectiveOpKind.AllToAll, rows * a.HiddenSize * 2, ep, Math.Min(ep, node)));
+            epMicro = moeLayersPerStage * 2 * (dispatch + combine);
+        }
+
+        // PP: activations forward and their gradients backward between neighbouring stages.
+        double ppMicro = 0;
+        if (pp > 1)
+        {
+            bool crossNode = (long)tp * dp >= node;
+            ppMicro = 2 * time(new CollectiveShape("pp_send_recv", half, CollectiveOpKind.SendRecv, tokens / tp * a.HiddenSize * 2, 2, crossNode ? 1 : 2));
+        }
+
+        double epExposed = epMicro, epHidden = 0, ppExposed = ppMicro;
+        if (plan.Schedule == PipelineSchedule.DualPipe)
+        {
+            // DualPipe overlaps a forward and a backward chunk with each other's EP/PP communication; compute runs on
+            // fewer SMs meanwhile. Communication longer than the compute it hides behind stays exposed.
+            computeMicro *= cal.OverlapComputePenalty;
+            double comm = epMicro + ppMicro;
+            epHidden = Math.Min(comm, computeMicro);
+            epExposed = comm - epHidden;
+            ppExposed = 0;
+        }
+        double micro = computeMicro + tpMicro + epExposed + ppExposed;
+
+        long gbs = ctx.Spec.GlobalBatchSequences(dp, plan.MicroBatch);
+        int m = (int)(gbs / ((long)dp * plan.MicroBatch));
+
+        double bubble = plan.Schedule switch
+        {
+            _ when pp == 1 => 0,
+            PipelineSchedule.Interleaved => (pp - 1.0) / Math.Max(1, plan.VirtualStages) * micro,
+            // (PP/2 − 1)(F&B + B − 3W) with F&B ≈ F + B and W (weight gradients) ≈ F.
+            PipelineSchedule.DualPipe => Math.Max(0, pp / 2.0 - 1) * Math.Max(0, fwd + 2 * bwd - 3 * fwd),
+            _ => (pp - 1.0) * micro,
+        };
+
+        // DP: gradient reduce-scatter + parameter all-gather (= one all-reduce of BF16 gradients) once per step,
+        // overlapped with the last micro-batch's backward. Experts reduce over their own, smaller DP group.
+        int expertTp = ep > 1 ? 1 : tp;
+        var p = ctx.Parameters;
+        double expertParams = p.RoutedExpertsTotal;
+        double denseParamsRank = (p.Total - expertParams) / ((double)tp * pp);
+        double expertParamsRank = expertParams / ((double)pp * ep * expertTp);
+        int expertDp = Math.Max(1, plan.Accelerators / (pp * ep * expertTp));
+        double dpTime = 0;
+        if (dp > 1)
+            dpTime += Collective(time, "dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(denseParamsRank * 2), dp, Math.Clamp(node / tp, 1, dp));
+        if (expertDp > 1 && expertParams > 0)
+            dpTime += Collective(time, "expert_dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(expertParamsRank * 2), expertDp, Math.Clamp(node / (ep * expertTp), 1, expertDp));
+        double dpWindow = bwd;
+        if (plan.ZeroStage >= 3 && dp > 1)
+        {
+            // ZeRO-3 gathers the weights before every forward and backward of every micro-batch; prefetch hides it behind compute.
+            double gather = Collective(time, "zero3_param_gather", half, CollectiveOpKind.AllGather, (long)(denseParamsRank * 2), dp, Math.Clamp(node / tp, 1, dp));
+            dpTime += 2.0 * m * gather;
+            dpWindow += m * computeMicro;
+        }
+        double dpExposed = Math.Max(0, dpTime - dpWindow);
+
+        // Optimizer: Adam streams ≈ 32 bytes per locally updated parameter (FP32 master, moments, gradient); posed as a
+        // 16-bit copy of 8 elements per parameter (2 × 2 bytes each) so devices without FP32 units can time it.
+        double updated = plan.ZeroStage >= 1 ? denseParamsRank / Math.Max(1, dp) + expertParamsRank / expertDp : denseParamsRank + expertParamsRank;
+        double optimizer = time(new ElementwiseShape("adam_step", half, ElementwiseOpKind.Copy, (long)(updated * 8)));
+
+        return new StepBreakdown
+        {
+            ComputeSeconds = m * computeMicro,
+            TensorParallelSeconds = m * tpMicro,
+            ExpertParallelExposedSeconds = m * epExposed,
+            ExpertParallelOverlappedSeconds = m * epHidden,
+            PipelineP2pSeconds = m * ppExposed,
+            DataParallelExposedSeconds = dpExposed,
+            DataParallelOverlappedSeconds = dpTime - dpExposed,
+            BubbleSeconds = bubble,
+            OptimizerSeconds = optimizer,
+            MicroBatches = m,
+            GlobalBatchSequences = gbs,
+        };
+    }
+}

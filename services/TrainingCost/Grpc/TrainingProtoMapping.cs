@@ -1,0 +1,182 @@
+using Google.Protobuf;
+using Platform.Contracts.Training.V1;
+using Platform.Modeling.Errors;
+using Platform.Modeling.Flops;
+using Platform.ServiceDefaults;
+using Domain = TrainingCost.Domain;
+
+namespace TrainingCost.Grpc;
+
+/// <summary>Translates between the training protos and the domain; validation names request fields.</summary>
+public static class TrainingProtoMapping
+{
+    /// <summary>
+    /// The run requests share TrainingRunSpec's field numbers and types, so their wire bytes parse as one
+    /// (extra fields such as top_k are kept as unknown fields and ignored).
+    /// </summary>
+    public static TrainingRunSpec AsRunSpec(IMessage request) => TrainingRunSpec.Parser.ParseFrom(request.ToByteString());
+
+    public static Domain.TrainingRunSpec ToDomain(TrainingRunSpec r)
+    {
+        var model = ModelSpecMapper.Resolve(r.Model, "model");
+        if (r.TrainingTokens <= 0) throw new InvalidFieldException("training_tokens", r.TrainingTokens == 0 ? "is required and must be positive" : $"must be positive (got {r.TrainingTokens})");
+        if (r.SequenceLength <= 0) throw new InvalidFieldException("sequence_length", r.SequenceLength == 0 ? "is required and must be positive" : $"must be positive (got {r.SequenceLength})");
+        if (r.Cluster is null) throw new InvalidFieldException("cluster", "is required: give accelerator and count");
+        if (r.Cluster.Count <= 0) throw new InvalidFieldException("cluster.count", $"must be positive (got {r.Cluster.Count})");
+        if (r.Cluster.Count > 1_000_000) throw new InvalidFieldException("cluster.count", $"must be at most 1,000,000 (got {r.Cluster.Count})");
+        if (r.Cluster.ScaleOutGbps < 0) throw new InvalidFieldException("cluster.scale_out_gbps", "must not be negative");
+        var rel = new Domain.ReliabilityOptions();
+        if (r.Reliability is { } rr)
+            rel = new Domain.ReliabilityOptions(
+                rr.HasMtbfHoursPerAccelerator ? rr.MtbfHoursPerAccelerator : rel.MtbfHoursPerAccelerator,
+                rr.HasRestartHours ? rr.RestartHours : rel.RestartHours,
+                rr.HasCheckpointWriteGbpsPerAccelerator ? rr.CheckpointWriteGbpsPerAccelerator : rel.CheckpointWriteGBpsPerAccelerator,
+                rr.HasCheckpointIntervalHours ? rr.CheckpointIntervalHours : rel.CheckpointIntervalHours);
+        var energy = new Domain.EnergyOptions();
+        if (r.Energy is { } e)
+            energy = new Domain.EnergyOptions(
+                e.HasAcceleratorWatts ? e.AcceleratorWatts : energy.AcceleratorWatts,
+                e.HasServerOverhead ? e.ServerOverhead : energy.ServerOverhead,
+                e.HasPue ? e.Pue : energy.Pue,
+                e.HasGridKgCo2PerKwh ? e.GridKgCo2PerKwh : energy.GridKgCo2PerKwh);
+        return new Domain.TrainingRunSpec
+        {
+            Model = model,
+            TrainingTokens = r.TrainingTokens,
+            SequenceLength = r.SequenceLength,
+            Accelerator = r.Cluster.Accelerator ?? "",
+            AcceleratorCount = (int)r.Cluster.Count,
+            Precision = r.Precision switch
+            {
+                Precision.Fp8 => Domain.TrainingPrecision.Fp8,
+                Precision.Fp16 => Domain.TrainingPrecision.Fp16,
+                Precision.Bf16 or Precision.Unspecified => Domain.TrainingPrecision.Bf16,
+                _ => throw new InvalidFieldException("precision", $"unknown value {(int)r.Precision}"),
+            },
+            PricePerAcceleratorHour = r.PricePerAcceleratorHourUsd,
+            PriceTier = r.PricePreset switch
+            {
+                PricePreset.Low => Domain.PriceTier.Low,
+                PricePreset.List => Domain.PriceTier.List,
+                _ => Domain.PriceTier.Mid,
+            },
+            Plan = r.Parallelism is null ? null : ToDomain(r.Parallelism),
+            GlobalBatchTokens = r.GlobalBatchTokens,
+            Reliability = rel,
+            Energy = energy,
+            Objective = r.Objective == PlanObjective.MinCost ? Domain.PlanObjective.MinCost : Domain.PlanObjective.MinTime,
+            ScaleOutGBpsOverride = r.Cluster.ScaleOutGbps,
+        };
+    }
+
+    public static Domain.ParallelPlan ToDomain(ParallelismPlan p) => new()
+    {
+        TensorParallel = p.TensorParallel == 0 ? 1 : p.TensorParallel,
+        PipelineParallel = p.PipelineParallel == 0 ? 1 : p.PipelineParallel,
+        DataParallel = p.DataParallel,
+        ExpertParallel = p.ExpertParallel == 0 ? 1 : p.ExpertParallel,
+        ZeroStage = p.HasZeroStage ? p.ZeroStage : 1,
+        Recompute = p.Recompute switch
+        {
+            RecomputeMode.Full => RecomputeKind.Full,
+            RecomputeMode.Selective => RecomputeKind.Selective,
+            _ => RecomputeKind.None,
+        },
+        MicroBatch = p.MicroBatchSize == 0 ? 1 : p.MicroBatchSize,
+        Schedule = p.PipelineSchedule switch
+        {
+            PipelineSchedule.Interleaved => Domain.PipelineSchedule.Interleaved,
+            PipelineSchedule.DualPipe => Domain.PipelineSchedule.DualPipe,
+            _ => Domain.PipelineSchedule.OneFOneB,
+        },
+        VirtualStages = p.VirtualStages == 0 ? (p.PipelineSchedule == PipelineSchedule.Interleaved ? 2 : 1) : p.VirtualStages,
+        Bf16OptimizerMoments = p.Bf16OptimizerMoments,
+    };
+
+    public static ParallelismPlan ToProto(Domain.ParallelPlan p) => new()
+    {
+        TensorParallel = p.TensorParallel,
+        PipelineParallel = p.PipelineParallel,
+        DataParallel = p.DataParallel,
+        ExpertParallel = p.ExpertParallel,
+        ZeroStage = p.ZeroStage,
+        Recompute = p.Recompute switch
+        {
+            RecomputeKind.Full => RecomputeMode.Full,
+            RecomputeKind.Selective => RecomputeMode.Selective,
+            _ => RecomputeMode.None,
+        },
+        MicroBatchSize = p.MicroBatch,
+        PipelineSchedule = p.Schedule switch
+        {
+            Domain.PipelineSchedule.Interleaved => PipelineSchedule.Interleaved,
+            Domain.PipelineSchedule.DualPipe => PipelineSchedule.DualPipe,
+            _ => PipelineSchedule.OneFOneB,
+        },
+        VirtualStages = p.VirtualStages,
+        Bf16OptimizerMoments = p.Bf16OptimizerMoments,
+    };
+
+    public static TrainingEstimate ToProto(Domain.TrainingEstimate e)
+    {
+        var m = e.Memory;
+        var s = e.Step;
+        var r = e.Reliability;
+        var proto = new TrainingEstimate
+        {
+            FlopsPerToken = e.Flops.ModelFlopsPerToken,
+            HardwareFlopsPerToken = e.HardwareFlopsPerToken,
+            TotalFlops = e.TotalModelFlops,
+            Parameters = ModelSpecMapper.ToProto(e.Parameters),
+            Plan = ToProto(e.Plan),
+            Accelerators = e.Accelerators,
+            Accelerator = e.Device.Id,
+            Memory = new MemoryUsage
+            {
+                WeightsGb = m.WeightsGb, GradientsGb = m.GradientsGb, OptimizerGb = m.OptimizerGb, ActivationsGb = m.ActivationsGb,
+                OtherGb = m.OtherGb, TotalGb = m.TotalGb, CapacityGb = m.CapacityGb, Fits = m.Fits, Reason = m.Reason ?? "",
+            },
+            MemoryPerAcceleratorGb = m.TotalGb,
+            Fits = m.Fits,
+            Step = new StepTime
+            {
+                StepSeconds = s.StepSeconds, ComputeSeconds = s.ComputeSeconds, TensorParallelSeconds = s.TensorParallelSeconds,
+                ExpertParallelExposedSeconds = s.ExpertParallelExposedSeconds, ExpertParallelOverlappedSeconds = s.ExpertParallelOverlappedSeconds,
+                PipelineP2PSeconds = s.PipelineP2pSeconds, DataParallelExposedSeconds = s.DataParallelExposedSeconds,
+                DataParallelOverlappedSeconds = s.DataParallelOverlappedSeconds, BubbleSeconds = s.BubbleSeconds,
+                OptimizerSeconds = s.OptimizerSeconds, MicroBatches = s.MicroBatches, GlobalBatchSequences = s.GlobalBatchSequences,
+                ExposedCommunicationSeconds = s.ExposedCommunicationSeconds, OverlappedCommunicationSeconds = s.OverlappedCommunicationSeconds,
+            },
+            StepTimeSeconds = s.StepSeconds,
+            TokensPerSecond = e.TokensPerSecond,
+            ModelFlopsUtilization = e.Mfu,
+            HardwareFlopsUtilization = e.Hfu,
+            EffectiveUtilization = e.EffectiveUtilization,
+            Reliability = new ReliabilitySummary
+            {
+                ClusterMtbfHours = r.ClusterMtbfHours, CheckpointSeconds = r.CheckpointSeconds,
+                CheckpointIntervalHours = r.CheckpointIntervalHours, ExpectedInterruptions = r.ExpectedInterruptions, Goodput = r.Goodput,
+            },
+            TrainingHours = e.TrainingHours,
+            WallClockDays = e.WallClockDays,
+            AcceleratorHours = e.AcceleratorHours,
+            PricePerAcceleratorHourUsd = e.PricePerAcceleratorHour,
+            CostUsd = e.CostUsd,
+            EnergyMwh = e.EnergyMwh,
+            Co2Tonnes = e.Co2Tonnes,
+            PeakTflops = e.Device.Peak16Tflops,
+        };
+        proto.FlopsBreakdown.AddRange(e.Flops.PerToken.Named().Select(c => new FlopsComponent { Component = c.Name, FlopsPerToken = c.Flops }));
+        return proto;
+    }
+
+    public static PlanParallelismResponse ToProto(Domain.PlanSearchResult r)
+    {
+        var response = new PlanParallelismResponse { CandidatesEvaluated = r.Evaluated };
+        response.Plans.AddRange(r.Best.Select(ToProto));
+        response.Rejections.AddRange(r.RejectionCounts.OrderByDescending(kv => kv.Value).Select(kv => new RejectionSummary { Reason = kv.Key, Count = kv.Value }));
+        foreach (var group in r.Rejected.GroupBy(x => x.Reason.Split(':')[0]).Take(10))
+            response.RejectedExamples.AddRange(group.Take(3).Select(x => new RejectedPlan { Plan = ToProto(x.Plan), Reason = x.Reason }));
+        return response;
+    }
+}

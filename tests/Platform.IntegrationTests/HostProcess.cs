@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace Platform.IntegrationTests;
+
+/// <summary>The platform host started as a real process with one or more roles, on free loopback ports.</summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public int GrpcPort { get; }
+    public int HttpPort { get; }
+    public string GrpcUrl => $"http://127.0.0.1:{GrpcPort}";
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    private HostProcess(string roles, IDictionary<string, string> settings)
+    {
+        GrpcPort = FreePort();
+        HttpPort = FreePort();
+        string hostDir = LocateHostDirectory();
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(hostDir, "Platform.Host.dll")])
+        {
+            WorkingDirectory = hostDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["Platform__Roles"] = roles;
+        psi.Environment["Kestrel__Endpoints__Grpc__Url"] = GrpcUrl;
+        psi.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}";
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (k, v) in settings) psi.Environment[k] = v;
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host");
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Starts the host and waits until its gRPC readiness check answers SERVING.</summary>
+    public static async Task<HostProcess> StartAsync(string roles, IDictionary<string, string> settings, TimeSpan? timeout = null)
+    {
+        var host = new HostProcess(roles, settings);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        using var channel = GrpcChannel.ForAddress(host.GrpcUrl);
+        var health = new Health.HealthClient(channel);
+        while (true)
+        {
+            if (host._process.HasExited)
+                throw new InvalidOperationException($"host ({roles}) exited with {host._process.ExitCode}:\n{host.Output}");
+            try
+            {
+                var r = await health.CheckAsync(new HealthCheckRequest { Service = "readiness" }, deadline: DateTime.UtcNow.AddSeconds(2));
+                if (r.Status == HealthCheckResponse.Types.ServingStatus.Serving) return host;
+            }
+            catch (RpcException) { }
+            if (DateTime.UtcNow > deadline)
+            {
+                await host.DisposeAsync();
+                throw new TimeoutException($"host ({roles}) not ready:\n{host.Output}");
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>services/Platform.Host/bin/&lt;same configuration as this test&gt;/net10.0.</summary>
+    private static string LocateHostDirectory()
+    {
+        string baseDir = AppContext.BaseDirectory;
+        string config = baseDir.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dir = new DirectoryInfo(baseDir);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Platform.sln"))) dir = dir.Parent;
+        if (dir is null) throw new InvalidOperationException("repository root (Platform.sln) not found");
+        string hostDir = Path.Combine(dir.FullName, "services", "Platform.Host", "bin", config, "net10.0");
+        if (!File.Exists(Path.Combine(hostDir, "Platform.Host.dll")))
+            throw new InvalidOperationException($"build the host first: {hostDir}/Platform.Host.dll missing");
+        return hostDir;
+    }
+}

@@ -1,0 +1,92 @@
+using Google.Rpc;
+using Microsoft.Extensions.Logging.Abstractions;
+using Platform.Modeling.Errors;
+
+namespace Platform.ServiceDefaults.Tests;
+
+public sealed class ErrorMappingInterceptorTests
+{
+    private static readonly ErrorMappingInterceptor Interceptor = new(NullLogger<ErrorMappingInterceptor>.Instance);
+
+    private static async Task<RpcException> Call(Exception thrown)
+    {
+        return await Assert.ThrowsAsync<RpcException>(() => Interceptor.UnaryServerHandler<string, string>(
+            "request", new TestCallContext(), (_, _) => throw thrown));
+    }
+
+    [Fact]
+    public async Task Invalid_field_becomes_invalid_argument_with_a_bad_request_violation()
+    {
+        var e = await Call(new InvalidFieldException("cluster.count", "must be positive (got 0)"));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        var violation = Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations);
+        Assert.Equal("cluster.count", violation.Field);
+        Assert.Equal("must be positive (got 0)", violation.Description);
+    }
+
+    [Fact]
+    public async Task Unknown_name_becomes_not_found_with_resource_info()
+    {
+        var e = await Call(new NotFoundException("device", "device", "h900"));
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        var info = e.GetRpcStatus()!.GetDetail<ResourceInfo>()!;
+        Assert.Equal("h900", info.ResourceName);
+        Assert.Contains("device", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Unmet_precondition_becomes_failed_precondition()
+    {
+        var e = await Call(new PreconditionFailedException("deployment", "needs 141 GB, 80 GB available"));
+        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+        Assert.Equal("deployment", e.GetRpcStatus()!.GetDetail<PreconditionFailure>()!.Violations[0].Subject);
+    }
+
+    [Fact]
+    public async Task Limit_becomes_resource_exhausted()
+    {
+        var e = await Call(new LimitExceededException("inputs", "too many elements", 2e9, 1e8));
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        Assert.Equal("inputs", e.GetRpcStatus()!.GetDetail<QuotaFailure>()!.Violations[0].Subject);
+    }
+
+    [Fact]
+    public async Task Unexpected_exception_is_internal_without_its_text()
+    {
+        var e = await Call(new InvalidOperationException("secret stack detail"));
+        Assert.Equal(StatusCode.Internal, e.StatusCode);
+        Assert.DoesNotContain("secret", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Streaming_handlers_map_errors_too()
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() => Interceptor.ServerStreamingServerHandler<string, string>(
+            "request", null!, new TestCallContext(), (_, _, _) => throw new InvalidFieldException("workload.trace", "is empty")));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+    }
+
+    [Fact]
+    public async Task Rpc_exceptions_pass_through_unchanged()
+    {
+        var original = new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "emulator down"));
+        var e = await Call(original);
+        Assert.Same(original, e);
+    }
+
+    private sealed class TestCallContext : ServerCallContext
+    {
+        protected override string MethodCore => "/test.v1.TestService/Call";
+        protected override string HostCore => "localhost";
+        protected override string PeerCore => "ipv4:127.0.0.1:1";
+        protected override DateTime DeadlineCore => DateTime.MaxValue;
+        protected override Metadata RequestHeadersCore => [];
+        protected override CancellationToken CancellationTokenCore => CancellationToken.None;
+        protected override Metadata ResponseTrailersCore => [];
+        protected override Grpc.Core.Status StatusCore { get; set; }
+        protected override WriteOptions? WriteOptionsCore { get; set; }
+        protected override AuthContext AuthContextCore => new(null, new Dictionary<string, List<AuthProperty>>());
+        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
+        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,177 @@
+using Google.Protobuf;
+using Platform.Contracts.Common.V1;
+using Platform.Contracts.Training.V1;
+using Platform.Testing;
+
+namespace TrainingCost.Tests.Grpc;
+
+/// <summary>Issue item 12: bad input is refused with the field named, before any work is done.</summary>
+public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+{
+    private TrainingCostService.TrainingCostServiceClient Client => new(factory.Channel);
+
+    private static EstimateTrainingRunRequest Valid() => new()
+    {
+        Model = new ModelSpec { Preset = "llama-3.1-8b" },
+        TrainingTokens = 1_000_000_000_000,
+        SequenceLength = 8192,
+        Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+    };
+
+    private Task Estimate(Action<EstimateTrainingRunRequest> change)
+    {
+        var r = Valid();
+        change(r);
+        return Client.EstimateTrainingRunAsync(r).ResponseAsync;
+    }
+
+    [Fact]
+    public Task Missing_tokens_is_invalid_training_tokens() => GrpcAssert.InvalidField("training_tokens", () => Estimate(r => r.TrainingTokens = 0));
+
+    [Fact]
+    public Task Negative_tokens_is_invalid_training_tokens() => GrpcAssert.InvalidField("training_tokens", () => Estimate(r => r.TrainingTokens = -5));
+
+    [Fact]
+    public Task Zero_sequence_length_is_invalid() => GrpcAssert.InvalidField("sequence_length", () => Estimate(r => r.SequenceLength = 0));
+
+    [Fact]
+    public Task Non_positive_count_is_invalid_cluster_count() => GrpcAssert.InvalidField("cluster.count", () => Estimate(r => r.Cluster.Count = -8));
+
+    [Fact]
+    public Task Missing_cluster_is_invalid() => GrpcAssert.InvalidField("cluster", () => Estimate(r => r.Cluster = null));
+
+    [Fact]
+    public Task Unknown_accelerator_is_not_found_naming_cluster_accelerator() =>
+        GrpcAssert.FailsWith(StatusCode.NotFound, "cluster.accelerator", () => Estimate(r => r.Cluster.Accelerator = "h9000"));
+
+    [Fact]
+    public Task Unknown_preset_is_not_found_naming_model_preset() =>
+        GrpcAssert.FailsWith(StatusCode.NotFound, "model.preset", () => Estimate(r => r.Model = new ModelSpec { Preset = "gpt-7" }));
+
+    [Fact]
+    public Task Config_json_that_does_not_parse_is_invalid_hf_config_json() =>
+        GrpcAssert.InvalidField("model.hf_config_json", () => Estimate(r => r.Model = new ModelSpec { HfConfigJson = "{\"hidden_size\": 4096,," }));
+
+    [Fact]
+    public Task Config_json_without_hidden_size_names_the_missing_field() =>
+        GrpcAssert.InvalidField("model.hf_config_json.hidden_size", () => Estimate(r => r.Model = new ModelSpec
+        {
+            HfConfigJson = """{"model_type":"llama","num_hidden_layers":32,"num_attention_heads":32,"vocab_size":32000,"intermediate_size":11008}""",
+        }));
+
+    [Fact]
+    public Task Tensor_parallel_that_does_not_divide_the_heads_is_invalid() =>
+        GrpcAssert.InvalidField("parallelism.tensor_parallel", () => Estimate(r => r.Parallelism = new ParallelismPlan { TensorParallel = 3 }));
+
+    [Fact]
+    public Task Expert_parallel_that_does_not_divide_the_experts_is_invalid() =>
+        GrpcAssert.InvalidField("parallelism.expert_parallel", () => Estimate(r =>
+        {
+            r.Model = new ModelSpec { Preset = "deepseek-v3" };
+            r.Cluster = new Cluster { Accelerator = "h800", Count = 2048 };
+            r.Parallelism = new ParallelismPlan { PipelineParallel = 16, ExpertParallel = 48 };
+        }));
+
+    [Fact]
+    public Task Plan_whose_product_is_not_the_count_is_invalid() =>
+        GrpcAssert.InvalidField("parallelism.data_parallel", () => Estimate(r => r.Parallelism = new ParallelismPlan { TensorParallel = 8, DataParallel = 4 }));
+
+    [Fact]
+    public Task Fp8_on_a_device_without_fp8_units_fails_the_precondition() =>
+        GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "precision", () => Estimate(r =>
+        {
+            r.Cluster.Accelerator = "a100-80gb";
+            r.Precision = Precision.Fp8;
+        }));
+
+    [Fact]
+    public Task Model_that_fits_no_plan_fails_the_precondition_with_the_reason() =>
+        GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "cluster.count", () => Estimate(r =>
+        {
+            r.Model = new ModelSpec { Preset = "llama-3.1-405b" };
+            r.Cluster.Count = 2;
+        }));
+
+    [Fact]
+    public Task Plan_search_rejects_a_negative_top_k() =>
+        GrpcAssert.InvalidField("top_k", () => Client.PlanParallelismAsync(PlanRequest(-1)).ResponseAsync);
+
+    [Fact]
+    public Task Plan_search_refuses_bad_runs_too() =>
+        GrpcAssert.InvalidField("cluster.count", () =>
+        {
+            var r = PlanRequest(3);
+            r.Cluster.Count = 0;
+            return Client.PlanParallelismAsync(r).ResponseAsync;
+        });
+
+    [Fact]
+    public Task Compare_without_devices_is_invalid() =>
+        GrpcAssert.InvalidField("accelerators", () => Client.CompareAcceleratorsAsync(new CompareAcceleratorsRequest
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000, SequenceLength = 4096, Cluster = new Cluster { Count = 8 },
+        }).ResponseAsync);
+
+    [Fact]
+    public Task Compare_with_an_unknown_device_names_its_index() =>
+        GrpcAssert.FailsWith(StatusCode.NotFound, "accelerators[1]", () =>
+        {
+            var r = new CompareAcceleratorsRequest
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000, SequenceLength = 4096, Cluster = new Cluster { Count = 8 },
+            };
+            r.Accelerators.Add("h100-sxm");
+            r.Accelerators.Add("nope-1");
+            return Client.CompareAcceleratorsAsync(r).ResponseAsync;
+        });
+
+    [Fact]
+    public Task Compute_optimal_needs_a_positive_budget() =>
+        GrpcAssert.InvalidField("compute_budget_flops", () => Client.ComputeOptimalAsync(new ComputeOptimalRequest { ComputeBudgetFlops = -1 }).ResponseAsync);
+
+    [Fact]
+    public Task Compute_optimal_needs_exactly_one_question() =>
+        GrpcAssert.InvalidField("compute_budget_flops", () => Client.ComputeOptimalAsync(new ComputeOptimalRequest()).ResponseAsync);
+
+    [Fact]
+    public Task Project_cost_needs_a_cost_or_a_run() =>
+        GrpcAssert.InvalidField("cost_usd", () => Client.ProjectCostAsync(new ProjectCostRequest()).ResponseAsync);
+
+    [Fact]
+    public Task Unknown_job_is_not_found() =>
+        GrpcAssert.FailsWith(StatusCode.NotFound, "job_id", () => Client.GetJobAsync(new GetJobRequest { JobId = Guid.NewGuid().ToString() }).ResponseAsync);
+
+    [Fact]
+    public Task Malformed_job_id_is_invalid() =>
+        GrpcAssert.InvalidField("job_id", () => Client.GetJobAsync(new GetJobRequest { JobId = "job-1" }).ResponseAsync);
+
+    [Fact]
+    public Task Submitting_a_bad_run_fails_at_once_not_in_the_job() =>
+        GrpcAssert.InvalidField("sequence_length", () => Client.SubmitEstimateJobAsync(new SubmitEstimateJobRequest
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 8 },
+        }).ResponseAsync);
+
+    [Fact]
+    public async Task Watching_an_unknown_job_is_not_found()
+    {
+        await GrpcAssert.FailsWith(StatusCode.NotFound, "job_id", async () =>
+        {
+            using var call = Client.WatchJob(new WatchJobRequest { JobId = Guid.NewGuid().ToString() });
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
+    }
+
+    [Fact]
+    public void Int64_tokens_are_accepted_as_json_numbers_too()
+    {
+        var r = JsonParser.Default.Parse<EstimateTrainingRunRequest>("""{"trainingTokens": 14800000000000, "sequenceLength": 4096}""");
+        Assert.Equal(14_800_000_000_000, r.TrainingTokens);
+    }
+
+    private static PlanParallelismRequest PlanRequest(int topK) => new()
+    {
+        Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192,
+        Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 }, TopK = topK,
+    };
+}

@@ -1,0 +1,99 @@
+using Google.Protobuf;
+using Platform.Contracts.Common.V1;
+using Platform.Contracts.Training.V1;
+using Platform.Testing;
+
+namespace TrainingCost.Tests.Grpc;
+
+public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+{
+    private TrainingCostService.TrainingCostServiceClient Client => new(factory.Channel);
+
+    private const string DeepSeekJson =
+        """{"model":{"preset":"deepseek-v3"},"trainingTokens":"14800000000000","sequenceLength":4096,"cluster":{"accelerator":"h800","count":2048},"precision":"PRECISION_FP8","pricePerAcceleratorHourUsd":2.0}""";
+
+    private static EstimateTrainingRunRequest Parse(string json) => JsonParser.Default.Parse<EstimateTrainingRunRequest>(json);
+
+    [Fact]
+    public async Task DeepSeek_v3_request_from_the_issue_answers_every_required_field()
+    {
+        var r = await Client.EstimateTrainingRunAsync(Parse(DeepSeekJson));
+        Assert.InRange(r.FlopsPerToken / 1e9, 245, 255);
+        Assert.InRange(r.TotalFlops, 0.98 * r.FlopsPerToken * 14.8e12, 1.02 * r.FlopsPerToken * 14.8e12);
+        Assert.InRange(r.AcceleratorHours / 1e6, 2.0, 3.5);
+        Assert.InRange(r.WallClockDays, 35, 80);
+        Assert.Equal(r.AcceleratorHours * 2.0, r.CostUsd, 1e-6 * r.CostUsd);
+        Assert.True(r.EnergyMwh > 0);
+        Assert.InRange(r.ModelFlopsUtilization, 0.2, 0.7);
+        Assert.True(r.Fits);
+        Assert.InRange(r.MemoryPerAcceleratorGb, 10, 80);
+        Assert.NotNull(r.Plan);
+        Assert.Equal(2048, r.Plan.TensorParallel * r.Plan.PipelineParallel * r.Plan.DataParallel);
+        Assert.InRange(r.Parameters.Total / 1e9, 670, 672);
+        Assert.InRange(r.Parameters.Active / 1e9, 37, 38);
+        // Proto3 JSON field names the issue lists.
+        string json = JsonFormatter.Default.Format(r);
+        foreach (var f in new[] { "flopsPerToken", "totalFlops", "acceleratorHours", "wallClockDays", "costUsd", "energyMwh", "modelFlopsUtilization", "memoryPerAcceleratorGb", "plan", "parameters" })
+            Assert.Contains($"\"{f}\"", json);
+    }
+
+    [Fact]
+    public async Task Published_deepseek_v3_layout_reproduces_its_pre_training_hours_within_10_percent()
+    {
+        var request = Parse(DeepSeekJson);
+        request.GlobalBatchTokens = 15360L * 4096;
+        request.Parallelism = new ParallelismPlan
+        {
+            PipelineParallel = 16, ExpertParallel = 64, ZeroStage = 1, PipelineSchedule = PipelineSchedule.DualPipe,
+            Recompute = RecomputeMode.Selective, MicroBatchSize = 1, Bf16OptimizerMoments = true,
+        };
+        var r = await Client.EstimateTrainingRunAsync(request);
+        Assert.InRange(r.AcceleratorHours / 2.664e6, 0.90, 1.10);
+        Assert.Equal(128, r.Plan.DataParallel);
+        Assert.True(r.Step.ExpertParallelOverlappedSeconds > 0, "DualPipe hides the EP all-to-all");
+        Assert.True(r.Reliability.Goodput is > 0.9 and < 1);
+    }
+
+    [Fact]
+    public async Task Llama_31_405b_published_layout_is_within_10_percent_of_30_84M_gpu_hours()
+    {
+        var request = new EstimateTrainingRunRequest
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-405b" },
+            TrainingTokens = 15_600_000_000_000,
+            SequenceLength = 8192,
+            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
+            Precision = Precision.Bf16,
+            GlobalBatchTokens = 2048L * 8192,
+            Parallelism = new ParallelismPlan { TensorParallel = 8, PipelineParallel = 16, ZeroStage = 1, PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 8 },
+        };
+        var r = await Client.EstimateTrainingRunAsync(request);
+        Assert.InRange(r.AcceleratorHours / 30.84e6, 0.90, 1.10);
+        Assert.True(r.Reliability.ExpectedInterruptions > 100, "16k GPUs over months see hundreds of interruptions (Llama 3: 466 in 54 days)");
+    }
+
+    [Fact]
+    public async Task Hf_config_json_gives_the_same_flops_as_the_preset()
+    {
+        var presets = await Client.GetModelPresetAsync(new GetModelPresetRequest { Id = "llama-3.1-8b" });
+        const string config = """{"model_type":"llama","hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"vocab_size":128256,"max_position_embeddings":131072,"tie_word_embeddings":false}""";
+        var a = await Client.CountFlopsAsync(new CountFlopsRequest { Model = new ModelSpec { Preset = "llama-3.1-8b" }, SequenceLength = 8192 });
+        var b = await Client.CountFlopsAsync(new CountFlopsRequest { Model = new ModelSpec { HfConfigJson = config }, SequenceLength = 8192 });
+        Assert.Equal(a.FlopsPerTokenCausal, b.FlopsPerTokenCausal);
+        Assert.Equal(presets.Preset.Parameters.Total, b.Parameters.Total);
+    }
+
+    [Fact]
+    public async Task Count_flops_of_deepseek_v3_is_250_gflop_causal_and_280_non_causal()
+    {
+        var r = await Client.CountFlopsAsync(new CountFlopsRequest { Model = new ModelSpec { Preset = "deepseek-v3" }, SequenceLength = 4096 });
+        Assert.InRange(r.FlopsPerTokenCausal / 250e9, 0.98, 1.02);
+        Assert.InRange(r.FlopsPerTokenNonCausal / 1e9, 270, 290);
+        Assert.True(r.SixNFlopsPerToken < r.FlopsPerTokenCausal, "6N undercounts attention, MTP and logits");
+        Assert.Contains(r.Breakdown, c => c.Component == "routed_experts" && c.FlopsPerToken > 0);
+        // flops_per_token is the main model (DeepSeek's convention); the MTP module is listed apart and counted in hardware FLOPs.
+        Assert.Equal(r.FlopsPerTokenCausal, r.Breakdown.Where(c => c.Component != "mtp").Sum(c => c.FlopsPerToken), 1e-6 * r.FlopsPerTokenCausal);
+        Assert.InRange(r.Breakdown.Single(c => c.Component == "mtp").FlopsPerToken / 1e9, 8, 12);
+        Assert.True(r.HardwareFlopsPerToken > r.FlopsPerTokenCausal);
+    }
+}
