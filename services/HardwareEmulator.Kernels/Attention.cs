@@ -96,6 +96,9 @@ public static class Attention
 
     private readonly record struct Shape(int Heads, int KvHeads, int QLen, int KvLen, int HeadDim, int VDim, bool Causal, float Scale);
 
+    /// <summary>Blocks of at most this many query rows compute scores with direct dot products instead of a transposed K tile.</summary>
+    internal const int DirectRows = 8;
+
     /// <summary>Query rows per work item: their output rows (QueryBlock × vDim floats) stay in L2 while K/V tiles pass.</summary>
     internal const int QueryBlock = 64;
 
@@ -124,10 +127,12 @@ public static class Attention
         new Span<float>(acc, rn * dv).Clear();
         var vscale = TV.Splat(sh.Scale);
 
+        // Few rows (decode: one query per head of the group) cannot repay transposing each K tile: dot directly.
+        bool direct = rn <= DirectRows;
         for (int j0 = 0; j0 < maxVisible; j0 += W)
         {
             int jn = Math.Min(W, sh.KvLen - j0);
-            for (int jj = 0; jj < W; jj++)
+            for (int jj = 0; jj < W && !direct; jj++)
             {
                 if (jj < jn) { float* kr = kBase + (long)(j0 + jj) * d; for (int x = 0; x < d; x++) kt[x * W + jj] = kr[x]; }
                 else for (int x = 0; x < d; x++) kt[x * W + jj] = 0f;
@@ -139,20 +144,27 @@ public static class Attention
                 int valid = Math.Min(jn, visible - j0);
                 if (valid <= 0) continue;
                 float* qr = q + (((long)b * sh.Heads + h) * sh.QLen + i) * d;
-                var s0 = TV.Splat(0f); var s1 = s0; var s2 = s0; var s3 = s0;
-                for (int x = 0; x < d; x++)
+                if (direct)
                 {
-                    var qx = TV.Splat(qr[x]);
-                    float* row = kt + x * W;
-                    s0 = TV.Fma(qx, TV.Load(row), s0);
-                    s1 = TV.Fma(qx, TV.Load(row + w), s1);
-                    s2 = TV.Fma(qx, TV.Load(row + 2 * w), s2);
-                    s3 = TV.Fma(qx, TV.Load(row + 3 * w), s3);
+                    for (int jj = 0; jj < valid; jj++) sc[jj] = Dot<TV>(qr, kBase + (long)(j0 + jj) * d, d) * sh.Scale;
                 }
-                TV.Store(TV.Mul(s0, vscale), sc);
-                TV.Store(TV.Mul(s1, vscale), sc + w);
-                TV.Store(TV.Mul(s2, vscale), sc + 2 * w);
-                TV.Store(TV.Mul(s3, vscale), sc + 3 * w);
+                else
+                {
+                    var s0 = TV.Splat(0f); var s1 = s0; var s2 = s0; var s3 = s0;
+                    for (int x = 0; x < d; x++)
+                    {
+                        var qx = TV.Splat(qr[x]);
+                        float* row = kt + x * W;
+                        s0 = TV.Fma(qx, TV.Load(row), s0);
+                        s1 = TV.Fma(qx, TV.Load(row + w), s1);
+                        s2 = TV.Fma(qx, TV.Load(row + 2 * w), s2);
+                        s3 = TV.Fma(qx, TV.Load(row + 3 * w), s3);
+                    }
+                    TV.Store(TV.Mul(s0, vscale), sc);
+                    TV.Store(TV.Mul(s1, vscale), sc + w);
+                    TV.Store(TV.Mul(s2, vscale), sc + 2 * w);
+                    TV.Store(TV.Mul(s3, vscale), sc + 3 * w);
+                }
                 for (int jj = valid; jj < W; jj++) sc[jj] = float.NegativeInfinity; // masked keys: p = 0
                 var tmax = TV.Max(TV.Max(TV.Load(sc), TV.Load(sc + w)), TV.Max(TV.Load(sc + 2 * w), TV.Load(sc + 3 * w)));
                 float mOld = mrow[r], mNew = MathF.Max(mOld, TV.MaxAcross(tmax));
@@ -192,6 +204,21 @@ public static class Attention
             float inv = 1f / lrow[r];
             for (int e = 0; e < dv; e++) orow[e] = acc[(long)r * dv + e] * inv;
         }
+    }
+
+    private static unsafe float Dot<TV>(float* a, float* b, int n) where TV : struct, IVec<TV>
+    {
+        int w = TV.Count, i = 0;
+        var acc0 = TV.Splat(0f); var acc1 = TV.Splat(0f);
+        for (; i + 2 * w <= n; i += 2 * w)
+        {
+            acc0 = TV.Fma(TV.Load(a + i), TV.Load(b + i), acc0);
+            acc1 = TV.Fma(TV.Load(a + i + w), TV.Load(b + i + w), acc1);
+        }
+        for (; i + w <= n; i += w) acc0 = TV.Fma(TV.Load(a + i), TV.Load(b + i), acc0);
+        float sum = TV.Sum(TV.Add(acc0, acc1));
+        for (; i < n; i++) sum += a[i] * b[i];
+        return sum;
     }
 
     private static float Validate(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,

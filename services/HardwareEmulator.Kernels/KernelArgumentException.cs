@@ -53,6 +53,18 @@ internal static class Check
 
     public static void AllFinite(ReadOnlySpan<float> values, string name)
     {
+        // Fast scan: a float is non-finite iff its exponent bits are all ones; only on a hit look for the index.
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(values);
+            var mask = System.Runtime.Intrinsics.Vector512.Create(0x7F800000u);
+            int i = 0;
+            bool bad = false;
+            for (; i + 16 <= bits.Length && !bad; i += 16)
+                bad = System.Runtime.Intrinsics.Vector512.EqualsAny(System.Runtime.Intrinsics.Vector512.Create(bits.Slice(i, 16)) & mask, mask);
+            for (; i < bits.Length && !bad; i++) bad = (bits[i] & 0x7F800000u) == 0x7F800000u;
+            if (!bad) return;
+        }
         for (int i = 0; i < values.Length; i++)
             if (!float.IsFinite(values[i]))
                 throw new KernelArgumentException(name, $"{name}[{i}] = {values[i]}: values must be finite");

@@ -24,27 +24,27 @@ public static class MoeGating
     /// bias) to <paramref name="weights"/>, renormalized to sum 1 when NormalizeTopK, then times ScalingFactor.
     /// Selection logic is scalar (a few hundred experts per token); tokens run in parallel.
     /// </summary>
-    public static void TopK(ReadOnlySpan<float> logits, int tokens, int experts, MoeRouting routing,
+    public static unsafe void TopK(ReadOnlySpan<float> logits, int tokens, int experts, MoeRouting routing,
         Span<int> indices, Span<float> weights, ReadOnlySpan<float> correctionBias = default, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(routing);
         Validate(logits, tokens, experts, routing, indices, weights, correctionBias);
         int t = Check.Threads(threads);
-        var logitsArr = logits.ToArray();
         var biasArr = correctionBias.ToArray();
-        var idx = new int[indices.Length];
-        var w = new float[weights.Length];
-        Simd.ParallelRanges(tokens, 8L * experts, t, (lo, hi) =>
+        int topK = routing.TopK;
+        fixed (float* pl = logits) fixed (int* pi = indices) fixed (float* pw = weights)
         {
-            var scores = new float[experts];
-            var choice = new float[experts];
-            var work = new Scratch(new float[routing.Groups], new bool[routing.Groups], new bool[experts]);
-            for (int tok = lo; tok < hi; tok++)
-                RouteToken(logitsArr.AsSpan(tok * experts, experts), biasArr, routing, scores, choice, work,
-                    idx.AsSpan(tok * routing.TopK, routing.TopK), w.AsSpan(tok * routing.TopK, routing.TopK));
-        });
-        idx.CopyTo(indices);
-        w.CopyTo(weights);
+            nint il = (nint)pl, ii = (nint)pi, iw = (nint)pw;
+            Simd.ParallelRanges(tokens, 8L * experts, t, (lo, hi) =>
+            {
+                var scores = new float[experts];
+                var choice = new float[experts];
+                var work = new Scratch(new float[routing.Groups], new bool[routing.Groups], new bool[experts]);
+                for (int tok = lo; tok < hi; tok++)
+                    RouteToken(new ReadOnlySpan<float>((float*)il + (long)tok * experts, experts), biasArr, routing, scores, choice, work,
+                        new Span<int>((int*)ii + (long)tok * topK, topK), new Span<float>((float*)iw + (long)tok * topK, topK));
+            });
+        }
     }
 
     private sealed record Scratch(float[] GroupScore, bool[] Keep, bool[] Taken);
@@ -54,14 +54,15 @@ public static class MoeGating
     {
         int e = logits.Length;
         if (r.Scoring == MoeScoring.Sigmoid)
-            for (int i = 0; i < e; i++) scores[i] = (float)(1.0 / (1.0 + Math.Exp(-(double)logits[i])));
+            for (int i = 0; i < e; i++) scores[i] = 1f / (1f + MathF.Exp(-logits[i]));
         else
         {
             float max = float.NegativeInfinity;
             foreach (float x in logits) max = MathF.Max(max, x);
-            double sum = 0;
-            for (int i = 0; i < e; i++) sum += Math.Exp((double)logits[i] - max);
-            for (int i = 0; i < e; i++) scores[i] = (float)(Math.Exp((double)logits[i] - max) / sum);
+            float sum = 0f;
+            for (int i = 0; i < e; i++) { scores[i] = MathF.Exp(logits[i] - max); sum += scores[i]; }
+            float inv = 1f / sum;
+            for (int i = 0; i < e; i++) scores[i] *= inv;
         }
         for (int i = 0; i < e; i++) choice[i] = bias.Length > 0 ? scores[i] + bias[i] : scores[i];
 

@@ -27,19 +27,19 @@ public static class Quantization
         Check.AllFinite(x, nameof(x));
         float fmax = Fp8.MaxFinite(format);
         int bcCount = (cols + blockCols - 1) / blockCols;
-        for (int br = 0; br * blockRows < rows; br++)
-            for (int bc = 0; bc < bcCount; bc++)
-            {
-                int r0 = br * blockRows, r1 = Math.Min(rows, r0 + blockRows);
-                int c0 = bc * blockCols, c1 = Math.Min(cols, c0 + blockCols);
-                float amax = 0f;
-                for (int r = r0; r < r1; r++) amax = MathF.Max(amax, AbsMax(x.Slice(r * cols + c0, c1 - c0)));
-                float scale = MathF.Max(amax, AmaxFloor) / fmax;
-                scales[br * bcCount + bc] = scale;
-                fixed (float* px = x) fixed (byte* pc = codes)
+        fixed (float* px = x) fixed (byte* pc = codes) fixed (float* ps = scales)
+            for (int br = 0; br * blockRows < rows; br++)
+                for (int bc = 0; bc < bcCount; bc++)
+                {
+                    int r0 = br * blockRows, r1 = Math.Min(rows, r0 + blockRows);
+                    int c0 = bc * blockCols, c1 = Math.Min(cols, c0 + blockCols);
+                    float amax = 0f;
+                    for (int r = r0; r < r1; r++) amax = MathF.Max(amax, AbsMax(px + (long)r * cols + c0, c1 - c0));
+                    float scale = MathF.Max(amax, AmaxFloor) / fmax;
+                    ps[br * bcCount + bc] = scale;
                     for (int r = r0; r < r1; r++)
                         Fp8.EncodeScaled(px + (long)r * cols + c0, pc + (long)r * cols + c0, c1 - c0, scale, format);
-            }
+                }
     }
 
     public static unsafe void DequantizeBlocks(ReadOnlySpan<byte> codes, ReadOnlySpan<float> scales, int rows, int cols,
@@ -70,19 +70,18 @@ public static class Quantization
     /// <summary>BF16 "quantization": every element rounded to bfloat16 (stored back as float32).</summary>
     public static void ToBf16(ReadOnlySpan<float> x, Span<float> rounded) => BFloat16.Round(x, rounded);
 
-    private static float AbsMax(ReadOnlySpan<float> x)
+    private static unsafe float AbsMax(float* x, int n)
     {
         int i = 0;
         float amax = 0f;
-        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && x.Length >= 16)
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && n >= 16)
         {
             var acc = System.Runtime.Intrinsics.Vector512<float>.Zero;
-            for (; i + 16 <= x.Length; i += 16)
-                acc = System.Runtime.Intrinsics.Vector512.Max(acc, System.Runtime.Intrinsics.Vector512.Abs(
-                    System.Runtime.Intrinsics.Vector512.Create(x.Slice(i, 16))));
-            for (int j = 0; j < 16; j++) amax = MathF.Max(amax, acc[j]);
+            for (; i + 16 <= n; i += 16)
+                acc = System.Runtime.Intrinsics.Vector512.Max(acc, System.Runtime.Intrinsics.Vector512.Abs(System.Runtime.Intrinsics.Vector512.Load(x + i)));
+            amax = V512.MaxAcross(System.Runtime.CompilerServices.Unsafe.As<System.Runtime.Intrinsics.Vector512<float>, V512>(ref acc));
         }
-        for (; i < x.Length; i++) amax = MathF.Max(amax, MathF.Abs(x[i]));
+        for (; i < n; i++) amax = MathF.Max(amax, MathF.Abs(x[i]));
         return amax;
     }
 

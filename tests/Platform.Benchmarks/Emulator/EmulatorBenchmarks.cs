@@ -118,7 +118,8 @@ public static class EmulatorBenchmarks
         foreach (var precision in new[] { GemmPrecision.Fp32, GemmPrecision.Bf16, GemmPrecision.Fp8E4M3 })
         {
             HardwareEmulator.Kernels.Gemm.Run(precision, ga, gb, gc, n, n, n, threads);
-            Report($"gemm_{precision.ToString().ToLowerInvariant()}", $"{n}x{n}x{n} incl. quantization", threads,
+            string note = precision switch { GemmPrecision.Fp32 => "", GemmPrecision.Bf16 => " incl. rounding", _ => " incl. quantization" };
+            Report($"gemm_{precision.ToString().ToLowerInvariant()}", $"{n}x{n}x{n}{note}", threads,
                 gflops: flops / Best(Math.Min(repeats, 3), () => HardwareEmulator.Kernels.Gemm.Run(precision, ga, gb, gc, n, n, n, threads)));
         }
         var (qa, sa, qb, sb) = HardwareEmulator.Kernels.Gemm.QuantizeOperands(ga, gb, n, n, n, Fp8Format.E4M3);
