@@ -25,7 +25,7 @@ public sealed class GrpcOpTimer(EmulatorService.EmulatorServiceClient client, Op
         var missing = new List<OpShape>();
         foreach (var op in ops)
         {
-            var key = op.Key;
+            var key = op.Key();
             if (_cache.TryGetValue((device.Id, key), out double t)) result[key] = t;
             else missing.Add(key);
         }
