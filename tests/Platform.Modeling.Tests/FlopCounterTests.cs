@@ -101,6 +101,7 @@ public sealed class HistoricalPresetTests
     [InlineData("nemotron-4-340b", 341.0)]
     [InlineData("bloomberggpt-50b", 50.6)]
     [InlineData("mpt-7b", 6.7)]
+    [InlineData("dbrx", 132.0)]
     public void Historical_presets_have_their_published_size(string id, double billions)
     {
         Assert.InRange(ModelPresets.Get(id).Parameters.Total / 1e9, billions * 0.97, billions * 1.03);

@@ -62,6 +62,8 @@ public static class ValidationRuns
         new("BloombergGPT 50B", "bloomberggpt-50b", "a100-40gb", 2048, 2048.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 1, PipelineParallel = 1, ZeroStage = 3, Recompute = RecomputeKind.Full },
             "ZeRO-3 + full activation checkpointing on AWS p4d (400 Gb/s EFA per 8 GPUs)", ScaleOutGBps: 6.25),
+        new("DBRX", "dbrx", "h100-sxm", 4096, 0, TrainingPrecision.Bf16, null,
+            "16 experts top-4; layout and batch not published, plan chosen by the planner; no published hours"),
         new("MPT-7B", "mpt-7b", "a100-40gb", 2048, 1760.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 1, PipelineParallel = 1, ZeroStage = 3 },
             "FSDP; GPU count from memory (440?)"),
