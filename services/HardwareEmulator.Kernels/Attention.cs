@@ -10,9 +10,6 @@ namespace HardwareEmulator.Kernels;
 /// </summary>
 public static class Attention
 {
-    /// <summary>Keys per tile: 64 scores (256 B) stay in L1 next to the output row.</summary>
-    internal const int KvTile = 64;
-
     public static unsafe void ScaledDotProduct(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
         Span<float> output, int batch, int heads, int kvHeads, int qLen, int kvLen, int headDim, int vDim,
         bool causal, float scale = 0f, int threads = 0)
@@ -24,26 +21,28 @@ public static class Attention
             ScaledDotProductScalar(q, k, v, output, batch, heads, kvHeads, qLen, kvLen, headDim, vDim, causal, scale);
             return;
         }
-        int rows = batch * heads * qLen;
+        // Work items: (batch, kv head, block of up to QueryBlock query rows of that kv head's group). Rows of one
+        // GQA group share each transposed K tile and each V tile.
+        int group = heads / kvHeads;
+        long groupRows = (long)group * qLen;
+        int blocksPerGroup = (int)((groupRows + QueryBlock - 1) / QueryBlock);
+        int items = batch * kvHeads * blocksPerGroup;
         fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* po = output)
         {
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, io = (nint)po;
-            Simd.ParallelRanges(rows, 2L * kvLen * (headDim + vDim), t, (lo, hi) =>
+            var shape = new Shape(heads, kvHeads, qLen, kvLen, headDim, vDim, causal, s);
+            Simd.ParallelRanges(items, 2L * QueryBlock * kvLen * (headDim + vDim), t, (lo, hi) =>
             {
-                var scratch = new float[KvTile + vDim];
+                int w = 4 * (Simd.Has512 ? 16 : 8);
+                var scratch = new float[headDim * w + w + QueryBlock * (vDim + 2)];
                 fixed (float* sc = scratch)
                 {
-                    for (int row = lo; row < hi; row++)
+                    for (int item = lo; item < hi; item++)
                     {
-                        int i = row % qLen, bh = row / qLen, h = bh % heads, b = bh / heads;
-                        int kvh = h / (heads / kvHeads);
-                        int visible = causal ? i + kvLen - qLen + 1 : kvLen;
-                        float* qr = (float*)iq + (long)row * headDim;
-                        float* kb = (float*)ik + ((long)b * kvHeads + kvh) * kvLen * headDim;
-                        float* vb = (float*)iv + ((long)b * kvHeads + kvh) * kvLen * vDim;
-                        float* orow = (float*)io + (long)row * vDim;
-                        if (Simd.Has512) Row<V512>(qr, kb, vb, orow, visible, headDim, vDim, s, sc, sc + KvTile);
-                        else Row<V256>(qr, kb, vb, orow, visible, headDim, vDim, s, sc, sc + KvTile);
+                        int blk = item % blocksPerGroup, bk = item / blocksPerGroup, kvh = bk % kvHeads, b = bk / kvHeads;
+                        int r0 = blk * QueryBlock, rn = (int)Math.Min(QueryBlock, groupRows - r0);
+                        if (Simd.Has512) Block<V512>((float*)iq, (float*)ik, (float*)iv, (float*)io, b, kvh, r0, rn, shape, sc);
+                        else Block<V256>((float*)iq, (float*)ik, (float*)iv, (float*)io, b, kvh, r0, rn, shape, sc);
                     }
                 }
             });
@@ -95,68 +94,104 @@ public static class Attention
         return 2.0 * batch * heads * pairs * (headDim + vDim);
     }
 
-    private static unsafe void Row<TV>(float* q, float* k, float* v, float* o, int visible, int d, int dv, float scale,
-        float* s, float* acc) where TV : struct, IVec<TV>
+    private readonly record struct Shape(int Heads, int KvHeads, int QLen, int KvLen, int HeadDim, int VDim, bool Causal, float Scale);
+
+    /// <summary>Query rows per work item: their output rows (QueryBlock × vDim floats) stay in L2 while K/V tiles pass.</summary>
+    internal const int QueryBlock = 64;
+
+    /// <summary>
+    /// FlashAttention-style block: for each tile of W = 4 vectors of keys, K is transposed once into Kt[d][W] so each
+    /// query row's W scores are broadcast-FMAs over d (no horizontal sums); scores, max and exp are vector ops; then
+    /// the row's output is rescaled by exp(m_old − m_new) and p·V accumulated one vector of vDim at a time.
+    /// </summary>
+    private static unsafe void Block<TV>(float* q, float* k, float* v, float* o, int b, int kvh, int r0, int rn,
+        Shape sh, float* scratch) where TV : struct, IVec<TV>
     {
-        float m = float.NegativeInfinity, l = 0f;
-        new Span<float>(acc, dv).Clear();
-        for (int j0 = 0; j0 < visible; j0 += KvTile)
+        int w = TV.Count, W = 4 * w, d = sh.HeadDim, dv = sh.VDim;
+        int group = sh.Heads / sh.KvHeads;
+        float* kt = scratch, sc = kt + (long)d * W, acc = sc + W, mrow = acc + (long)QueryBlock * dv, lrow = mrow + QueryBlock;
+        float* kBase = k + ((long)b * sh.KvHeads + kvh) * sh.KvLen * d;
+        float* vBase = v + ((long)b * sh.KvHeads + kvh) * sh.KvLen * dv;
+        int offset = sh.KvLen - sh.QLen;
+        int maxVisible = 0;
+        for (int r = 0; r < rn; r++)
         {
-            int jn = Math.Min(KvTile, visible - j0);
-            float tileMax = float.NegativeInfinity;
-            for (int j = 0; j < jn; j++)
+            int i = (r0 + r) % sh.QLen;
+            maxVisible = Math.Max(maxVisible, sh.Causal ? i + offset + 1 : sh.KvLen);
+            mrow[r] = float.NegativeInfinity;
+            lrow[r] = 0f;
+        }
+        new Span<float>(acc, rn * dv).Clear();
+        var vscale = TV.Splat(sh.Scale);
+
+        for (int j0 = 0; j0 < maxVisible; j0 += W)
+        {
+            int jn = Math.Min(W, sh.KvLen - j0);
+            for (int jj = 0; jj < W; jj++)
             {
-                s[j] = Dot<TV>(q, k + (long)(j0 + j) * d, d) * scale;
-                tileMax = MathF.Max(tileMax, s[j]);
+                if (jj < jn) { float* kr = kBase + (long)(j0 + jj) * d; for (int x = 0; x < d; x++) kt[x * W + jj] = kr[x]; }
+                else for (int x = 0; x < d; x++) kt[x * W + jj] = 0f;
             }
-            float mNew = MathF.Max(m, tileMax);
-            if (mNew > m && l > 0f)
+            for (int r = 0; r < rn; r++)
             {
-                float corr = MathF.Exp(m - mNew); // rescale what earlier tiles accumulated against the old max
-                l *= corr;
-                Scale<TV>(acc, corr, dv);
-            }
-            m = mNew;
-            for (int j = 0; j < jn; j++)
-            {
-                float p = MathF.Exp(s[j] - m);
-                l += p;
-                Axpy<TV>(acc, p, v + (long)(j0 + j) * dv, dv);
+                int gr = r0 + r, h = kvh * group + gr / sh.QLen, i = gr % sh.QLen;
+                int visible = sh.Causal ? i + offset + 1 : sh.KvLen;
+                int valid = Math.Min(jn, visible - j0);
+                if (valid <= 0) continue;
+                float* qr = q + (((long)b * sh.Heads + h) * sh.QLen + i) * d;
+                var s0 = TV.Splat(0f); var s1 = s0; var s2 = s0; var s3 = s0;
+                for (int x = 0; x < d; x++)
+                {
+                    var qx = TV.Splat(qr[x]);
+                    float* row = kt + x * W;
+                    s0 = TV.Fma(qx, TV.Load(row), s0);
+                    s1 = TV.Fma(qx, TV.Load(row + w), s1);
+                    s2 = TV.Fma(qx, TV.Load(row + 2 * w), s2);
+                    s3 = TV.Fma(qx, TV.Load(row + 3 * w), s3);
+                }
+                TV.Store(TV.Mul(s0, vscale), sc);
+                TV.Store(TV.Mul(s1, vscale), sc + w);
+                TV.Store(TV.Mul(s2, vscale), sc + 2 * w);
+                TV.Store(TV.Mul(s3, vscale), sc + 3 * w);
+                for (int jj = valid; jj < W; jj++) sc[jj] = float.NegativeInfinity; // masked keys: p = 0
+                var tmax = TV.Max(TV.Max(TV.Load(sc), TV.Load(sc + w)), TV.Max(TV.Load(sc + 2 * w), TV.Load(sc + 3 * w)));
+                float mOld = mrow[r], mNew = MathF.Max(mOld, TV.MaxAcross(tmax));
+                float corr = mOld == float.NegativeInfinity ? 0f : MathF.Exp(mOld - mNew);
+                var vm = TV.Splat(mNew);
+                var psum = TV.Splat(0f);
+                for (int c = 0; c < W; c += w)
+                {
+                    var p = TV.Exp(TV.Sub(TV.Load(sc + c), vm));
+                    TV.Store(p, sc + c);
+                    psum = TV.Add(psum, p);
+                }
+                lrow[r] = lrow[r] * corr + TV.Sum(psum);
+                mrow[r] = mNew;
+                float* ar = acc + (long)r * dv;
+                var vcorr = TV.Splat(corr);
+                int e = 0;
+                for (; e + w <= dv; e += w)
+                {
+                    var a = TV.Mul(TV.Load(ar + e), vcorr);
+                    float* vp = vBase + (long)j0 * dv + e;
+                    for (int jj = 0; jj < valid; jj++, vp += dv) a = TV.Fma(TV.Splat(sc[jj]), TV.Load(vp), a);
+                    TV.Store(a, ar + e);
+                }
+                for (; e < dv; e++)
+                {
+                    float a = ar[e] * corr;
+                    for (int jj = 0; jj < valid; jj++) a += sc[jj] * vBase[(long)(j0 + jj) * dv + e];
+                    ar[e] = a;
+                }
             }
         }
-        float inv = 1f / l;
-        for (int i = 0; i < dv; i++) o[i] = acc[i] * inv;
-    }
-
-    private static unsafe float Dot<TV>(float* a, float* b, int n) where TV : struct, IVec<TV>
-    {
-        int w = TV.Count, i = 0;
-        var acc0 = TV.Splat(0f); var acc1 = TV.Splat(0f);
-        for (; i + 2 * w <= n; i += 2 * w)
+        for (int r = 0; r < rn; r++)
         {
-            acc0 = TV.Fma(TV.Load(a + i), TV.Load(b + i), acc0);
-            acc1 = TV.Fma(TV.Load(a + i + w), TV.Load(b + i + w), acc1);
+            int gr = r0 + r, h = kvh * group + gr / sh.QLen, i = gr % sh.QLen;
+            float* orow = o + (((long)b * sh.Heads + h) * sh.QLen + i) * dv;
+            float inv = 1f / lrow[r];
+            for (int e = 0; e < dv; e++) orow[e] = acc[(long)r * dv + e] * inv;
         }
-        for (; i + w <= n; i += w) acc0 = TV.Fma(TV.Load(a + i), TV.Load(b + i), acc0);
-        float sum = TV.Sum(TV.Add(acc0, acc1));
-        for (; i < n; i++) sum += a[i] * b[i];
-        return sum;
-    }
-
-    private static unsafe void Axpy<TV>(float* y, float alpha, float* x, int n) where TV : struct, IVec<TV>
-    {
-        int w = TV.Count, i = 0;
-        var va = TV.Splat(alpha);
-        for (; i + w <= n; i += w) TV.Store(TV.Fma(va, TV.Load(x + i), TV.Load(y + i)), y + i);
-        for (; i < n; i++) y[i] += alpha * x[i];
-    }
-
-    private static unsafe void Scale<TV>(float* y, float alpha, int n) where TV : struct, IVec<TV>
-    {
-        int w = TV.Count, i = 0;
-        var va = TV.Splat(alpha);
-        for (; i + w <= n; i += w) TV.Store(TV.Mul(va, TV.Load(y + i)), y + i);
-        for (; i < n; i++) y[i] *= alpha;
     }
 
     private static float Validate(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,

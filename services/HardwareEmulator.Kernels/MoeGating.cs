@@ -38,16 +38,19 @@ public static class MoeGating
         {
             var scores = new float[experts];
             var choice = new float[experts];
+            var work = new Scratch(new float[routing.Groups], new bool[routing.Groups], new bool[experts]);
             for (int tok = lo; tok < hi; tok++)
-                RouteToken(logitsArr.AsSpan(tok * experts, experts), biasArr, routing, scores, choice,
+                RouteToken(logitsArr.AsSpan(tok * experts, experts), biasArr, routing, scores, choice, work,
                     idx.AsSpan(tok * routing.TopK, routing.TopK), w.AsSpan(tok * routing.TopK, routing.TopK));
         });
         idx.CopyTo(indices);
         w.CopyTo(weights);
     }
 
+    private sealed record Scratch(float[] GroupScore, bool[] Keep, bool[] Taken);
+
     private static void RouteToken(ReadOnlySpan<float> logits, float[] bias, MoeRouting r, float[] scores, float[] choice,
-        Span<int> idx, Span<float> w)
+        Scratch work, Span<int> idx, Span<float> w)
     {
         int e = logits.Length;
         if (r.Scoring == MoeScoring.Sigmoid)
@@ -65,7 +68,7 @@ public static class MoeGating
         if (r.Groups > 1)
         {
             int size = e / r.Groups;
-            var groupScore = new float[r.Groups];
+            var groupScore = work.GroupScore;
             for (int g = 0; g < r.Groups; g++)
             {
                 float best = float.NegativeInfinity, second = float.NegativeInfinity;
@@ -77,7 +80,8 @@ public static class MoeGating
                 }
                 groupScore[g] = r.Scoring == MoeScoring.Sigmoid && size >= 2 ? best + second : best;
             }
-            var keep = new bool[r.Groups];
+            var keep = work.Keep;
+            Array.Clear(keep);
             for (int n = 0; n < r.TopKGroups; n++)
             {
                 int arg = -1;
@@ -90,7 +94,8 @@ public static class MoeGating
                     for (int i = g * size; i < (g + 1) * size; i++) choice[i] = float.NegativeInfinity;
         }
 
-        var taken = new bool[e];
+        var taken = work.Taken;
+        Array.Clear(taken);
         double total = 0;
         for (int n = 0; n < r.TopK; n++)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace HardwareEmulator.Kernels;
 
@@ -68,14 +69,16 @@ internal static unsafe class PackedGemm
     }
 
     /// <summary>C[m×n] = A[m×k]·B[k×n], split over <paramref name="threads"/> with a static partition: contiguous
-    /// column ranges (multiples of NR) when n ≥ m, else row ranges (multiples of MR). Each thread runs the whole
+    /// row ranges (multiples of MR), or column ranges (multiples of NR) when m is small. Each thread runs the whole
     /// serial algorithm on its slice with its own packed buffers, so threads never synchronize.</summary>
     public static void Run(Operand a, Operand b, float* c, int ldc, int m, int n, int k, int threads, BlockScales? scales)
     {
         // Each thread should get at least ~4 MFLOP, else the hand-off costs more than it saves.
         long flops = 2L * m * n * k;
         int t = (int)Math.Clamp(flops / 4_000_000, 1, threads);
-        bool splitN = n >= m;
+        // Prefer row slices: each thread then packs only its own rows of A (a scalar transpose) and copies B panels
+        // (a streaming copy); column slices would make every thread pack all of A. Columns only when rows are few.
+        bool splitN = m < threads * MR * 8 && n > m;
         int unit = splitN ? NR : MR, extent = splitN ? n : m;
         int units = (extent + unit - 1) / unit;
         t = Math.Min(t, units);
@@ -173,17 +176,26 @@ internal static unsafe class PackedGemm
     }
 
     /// <summary>A[mc×kc] → micro-panels of MR rows, k-major (panel[p·MR + r] = A[r, p]); rows past mc are zero.</summary>
-    private static void PackA(Operand a, int mc, int kc, float* dst)
+    internal static void PackA(Operand a, int mc, int kc, float* dst)
     {
         int mr = MR;
+        float** rows = stackalloc float*[32];
         for (int ir = 0; ir < mc; ir += mr)
         {
             float* panel = dst + (long)ir * kc;
-            int rows = Math.Min(mr, mc - ir);
+            int count = Math.Min(mr, mc - ir);
+            if (a.Kind == SourceKind.Float && count == mr)
+            {
+                // k-outer: each step writes MR contiguous floats, reading MR row streams.
+                for (int r = 0; r < mr; r++) rows[r] = (float*)a.Ptr + (long)(ir + r) * a.Ld;
+                if (mr == 12) PackA12(rows, kc, panel);
+                else for (int p = 0; p < kc; p++) for (int r = 0; r < mr; r++) panel[p * mr + r] = rows[r][p];
+                continue;
+            }
             for (int r = 0; r < mr; r++)
             {
                 float* d = panel + r;
-                if (r >= rows) { for (int p = 0; p < kc; p++) d[p * mr] = 0f; continue; }
+                if (r >= count) { for (int p = 0; p < kc; p++) d[p * mr] = 0f; continue; }
                 long row = (long)(ir + r) * a.Ld;
                 switch (a.Kind)
                 {
@@ -198,9 +210,20 @@ internal static unsafe class PackedGemm
         }
     }
 
+    private static void PackA12(float** rows, int kc, float* d)
+    {
+        float* r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5];
+        float* r6 = rows[6], r7 = rows[7], r8 = rows[8], r9 = rows[9], r10 = rows[10], r11 = rows[11];
+        for (int p = 0; p < kc; p++, d += 12)
+        {
+            d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
+            d[6] = r6[p]; d[7] = r7[p]; d[8] = r8[p]; d[9] = r9[p]; d[10] = r10[p]; d[11] = r11[p];
+        }
+    }
+
     /// <summary>B[kc×nc] → micro-panels of NR columns (panel[p·NR + j] = B[p, j]); columns past nc are zero.
     /// Walks B row by row so the reads stream through memory.</summary>
-    private static void PackB(Operand b, int kc, int nc, float* dst)
+    internal static void PackB(Operand b, int kc, int nc, float* dst)
     {
         int nr = NR;
         int full = nc / nr * nr;
@@ -213,7 +236,15 @@ internal static unsafe class PackedGemm
                 case SourceKind.Float:
                     {
                         float* s = (float*)b.Ptr + off;
-                        for (int jr = 0; jr < full; jr += nr) Buffer.MemoryCopy(s + jr, d + (long)jr * kc, nr * 4, nr * 4);
+                        if (nr == 32)
+                            for (int jr = 0; jr < full; jr += 32)
+                            {
+                                float* o = d + (long)jr * kc;
+                                Vector512.Load(s + jr).Store(o);
+                                Vector512.Load(s + jr + 16).Store(o + 16);
+                            }
+                        else
+                            for (int jr = 0; jr < full; jr += nr) Buffer.MemoryCopy(s + jr, d + (long)jr * kc, nr * 4, nr * 4);
                         break;
                     }
                 case SourceKind.Bf16:

@@ -16,7 +16,7 @@ public static class Quantization
     public static int ScaleCount(int rows, int cols, int blockRows, int blockCols) =>
         checked(((rows + blockRows - 1) / blockRows) * ((cols + blockCols - 1) / blockCols));
 
-    public static void QuantizeBlocks(ReadOnlySpan<float> x, int rows, int cols, int blockRows, int blockCols,
+    public static unsafe void QuantizeBlocks(ReadOnlySpan<float> x, int rows, int cols, int blockRows, int blockCols,
         Fp8Format format, Span<byte> codes, Span<float> scales)
     {
         ValidateShape(rows, cols, blockRows, blockCols);
@@ -33,16 +33,16 @@ public static class Quantization
                 int r0 = br * blockRows, r1 = Math.Min(rows, r0 + blockRows);
                 int c0 = bc * blockCols, c1 = Math.Min(cols, c0 + blockCols);
                 float amax = 0f;
-                for (int r = r0; r < r1; r++)
-                    for (int c = c0; c < c1; c++) amax = MathF.Max(amax, MathF.Abs(x[r * cols + c]));
+                for (int r = r0; r < r1; r++) amax = MathF.Max(amax, AbsMax(x.Slice(r * cols + c0, c1 - c0)));
                 float scale = MathF.Max(amax, AmaxFloor) / fmax;
                 scales[br * bcCount + bc] = scale;
-                for (int r = r0; r < r1; r++)
-                    for (int c = c0; c < c1; c++) codes[r * cols + c] = Fp8.Encode(x[r * cols + c] / scale, format);
+                fixed (float* px = x) fixed (byte* pc = codes)
+                    for (int r = r0; r < r1; r++)
+                        Fp8.EncodeScaled(px + (long)r * cols + c0, pc + (long)r * cols + c0, c1 - c0, scale, format);
             }
     }
 
-    public static void DequantizeBlocks(ReadOnlySpan<byte> codes, ReadOnlySpan<float> scales, int rows, int cols,
+    public static unsafe void DequantizeBlocks(ReadOnlySpan<byte> codes, ReadOnlySpan<float> scales, int rows, int cols,
         int blockRows, int blockCols, Fp8Format format, Span<float> x)
     {
         ValidateShape(rows, cols, blockRows, blockCols);
@@ -51,11 +51,12 @@ public static class Quantization
             $"⌈rows/blockRows⌉×⌈cols/blockCols⌉ for {rows}×{cols} in {blockRows}×{blockCols} blocks");
         Check.Length(x.Length, (long)rows * cols, nameof(x), $"rows×cols = {rows}×{cols}");
         Check.Scales(scales, nameof(scales));
-        var table = Fp8.Table(format);
         int bcCount = (cols + blockCols - 1) / blockCols;
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-                x[r * cols + c] = table[codes[r * cols + c]] * scales[(r / blockRows) * bcCount + c / blockCols];
+        fixed (byte* pc = codes) fixed (float* px = x) fixed (float* table = Fp8.Table(format))
+            for (int r = 0; r < rows; r++)
+                for (int c0 = 0; c0 < cols; c0 += blockCols)
+                    Fp8.DecodeScaled(pc + (long)r * cols + c0, px + (long)r * cols + c0, Math.Min(blockCols, cols - c0),
+                        scales[(r / blockRows) * bcCount + c0 / blockCols], table);
     }
 
     /// <summary>Activations: one scale per 1×128 tile of each row.</summary>
@@ -68,6 +69,22 @@ public static class Quantization
 
     /// <summary>BF16 "quantization": every element rounded to bfloat16 (stored back as float32).</summary>
     public static void ToBf16(ReadOnlySpan<float> x, Span<float> rounded) => BFloat16.Round(x, rounded);
+
+    private static float AbsMax(ReadOnlySpan<float> x)
+    {
+        int i = 0;
+        float amax = 0f;
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && x.Length >= 16)
+        {
+            var acc = System.Runtime.Intrinsics.Vector512<float>.Zero;
+            for (; i + 16 <= x.Length; i += 16)
+                acc = System.Runtime.Intrinsics.Vector512.Max(acc, System.Runtime.Intrinsics.Vector512.Abs(
+                    System.Runtime.Intrinsics.Vector512.Create(x.Slice(i, 16))));
+            for (int j = 0; j < 16; j++) amax = MathF.Max(amax, acc[j]);
+        }
+        for (; i < x.Length; i++) amax = MathF.Max(amax, MathF.Abs(x[i]));
+        return amax;
+    }
 
     private static void ValidateShape(int rows, int cols, int blockRows, int blockCols)
     {

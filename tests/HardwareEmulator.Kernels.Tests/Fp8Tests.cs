@@ -132,3 +132,29 @@ public sealed class Fp8Tests
         Assert.Equal("codes", Assert.Throws<KernelArgumentException>(() => Fp8.Encode(x, new byte[3], Fp8Format.E4M3)).ParamName);
     }
 }
+
+public sealed class Fp8VectorTests
+{
+    [Theory]
+    [InlineData(Fp8Format.E4M3, true)] [InlineData(Fp8Format.E4M3, false)]
+    [InlineData(Fp8Format.E5M2, true)] [InlineData(Fp8Format.E5M2, false)]
+    public void Span_encode_is_bit_identical_to_scalar_encode_on_random_bit_patterns(Fp8Format format, bool saturate)
+    {
+        var rng = new Random(21);
+        var x = new float[100_003];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = i % 2 == 0
+                ? BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32))                          // anything, NaN and ∞ included
+                : (float)(Math.Pow(2, rng.NextDouble() * 44 - 28) * (rng.Next(2) == 0 ? -1 : 1));           // the format's range
+        float[] specials = { 0f, -0f, float.PositiveInfinity, float.NegativeInfinity, 464f, 464.0001f, 61440f, 61439.996f, -448f, MathF.ScaleB(3, -10), MathF.ScaleB(1, -10), MathF.ScaleB(15, -10) };
+        specials.CopyTo(x, 1);
+        var codes = new byte[x.Length];
+        Fp8.Encode(x, codes, format, saturate);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Fp8.Encode(x[i], format, saturate) == codes[i], $"x[{i}] = {x[i]:R}: scalar 0x{Fp8.Encode(x[i], format, saturate):X2}, span 0x{codes[i]:X2}");
+        var decoded = new float[x.Length];
+        Fp8.Decode(codes, decoded, format);
+        for (int i = 0; i < x.Length; i++)
+            Assert.Equal(BitConverter.SingleToUInt32Bits(Fp8.Decode(codes[i], format)), BitConverter.SingleToUInt32Bits(decoded[i]));
+    }
+}

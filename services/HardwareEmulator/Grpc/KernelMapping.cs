@@ -26,6 +26,8 @@ internal static class KernelMapping
             case Kernel.KernelOneofCase.Attention:
                 var a = k.Attention;
                 long kvHeads = ValidateAttention(a, "kernel.attention");
+                if (a.Causal && a.QueryLen > a.KvLen)
+                    throw new InvalidFieldException("kernel.attention.query_len", $"must not exceed kv_len ({a.KvLen}) when causal: queries are the last positions of the sequence");
                 return new AttentionCall(dt, a.Batch, a.QueryLen, a.KvLen, a.NumHeads, kvHeads, a.HeadDimQk,
                     a.HeadDimV == 0 ? a.HeadDimQk : a.HeadDimV, a.Causal);
             case Kernel.KernelOneofCase.Softmax:

@@ -1,3 +1,4 @@
+using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
 using Platform.Testing;
 
@@ -52,5 +53,52 @@ public sealed class DeviceRpcTests(PlatformFactory factory) : IClassFixture<Plat
     public async Task Empty_device_id_is_invalid()
     {
         await GrpcAssert.InvalidField("id", () => Client.GetDeviceAsync(new GetDeviceRequest()).ResponseAsync);
+    }
+}
+
+public sealed class RegisterDeviceRpcTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+{
+    private EmulatorService.EmulatorServiceClient Client => new(factory.Channel);
+
+    private static Device Custom(string id) => new()
+    {
+        Id = id, Name = "What-if H800 with HBM3e", Vendor = "NVIDIA",
+        PeakTflops = new DtypePeaks { Bf16 = 989.4, Fp16 = 989.4, Fp8 = 1978.9, Fp32 = 67 },
+        HbmGb = 141, HbmTbps = 4.8, ScaleUpGbps = 200, ScaleOutGbps = 50, ComputeUnits = 132, L2Mb = 50, TdpWatts = 700,
+    };
+
+    [Fact]
+    public async Task Registered_device_is_listed_and_usable_by_estimate_ops()
+    {
+        var stored = (await Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = Custom("H800-HBM3E") })).Device;
+        Assert.Equal("h800-hbm3e", stored.Id);
+        Assert.False(stored.BuiltIn);
+        Assert.Equal(0.9, stored.ScaleOutEfficiency, 6);
+        Assert.Equal("h800-hbm3e", (await Client.GetDeviceAsync(new GetDeviceRequest { Id = "h800-hbm3e" })).Device.Id);
+        var op = new OpSpec { Dtype = Dtype.Bf16, Elementwise = new ElementwiseOp { Kind = Platform.Contracts.Emulator.V1.ElementwiseKind.Copy, Elements = 1L << 30 } };
+        var custom = await Client.EstimateOpsAsync(new EstimateOpsRequest { Device = "h800-hbm3e", Ops = { op } });
+        var h800 = await Client.EstimateOpsAsync(new EstimateOpsRequest { Device = "h800", Ops = { op } });
+        Assert.InRange(h800.TotalDeviceSeconds / custom.TotalDeviceSeconds, 1.4, 1.45); // 4.8 / 3.35 TB/s
+    }
+
+    [Fact]
+    public async Task Built_in_ids_cannot_be_replaced() =>
+        await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "device.id", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = Custom("h100-sxm") }).ResponseAsync);
+
+    [Fact]
+    public async Task Invalid_devices_are_refused_naming_the_field()
+    {
+        await GrpcAssert.InvalidField("device.id", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = Custom("bad id!") }).ResponseAsync);
+        var negative = Custom("neg"); negative.PeakTflops.Bf16 = -1;
+        await GrpcAssert.InvalidField("device.peak_tflops.bf16", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = negative }).ResponseAsync);
+        var nan = Custom("nan-peak"); nan.PeakTflops.Fp8 = double.NaN;
+        await GrpcAssert.InvalidField("device.peak_tflops.fp8", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = nan }).ResponseAsync);
+        var noPeaks = Custom("nopeaks"); noPeaks.PeakTflops = new DtypePeaks();
+        await GrpcAssert.InvalidField("device.peak_tflops", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = noPeaks }).ResponseAsync);
+        var noHbm = Custom("nohbm"); noHbm.HbmTbps = 0;
+        await GrpcAssert.InvalidField("device.hbm_tbps", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = noHbm }).ResponseAsync);
+        var noLink = Custom("nolink"); noLink.ScaleUpGbps = -5;
+        await GrpcAssert.InvalidField("device.scale_up_gbps", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = noLink }).ResponseAsync);
+        await GrpcAssert.InvalidField("device", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest()).ResponseAsync);
     }
 }

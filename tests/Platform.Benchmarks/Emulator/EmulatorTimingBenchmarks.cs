@@ -58,6 +58,12 @@ public static class EmulatorTimingBenchmarks
         Console.WriteLine($"{{\"benchmark\":\"estimate-ops-model-only\",\"ops_per_second\":{n / sw.Elapsed.TotalSeconds:F0},\"checksum\":{sink:G4}}}");
 
         Fidelity(model, catalog);
+        // Accuracy RunKernel reports for low-precision GEMMs (DeepGEMM diff vs FP32, seeded normal inputs).
+        foreach (var dtype in new[] { DataType.Bf16, DataType.Fp8E4M3, DataType.Fp8E5M2 })
+        {
+            var r = new KernelRunner(model, options).Run(catalog.Get("h800"), new GemmCall(dtype, 64, 256, 512, 1), [], true, 1);
+            Console.WriteLine($"{{\"check\":\"gemm-accuracy\",\"dtype\":\"{dtype}\",\"m\":64,\"n\":256,\"k\":512,\"diff\":{r.Accuracy!.Diff:G3},\"max_abs_error\":{r.Accuracy.MaxAbsError:G3}}}");
+        }
         return 0;
     }
 
@@ -100,6 +106,21 @@ public static class EmulatorTimingBenchmarks
         {
             var g = h800.Gemm(DataType.Bf16, m, 128 * 12, 8192);
             Console.WriteLine($"{{\"check\":\"waves\",\"device\":\"h800\",\"m\":{m},\"n\":{128 * 12},\"k\":8192,\"tflops\":{g.AchievedTflops:F1},\"bound\":\"{g.Bound}\"}}");
+        }
+        // Size dependence next to Calculon's efficiency steps (fraction of its tuned peak / of HBM bandwidth).
+        var h100 = model.For(catalog.Get("h100-sxm"));
+        double tuned = h100.Gemm(DataType.Bf16, 16384, 16384, 16384).AchievedTflops;
+        foreach (var (m, n, k, calculon) in new (long, long, long, double)[] { (512, 512, 512, 0.1), (1024, 1024, 512, 0.6), (2048, 2048, 2048, 0.9), (4096, 4096, 4096, 0.99) })
+        {
+            var g = h100.Gemm(DataType.Bf16, m, n, k);
+            var noLaunch = g.DeviceSeconds - TimingConstants.LaunchLatencySeconds;
+            Console.WriteLine($"{{\"check\":\"calculon-matrix\",\"device\":\"h100-sxm\",\"gflop\":{g.Flops / 1e9:F2},\"fraction_of_large\":{g.AchievedTflops / tuned:F3},\"fraction_without_launch\":{g.Flops / noLaunch / 1e12 / tuned:F3},\"calculon\":{calculon}}}");
+        }
+        foreach (var (mb, calculon) in new[] { (0.1, 0.3), (1.0, 0.7), (10.0, 0.9), (100.0, 0.95) })
+        {
+            var c = h100.Elementwise(DataType.Bf16, HardwareEmulator.Domain.Timing.ElementwiseKind.Copy, (long)(mb * 1e6 / 4));
+            var noLaunch = c.DeviceSeconds - TimingConstants.LaunchLatencySeconds;
+            Console.WriteLine($"{{\"check\":\"calculon-memory\",\"device\":\"h100-sxm\",\"mb_moved\":{c.Bytes / 1e6:F1},\"fraction_of_hbm\":{c.AchievedGBps / 3350:F3},\"fraction_without_launch\":{c.Bytes / noLaunch / 3.35e12:F3},\"calculon\":{calculon}}}");
         }
         foreach (var (name, kind, bytes, ranks) in new[] { ("all_reduce 1GiB tp8", Platform.Contracts.Emulator.V1.CollectiveKind.AllReduce, 1L << 30, 8), ("all_reduce 1GiB 16 ranks", Platform.Contracts.Emulator.V1.CollectiveKind.AllReduce, 1L << 30, 16), ("all_to_all 64MiB ep64", Platform.Contracts.Emulator.V1.CollectiveKind.AllToAll, 64L << 20, 64) })
         {

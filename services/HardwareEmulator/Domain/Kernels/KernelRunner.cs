@@ -24,6 +24,15 @@ public sealed class KernelRunner(TimingModel timing, EmulatorOptions options)
 {
     public KernelResult Run(DeviceSpec device, KernelCall call, IReadOnlyList<TensorData> inputs, bool execute, ulong? seed)
     {
+        try { return RunChecked(device, call, inputs, execute, seed); }
+        catch (OverflowException)
+        {
+            throw new LimitExceededException(call.Field, "tensor sizes overflow 64-bit element or 32-bit dimension counts", double.PositiveInfinity, long.MaxValue);
+        }
+    }
+
+    private KernelResult RunChecked(DeviceSpec device, KernelCall call, IReadOnlyList<TensorData> inputs, bool execute, ulong? seed)
+    {
         var memory = MemoryOf(call);
         var hbm = new VirtualDeviceMemory(device);
         hbm.Allocate(memory.InputBytes, $"inputs ({string.Join(", ", call.Inputs)})", "inputs");
@@ -177,6 +186,10 @@ public sealed class KernelRunner(TimingModel timing, EmulatorOptions options)
         "a" or "x" or "q" or "logits" or "codes" or "gate" => "inputs[0].values",
         "b" or "k" or "weight" or "gamma" or "scales" or "bScales" or "up" => "inputs[1].values",
         "v" or "beta" => "inputs[2].values",
+        "topK" => $"{call.Field}.top_k",
+        "groups" => $"{call.Field}.n_group",
+        "topKGroups" => $"{call.Field}.topk_group",
+        "headDim" => $"{call.Field}.head_dim",
         null => call.Field,
         _ => $"{call.Field}.{parameter}",
     };

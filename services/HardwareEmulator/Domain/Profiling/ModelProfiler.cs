@@ -74,6 +74,9 @@ public sealed class ModelProfiler(TimingModel timing)
         var a = r.Model;
         if (r.Batch <= 0) throw new InvalidFieldException("batch", $"must be positive (got {r.Batch})");
         if (r.SequenceLength <= 0) throw new InvalidFieldException("sequence_length", $"must be positive (got {r.SequenceLength})");
+        if ((double)r.Batch * (r.Phase == InferencePhase.Prefill ? r.SequenceLength : 1) > int.MaxValue)
+            throw new InvalidFieldException("batch", "batch × tokens per sequence exceeds 2^31 tokens per forward pass");
+        if (r.SequenceLength > int.MaxValue) throw new InvalidFieldException("sequence_length", "exceeds 2^31 tokens");
         if (r.TensorParallel <= 0) throw new InvalidFieldException("tensor_parallel", "must not be negative");
         if (r.ExpertParallel <= 0) throw new InvalidFieldException("expert_parallel", "must not be negative");
         if (r.PipelineParallel <= 0) throw new InvalidFieldException("pipeline_parallel", "must not be negative");

@@ -230,7 +230,7 @@ public sealed class Simulator
             int slot = running[i];
             ref var r = ref _reqs[slot];
             bool done = r.Generated >= r.Output;
-            bool handOff = !done && Disaggregated && pool == 0 && r.Generated >= 1 && r.Computed == r.NumTokens;
+            bool handOff = !done && Disaggregated && pool == 0 && r.Generated >= 1;
             if (!done && !handOff) continue;
             running.RemoveAt(i--);
             if (done)
