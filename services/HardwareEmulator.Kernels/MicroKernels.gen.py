@@ -5,7 +5,7 @@ Run from this folder: python3 MicroKernels.gen.py
 """
 
 
-def kernel(isa: str, mr: int) -> str:
+def kernel(isa: str, mr: int, prefetch_b: int = 0, name_suffix: str = "") -> str:
     vec, width, nr = ("Vector512", 16, 32) if isa == "avx512" else ("Vector256", 8, 16)
     fma = "Avx512F.FusedMultiplyAdd" if isa == "avx512" else "Vector256.FusedMultiplyAdd"
     out = []
@@ -15,7 +15,7 @@ def kernel(isa: str, mr: int) -> str:
     else:
         out.append(f"    /// <summary>AVX2 fallback: C[{mr}×{nr}] (+)= A-panel[kc×{mr}] · B-panel[kc×{nr}] with {2 * mr} ymm accumulators.</summary>")
     out.append("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    out.append(f"    internal static void Kernel{mr}x{nr}(float* a, float* b, float* c, nint ldc, int kc, bool accumulate, float* rowScale)")
+    out.append(f"    internal static void Kernel{mr}x{nr}{name_suffix}(float* a, float* b, float* c, nint ldc, int kc, bool accumulate, float* rowScale)")
     out.append("    {")
     for r in range(mr):
         out.append(f"        {vec}<float> c{r}0 = default, c{r}1 = default;")
@@ -27,6 +27,8 @@ def kernel(isa: str, mr: int) -> str:
         out.append(f"        for (int r = 0; r < {mr}; r++) Sse.Prefetch0(c + r * ldc);")
     out.append("        for (int p = 0; p < kc; p++)")
     out.append("        {")
+    if prefetch_b:
+        out.append(f"            Sse.Prefetch0(b + {prefetch_b * nr}); Sse.Prefetch0(b + {prefetch_b * nr + 16});")
     out.append(f"            var b0 = {vec}.Load(b);")
     out.append(f"            var b1 = {vec}.Load(b + {width});")
     for r in range(mr):

@@ -35,6 +35,17 @@ public sealed class TimingModelTests
     }
 
     [Fact]
+    public void Calibration_reproduces_each_devices_fraction_at_the_reference_shape()
+    {
+        foreach (var d in Catalog.All)
+        {
+            var t = Model.For(d).Gemm(DataType.Bf16, 8192, 8192, 8192);
+            Assert.True(t.Bound == BoundKind.Compute, $"{d.Id} is {t.Bound} at 8192³");
+            Assert.InRange(t.AchievedTflops / d.PeakTflops(DataType.Bf16), DeviceDefaults.MatmulEfficiencyBf16(d) - 0.01, DeviceDefaults.MatmulEfficiencyBf16(d) + 0.01);
+        }
+    }
+
+    [Fact]
     public void Devices_without_a_measurement_use_the_vendor_default_fraction()
     {
         var h800 = On("h800").Gemm(DataType.Bf16, 8192, 8192, 8192);

@@ -161,6 +161,10 @@ public sealed class RunKernelRpcTests(PlatformFactory factory) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Inputs_with_execute_false_are_invalid() =>
+        await GrpcAssert.InvalidField("inputs", () => Client.RunKernelAsync(Parse(IssueRequest.Replace("\"dtype\"", "\"execute\":false,\"dtype\""))).ResponseAsync);
+
+    [Fact]
     public async Task Inputs_missing_without_a_seed_are_invalid() =>
         await GrpcAssert.InvalidField("inputs", () => Client.RunKernelAsync(new RunKernelRequest
         {
@@ -200,6 +204,7 @@ public sealed class TightLimitsFactory : PlatformFactory
     {
         ["Emulator:MaxElementsPerCall"] = "100",
         ["Emulator:MaxOpsPerRequest"] = "2",
+        ["Emulator:MaxMessageBytes"] = "4096",
     };
 }
 
@@ -215,6 +220,17 @@ public sealed class EmulatorLimitTests(TightLimitsFactory factory) : IClassFixtu
             Device = "h800", Dtype = Dtype.Fp32, Seed = 1, Kernel = new Kernel { Gemm = new GemmOp { M = 8, N = 8, K = 8 } },
         }).ResponseAsync);
         Assert.Contains("MaxElementsPerCall", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Configured_message_limit_refuses_larger_requests()
+    {
+        var request = new RunKernelRequest { Device = "h800", Dtype = Dtype.Fp32, Kernel = new Kernel { Softmax = new SoftmaxKernel { Rows = 1, Cols = 2000 } } };
+        var x = new Tensor { Shape = { 1, 2000 } };
+        x.Values.AddRange(Enumerable.Repeat(1f, 2000));
+        request.Inputs.Add(x);
+        var e = await Assert.ThrowsAsync<RpcException>(() => Client.RunKernelAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
     }
 
     [Fact]

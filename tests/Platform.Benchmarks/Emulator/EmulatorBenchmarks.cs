@@ -39,9 +39,9 @@ public static class EmulatorBenchmarks
                 blas?.BestSeconds(n, 1);
                 var warm = Stopwatch.StartNew();
                 HardwareEmulator.Kernels.Gemm.Fp32(a, b, c, n, n, n, threads);
-                // Small shapes finish in milliseconds: repeat them until each side has run ~2 s (at most 60 times),
-                // so a best-of survives a noisy shared machine.
-                int reps = Math.Max(repeats, Math.Min(60, (int)(2.0 / Math.Max(warm.Elapsed.TotalSeconds, 1e-3))));
+                // Repeat until each side has run ~4 s (at least --repeats, at most 60 times), so a best-of survives a
+                // noisy shared machine: small shapes finish in milliseconds and are the most easily disturbed.
+                int reps = Math.Max(repeats, Math.Min(60, (int)(4.0 / Math.Max(warm.Elapsed.TotalSeconds, 1e-3))));
                 double mine = double.MaxValue, theirs = double.MaxValue;
                 for (int r = 0; r < reps; r++) // interleave so both see the same machine noise
                 {

@@ -191,14 +191,17 @@ public sealed class ModelProfiler(TimingModel timing)
         yield return Eltwise(r, "ffn_norm", ElementwiseKind.RmsNorm, T * h);
         yield return Gemm(r, "router", T, experts, h);
         yield return Eltwise(r, "moe_gating", ElementwiseKind.MoeGating, T * experts);
-        long dispatchBytes = T * k * h * DeviceSpec.BytesPerElement(r.Dtype);
+        // Group-limited routing (DeepSeek-V3: 4 of 8 groups) sends a token once per target group, deduplicated
+        // (DeepEP forwards inside the node); dispatch travels in the GEMM dtype (FP8 in DeepSeek), combine in BF16.
+        long copies = moe.NumGroups > 1 && moe.TopKGroups > 0 ? Math.Min(k, moe.TopKGroups) : k;
+        long dispatchBytes = T * copies * h * DeviceSpec.BytesPerElement(r.Dtype);
         if (ep > 1) yield return Collective(r, "dispatch_all_to_all", CollectiveKind.AllToAll, dispatchBytes, (int)ep);
         yield return ("experts_gate_up", "grouped_gemm", $"groups={local} m={perExpert} n={2 * width} k={h}",
             new GroupedGemmOpSpec("experts_gate_up", r.Dtype, rows, 2 * width, h));
         yield return Eltwise(r, "experts_swiglu", ElementwiseKind.SwiGlu, local * perExpert * 2 * width);
         yield return ("experts_down", "grouped_gemm", $"groups={local} m={perExpert} n={h} k={width}",
             new GroupedGemmOpSpec("experts_down", r.Dtype, rows, h, width));
-        if (ep > 1) yield return Collective(r, "combine_all_to_all", CollectiveKind.AllToAll, T * k * h * ActivationBytes, (int)ep);
+        if (ep > 1) yield return Collective(r, "combine_all_to_all", CollectiveKind.AllToAll, T * copies * h * ActivationBytes, (int)ep);
         if (moe.SharedExperts > 0)
         {
             long shared = moe.SharedExperts * moe.ExpertIntermediateSize / tp;

@@ -21,6 +21,8 @@ public sealed class DeviceTiming
     public double MemoryEfficiency { get; }
     public double L2BytesPerSecond { get; }
     public double VectorFlopsPerSecond { get; }
+    /// <summary>L2 (last-level on-chip memory) capacity in bytes.</summary>
+    public double L2Bytes { get; }
 
     public DeviceTiming(DeviceSpec d)
     {
@@ -29,6 +31,7 @@ public sealed class DeviceTiming
         HbmBytesPerSecond = d.HbmTbps * 1e12;
         MemoryEfficiency = DeviceDefaults.Memory(d);
         L2BytesPerSecond = DeviceDefaults.L2Tbps(d) * 1e12;
+        L2Bytes = d.L2Mb * 1e6;
         double matrixBf16 = d.PeakTflops(DataType.Bf16) * 1e12;
         VectorFlopsPerSecond = (d.Fp32 > 0 ? d.Fp32 * 1e12 : matrixBf16 * VectorOverMatrixFallback) * DeviceDefaults.MatmulEfficiencyBf16(d);
         foreach (var t in Enum.GetValues<DataType>())
@@ -115,11 +118,15 @@ public sealed class DeviceTiming
         double compute = waves * 2.0 * bm * bn * (ks + TileOverheadK) / smRate;
 
         // Tiles resident in one wave form a near-square block; its A rows and B columns come from HBM once.
+        // A rasterized (swizzled) schedule reuses a larger block when L2 holds one K-slab of it (whichever is larger).
         double tw = Math.Clamp(Math.Floor(Sms / s), 1, tilesPer);
         double cols = Math.Min(tn, Math.Ceiling(Math.Sqrt(tw)));
         double rows = Math.Min(tm, Math.Ceiling(tw / cols));
-        double blocks = Math.Ceiling(tm / rows) * Math.Ceiling(tn / cols);
-        double operands = batch * blocks * k * (Math.Min(rows * bm, m) + Math.Min(cols * bn, n)) * inB;
+        double l2Side = L2Bytes / (4.0 * L2SlabK * inB);
+        double blockRows = Math.Min(m, Math.Max(rows * bm, l2Side));
+        double blockCols = Math.Min(n, Math.Max(cols * bn, l2Side));
+        double blocks = Math.Ceiling(m / blockRows) * Math.Ceiling(n / blockCols);
+        double operands = batch * blocks * k * (blockRows + blockCols) * inB;
         double partials = s > 1 ? batch * m * n * 4.0 * 2.0 * s : 0; // FP32 partial sums written and read back
         double output = batch * m * n * outB;
         double hbmBytes = operands + output + partials;

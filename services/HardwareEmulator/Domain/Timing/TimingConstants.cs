@@ -9,6 +9,9 @@ public static class TimingConstants
     /// <summary>Prologue/epilogue cost of one GEMM tile in units of K (pipeline fill plus the unhidden epilogue).</summary>
     public const double TileOverheadK = 128;
 
+    /// <summary>K depth of the operand slab a rasterized GEMM keeps in L2 (half of L2 holds rows + columns of one slab).</summary>
+    public const double L2SlabK = 256;
+
     /// <summary>Smallest K slice a split-K GEMM gives one SM.</summary>
     public const double MinSplitK = 256;
 
