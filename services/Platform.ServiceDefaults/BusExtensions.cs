@@ -37,6 +37,9 @@ public static class BusExtensions
         return services;
     }
 
+    /// <summary>Unique per process: names the temporary queues of broadcast (every-instance) consumers.</summary>
+    public static string InstanceId { get; } = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..16];
+
     /// <summary>True when the configuration names a RabbitMQ host.</summary>
     public static bool UsesRabbitMq(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["RabbitMq:Host"]);

@@ -23,6 +23,9 @@ public static class TrainingCostModule
         builder.Services.AddTransient<TrainingEstimator>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
+        // Broadcast, not work: each instance keeps its own cache, so each gets its own temporary queue.
+        builder.Services.AddBusRegistration(x => x.AddConsumer<DeviceRegisteredConsumer>()
+            .Endpoint(e => { e.Temporary = true; e.InstanceId = BusExtensions.InstanceId; }));
         return builder;
     }
 

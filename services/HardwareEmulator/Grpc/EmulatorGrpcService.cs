@@ -1,5 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
+using MassTransit;
+using Platform.Contracts.Messaging;
 using HardwareEmulator.Domain.Devices;
 using HardwareEmulator.Domain.Kernels;
 using HardwareEmulator.Domain.Profiling;
@@ -17,7 +19,7 @@ namespace HardwareEmulator.Grpc;
 
 /// <summary>gRPC adapter of the emulator: validates, translates, delegates to the domain.</summary>
 public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timing, KernelRunner runner,
-    ModelProfiler profiler, IOptions<EmulatorOptions> options) : EmulatorService.EmulatorServiceBase
+    ModelProfiler profiler, IOptions<EmulatorOptions> options, IPublishEndpoint? bus = null) : EmulatorService.EmulatorServiceBase
 {
     public override Task<ListDevicesResponse> ListDevices(ListDevicesRequest request, ServerCallContext context)
     {
@@ -31,11 +33,17 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     public override Task<GetDeviceResponse> GetDevice(GetDeviceRequest request, ServerCallContext context) =>
         Task.FromResult(new GetDeviceResponse { Device = ProtoMapping.ToProto(catalog.Get(request.Id, "id")) });
 
-    public override Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
+    public override async Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
     {
         var spec = ProtoMapping.ToDomain(request.Device);
-        catalog.Register(spec);
-        return Task.FromResult(new RegisterDeviceResponse { Device = ProtoMapping.ToProto(catalog.Get(spec.Id, "device.id")) });
+        bool added = catalog.Register(spec);
+        var stored = catalog.Get(spec.Id, "device.id");
+        // Other roles cache device facts and op timings: tell them this id changed (no bus in offline tools).
+        if (bus is not null) await bus.Publish(new DeviceRegistered
+        {
+            JobId = Guid.NewGuid(), DeviceId = stored.Id, Replaced = !added, RegisteredAt = DateTimeOffset.UtcNow,
+        }, context.CancellationToken);
+        return new RegisterDeviceResponse { Device = ProtoMapping.ToProto(stored) };
     }
 
     public override Task<EstimateOpsResponse> EstimateOps(EstimateOpsRequest request, ServerCallContext context) =>

@@ -85,3 +85,17 @@ public sealed record KernelBatchCompleted
     /// <summary>gRPC-style status name of the failure (InvalidArgument, NotFound, FailedPrecondition, ResourceExhausted).</summary>
     public string? ErrorCode { get; init; }
 }
+
+/// <summary>
+/// Event: the emulator registered (or replaced) a custom device. Roles that cache device facts or op timings
+/// (training-cost, inference-scheduler) drop what they hold for <see cref="DeviceId"/>; every instance receives it.
+/// </summary>
+public sealed record DeviceRegistered
+{
+    /// <summary>Identity of this event (consumers are idempotent on it).</summary>
+    public required Guid JobId { get; init; }
+    public required string DeviceId { get; init; }
+    /// <summary>True when an earlier custom device of the same id was replaced.</summary>
+    public required bool Replaced { get; init; }
+    public required DateTimeOffset RegisteredAt { get; init; }
+}
