@@ -33,6 +33,7 @@ public static class ModelPresets
         ("nemotron-4-340b", "Nemotron-4 340B", "Nemotron-4 340B technical report Table 1; squared-ReLU MLP"),
         ("bloomberggpt-50b", "BloombergGPT 50B", "Wu et al. 2023 (arXiv 2303.17564) Sec 3; BLOOM-style"),
         ("mpt-7b", "MPT-7B", "huggingface.co/mosaicml/mpt-7b config.json"),
+        ("dbrx", "DBRX (132B total, 36B active)", "huggingface.co/databricks/dbrx-base config.json (ffn_config / attn_config renamed to HF llama terms)"),
     ];
 
     private static readonly Lazy<IReadOnlyDictionary<string, ModelPreset>> Loaded = new(Load);

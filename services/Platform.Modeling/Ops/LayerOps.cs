@@ -6,8 +6,10 @@ namespace Platform.Modeling.Ops;
 /// <param name="TensorParallel">Heads and FFN columns are split this many ways (Megatron TP).</param>
 /// <param name="ExpertParallel">Routed experts are spread over this many ranks (expert TP is 1 when EP &gt; 1).</param>
 /// <param name="GemmFormat">Format of the weight GEMMs (FP8 in DeepSeek-V3; attention core and norms stay BF16).</param>
+/// <param name="MaterializedAttention">No fused (flash) attention kernel: the score matrix is written to HBM,
+/// soft-maxed and read back, and both attention GEMMs run unmasked (Megatron-LM before 2022).</param>
 public sealed record LayerSharding(long MicroBatch, long SequenceLength, int TensorParallel = 1, int ExpertParallel = 1,
-    OpFormat GemmFormat = OpFormat.Bf16)
+    OpFormat GemmFormat = OpFormat.Bf16, bool MaterializedAttention = false)
 {
     public long Tokens => MicroBatch * SequenceLength;
 }
@@ -74,7 +76,15 @@ public static class LayerOps
         ops.Add(new GemmShape("qkv_proj", f, t, (heads + 2 * kv) * d, h));
         ops.Add(new ElementwiseShape("rope", OpFormat.Bf16, ElementwiseOpKind.Rope, t * (heads + kv) * d));
         long kvLen = a.SlidingWindow > 0 ? Math.Min(a.SlidingWindow, s.SequenceLength) : s.SequenceLength;
-        ops.Add(new AttentionShape("attention", OpFormat.Bf16, s.MicroBatch, s.SequenceLength, kvLen, heads, kv, d, d, Causal: kvLen == s.SequenceLength));
+        if (s.MaterializedAttention)
+        {
+            long scores = s.MicroBatch * heads * s.SequenceLength * kvLen;
+            ops.Add(new GemmShape("attention_scores", OpFormat.Bf16, s.SequenceLength, kvLen, d, s.MicroBatch * heads));
+            ops.Add(new ElementwiseShape("attention_softmax", OpFormat.Bf16, ElementwiseOpKind.Softmax, scores));
+            ops.Add(new GemmShape("attention_context", OpFormat.Bf16, s.SequenceLength, d, kvLen, s.MicroBatch * heads));
+        }
+        else
+            ops.Add(new AttentionShape("attention", OpFormat.Bf16, s.MicroBatch, s.SequenceLength, kvLen, heads, kv, d, d, Causal: kvLen == s.SequenceLength));
         ops.Add(new GemmShape("o_proj", f, t, h, heads * d));
     }
 

@@ -15,8 +15,8 @@ public enum CollectiveOpKind { AllReduce, AllGather, ReduceScatter, AllToAll, Se
 /// </summary>
 public abstract record OpShape(string Name, OpFormat Format)
 {
-    /// <summary>The shape without its label: equal keys time identically.</summary>
-    public OpShape Key => this with { Name = "" };
+    /// <summary>The shape without its label: equal keys time identically. (A method, so records do not print it.)</summary>
+    public OpShape Key() => Name.Length == 0 ? this : this with { Name = "" };
 }
 
 /// <summary>C[batch, m, n] = A[batch, m, k] · B[batch, k, n].</summary>

@@ -82,6 +82,8 @@ public sealed record TrainingRunSpec
     public PriceTier PriceTier { get; init; } = PriceTier.Mid;
     public ReliabilityOptions Reliability { get; init; } = new();
     public EnergyOptions Energy { get; init; } = new();
+    /// <summary>Attention without a fused kernel (scores materialised; pre-2022 Megatron-LM / DeepSpeed runs).</summary>
+    public bool MaterializedAttention { get; init; }
     /// <summary>Override of the device's scale-out bandwidth per accelerator (GB/s), e.g. an older cluster's fabric.</summary>
     public double ScaleOutGBpsOverride { get; init; }
 

@@ -79,7 +79,7 @@ public static class StepModel
         int tp = plan.TensorParallel, pp = plan.PipelineParallel, dp = plan.DataParallel, ep = plan.ExpertParallel;
         int node = Math.Max(1, ctx.Device.ScaleUpDomain);
         long seq = ctx.Spec.SequenceLength;
-        var shard = new LayerSharding(plan.MicroBatch, seq, tp, ep, ctx.GemmFormat);
+        var shard = new LayerSharding(plan.MicroBatch, seq, tp, ep, ctx.GemmFormat, ctx.Spec.MaterializedAttention);
         long tokens = shard.Tokens;
 
         // FP8 GEMMs: the emulator's FP8 time, but no faster than the BF16 time over the calibrated end-to-end speed-up.
@@ -98,7 +98,9 @@ public static class StepModel
         double fHead = Sum(LayerOps.Logits(a, shard));
         double fMtp = 0;
         for (long i = 0; i < a.NumNextnPredictLayers; i++) fMtp += Sum(LayerOps.Mtp(a, shard));
-        double attnCore = OpTime(denseOps.First(o => o is AttentionShape));
+        double attnCore = 0;
+        foreach (var op in denseOps)
+            if (op is AttentionShape || op.Name.StartsWith("attention_", StringComparison.Ordinal)) attnCore += OpTime(op);
 
         double totalForward = a.DenseLayerCount * fDense + a.MoeLayerCount * fMoe + fHead + fMtp;
         double recompute = plan.Recompute switch

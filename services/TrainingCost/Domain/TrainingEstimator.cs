@@ -120,13 +120,13 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
     {
         var shapes = new HashSet<OpShape>();
         foreach (var plan in plans)
-            StepModel.Evaluate(ctx, plan, op => { shapes.Add(op.Key); return 1e-6; });
+            StepModel.Evaluate(ctx, plan, op => { shapes.Add(op.Key()); return 1e-6; });
         return shapes.Count == 0 ? new Dictionary<OpShape, double>() : await timer.TimeAsync(ctx.Device, shapes, ct);
     }
 
     private static double Lookup(RunContext ctx, IReadOnlyDictionary<OpShape, double> times, OpShape op)
     {
-        if (!times.TryGetValue(op.Key, out double t)) throw new InvalidOperationException($"op {op} was not timed");
+        if (!times.TryGetValue(op.Key(), out double t)) throw new InvalidOperationException($"op {op} was not timed");
         // A cluster with a different scale-out fabric than the catalog device: scale cross-node transfer time.
         if (op is CollectiveShape c && ctx.Spec.ScaleOutGBpsOverride > 0 && c.Ranks > c.RanksPerNode && ctx.Device.ScaleOutGBps > 0)
             t *= ctx.Device.ScaleOutGBps / ctx.Spec.ScaleOutGBpsOverride;

@@ -23,11 +23,12 @@ public sealed class GrpcOpTimer(EmulatorService.EmulatorServiceClient client, Op
     {
         var result = new Dictionary<OpShape, double>(ops.Count);
         var missing = new List<OpShape>();
+        var queued = new HashSet<OpShape>();
         foreach (var op in ops)
         {
-            var key = op.Key;
+            var key = op.Key();
             if (_cache.TryGetValue((device.Id, key), out double t)) result[key] = t;
-            else missing.Add(key);
+            else if (queued.Add(key)) missing.Add(key); // shapes that differ only by label are timed once
         }
         if (_cache.Count + missing.Count > MaxCacheEntries) _cache.Clear();
         foreach (var chunk in missing.Chunk(BatchSize))

@@ -66,6 +66,7 @@ public static class TrainingProtoMapping
             Energy = energy,
             Objective = r.Objective == PlanObjective.MinCost ? Domain.PlanObjective.MinCost : Domain.PlanObjective.MinTime,
             ScaleOutGBpsOverride = r.Cluster.ScaleOutGbps,
+            MaterializedAttention = r.MaterializedAttention,
         };
     }
 

@@ -29,7 +29,7 @@ public sealed class DirectEmulator : IOpTimer, IAcceleratorCatalog
     {
         var d = _catalog.Get(device.Id, "device");
         var result = new Dictionary<OpShape, double>(ops.Count);
-        foreach (var op in ops) result[op.Key] = _timing.Estimate(d, ToOp(op)).DeviceSeconds;
+        foreach (var op in ops) result[op.Key()] = _timing.Estimate(d, ToOp(op)).DeviceSeconds;
         return Task.FromResult<IReadOnlyDictionary<OpShape, double>>(result);
     }
 

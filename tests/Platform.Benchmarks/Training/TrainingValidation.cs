@@ -72,6 +72,7 @@ public static class TrainingValidation
                 GlobalBatchTokens = run.GlobalBatchTokens,
                 Plan = run.Plan,
                 ScaleOutGBpsOverride = run.ScaleOutGBps,
+                MaterializedAttention = run.MaterializedAttention,
             };
             var e = await estimator.EstimateAsync(spec, ct);
             rows.Add(new ValidationRow(row["model"], run.Accelerator, count, tokens, published, e.AcceleratorHours, e.Mfu,

@@ -17,6 +17,7 @@ public static class TrainingValidationReport
     {
         string? write = null;
         for (int i = 0; i < args.Length; i++) if (args[i] == "--write" && i + 1 < args.Length) write = args[++i];
+        if (args.Contains("--ops")) return await PrintOps(args);
         var shipped = Calibration.Default;
         var rows = await TrainingValidation.EstimateAll(shipped);
 
@@ -39,6 +40,28 @@ public static class TrainingValidationReport
         var summary = Summary(rows, loo, shipped, Grid[best]);
         Console.WriteLine(summary);
         if (write is not null) WriteSection(write, Markdown(rows, loo, summary));
+        return 0;
+    }
+
+    /// <summary>`--ops`: the forward ops of one layer of each run at its plan's shapes, with the emulator's times.</summary>
+    private static async Task<int> PrintOps(string[] args)
+    {
+        var emu = new DirectEmulator();
+        foreach (var run in ValidationRuns.All.Where(r => r.Plan is not null))
+        {
+            var arch = Platform.Modeling.ModelPresets.Get(run.Preset).Architecture;
+            var device = await emu.GetAsync(run.Accelerator, "device", default);
+            var s = new Platform.Modeling.Ops.LayerSharding(run.Plan!.MicroBatch, run.SequenceLength, run.Plan.TensorParallel, run.Plan.ExpertParallel,
+                run.Precision == TrainingPrecision.Fp8 ? Platform.Modeling.Ops.OpFormat.Fp8 : Platform.Modeling.Ops.OpFormat.Bf16);
+            var ops = Platform.Modeling.Ops.LayerOps.Layer(arch, arch.IsMoe, s);
+            var times = await emu.TimeAsync(device, ops, default);
+            Console.WriteLine($"## {run.ModelPrefix} on {device.Id} ({run.Plan})");
+            foreach (var op in ops)
+            {
+                double flops = op switch { Platform.Modeling.Ops.GemmShape g => g.Flops, Platform.Modeling.Ops.GroupedGemmShape g => g.Flops, _ => 0 };
+                Console.WriteLine(FormattableString.Invariant($"  {op.Name,-20} {times[op.Key()] * 1e3,9:F3} ms  {(flops > 0 ? flops / times[op.Key()] / 1e12 / device.Peak16Tflops : 0),6:P0} of 16-bit peak  {op}"));
+            }
+        }
         return 0;
     }
 

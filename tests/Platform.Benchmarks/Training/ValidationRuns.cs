@@ -11,7 +11,8 @@ namespace Platform.Benchmarks;
 public sealed record ValidationRun(
     string ModelPrefix, string Preset, string Accelerator, long SequenceLength, double GlobalBatchTokens,
     TrainingPrecision Precision, ParallelPlan? Plan, string Note,
-    double PublishedHoursOverride = 0, double TokensOverride = 0, double ScaleOutGBps = 0, int CountOverride = 0, string? Flag = null);
+    double PublishedHoursOverride = 0, double TokensOverride = 0, double ScaleOutGBps = 0, int CountOverride = 0, string? Flag = null,
+    bool MaterializedAttention = false);
 
 /// <summary>The published setups of the runs in training_runs.tsv (papers cited in the TSV's source column).</summary>
 public static class ValidationRuns
@@ -34,19 +35,19 @@ public static class ValidationRuns
         new("OPT-175B", "opt-175b", "a100-80gb", 2048, 2.0 * 1024 * 1024, TrainingPrecision.Fp16,
             new ParallelPlan { TensorParallel = 8, PipelineParallel = 1, ZeroStage = 3, Recompute = RecomputeKind.Full, MicroBatch = 8 },
             "FSDP (ZeRO-3) × Megatron TP8, no PP, 8 sequences per DP rank without accumulation; 300B tokens (chronicle, matches the 4.3e23 FLOPs the hours derive from)",
-            TokensOverride: 300e9),
+            TokensOverride: 300e9, MaterializedAttention: true),
         new("BLOOM-176B", "bloom-176b", "a100-80gb", 2048, 2048.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 4, PipelineParallel = 12, ZeroStage = 1, MicroBatch = 2 },
             "TP4 × PP12 × DP8 (Megatron-DeepSpeed), batch 2048 × 2048; Jean Zay Omni-Path 4×100 Gb/s per 8 GPUs",
-            ScaleOutGBps: 6.25),
+            ScaleOutGBps: 6.25, MaterializedAttention: true),
         new("PaLM 540B", "palm-540b", "tpu-v4", 2048, 2048.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 12, PipelineParallel = 1, ZeroStage = 1, Recompute = RecomputeKind.Full },
             "12-way model parallel × 512 data parallel, no PP, rematerialisation (HFU 57.8% vs MFU 46.2%)"),
         new("GPT-3 175B", "gpt-3-175b", "v100", 2048, 1536.0 * 2048, TrainingPrecision.Fp16, null,
-            "GPU count and hours are third-party estimates; plan chosen by the planner"),
+            "GPU count and hours are third-party estimates; plan chosen by the planner", MaterializedAttention: true),
         new("Megatron-Turing NLG 530B", "mt-nlg-530b", "a100-80gb", 2048, 1920.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 8, PipelineParallel = 35, ZeroStage = 1, Recompute = RecomputeKind.Full },
-            "TP8 × PP35 × DP16, batch 1920 × 2048; hours are an Epoch estimate"),
+            "TP8 × PP35 × DP16, batch 1920 × 2048; hours are an Epoch estimate", MaterializedAttention: true),
         new("Falcon-180B", "falcon-180b", "a100-40gb", 2048, 2048.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 8, PipelineParallel = 8, ZeroStage = 1, Recompute = RecomputeKind.Selective },
             "TP8 × PP8 × DP64 + ZeRO (Falcon paper); 7M GPU-h from the launch blog",
@@ -60,6 +61,8 @@ public static class ValidationRuns
         new("BloombergGPT 50B", "bloomberggpt-50b", "a100-40gb", 2048, 2048.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 1, PipelineParallel = 1, ZeroStage = 3, Recompute = RecomputeKind.Full },
             "ZeRO-3 + full activation checkpointing on AWS p4d (400 Gb/s EFA per 8 GPUs)", ScaleOutGBps: 6.25),
+        new("DBRX", "dbrx", "h100-sxm", 4096, 0, TrainingPrecision.Bf16, null,
+            "16 experts top-4; layout and batch not published, plan chosen by the planner; no published hours"),
         new("MPT-7B", "mpt-7b", "a100-40gb", 2048, 1760.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 1, PipelineParallel = 1, ZeroStage = 3 },
             "FSDP; GPU count from memory (440?)"),

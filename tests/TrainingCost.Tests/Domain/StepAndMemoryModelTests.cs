@@ -1,0 +1,98 @@
+using Platform.Modeling;
+using Platform.Modeling.Flops;
+using Platform.Modeling.Ops;
+using TrainingCost.Domain;
+
+namespace TrainingCost.Tests.Domain;
+
+public sealed class StepAndMemoryModelTests
+{
+    private static readonly AcceleratorSpec H100 = new()
+    {
+        Id = "h100-sxm", PeakBf16Tflops = 989, PeakFp16Tflops = 989, PeakFp8Tflops = 1979, HbmGb = 80, HbmTbps = 3.35,
+        ScaleUpGBps = 450, ScaleOutGBps = 50, ScaleUpDomain = 8, TdpWatts = 700, PriceMidUsd = 3,
+    };
+
+    private static RunContext Context(string preset, int count, double batchTokens = 0) => new(
+        ModelPresets.Get(preset).Architecture, ModelPresets.Get(preset).Parameters,
+        new TrainingRunSpec { Model = ModelPresets.Get(preset).Architecture, TrainingTokens = 1e12, SequenceLength = 4096, Accelerator = "h100-sxm", AcceleratorCount = count, GlobalBatchTokens = batchTokens },
+        H100, Calibration.Default);
+
+    // Every compute op 1 ms, every collective free: isolates the schedule arithmetic.
+    private static double ComputeOnly(OpShape op) => op is CollectiveShape ? 0 : 1e-3;
+
+    [Fact]
+    public void One_f_one_b_bubble_is_p_minus_1_micro_batch_times()
+    {
+        var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
+        var plan = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4 }, 64);
+        var s = StepModel.Evaluate(ctx, plan, ComputeOnly);
+        Assert.Equal(32, s.MicroBatches); // 64 sequences over DP 2
+        double perMicro = s.ComputeSeconds / s.MicroBatches;
+        Assert.Equal(3 * perMicro, s.BubbleSeconds, 1e-9);
+    }
+
+    [Fact]
+    public void Interleaving_divides_the_bubble_by_the_virtual_stages()
+    {
+        var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
+        var plain = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4 }, 64), ComputeOnly);
+        var inter = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4, Schedule = PipelineSchedule.Interleaved, VirtualStages = 4 }, 64), ComputeOnly);
+        Assert.Equal(plain.BubbleSeconds / 4, inter.BubbleSeconds, 1e-9);
+    }
+
+    [Fact]
+    public void Dual_pipe_hides_expert_all_to_all_behind_compute()
+    {
+        var ctx = Context("deepseek-v3", 2048, 15360.0 * 4096);
+        double Time(OpShape op) => op is CollectiveShape c && c.Kind == CollectiveOpKind.AllToAll ? 1e-4 : 1e-3;
+        var dual = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { PipelineParallel = 16, ExpertParallel = 64, Schedule = PipelineSchedule.DualPipe }, 2048), Time);
+        var plain = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { PipelineParallel = 16, ExpertParallel = 64 }, 2048), Time);
+        Assert.Equal(0, dual.ExpertParallelExposedSeconds);
+        Assert.True(dual.ExpertParallelOverlappedSeconds > 0);
+        Assert.True(plain.ExpertParallelExposedSeconds > 0);
+    }
+
+    [Fact]
+    public void Zero_1_shards_optimizer_states_over_data_parallel_ranks()
+    {
+        var a = ModelPresets.Get("llama-3.1-8b");
+        var z0 = MemoryModel.Estimate(a.Architecture, a.Parameters, new ParallelPlan { ZeroStage = 0, DataParallel = 64 }, 4096, H100);
+        var z1 = MemoryModel.Estimate(a.Architecture, a.Parameters, new ParallelPlan { ZeroStage = 1, DataParallel = 64 }, 4096, H100);
+        Assert.InRange(z0.OptimizerGb / (12.0 * a.Parameters.Total / 1e9), 0.99, 1.01); // 12 bytes per parameter unsharded
+        Assert.InRange(z0.OptimizerGb / z1.OptimizerGb, 63.9, 64.1);
+        Assert.Equal(z0.WeightsGb, z1.WeightsGb);
+        Assert.InRange((z0.WeightsGb + z0.GradientsGb + z0.OptimizerGb) / (a.Parameters.Total / 1e9), 17.9, 18.1); // Megatron's 18 B/param
+    }
+
+    [Fact]
+    public void Full_recompute_stores_far_fewer_activations_and_tensor_parallel_divides_them()
+    {
+        var a = ModelPresets.Get("llama-3.1-70b").Architecture;
+        double none = MemoryModel.ActivationBytesPerLayer(a, new ParallelPlan(), 4096);
+        double full = MemoryModel.ActivationBytesPerLayer(a, new ParallelPlan { Recompute = RecomputeKind.Full }, 4096);
+        double tp8 = MemoryModel.ActivationBytesPerLayer(a, new ParallelPlan { TensorParallel = 8 }, 4096);
+        Assert.True(full < none / 10);
+        Assert.Equal(none / 8, tp8, 1e-6 * none);
+    }
+
+    [Fact]
+    public void A_model_too_big_for_the_devices_does_not_fit_and_says_why()
+    {
+        var a = ModelPresets.Get("llama-3.1-405b");
+        var m = MemoryModel.Estimate(a.Architecture, a.Parameters, new ParallelPlan { TensorParallel = 8, DataParallel = 1 }, 8192, H100);
+        Assert.False(m.Fits);
+        Assert.Contains("GB", m.Reason);
+    }
+
+    [Fact]
+    public void Larger_clusters_lose_more_time_to_failures()
+    {
+        var small = ReliabilityModel.Estimate(new ReliabilityOptions(), 1024, 20, 1000);
+        var large = ReliabilityModel.Estimate(new ReliabilityOptions(), 16384, 20, 1000);
+        Assert.True(large.Goodput < small.Goodput);
+        Assert.InRange(large.ClusterMtbfHours, 3.0, 3.2); // Llama 3: an interruption every ~3 h on 16k GPUs
+        // Young/Daly interval √(2δM).
+        Assert.Equal(Math.Sqrt(2 * (20.0 / 1.0 / 3600) * large.ClusterMtbfHours), large.CheckpointIntervalHours, 1e-9);
+    }
+}
