@@ -35,6 +35,42 @@ public sealed class MultiProcessTests(BrokerFixture broker)
             new EmulatorService.EmulatorServiceClient(trainChannel).ListDevicesAsync(new ListDevicesRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unimplemented, missing.StatusCode);
 
+        // Cross-role gRPC: the training process prices a run with op times from the emulator process.
+        var trainingClient = new TrainingCostService.TrainingCostServiceClient(trainChannel);
+        var estimate = await trainingClient.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
+        {
+            Model = new Platform.Contracts.Common.V1.ModelSpec { Preset = "llama-3.1-8b" },
+            TrainingTokens = 100_000_000_000, SequenceLength = 4096,
+            Cluster = new Cluster { Accelerator = "h800", Count = 64 }, PricePerAcceleratorHourUsd = 2.0,
+        });
+        Assert.True(estimate.AcceleratorHours > 0 && estimate.ModelFlopsUtilization is > 0.1 and < 0.8);
+        Assert.Contains("EstimateOps", emulator.Output);
+
+        // Cross-role bus: the emulator announces a replaced device; the inference process drops its cached facts.
+        var emulatorClient = new EmulatorService.EmulatorServiceClient(emuChannel);
+        var inferenceClient = new InferenceSchedulerService.InferenceSchedulerServiceClient(infChannel);
+        var device = (await emulatorClient.GetDeviceAsync(new GetDeviceRequest { Id = "h100-sxm" })).Device.Clone();
+        device.Id = $"mp-{Guid.NewGuid():N}"[..12];
+        await emulatorClient.RegisterDeviceAsync(new RegisterDeviceRequest { Device = device });
+        var simulate = new SimulateWorkloadRequest
+        {
+            Model = new Platform.Contracts.Common.V1.ModelSpec { Preset = "llama-3.1-8b" },
+            Deployment = new Deployment { Accelerator = device.Id, Replicas = 1, TensorParallel = 1 },
+            TimeModel = new TimeModel { Constant = new ConstantTimeModel { PrefillSecondsPerToken = 1e-4, DecodeSecondsPerStep = 0.01 } },
+            Workload = new Workload { Synthetic = new SyntheticWorkload { Arrival = Arrival.Poisson, RatePerSecond = 1, Requests = 10, Seed = 1,
+                PromptTokens = new LengthDistribution { Fixed = 100 }, OutputTokens = new LengthDistribution { Fixed = 10 } } },
+        };
+        long before = (await inferenceClient.SimulateWorkloadAsync(simulate)).Pools[0].KvCacheTokensPerInstance;
+        device.HbmGb = 141;
+        await emulatorClient.RegisterDeviceAsync(new RegisterDeviceRequest { Device = device });
+        long after = before;
+        for (int i = 0; i < 100 && after == before; i++)
+        {
+            await Task.Delay(100);
+            after = (await inferenceClient.SimulateWorkloadAsync(simulate)).Pools[0].KvCacheTokensPerInstance;
+        }
+        Assert.True(after > before * 3 / 2, $"inference kept stale device facts: {after} vs {before}");
+
         // A pipeline outside the platform sends a job over RabbitMQ; the emulator process answers.
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(broker.Url)));
         await bus.StartAsync();
