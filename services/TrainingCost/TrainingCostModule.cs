@@ -26,6 +26,8 @@ public static class TrainingCostModule
         // Broadcast, not work: each instance keeps its own cache, so each gets its own temporary queue.
         builder.Services.AddBusRegistration(x => x.AddConsumer<DeviceRegisteredConsumer>()
             .Endpoint(e => { e.Temporary = true; e.InstanceId = BusExtensions.InstanceId; }));
+        builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobCompletedConsumer>()
+            .Endpoint(e => { e.Temporary = true; e.InstanceId = BusExtensions.InstanceId; }));
         return builder;
     }
 

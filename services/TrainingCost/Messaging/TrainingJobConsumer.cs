@@ -22,9 +22,11 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
     public async Task Consume(ConsumeContext<RunTrainingJob> context)
     {
         var cmd = context.Message;
-        if (!jobs.TryGet(cmd.JobId, out var job) || job.Finished)
+        if (jobs.Adopt(cmd.JobId, cmd.Kind))
+            logger.LogInformation("Training job {JobId} was accepted by another instance; running it here", cmd.JobId);
+        else if (jobs.TryGet(cmd.JobId, out var job) && job.Finished)
         {
-            logger.LogInformation("Skipping training job {JobId}: unknown here or already finished", cmd.JobId);
+            logger.LogInformation("Skipping training job {JobId}: already finished", cmd.JobId);
             return;
         }
         jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Running, Message = "running", Progress = 0.05 });

@@ -37,6 +37,16 @@ public sealed class JobStore
         return job;
     }
 
+    /// <summary>
+    /// Registers a job another instance accepted (competing consumers: the queue may hand it to any instance),
+    /// so it runs here instead of being dropped. Returns false when the job was already known.
+    /// </summary>
+    public bool Adopt(Guid id, string kind)
+    {
+        Sweep();
+        return _jobs.TryAdd(id, new Entry(new TrainingJob(id, kind, JobStatus.Queued, 0, "queued (accepted by another instance)")));
+    }
+
     public TrainingJob Get(Guid id, string field = "job_id") =>
         _jobs.TryGetValue(id, out var e) ? e.Job : throw new NotFoundException(field, "job", id.ToString());
 
