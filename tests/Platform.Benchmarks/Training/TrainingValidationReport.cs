@@ -36,7 +36,7 @@ public static class TrainingValidationReport
         }
 
         foreach (var (r, i) in rows.Select((r, i) => (r, i)))
-            Console.WriteLine($"{Short(r.Model),-28} pub {r.PublishedHours,12:N0} pred {r.PredictedHours,12:N0} err {r.Error,7:P1} loo {(loo.TryGetValue(i, out var l) ? l : null),7:P1} mfu {r.Mfu:P1} (reported {(r.ReportedMfu > 0 ? r.ReportedMfu.ToString("P1", CultureInfo.InvariantCulture) : "-")}) eff {r.EffectiveUtilization:P1} {r.Plan} [{string.Join("; ", r.Flags)}]\n      {r.Detail}");
+            Console.WriteLine($"{Short(r.Model),-28} pub {r.PublishedHours,12:N0} pred {r.PredictedHours,12:N0} err {r.Error,7:P1} loo {(loo.TryGetValue(i, out var l) ? l : null),7:P1} mfu {r.Mfu:P1} (reported {(r.ReportedMfu > 0 ? r.ReportedMfu.ToString("P1", CultureInfo.InvariantCulture) : "-")}, published/step-hours {r.PublishedOverStepHours:F2}) eff {r.EffectiveUtilization:P1} {r.Plan} [{string.Join("; ", r.Flags)}]\n      {r.Detail}");
         var summary = Summary(rows, loo, shipped, Grid[best]);
         Console.WriteLine(summary);
         if (write is not null) WriteSection(write, Markdown(rows, loo, summary));
@@ -97,17 +97,18 @@ public static class TrainingValidationReport
         sb.AppendLine();
         sb.Append(summary);
         sb.AppendLine();
-        sb.AppendLine("| Run | Accelerators | Tokens | Published acc-h | Predicted acc-h | Error | Leave-one-out | Step MFU | Reported step MFU | End-to-end util | Plan | Flags |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        sb.AppendLine("| Run | Accelerators | Tokens | Published acc-h | Predicted acc-h | Error | Leave-one-out | Step MFU | Reported step MFU | Published ÷ hours at reported MFU | End-to-end util | Plan | Flags |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         for (int i = 0; i < rows.Count; i++)
         {
             var r = rows[i];
             string pub = r.PublishedHours is { } p ? p.ToString("N0", CultureInfo.InvariantCulture) : "—";
             string err = r.Error is { } e ? e.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "—";
             string rep = r.ReportedMfu > 0 ? r.ReportedMfu.ToString("P1", CultureInfo.InvariantCulture) : "—";
+            string over = r.PublishedOverStepHours is { } o ? o.ToString("F2", CultureInfo.InvariantCulture) : "—";
             string l = loo.TryGetValue(i, out var x) ? x.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "—";
             sb.AppendLine(FormattableString.Invariant(
-                $"| {r.Model} | {r.Count:N0} × {r.Accelerator} | {r.Tokens:0.###e0} | {pub} | {r.PredictedHours:N0} | {err} | {l} | {r.Mfu:P1} | {rep} | {r.EffectiveUtilization:P1} | {r.Plan} | {string.Join("; ", r.Flags)} |"));
+                $"| {r.Model} | {r.Count:N0} × {r.Accelerator} | {r.Tokens:0.###e0} | {pub} | {r.PredictedHours:N0} | {err} | {l} | {r.Mfu:P1} | {rep} | {over} | {r.EffectiveUtilization:P1} | {r.Plan} | {string.Join("; ", r.Flags)} |"));
         }
         sb.AppendLine();
         sb.AppendLine("Skipped rows (the TSV does not state everything needed):");
