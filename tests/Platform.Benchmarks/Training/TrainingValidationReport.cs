@@ -94,6 +94,10 @@ public static class TrainingValidationReport
         sb.AppendLine("Every run of `training_runs.tsv` that states model, tokens, accelerator and count is estimated with the published");
         sb.AppendLine("parallel layout where one is given (else the planner's best plan), per-op times from the emulator's timing model");
         sb.AppendLine("and the failure/checkpoint model; see docs/TRAINING.md for the model and its calibration.");
+        sb.AppendLine("\"Reported step MFU\" is the source's own throughput on the model-FLOPs basis (hardware-FLOPs figures of");
+        sb.AppendLine("recomputing runs × 6/8); it is never an input. \"Published ÷ hours at reported MFU\" divides the published hours by");
+        sb.AppendLine("the hours the run's model FLOPs take at that MFU: ≈ 1 where the published figure was derived from throughput,");
+        sb.AppendLine("above 1 by the non-step time (failures, restarts, evaluation, idle, rollbacks) the figure includes.");
         sb.AppendLine();
         sb.Append(summary);
         sb.AppendLine();
