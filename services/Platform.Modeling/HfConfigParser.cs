@@ -95,6 +95,7 @@ public static class HfConfigParser
                 SlidingWindow = sliding,
                 AttentionBias = r.Bool("attention_bias") ?? modelType is "qwen2" or "qwen2_moe",
                 GatedMlp = gated,
+                ParallelBlock = r.Bool("parallel_attn") ?? r.Bool("use_parallel_residual") ?? false,
                 Moe = moe,
                 Mla = mla,
                 NumNextnPredictLayers = r.Long("num_nextn_predict_layers") ?? 0,

@@ -48,6 +48,10 @@ public sealed record ModelArchitecture
     public bool AttentionBias { get; init; }
     /// <summary>Gated FFN (SwiGLU: 3 matrices) versus plain 2-matrix MLP (GPT/OPT/BLOOM).</summary>
     public bool GatedMlp { get; init; } = true;
+    /// <summary>Attention and FFN read the same normalised input and their outputs are summed ("parallel layers":
+    /// PaLM §2, Falcon `parallel_attn`, GPT-NeoX `use_parallel_residual`): one tensor-parallel reduction per layer
+    /// and pass instead of two.</summary>
+    public bool ParallelBlock { get; init; }
     public MoeConfig? Moe { get; init; }
     public MlaConfig? Mla { get; init; }
     /// <summary>Multi-token-prediction modules (DeepSeek-V3: 1).</summary>

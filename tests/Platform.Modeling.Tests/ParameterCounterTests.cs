@@ -24,6 +24,18 @@ public sealed class ParameterCounterTests
 public sealed class HfConfigParserTests
 {
     [Fact]
+    public void Parallel_attention_flag_of_falcon_and_neox_configs_marks_a_parallel_block()
+    {
+        const string baseCfg = "\"hidden_size\": 64, \"intermediate_size\": 256, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"vocab_size\": 100";
+        Assert.True(HfConfigParser.Parse("{" + baseCfg + ", \"parallel_attn\": true}").ParallelBlock);
+        Assert.True(HfConfigParser.Parse("{" + baseCfg + ", \"use_parallel_residual\": true}").ParallelBlock);
+        Assert.False(HfConfigParser.Parse("{" + baseCfg + "}").ParallelBlock);
+        Assert.True(ModelPresets.Get("palm-540b").Architecture.ParallelBlock);
+        Assert.True(ModelPresets.Get("falcon-180b").Architecture.ParallelBlock);
+        Assert.False(ModelPresets.Get("llama-3.1-405b").Architecture.ParallelBlock);
+    }
+
+    [Fact]
     public void Config_that_does_not_parse_names_the_field_and_line()
     {
         var e = Assert.Throws<InvalidFieldException>(() => HfConfigParser.Parse("{\n\"hidden_size\": 12,,}"));

@@ -123,7 +123,9 @@ public static class StepModel
         if (tp > 1)
         {
             double ar = Collective(time, "tp_all_reduce", half, CollectiveOpKind.AllReduce, tokens * a.HiddenSize * 2, tp, Math.Min(tp, node));
-            tpMicro = layersPerStage * ar * (plan.Recompute == RecomputeKind.Full ? 6 : 4);
+            // A parallel block (attention and FFN summed) reduces once per layer and pass instead of twice.
+            int perPass = a.ParallelBlock ? 1 : 2;
+            tpMicro = layersPerStage * ar * perPass * (plan.Recompute == RecomputeKind.Full ? 3 : 2);
         }
 
         // EP: dispatch and combine all-to-all, forward and backward, per MoE layer.

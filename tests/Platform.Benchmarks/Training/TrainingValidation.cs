@@ -8,8 +8,16 @@ namespace Platform.Benchmarks;
 
 /// <summary>One row of the validation table.</summary>
 public sealed record ValidationRow(string Model, string Accelerator, int Count, double Tokens, double? PublishedHours,
-    double PredictedHours, double Mfu, double EffectiveUtilization, string Plan, List<string> Flags, string Note, string Detail = "")
+    double PredictedHours, double Mfu, double EffectiveUtilization, string Plan, List<string> Flags, string Note, string Detail = "", double ReportedMfu = 0)
 {
+    /// <summary>Modelled over reported step MFU − 1 (null when the source reports none).</summary>
+    public double? MfuGap => ReportedMfu > 0 ? Mfu / ReportedMfu - 1 : null;
+    /// <summary>
+    /// Published hours over the hours the run's model FLOPs take at the source's own reported step MFU: 1 when the
+    /// published figure was derived from throughput, above 1 by the share of non-step time (failures, restarts,
+    /// evaluation, idle) it includes. Null without both figures.
+    /// </summary>
+    public double? PublishedOverStepHours => ReportedMfu > 0 && PublishedHours is { } p ? p / (EffectiveUtilization * PredictedHours / ReportedMfu) : null;
     public double? Error => PublishedHours is { } p ? PredictedHours / p - 1 : null;
     /// <summary>Counts toward the fidelity target: published hours that are neither estimates nor more than pre-training.</summary>
     public bool Scored => PublishedHours.HasValue;
@@ -76,7 +84,7 @@ public static class TrainingValidation
             };
             var e = await estimator.EstimateAsync(spec, ct);
             rows.Add(new ValidationRow(row["model"], run.Accelerator, count, tokens, published, e.AcceleratorHours, e.Mfu,
-                e.EffectiveUtilization, e.Plan.ToString(), flags, run.Note, Detail(e)));
+                e.EffectiveUtilization, e.Plan.ToString(), flags, run.Note, Detail(e), run.ReportedMfu));
         }
         return rows;
     }

@@ -36,7 +36,7 @@ public static class TrainingValidationReport
         }
 
         foreach (var (r, i) in rows.Select((r, i) => (r, i)))
-            Console.WriteLine($"{Short(r.Model),-28} pub {r.PublishedHours,12:N0} pred {r.PredictedHours,12:N0} err {r.Error,7:P1} loo {(loo.TryGetValue(i, out var l) ? l : null),7:P1} mfu {r.Mfu:P1} eff {r.EffectiveUtilization:P1} {r.Plan} [{string.Join("; ", r.Flags)}]\n      {r.Detail}");
+            Console.WriteLine($"{Short(r.Model),-28} pub {r.PublishedHours,12:N0} pred {r.PredictedHours,12:N0} err {r.Error,7:P1} loo {(loo.TryGetValue(i, out var l) ? l : null),7:P1} mfu {r.Mfu:P1} (reported {(r.ReportedMfu > 0 ? r.ReportedMfu.ToString("P1", CultureInfo.InvariantCulture) : "-")}, published/step-hours {r.PublishedOverStepHours:F2}) eff {r.EffectiveUtilization:P1} {r.Plan} [{string.Join("; ", r.Flags)}]\n      {r.Detail}");
         var summary = Summary(rows, loo, shipped, Grid[best]);
         Console.WriteLine(summary);
         if (write is not null) WriteSection(write, Markdown(rows, loo, summary));
@@ -79,6 +79,7 @@ public static class TrainingValidationReport
         var firm = rows.Where(r => r.Firm).ToList();
         sb.AppendLine(FormattableString.Invariant($"- All runs with published hours: {Stats(rows.Where(r => r.Scored).Select(r => r.Error!.Value))}."));
         sb.AppendLine(FormattableString.Invariant($"- Firm runs (hours stated, pre-training only, not estimates): {Stats(firm.Select(r => r.Error!.Value))}."));
+        sb.AppendLine(FormattableString.Invariant($"- Step MFU, modelled vs the source's (model-FLOPs basis): {Stats(rows.Where(r => r.MfuGap.HasValue).Select(r => r.MfuGap!.Value))}."));
         sb.AppendLine(FormattableString.Invariant($"- Leave-one-out (kernel efficiency refitted without the run): {Stats(loo.Values)}."));
         sb.AppendLine(FormattableString.Invariant($"- Shipped constants: kernel efficiency {shipped.KernelEfficiency:F2}, FP8 GEMM speed-up {shipped.Fp8GemmSpeedup:F2}, overlap penalty {shipped.OverlapComputePenalty:F3}; best global kernel efficiency on this table (median |log error|): {fitted:F2}."));
         return sb.ToString();
@@ -93,19 +94,25 @@ public static class TrainingValidationReport
         sb.AppendLine("Every run of `training_runs.tsv` that states model, tokens, accelerator and count is estimated with the published");
         sb.AppendLine("parallel layout where one is given (else the planner's best plan), per-op times from the emulator's timing model");
         sb.AppendLine("and the failure/checkpoint model; see docs/TRAINING.md for the model and its calibration.");
+        sb.AppendLine("\"Reported step MFU\" is the source's own throughput on the model-FLOPs basis (hardware-FLOPs figures of");
+        sb.AppendLine("recomputing runs × 6/8); it is never an input. \"Published ÷ hours at reported MFU\" divides the published hours by");
+        sb.AppendLine("the hours the run's model FLOPs take at that MFU: ≈ 1 where the published figure was derived from throughput,");
+        sb.AppendLine("above 1 by the non-step time (failures, restarts, evaluation, idle, rollbacks) the figure includes.");
         sb.AppendLine();
         sb.Append(summary);
         sb.AppendLine();
-        sb.AppendLine("| Run | Accelerators | Tokens | Published acc-h | Predicted acc-h | Error | Leave-one-out | Step MFU | End-to-end util | Plan | Flags |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|");
+        sb.AppendLine("| Run | Accelerators | Tokens | Published acc-h | Predicted acc-h | Error | Leave-one-out | Step MFU | Reported step MFU | Published ÷ hours at reported MFU | End-to-end util | Plan | Flags |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         for (int i = 0; i < rows.Count; i++)
         {
             var r = rows[i];
             string pub = r.PublishedHours is { } p ? p.ToString("N0", CultureInfo.InvariantCulture) : "—";
             string err = r.Error is { } e ? e.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "—";
+            string rep = r.ReportedMfu > 0 ? r.ReportedMfu.ToString("P1", CultureInfo.InvariantCulture) : "—";
+            string over = r.PublishedOverStepHours is { } o ? o.ToString("F2", CultureInfo.InvariantCulture) : "—";
             string l = loo.TryGetValue(i, out var x) ? x.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "—";
             sb.AppendLine(FormattableString.Invariant(
-                $"| {r.Model} | {r.Count:N0} × {r.Accelerator} | {r.Tokens:0.###e0} | {pub} | {r.PredictedHours:N0} | {err} | {l} | {r.Mfu:P1} | {r.EffectiveUtilization:P1} | {r.Plan} | {string.Join("; ", r.Flags)} |"));
+                $"| {r.Model} | {r.Count:N0} × {r.Accelerator} | {r.Tokens:0.###e0} | {pub} | {r.PredictedHours:N0} | {err} | {l} | {r.Mfu:P1} | {rep} | {over} | {r.EffectiveUtilization:P1} | {r.Plan} | {string.Join("; ", r.Flags)} |"));
         }
         sb.AppendLine();
         sb.AppendLine("Skipped rows (the TSV does not state everything needed):");

@@ -33,6 +33,19 @@ public sealed class StepAndMemoryModelTests
     }
 
     [Fact]
+    public void Parallel_attention_and_ffn_block_halves_tensor_parallel_communication()
+    {
+        var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
+        var parallelCtx = ctx with { Model = ctx.Model with { ParallelBlock = true } };
+        var plan = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4 }, 64);
+        static double CollectivesOnly(OpShape op) => op is CollectiveShape ? 1e-3 : 0;
+        var sequential = StepModel.Evaluate(ctx, plan, CollectivesOnly);
+        var parallel = StepModel.Evaluate(parallelCtx, plan, CollectivesOnly);
+        Assert.True(sequential.TensorParallelSeconds > 0);
+        Assert.Equal(sequential.TensorParallelSeconds / 2, parallel.TensorParallelSeconds, 1e-9);
+    }
+
+    [Fact]
     public void Interleaving_divides_the_bubble_by_the_virtual_stages()
     {
         var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
