@@ -71,7 +71,23 @@ internal static class DeepSeekValidation
     private static async Task<SimulationResult> Simulate(SimulationPlanner planner, string json, double from, double to)
     {
         var plan = await planner.PlanAsync(InferenceBenchmarks.Parse(json), null, default);
-        if (!_printed) { foreach (var n in plan.Notes) Console.WriteLine($"  [{n}]"); _printed = true; }
+        if (!_printed)
+        {
+            foreach (var n in plan.Notes) Console.WriteLine($"  [{n}]");
+            // Where each pool's step time goes at its operating point: per-token layer ops (GEMMs, norms) vs the EP all-to-all.
+            if (plan.Setup.Prefill.Time is InferenceScheduler.Domain.Timing.ProfiledStepTimeModel p)
+            {
+                // A typical full step: four ~5k prompts, each 2,048 new tokens after a ~2,900-token cached prefix.
+                double pairs = 4 * InferenceScheduler.Domain.Timing.StepShape.ChunkPairs(2048, 2900);
+                var shape = new InferenceScheduler.Domain.Timing.StepShape { PrefillTokens = 8192, PrefillSequences = 4, PrefillAttentionPairs = pairs };
+                Console.WriteLine($"  [prefill step of 4 x 2048 new tokens after 2900 cached: layer ops {p.Linear.At(8192) * 1e3:F1} ms, attention {p.PrefillAttention.At(pairs) * 1e3:F1} ms, " +
+                                  $"all-to-all {p.Communication.At(8192) * 1e3:F1} ms, step {p.StepSeconds(shape) * 1e3:F1} ms]");
+            }
+            if (plan.Setup.Decode?.Time is InferenceScheduler.Domain.Timing.ProfiledStepTimeModel d)
+                Console.WriteLine($"  [decode step of 128 sequences: layer ops {d.Linear.At(128) * 1e3:F1} ms, all-to-all {d.Communication.At(128) * 1e3:F1} ms, " +
+                                  $"attention over 128 x 5k context {d.DecodeAttention.At(128 * 5000) * 1e3:F1} ms]");
+            _printed = true;
+        }
         var setup = plan.Setup with { WindowStartSeconds = from, WindowEndSeconds = to };
         return new Simulator(setup).Run(plan.Workload);
     }
