@@ -42,6 +42,9 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
         if (!(imbalance >= 1)) throw new InvalidFieldException("deployment.expert_imbalance", "must be at least 1 (busiest rank over mean)");
         if (dep.LongPrefillTokenThreshold < 0) throw new InvalidFieldException("deployment.long_prefill_token_threshold", "must not be negative");
         if (dep.PriorityClasses < 0) throw new InvalidFieldException("deployment.priority_classes", "must not be negative");
+        if (dep.CommunicationSms < 0) throw new InvalidFieldException("deployment.communication_sms", "must not be negative");
+        if (acc.ComputeUnits > 0 && dep.CommunicationSms >= acc.ComputeUnits)
+            throw new InvalidFieldException("deployment.communication_sms", $"must leave compute units for compute ({acc.Id} has {acc.ComputeUnits})");
         if (dep.AcceleratorHourUsd < 0) throw new InvalidFieldException("deployment.accelerator_hour_usd", "must not be negative");
 
         var baseLayout = new Parallelism(dep.Replicas == 0 ? 1 : dep.Replicas, Or1(dep.TensorParallel), Or1(dep.PipelineParallel), Or1(dep.ExpertParallel), Or1(dep.DataParallel));
@@ -92,7 +95,7 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
                 dep.SchedulingPolicy == Platform.Contracts.Inference.V1.SchedulingPolicy.Priority ? SchedulingPolicyKind.Priority : SchedulingPolicyKind.Fcfs,
                 dep.BatchingPolicy == Platform.Contracts.Inference.V1.BatchingPolicy.Orca ? BatchingPolicyKind.Orca : BatchingPolicyKind.VllmV1);
             IStepTimeModel stepTime = constant ?? await emulator.GetProfileAsync(
-                new StepProfilePlan(model, layout, weights, kv, imbalance, acc.ScaleUpDomain), acc, overhead, overlap, prefix, ct);
+                new StepProfilePlan(model, layout, weights, kv, imbalance, acc.ScaleUpDomain), acc, overhead, overlap, prefix, ct, dep.CommunicationSms);
             notes.Add($"{name}: {layout.Instances} instance(s) of TP{layout.TensorParallel} PP{layout.PipelineParallel}" +
                       $"{(layout.ExpertParallel > 1 ? $" EP{layout.ExpertParallel}" : "")}{(layout.DataParallel > 1 ? $" DP{layout.DataParallel}" : "")} on {acc.Id}; " +
                       $"weights {memory.WeightBytesPerAccelerator / MemoryPlan.GiB:F1} GiB/accelerator, KV cache {memory.KvTokensPerInstance:N0} tokens/instance; {stepTime.Describe()}");

@@ -18,7 +18,10 @@ public sealed class EmulatorProfiles(EmulatorService.EmulatorServiceClient clien
 {
     private readonly record struct ProfileKey(ModelArchitecture Model, Parallelism Layout, NumberFormat Weights, NumberFormat Kv, double Imbalance, string Device);
     private readonly ConcurrentDictionary<string, Lazy<Task<AcceleratorInfo>>> _devices = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<ProfileKey, Lazy<Task<double[]>>> _profiles = new();
+    private readonly ConcurrentDictionary<ProfileKey, Lazy<Task<OpTimes>>> _profiles = new();
+
+    /// <summary>The emulator's answer for a profile plan: seconds per op and whether each op is compute-bound.</summary>
+    private sealed record OpTimes(double[] Seconds, bool[] ComputeBound);
 
     /// <summary>Forgets everything cached for a device id (it was registered or replaced); returns the profiles dropped.</summary>
     public int Forget(string deviceId)
@@ -42,7 +45,7 @@ public sealed class EmulatorProfiles(EmulatorService.EmulatorServiceClient clien
         try
         {
             var d = (await client.GetDeviceAsync(new GetDeviceRequest { Id = id })).Device;
-            return new AcceleratorInfo(d.Id, d.HbmGb, d.HbmTbps, d.ScaleUpGbps, d.ScaleOutGbps, d.ScaleUpDomain > 0 ? d.ScaleUpDomain : 8, d.PriceMidUsd, d.ScaleOutLatencyUs);
+            return new AcceleratorInfo(d.Id, d.HbmGb, d.HbmTbps, d.ScaleUpGbps, d.ScaleOutGbps, d.ScaleUpDomain > 0 ? d.ScaleUpDomain : 8, d.PriceMidUsd, d.ScaleOutLatencyUs, d.ComputeUnits);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
@@ -50,15 +53,23 @@ public sealed class EmulatorProfiles(EmulatorService.EmulatorServiceClient clien
         }
     }
 
-    public async Task<ProfiledStepTimeModel> GetProfileAsync(StepProfilePlan plan, AcceleratorInfo device, double overheadSeconds, bool overlap, string field, CancellationToken ct)
+    /// <summary>
+    /// The step-time profile of <paramref name="plan"/> on <paramref name="device"/>; <paramref name="communicationUnits"/>
+    /// compute units held by communication kernels slow every compute-bound op (see <see cref="StepProfilePlan.ComputeSlowdown"/>).
+    /// </summary>
+    public async Task<ProfiledStepTimeModel> GetProfileAsync(StepProfilePlan plan, AcceleratorInfo device, double overheadSeconds, bool overlap,
+        string field, CancellationToken ct, int communicationUnits = 0)
     {
         var key = new ProfileKey(plan.Model, plan.Layout, plan.Weights, plan.Kv, plan.ExpertImbalance, device.Id);
-        var lazy = _profiles.GetOrAdd(key, _ => new Lazy<Task<double[]>>(() => FetchProfile(plan, device, field)));
-        double[] seconds = await Faultless(lazy.Value, () => _profiles.TryRemove(key, out _), ct);
-        return plan.Build(seconds, overheadSeconds, overlap, $"{plan.Ops.Count} emulator ops on {device.Id}");
+        var lazy = _profiles.GetOrAdd(key, _ => new Lazy<Task<OpTimes>>(() => FetchProfile(plan, device, field)));
+        var times = await Faultless(lazy.Value, () => _profiles.TryRemove(key, out _), ct);
+        double slowdown = StepProfilePlan.ComputeSlowdown(device.ComputeUnits, communicationUnits);
+        string source = $"{plan.Ops.Count} emulator ops on {device.Id}" +
+                        (slowdown > 1 ? $", compute-bound ops on {device.ComputeUnits - communicationUnits} of {device.ComputeUnits} compute units (x{slowdown:F3})" : "");
+        return plan.Build(times.Seconds, overheadSeconds, overlap, source, times.ComputeBound, slowdown);
     }
 
-    private async Task<double[]> FetchProfile(StepProfilePlan plan, AcceleratorInfo device, string field)
+    private async Task<OpTimes> FetchProfile(StepProfilePlan plan, AcceleratorInfo device, string field)
     {
         var request = new EstimateOpsRequest { Device = device.Id };
         for (int i = 0; i < plan.Ops.Count; i++) request.Ops.Add(ToProto(plan.Ops[i].Op, $"{plan.Ops[i].Table}[{plan.Ops[i].Point}]"));
@@ -66,7 +77,7 @@ public sealed class EmulatorProfiles(EmulatorService.EmulatorServiceClient clien
         {
             var response = await client.EstimateOpsAsync(request);
             log.LogInformation("Step-time profile for {Model} {Layout} on {Device}: {Ops} ops", plan.Model.Name, plan.Layout, device.Id, plan.Ops.Count);
-            return response.Timings.Select(t => t.DeviceSeconds).ToArray();
+            return new OpTimes(response.Timings.Select(t => t.DeviceSeconds).ToArray(), response.Timings.Select(t => t.Bound == Bound.Compute).ToArray());
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
         {

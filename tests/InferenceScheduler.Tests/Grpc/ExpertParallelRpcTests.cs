@@ -41,6 +41,36 @@ public sealed class ExpertParallelRpcTests(PlatformFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Sms_reserved_for_communication_slow_compute_bound_prefill_but_not_memory_bound_decode()
+    {
+        // One H800, no collectives: the prefill time is all GEMM and attention, the small-batch decode all HBM streaming.
+        static SimulateWorkloadRequest Llama(int sms)
+        {
+            var req = SimulateWorkloadRpcTests.Parse(
+                """{"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h800"},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":1,"requests":20,"seed":1,"promptTokens":{"fixed":4000},"outputTokens":{"fixed":50}}}}""");
+            req.Deployment.CommunicationSms = sms;
+            return req;
+        }
+        var all = await Client.SimulateWorkloadAsync(Llama(0));
+        var reserved = await Client.SimulateWorkloadAsync(Llama(20)); // DeepEP on H800: 20 of 132 SMs
+        // Compute-bound prefill steps stretch by up to 132/112 (the 2 ms host overhead per step does not).
+        Assert.True(reserved.Metrics.TtftMs.Mean > all.Metrics.TtftMs.Mean * 1.08, $"TTFT {reserved.Metrics.TtftMs.Mean} vs {all.Metrics.TtftMs.Mean}");
+        Assert.True(reserved.Metrics.TtftMs.Mean < all.Metrics.TtftMs.Mean * 132 / 112 + 1e-6, $"TTFT {reserved.Metrics.TtftMs.Mean} vs {all.Metrics.TtftMs.Mean}");
+        // A decode step of a few sequences streams weights and KV from HBM, which the remaining SMs still saturate.
+        Assert.True(reserved.Metrics.ItlMs.P50 < all.Metrics.ItlMs.P50 * 1.02, $"ITL p50 {reserved.Metrics.ItlMs.P50} vs {all.Metrics.ItlMs.P50}");
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(132)]
+    public async Task Sms_reserved_for_communication_must_leave_some_for_compute(int sms)
+    {
+        var req = DeepSeek(16);
+        req.Deployment.CommunicationSms = sms;
+        await GrpcAssert.InvalidField("deployment.communication_sms", () => Client.SimulateWorkloadAsync(req).ResponseAsync);
+    }
+
+    [Fact]
     public async Task Expert_parallel_must_match_the_ranks_holding_experts()
     {
         var req = DeepSeek(16);

@@ -16,11 +16,11 @@ internal static class DeepSeekValidation
     // Prefill measurement: one prefill unit (DP32 attention, EP32 experts) offered more than it can take; outputs of
     // 2 tokens keep the decode pool out of the way. Prompts ~5k tokens, 62% shared prefixes in 512-token blocks.
     private const string Prefill =
-        """{"model":{"preset":"deepseek-v3"},"deployment":{"accelerator":"h800","router":"ROUTER_POLICY_LEAST_OUTSTANDING","disaggregation":{"prefill":{"replicas":1,"tensorParallel":1,"dataParallel":32,"expertParallel":32},"decode":{"replicas":1,"tensorParallel":1,"dataParallel":144,"expertParallel":144}}},"timeModel":{"emulator":{"overlapCommunication":true}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":RATE,"durationSeconds":120,"seed":3,"promptTokens":{"lognormal":{"mean":5000,"sigma":0.6},"max":32768},"outputTokens":{"fixed":2},"prefixSharing":{"groups":16,"sharedFraction":0.7}}}}""";
+        """{"model":{"preset":"deepseek-v3"},"deployment":{"accelerator":"h800","communicationSms":20,"router":"ROUTER_POLICY_LEAST_OUTSTANDING","disaggregation":{"prefill":{"replicas":1,"tensorParallel":1,"dataParallel":32,"expertParallel":32},"decode":{"replicas":1,"tensorParallel":1,"dataParallel":144,"expertParallel":144}}},"timeModel":{"emulator":{"overlapCommunication":true}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":RATE,"durationSeconds":120,"seed":3,"promptTokens":{"lognormal":{"mean":5000,"sigma":0.6},"max":32768},"outputTokens":{"fixed":2},"prefixSharing":{"groups":16,"sharedFraction":0.7}}}}""";
 
     // Decode measurement: a decode unit (DP144 attention, EP144 experts) behind a prefill pool big enough not to limit it.
     private const string Decode =
-        """{"model":{"preset":"deepseek-v3"},"deployment":{"accelerator":"h800","disaggregation":{"prefill":{"replicas":6,"tensorParallel":1,"dataParallel":32,"expertParallel":32},"decode":{"replicas":1,"tensorParallel":1,"dataParallel":144,"expertParallel":144}}},"timeModel":{"emulator":{"overlapCommunication":true}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":RATE,"durationSeconds":DURATION,"seed":4,"promptTokens":{"lognormal":{"mean":5000,"sigma":0.6},"max":32768},"outputTokens":{"lognormal":{"mean":800,"sigma":0.6},"max":4096},"prefixSharing":{"groups":16,"sharedFraction":0.7}}}}""";
+        """{"model":{"preset":"deepseek-v3"},"deployment":{"accelerator":"h800","communicationSms":20,"disaggregation":{"prefill":{"replicas":6,"tensorParallel":1,"dataParallel":32,"expertParallel":32},"decode":{"replicas":1,"tensorParallel":1,"dataParallel":144,"expertParallel":144}}},"timeModel":{"emulator":{"overlapCommunication":true}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":RATE,"durationSeconds":DURATION,"seed":4,"promptTokens":{"lognormal":{"mean":5000,"sigma":0.6},"max":32768},"outputTokens":{"lognormal":{"mean":800,"sigma":0.6},"max":4096},"prefixSharing":{"groups":16,"sharedFraction":0.7}}}}""";
 
     private static bool _printed;
 
@@ -71,7 +71,23 @@ internal static class DeepSeekValidation
     private static async Task<SimulationResult> Simulate(SimulationPlanner planner, string json, double from, double to)
     {
         var plan = await planner.PlanAsync(InferenceBenchmarks.Parse(json), null, default);
-        if (!_printed) { foreach (var n in plan.Notes) Console.WriteLine($"  [{n}]"); _printed = true; }
+        if (!_printed)
+        {
+            foreach (var n in plan.Notes) Console.WriteLine($"  [{n}]");
+            // Where each pool's step time goes at its operating point: per-token layer ops (GEMMs, norms) vs the EP all-to-all.
+            if (plan.Setup.Prefill.Time is InferenceScheduler.Domain.Timing.ProfiledStepTimeModel p)
+            {
+                // A typical full step: four ~5k prompts, each 2,048 new tokens after a ~2,900-token cached prefix.
+                double pairs = 4 * InferenceScheduler.Domain.Timing.StepShape.ChunkPairs(2048, 2900);
+                var shape = new InferenceScheduler.Domain.Timing.StepShape { PrefillTokens = 8192, PrefillSequences = 4, PrefillAttentionPairs = pairs };
+                Console.WriteLine($"  [prefill step of 4 x 2048 new tokens after 2900 cached: layer ops {p.Linear.At(8192) * 1e3:F1} ms, attention {p.PrefillAttention.At(pairs) * 1e3:F1} ms, " +
+                                  $"all-to-all {p.Communication.At(8192) * 1e3:F1} ms, step {p.StepSeconds(shape) * 1e3:F1} ms]");
+            }
+            if (plan.Setup.Decode?.Time is InferenceScheduler.Domain.Timing.ProfiledStepTimeModel d)
+                Console.WriteLine($"  [decode step of 128 sequences: layer ops {d.Linear.At(128) * 1e3:F1} ms, all-to-all {d.Communication.At(128) * 1e3:F1} ms, " +
+                                  $"attention over 128 x 5k context {d.DecodeAttention.At(128 * 5000) * 1e3:F1} ms]");
+            _printed = true;
+        }
         var setup = plan.Setup with { WindowStartSeconds = from, WindowEndSeconds = to };
         return new Simulator(setup).Run(plan.Workload);
     }

@@ -8,7 +8,8 @@ public enum NumberFormat { Bf16, Fp16, Fp8, Fp32 }
 
 /// <summary>Hardware facts of one accelerator (from the emulator's catalog).</summary>
 public sealed record AcceleratorInfo(
-    string Id, double HbmGiB, double HbmTbps, double ScaleUpGBps, double ScaleOutGBps, int ScaleUpDomain, double PriceUsdPerHour, double ScaleOutLatencyUs = 2);
+    string Id, double HbmGiB, double HbmTbps, double ScaleUpGBps, double ScaleOutGBps, int ScaleUpDomain, double PriceUsdPerHour, double ScaleOutLatencyUs = 2,
+    int ComputeUnits = 0);
 
 /// <summary>
 /// Parallel layout of one serving instance pool. An instance is what one vLLM engine core schedules:

@@ -52,6 +52,14 @@ public sealed class StepProfilePlan
         Ops = ops;
     }
 
+    /// <summary>
+    /// Slow-down of compute-bound kernels when <paramref name="reservedUnits"/> of the accelerator's
+    /// <paramref name="computeUnits"/> run communication kernels throughout the step (DeepEP holds 20 of 132 H800 SMs,
+    /// DeepSeek-V3 report s3.2.2): throughput is proportional to the units left, so time scales by units / (units - reserved).
+    /// </summary>
+    public static double ComputeSlowdown(int computeUnits, int reservedUnits) =>
+        reservedUnits <= 0 || computeUnits <= 0 ? 1 : (double)computeUnits / (computeUnits - reservedUnits);
+
     /// <summary>Query–key pairs of the prefill grid points (the x axis of the prefill-attention table).</summary>
     public static double[] PrefillPairsGrid => ChunkGrid.Select(l => StepShape.ChunkPairs((int)l, 0)).ToArray();
 
@@ -166,10 +174,18 @@ public sealed class StepProfilePlan
         return rows.Where(r => r > 0).ToArray();
     }
 
-    /// <summary>Builds the model from the emulator's seconds for <see cref="Ops"/>, in order.</summary>
-    public ProfiledStepTimeModel Build(IReadOnlyList<double> seconds, double overheadSeconds, bool overlapCommunication, string source)
+    /// <summary>
+    /// Builds the model from the emulator's seconds for <see cref="Ops"/>, in order. <paramref name="computeSlowdown"/>
+    /// (at least 1) multiplies the time of every compute-bound op (<paramref name="computeBound"/>, one flag per op):
+    /// it models compute units held by communication kernels (<see cref="ComputeSlowdown"/>). Memory-bound ops keep
+    /// their time: the remaining units still saturate HBM, and communication has its own table.
+    /// </summary>
+    public ProfiledStepTimeModel Build(IReadOnlyList<double> seconds, double overheadSeconds, bool overlapCommunication, string source,
+        IReadOnlyList<bool>? computeBound = null, double computeSlowdown = 1)
     {
         if (seconds.Count != Ops.Count) throw new ArgumentException("one time per op", nameof(seconds));
+        if (computeBound is not null && computeBound.Count != Ops.Count) throw new ArgumentException("one flag per op", nameof(computeBound));
+        if (!(computeSlowdown >= 1)) throw new ArgumentOutOfRangeException(nameof(computeSlowdown), "must be at least 1");
         var lin = new double[TokenGrid.Length];
         var comm = new double[TokenGrid.Length];
         var head = new double[TokenGrid.Length];
@@ -179,6 +195,7 @@ public sealed class StepProfilePlan
         {
             var op = Ops[i];
             double v = seconds[i] * op.Multiplier;
+            if (op.Table != ProfileTable.Communication && computeBound is not null && computeBound[i]) v *= computeSlowdown;
             switch (op.Table)
             {
                 case ProfileTable.Linear: lin[op.Point] += v; break;
