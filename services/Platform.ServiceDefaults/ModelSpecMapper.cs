@@ -36,6 +36,9 @@ public static class ModelSpecMapper
         MaxPositionEmbeddings = a.MaxPositionEmbeddings,
         SlidingWindow = a.SlidingWindow,
         NumNextnPredictLayers = a.NumNextnPredictLayers,
+        AttentionBias = a.AttentionBias,
+        GatedMlp = !a.PlainMlp,
+        ParallelBlock = a.ParallelBlock,
         Moe = a.Moe is { NRoutedExperts: > 0 } m
             ? new Platform.Modeling.MoeConfig
             {
@@ -75,6 +78,9 @@ public static class ModelSpecMapper
         MaxPositionEmbeddings = a.MaxPositionEmbeddings,
         SlidingWindow = a.SlidingWindow,
         NumNextnPredictLayers = a.NumNextnPredictLayers,
+        AttentionBias = a.AttentionBias,
+        PlainMlp = !a.GatedMlp,
+        ParallelBlock = a.ParallelBlock,
         Moe = a.Moe is { } m
             ? new Platform.Contracts.Common.V1.MoeConfig
             {

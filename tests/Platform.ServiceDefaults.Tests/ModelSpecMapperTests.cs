@@ -22,6 +22,20 @@ public sealed class ModelSpecMapperTests
         Assert.Equal(ds.Moe!.FirstKDenseReplace, back.Moe!.FirstKDenseReplace);
     }
 
+    [Theory]
+    [InlineData("opt-175b")]
+    [InlineData("falcon-180b")]
+    [InlineData("qwen2.5-72b")]
+    public void Mlp_kind_parallel_blocks_and_biases_survive_the_proto_form(string preset)
+    {
+        var a = Platform.Modeling.ModelPresets.Get(preset).Architecture;
+        var back = ModelSpecMapper.Resolve(new ModelSpec { Architecture = ModelSpecMapper.ToProto(a) });
+        Assert.Equal(a.GatedMlp, back.GatedMlp);
+        Assert.Equal(a.ParallelBlock, back.ParallelBlock);
+        Assert.Equal(a.AttentionBias, back.AttentionBias);
+        Assert.Equal(Platform.Modeling.ParameterCounter.Count(a).Total, Platform.Modeling.ParameterCounter.Count(back).Total);
+    }
+
     [Fact]
     public void Empty_spec_names_the_field()
     {
