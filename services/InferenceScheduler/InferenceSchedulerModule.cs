@@ -17,9 +17,8 @@ public static class InferenceSchedulerModule
         builder.AddRoleClient<EmulatorService.EmulatorServiceClient>("Emulator");
         builder.Services.AddSingleton<EmulatorProfiles>();
         builder.Services.AddSingleton<SimulationPlanner>();
-        // Broadcast, not work: each instance keeps its own profile cache, so each gets its own temporary queue.
-        builder.Services.AddBusRegistration(x => x.AddConsumer<InferenceDeviceRegisteredConsumer>()
-            .Endpoint(e => { e.Temporary = true; e.InstanceId = BusExtensions.InstanceId; }));
+        // Each instance keeps its own profile cache, so the event reaches every instance.
+        builder.Services.AddBroadcastConsumer<InferenceDeviceRegisteredConsumer>();
         return builder;
     }
 

@@ -1,3 +1,5 @@
+using Platform.ServiceDefaults;
+
 namespace Platform.Host;
 
 /// <summary>
@@ -10,8 +12,7 @@ public static class HealthProbe
 
     public static async Task<int> RunAsync()
     {
-        string url = Environment.GetEnvironmentVariable("Kestrel__Endpoints__Http__Url") ?? "http://127.0.0.1:5081";
-        url = url.Replace("://0.0.0.0:", "://127.0.0.1:").Replace("://+:", "://127.0.0.1:").Replace("://*:", "://127.0.0.1:");
+        string url = RoleClients.Dialable(Environment.GetEnvironmentVariable("Kestrel__Endpoints__Http__Url") ?? "http://127.0.0.1:5081");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         try
         {

@@ -40,6 +40,15 @@ public static class BusExtensions
     /// <summary>Unique per process: names the temporary queues of broadcast (every-instance) consumers.</summary>
     public static string InstanceId { get; } = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..16];
 
+    /// <summary>
+    /// A consumer every instance runs (events that refresh local state, not work to share): each process gets
+    /// its own temporary queue instead of competing on one.
+    /// </summary>
+    public static IServiceCollection AddBroadcastConsumer<TConsumer>(this IServiceCollection services)
+        where TConsumer : class, IConsumer =>
+        services.AddBusRegistration(x => x.AddConsumer<TConsumer>()
+            .Endpoint(e => { e.Temporary = true; e.InstanceId = InstanceId; }));
+
     /// <summary>True when the configuration names a RabbitMQ host.</summary>
     public static bool UsesRabbitMq(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["RabbitMq:Host"]);

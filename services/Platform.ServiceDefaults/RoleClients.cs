@@ -23,9 +23,11 @@ public static class RoleClients
     {
         string? explicitUrl = configuration[$"Platform:Endpoints:{role}"];
         if (!string.IsNullOrWhiteSpace(explicitUrl)) return explicitUrl;
-        string own = configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://127.0.0.1:5080";
-        // A wildcard bind address is not dialable: talk to ourselves over loopback.
-        return own.Replace("://+:", "://127.0.0.1:").Replace("://*:", "://127.0.0.1:").Replace("://0.0.0.0:", "://127.0.0.1:")
-            .Replace("://[::]:", "://127.0.0.1:");
+        return Dialable(configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://127.0.0.1:5080");
     }
+
+    /// <summary>A listen URL made dialable: a wildcard bind address (+, *, 0.0.0.0, [::]) becomes loopback.</summary>
+    public static string Dialable(string listenUrl) =>
+        listenUrl.Replace("://+:", "://127.0.0.1:").Replace("://*:", "://127.0.0.1:").Replace("://0.0.0.0:", "://127.0.0.1:")
+            .Replace("://[::]:", "://127.0.0.1:");
 }

@@ -23,11 +23,9 @@ public static class TrainingCostModule
         builder.Services.AddTransient<TrainingEstimator>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
-        // Broadcast, not work: each instance keeps its own cache, so each gets its own temporary queue.
-        builder.Services.AddBusRegistration(x => x.AddConsumer<DeviceRegisteredConsumer>()
-            .Endpoint(e => { e.Temporary = true; e.InstanceId = BusExtensions.InstanceId; }));
-        builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobCompletedConsumer>()
-            .Endpoint(e => { e.Temporary = true; e.InstanceId = BusExtensions.InstanceId; }));
+        // Each instance keeps its own op-timing cache and job store, so these events reach every instance.
+        builder.Services.AddBroadcastConsumer<DeviceRegisteredConsumer>();
+        builder.Services.AddBroadcastConsumer<TrainingJobCompletedConsumer>();
         return builder;
     }
 
