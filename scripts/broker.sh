@@ -28,8 +28,16 @@ ensure_broker() {
     echo "broker: starting rabbitmq-server"
     $sudo rabbitmq-server -detached >/dev/null 2>&1 || true
   fi
+  # `-detached` returns before the Erlang node registers with epmd, and `await_startup` fails at once on a
+  # node it cannot reach: wait for the node to answer first, then for the broker application to boot.
+  local waited=0
+  until timeout 15 $sudo rabbitmqctl -q ping >/dev/null 2>&1; do
+    if [ "$waited" -ge 120 ]; then break; fi
+    sleep 2; waited=$((waited + 2))
+  done
   if ! timeout 180 $sudo rabbitmqctl -q await_startup >/dev/null 2>&1; then
     echo "broker: rabbitmq-server did not start" >&2
+    tail -n 20 /var/log/rabbitmq/*.log 2>/dev/null >&2 || true
     return 1
   fi
   export RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5672/"
