@@ -89,13 +89,18 @@ public sealed record TrainingRunSpec
     /// <summary>Override of the device's scale-out bandwidth per accelerator (GB/s), e.g. an older cluster's fabric.</summary>
     public double ScaleOutGBpsOverride { get; init; }
 
-    /// <summary>Sequences per step: the given batch, else ≈ 2048 × 4096 tokens (4–16M-token batches are usual), at least one per DP rank.</summary>
+    /// <summary>Sequences per step asked for: the given batch, else the default below.</summary>
+    public long RequestedBatchSequences =>
+        Math.Max(1, (long)Math.Round((GlobalBatchTokens > 0 ? GlobalBatchTokens : DefaultGlobalBatchTokens(AcceleratorCount, SequenceLength)) / SequenceLength));
+
+    /// <summary>
+    /// Sequences per step a plan actually runs: the requested batch rounded to the nearest whole number of
+    /// micro-batches per DP rank (frameworks need DP × micro-batch × accumulation = batch), at least one.
+    /// </summary>
     public long GlobalBatchSequences(int dataParallel, int microBatch)
     {
-        double tokens = GlobalBatchTokens > 0 ? GlobalBatchTokens : DefaultGlobalBatchTokens(AcceleratorCount, SequenceLength);
-        long seqs = Math.Max(1, (long)Math.Round(tokens / SequenceLength));
         long perStep = (long)dataParallel * microBatch;
-        return Math.Max(perStep, (seqs + perStep - 1) / perStep * perStep);
+        return Math.Max(1, (long)Math.Round((double)RequestedBatchSequences / perStep)) * perStep;
     }
 
     /// <summary>Default batch: 4 sequences per accelerator, clamped to 4M–16M tokens (Llama 3: 16M; LLaMA/BLOOM: 4M).</summary>

@@ -172,28 +172,47 @@ public static class StepModel
             _ => (pp - 1.0) * micro,
         };
 
-        // DP: gradient reduce-scatter + parameter all-gather (= one all-reduce of BF16 gradients) once per step,
-        // overlapped with the last micro-batch's backward. Experts reduce over their own, smaller DP group.
+        // DP gradient reduction. ZeRO-0/1 (Megatron's distributed optimizer): gradients accumulate locally and are
+        // reduced once per step (reduce-scatter + parameter all-gather = one all-reduce of BF16 gradients), overlapped
+        // with the last micro-batch's backward. ZeRO-2/3 (DeepSpeed, FSDP) keep only a gradient shard, so every
+        // micro-batch's backward reduce-scatters its gradients; ZeRO-3 also all-gathers the weights before every
+        // forward and backward of every micro-batch (prefetch hides them behind that micro-batch's compute).
+        // Experts reduce over their own, smaller DP group.
         int expertTp = ep > 1 ? 1 : tp;
         var p = ctx.Parameters;
         double expertParams = p.RoutedExpertsTotal;
         double denseParamsRank = (p.Total - expertParams) / ((double)tp * pp);
         double expertParamsRank = expertParams / ((double)pp * ep * expertTp);
         int expertDp = Math.Max(1, plan.Accelerators / (pp * ep * expertTp));
-        double dpTime = 0;
-        if (dp > 1)
-            dpTime += Collective(time, "dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(denseParamsRank * 2), dp, Math.Clamp(node / tp, 1, dp));
-        if (expertDp > 1 && expertParams > 0)
-            dpTime += Collective(time, "expert_dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(expertParamsRank * 2), expertDp, Math.Clamp(node / (ep * expertTp), 1, expertDp));
-        double dpWindow = bwd;
-        if (plan.ZeroStage >= 3 && dp > 1)
+        int dpNode = Math.Clamp(node / tp, 1, Math.Max(1, dp));
+        int expertDpNode = Math.Clamp(node / (ep * expertTp), 1, expertDp);
+        double dpTime = 0, dpWindow;
+        if (plan.ZeroStage <= 1)
         {
-            // ZeRO-3 gathers the weights before every forward and backward of every micro-batch; prefetch hides it behind compute.
-            double gather = Collective(time, "zero3_param_gather", half, CollectiveOpKind.AllGather, (long)(denseParamsRank * 2), dp, Math.Clamp(node / tp, 1, dp));
-            dpTime += 2.0 * m * gather;
-            dpWindow += m * computeMicro;
+            if (dp > 1)
+                dpTime += Collective(time, "dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(denseParamsRank * 2), dp, dpNode);
+            if (expertDp > 1 && expertParams > 0)
+                dpTime += Collective(time, "expert_dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(expertParamsRank * 2), expertDp, expertDpNode);
+            dpWindow = bwd;
         }
-        double dpExposed = Math.Max(0, dpTime - dpWindow);
+        else
+        {
+            if (dp > 1)
+            {
+                dpTime += m * Collective(time, "dp_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter, (long)(denseParamsRank * 2), dp, dpNode);
+                double gather = Collective(time, "dp_param_gather", half, CollectiveOpKind.AllGather, (long)(denseParamsRank * 2), dp, dpNode);
+                dpTime += plan.ZeroStage >= 3 ? 2.0 * m * gather : gather;
+            }
+            if (expertDp > 1 && expertParams > 0)
+                dpTime += m * Collective(time, "expert_dp_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter, (long)(expertParamsRank * 2), expertDp, expertDpNode)
+                    + Collective(time, "expert_dp_param_gather", half, CollectiveOpKind.AllGather, (long)(expertParamsRank * 2), expertDp, expertDpNode) * (plan.ZeroStage >= 3 ? 2.0 * m : 1);
+            dpWindow = plan.ZeroStage >= 3 ? m * computeMicro : m * bwd;
+        }
+        // Overlapped communication is not free: its kernels hold SMs and memory bandwidth, so the compute it hides
+        // behind runs slower by the same calibrated factor as DualPipe's (DualPipe already charged it above).
+        double dpHidden = Math.Min(dpTime, dpWindow);
+        double contention = plan.Schedule == PipelineSchedule.DualPipe ? 0 : dpHidden * (1 - 1 / cal.OverlapComputePenalty);
+        double dpExposed = Math.Max(0, dpTime - dpWindow) + contention;
 
         // Optimizer: Adam streams ≈ 32 bytes per locally updated parameter (FP32 master, moments, gradient); posed as a
         // 16-bit copy of 8 elements per parameter (2 × 2 bytes each) so devices without FP32 units can time it.
@@ -208,7 +227,7 @@ public static class StepModel
             ExpertParallelOverlappedSeconds = m * epHidden,
             PipelineP2pSeconds = m * ppExposed,
             DataParallelExposedSeconds = dpExposed,
-            DataParallelOverlappedSeconds = dpTime - dpExposed,
+            DataParallelOverlappedSeconds = dpHidden,
             BubbleSeconds = bubble,
             OptimizerSeconds = optimizer,
             MicroBatches = m,

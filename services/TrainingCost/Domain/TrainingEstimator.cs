@@ -57,6 +57,8 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
             {
                 var mem = MemoryModel.Estimate(ctx.Model, ctx.Parameters, plan, spec.SequenceLength, device);
                 if (!mem.Fits) rejected.Add(new RejectedPlan(plan, "out of memory: " + mem.Reason));
+                else if (spec.GlobalBatchTokens > 0 && (long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
+                    rejected.Add(new RejectedPlan(plan, $"batch too small: data parallel {plan.DataParallel} × micro-batch {plan.MicroBatch} exceeds the global batch of {spec.RequestedBatchSequences} sequences"));
                 else if (plan.PipelineParallel > 1 && spec.GlobalBatchSequences(plan.DataParallel, plan.MicroBatch) / ((long)plan.DataParallel * plan.MicroBatch) < plan.PipelineParallel)
                     rejected.Add(new RejectedPlan(plan, "fewer micro-batches per step than pipeline stages (the bubble would dominate)"));
                 else fitting.Add(plan);
@@ -162,6 +164,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
         var s when s.StartsWith("TP ") => "TP does not divide the heads",
         var s when s.StartsWith("PP ") => "PP exceeds the layers",
         var s when s.StartsWith("fewer micro-batches") => "fewer micro-batches than pipeline stages",
+        var s when s.StartsWith("batch too small") => "data parallel × micro-batch exceeds the batch",
         var s => s,
     };
 

@@ -67,6 +67,44 @@ public sealed class StepAndMemoryModelTests
     }
 
     [Fact]
+    public void Zero_3_reduces_gradients_and_gathers_weights_every_micro_batch_zero_1_once_per_step()
+    {
+        // 8 GPUs of one node, DP 8: 8 micro-batches per step with a 64-sequence batch, 1 with an 8-sequence batch.
+        static double CollectivesOnly(OpShape op) => op is CollectiveShape ? 1e-3 : 0;
+        double DpSeconds(int zero, double batchTokens)
+        {
+            var ctx = Context("llama-3.1-8b", 8, batchTokens);
+            var s = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { ZeroStage = zero }, 8), CollectivesOnly);
+            return s.DataParallelExposedSeconds + s.DataParallelOverlappedSeconds;
+        }
+        Assert.Equal(DpSeconds(1, 8 * 4096), DpSeconds(1, 64 * 4096), 1e-12);
+        // ZeRO-3: per micro-batch two weight all-gathers and one gradient reduce-scatter.
+        Assert.Equal(8 * DpSeconds(3, 8 * 4096), DpSeconds(3, 64 * 4096), 1e-9);
+        Assert.Equal(3e-3, DpSeconds(3, 8 * 4096), 1e-12);
+    }
+
+    [Fact]
+    public void Overlapped_data_parallel_communication_slows_the_compute_it_hides_behind()
+    {
+        var ctx = Context("llama-3.1-8b", 8, 8 * 4096);
+        var plan = PlanSpace.Validate(ctx.Model, new ParallelPlan { ZeroStage = 3 }, 8);
+        double Small(OpShape op) => op is CollectiveShape ? 1e-6 : 1e-3;
+        var s = StepModel.Evaluate(ctx, plan, Small);
+        double hidden = s.DataParallelOverlappedSeconds;
+        Assert.True(hidden > 0);
+        Assert.Equal(hidden * (1 - 1 / ctx.Calibration.OverlapComputePenalty), s.DataParallelExposedSeconds, 1e-12);
+    }
+
+    [Fact]
+    public void Batch_is_rounded_to_the_nearest_whole_number_of_micro_batches_per_rank()
+    {
+        var spec = Context("llama-3.1-8b", 1000, 1024 * 4096).Spec;
+        Assert.Equal(1000, spec.GlobalBatchSequences(500, 1));   // 1024 / 500 ≈ 2.05 → 2 per rank
+        Assert.Equal(1024, spec.GlobalBatchSequences(512, 1));
+        Assert.Equal(2000, spec.GlobalBatchSequences(2000, 1));  // never less than one sequence per rank
+    }
+
+    [Fact]
     public void Zero_1_shards_optimizer_states_over_data_parallel_ranks()
     {
         var a = ModelPresets.Get("llama-3.1-8b");

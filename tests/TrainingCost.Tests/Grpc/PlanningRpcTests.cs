@@ -26,6 +26,20 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Fact]
+    public async Task Plan_search_never_spreads_a_given_batch_thinner_than_one_sequence_per_data_parallel_rank()
+    {
+        // 256 sequences of 4096 on 1024 GPUs: data parallel × micro-batch may not exceed 256.
+        var r = await Client.PlanParallelismAsync(new PlanParallelismRequest
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 4096,
+            GlobalBatchTokens = 256 * 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 1024 }, TopK = 3,
+        });
+        Assert.NotEmpty(r.Plans);
+        Assert.All(r.Plans, p => Assert.True(p.Plan.DataParallel * p.Plan.MicroBatchSize <= 256, p.Plan.ToString()));
+        Assert.Contains(r.Rejections, x => x.Reason.StartsWith("data parallel × micro-batch exceeds") && x.Count > 0);
+    }
+
+    [Fact]
     public async Task Min_cost_objective_may_use_fewer_accelerators_and_never_costs_more()
     {
         PlanParallelismRequest Request(PlanObjective o) => new()
