@@ -88,6 +88,8 @@ public sealed record TrainingRunSpec
     public bool MaterializedAttention { get; init; }
     /// <summary>Override of the device's scale-out bandwidth per accelerator (GB/s), e.g. an older cluster's fabric.</summary>
     public double ScaleOutGBpsOverride { get; init; }
+    /// <summary>Pipeline schedules plan search may use; null = all (a framework without interleaving or DualPipe narrows it).</summary>
+    public IReadOnlyList<PipelineSchedule>? AllowedSchedules { get; init; }
 
     /// <summary>Sequences per step asked for: the given batch, else the default below.</summary>
     public long RequestedBatchSequences =>

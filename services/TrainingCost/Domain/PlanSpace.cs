@@ -42,7 +42,8 @@ public static class PlanSpace
     }
 
     /// <summary>Every structurally valid plan for <paramref name="accelerators"/>; structural misfits go to <paramref name="rejected"/>.</summary>
-    public static List<ParallelPlan> Enumerate(ModelArchitecture a, int accelerators, int nodeSize, List<RejectedPlan> rejected)
+    public static List<ParallelPlan> Enumerate(ModelArchitecture a, int accelerators, int nodeSize, List<RejectedPlan> rejected,
+        IReadOnlyList<PipelineSchedule>? allowedSchedules = null)
     {
         var plans = new List<ParallelPlan>();
         int[] microBatches = [1, 2, 4, 8];
@@ -64,7 +65,7 @@ public static class PlanSpace
                 foreach (int ep in eps)
                 {
                     if (dp * tp % ep != 0) continue; // EP ranks come out of DP × TP
-                    foreach (var schedule in Schedules(pp))
+                    foreach (var schedule in Schedules(pp).Where(x => allowedSchedules is null || allowedSchedules.Contains(x)))
                     foreach (int zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 })
                     foreach (var rc in recomputes)
                     foreach (int mb in microBatches)

@@ -51,7 +51,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
         int total = 0;
         foreach (int world in worlds)
         {
-            var all = PlanSpace.Enumerate(spec.Model, world, Math.Max(1, device.ScaleUpDomain), rejected);
+            var all = PlanSpace.Enumerate(spec.Model, world, Math.Max(1, device.ScaleUpDomain), rejected, spec.AllowedSchedules);
             total += all.Count;
             foreach (var plan in all)
             {

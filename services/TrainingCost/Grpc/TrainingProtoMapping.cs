@@ -67,6 +67,13 @@ public static class TrainingProtoMapping
             Objective = r.Objective == PlanObjective.MinCost ? Domain.PlanObjective.MinCost : Domain.PlanObjective.MinTime,
             ScaleOutGBpsOverride = r.Cluster.ScaleOutGbps,
             MaterializedAttention = r.MaterializedAttention,
+            AllowedSchedules = r.AllowedSchedules.Count == 0 ? null : r.AllowedSchedules.Select((x, i) => x switch
+            {
+                PipelineSchedule.OneFOneB => Domain.PipelineSchedule.OneFOneB,
+                PipelineSchedule.Interleaved => Domain.PipelineSchedule.Interleaved,
+                PipelineSchedule.DualPipe => Domain.PipelineSchedule.DualPipe,
+                _ => throw new InvalidFieldException($"allowed_schedules[{i}]", $"must be a pipeline schedule (got {x})"),
+            }).Distinct().ToArray(),
         };
     }
 

@@ -81,6 +81,7 @@ public static class TrainingValidation
                 Plan = run.Plan,
                 ScaleOutGBpsOverride = run.ScaleOutGBps,
                 MaterializedAttention = run.MaterializedAttention,
+                AllowedSchedules = run.Schedules,
             };
             var e = await estimator.EstimateAsync(spec, ct);
             rows.Add(new ValidationRow(row["model"], run.Accelerator, count, tokens, published, e.AcceleratorHours, e.Mfu,

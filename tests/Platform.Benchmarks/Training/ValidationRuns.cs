@@ -10,11 +10,12 @@ namespace Platform.Benchmarks;
 /// <param name="Plan">Published parallel layout, or null to let the planner choose.</param>
 /// <param name="ReportedMfu">Step MFU the source reports on the model-FLOPs basis (hardware-FLOPs figures of recomputing
 /// runs converted with 6/8), 0 when none; compared with the modelled step MFU, never used to estimate.</param>
+/// <param name="Schedules">Pipeline schedules the planner may use (null = all): those the run's framework had.</param>
 public sealed record ValidationRun(
     string ModelPrefix, string Preset, string Accelerator, long SequenceLength, double GlobalBatchTokens,
     TrainingPrecision Precision, ParallelPlan? Plan, string Note,
     double PublishedHoursOverride = 0, double TokensOverride = 0, double ScaleOutGBps = 0, int CountOverride = 0, string? Flag = null,
-    bool MaterializedAttention = false, double ReportedMfu = 0);
+    bool MaterializedAttention = false, double ReportedMfu = 0, PipelineSchedule[]? Schedules = null);
 
 /// <summary>The published setups of the runs in training_runs.tsv (papers cited in the TSV's source column).</summary>
 public static class ValidationRuns
@@ -47,7 +48,9 @@ public static class ValidationRuns
             new ParallelPlan { TensorParallel = 12, PipelineParallel = 1, ZeroStage = 1, Recompute = RecomputeKind.Full },
             "12-way model parallel × 512 data parallel, no PP, rematerialisation (HFU 57.8% vs MFU 46.2%)", ReportedMfu: 0.462),
         new("GPT-3 175B", "gpt-3-175b", "v100", 2048, 1536.0 * 2048, TrainingPrecision.Fp16, null,
-            "GPU count and hours are third-party estimates; plan chosen by the planner", MaterializedAttention: true),
+            "GPU count and hours are third-party estimates (Patterson et al. 2021); layout not published, plan chosen by the planner " +
+            "among 1F1B plans (the interleaved schedule was published in 2021, after the run); Microsoft's cluster: 400 Gb/s per 8-GPU server",
+            MaterializedAttention: true, ScaleOutGBps: 6.25, Schedules: [PipelineSchedule.OneFOneB]),
         new("Megatron-Turing NLG 530B", "mt-nlg-530b", "a100-80gb", 2048, 1920.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan { TensorParallel = 8, PipelineParallel = 35, ZeroStage = 1, Recompute = RecomputeKind.Full },
             "TP8 × PP35 × DP16, batch 1920 × 2048; hours are an Epoch estimate", MaterializedAttention: true,

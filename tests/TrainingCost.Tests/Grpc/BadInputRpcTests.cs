@@ -32,6 +32,10 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
     public Task Negative_tokens_is_invalid_training_tokens() => GrpcAssert.InvalidField("training_tokens", () => Estimate(r => r.TrainingTokens = -5));
 
     [Fact]
+    public Task Unspecified_allowed_schedule_is_invalid() =>
+        GrpcAssert.InvalidField("allowed_schedules[1]", () => Estimate(r => r.AllowedSchedules.Add([PipelineSchedule.OneFOneB, PipelineSchedule.Unspecified])));
+
+    [Fact]
     public Task Zero_sequence_length_is_invalid() => GrpcAssert.InvalidField("sequence_length", () => Estimate(r => r.SequenceLength = 0));
 
     [Fact]

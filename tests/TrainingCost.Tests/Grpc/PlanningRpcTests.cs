@@ -40,6 +40,23 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Fact]
+    public async Task Plan_search_keeps_to_the_allowed_pipeline_schedules()
+    {
+        PlanParallelismRequest Request() => new()
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 15_000_000_000_000, SequenceLength = 8192,
+            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 2048 }, TopK = 5,
+        };
+        var free = await Client.PlanParallelismAsync(Request());
+        var onlyOneFOneB = Request();
+        onlyOneFOneB.AllowedSchedules.Add(PipelineSchedule.OneFOneB);
+        var narrowed = await Client.PlanParallelismAsync(onlyOneFOneB);
+        Assert.NotEmpty(narrowed.Plans);
+        Assert.All(narrowed.Plans, p => Assert.Equal(PipelineSchedule.OneFOneB, p.Plan.PipelineSchedule));
+        Assert.True(narrowed.CandidatesEvaluated < free.CandidatesEvaluated);
+    }
+
+    [Fact]
     public async Task Min_cost_objective_may_use_fewer_accelerators_and_never_costs_more()
     {
         PlanParallelismRequest Request(PlanObjective o) => new()
