@@ -57,7 +57,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
             {
                 var mem = MemoryModel.Estimate(ctx.Model, ctx.Parameters, plan, spec.SequenceLength, device);
                 if (!mem.Fits) rejected.Add(new RejectedPlan(plan, "out of memory: " + mem.Reason));
-                else if (spec.GlobalBatchTokens > 0 && (long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
+                else if ((long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
                     rejected.Add(new RejectedPlan(plan, $"batch too small: data parallel {plan.DataParallel} × micro-batch {plan.MicroBatch} exceeds the global batch of {spec.RequestedBatchSequences} sequences"));
                 else if (plan.PipelineParallel > 1 && spec.GlobalBatchSequences(plan.DataParallel, plan.MicroBatch) / ((long)plan.DataParallel * plan.MicroBatch) < plan.PipelineParallel)
                     rejected.Add(new RejectedPlan(plan, "fewer micro-batches per step than pipeline stages (the bubble would dominate)"));
