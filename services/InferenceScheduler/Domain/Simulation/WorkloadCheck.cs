@@ -6,7 +6,9 @@ namespace InferenceScheduler.Domain.Simulation;
 /// <summary>
 /// What one request needs from a deployment before it can ever be served, checked for every request of a workload
 /// before the run starts, so a run never fails part-way on bad input (and never reports results of a run that then
-/// fails). A replay of the workload is scanned, which costs a few percent of simulating it and keeps nothing per request.
+/// fails). When the workload's length bounds and request count already prove every request servable nothing more is
+/// done; otherwise (unbounded lengths, a duration, a trace) a replay of the workload is scanned, which keeps nothing
+/// per request and costs a few percent of simulating it (about 0.25 s per million lognormal requests).
 /// <list type="bullet">
 /// <item>KV cache: prompt + output must fit one instance's KV cache (a request alone must be able to finish).</item>
 /// <item>Step budget: Orca batching schedules a prompt whole, and so does vLLM without chunked prefill, which also
@@ -47,6 +49,7 @@ public sealed class WorkloadCheck
     /// </summary>
     public bool CheckAll(WorkloadSource source, CancellationToken ct = default)
     {
+        if (source.CountKnown && source.MaxRequestTokens > 0 && Servable(source.MaxRequestTokens)) return true;
         var scan = source.Replay();
         if (scan is null) return false;
         long index = 0;
@@ -55,6 +58,14 @@ public sealed class WorkloadCheck
             Check(source, index, r);
             if ((++index & 65535) == 0) ct.ThrowIfCancellationRequested();
         }
+        return true;
+    }
+
+    /// <summary>Whether any request of at most <paramref name="tokens"/> prompt + output tokens passes every rule (a prompt is shorter than that too).</summary>
+    private bool Servable(long tokens)
+    {
+        foreach (var p in _pools)
+            if (tokens - p.KvSlack > p.KvTokens || (p.Step != StepRule.None && tokens > p.Budget)) return false;
         return true;
     }
 

@@ -96,6 +96,12 @@ public sealed class SyntheticSource : WorkloadSource
             throw new LimitExceededException($"{field}.requests", $"{spec.Requests} requests; one run takes at most {MaxRequestsPerRun}", spec.Requests, MaxRequestsPerRun);
         if (spec.DurationSeconds < 0 || double.IsNaN(spec.DurationSeconds)) throw new InvalidFieldException($"{field}.duration_seconds", "must be positive");
         if (spec.Requests == 0 && spec.DurationSeconds == 0) throw new InvalidFieldException($"{field}.requests", "give requests or duration_seconds (positive)");
+        // A duration is counted exactly by generating it (TryNext stops at the limit); one expecting twice the limit cannot
+        // come in under it (the count's spread is ~sqrt(mean / burstiness)), so it is refused without generating anything.
+        if (spec.Requests == 0 && spec.DurationSeconds * spec.RatePerSecond > 2.0 * MaxRequestsPerRun)
+            throw new LimitExceededException($"{field}.duration_seconds",
+                $"{spec.DurationSeconds} s at {spec.RatePerSecond} requests/s expects about {spec.DurationSeconds * spec.RatePerSecond:0} requests; one run takes at most {MaxRequestsPerRun}",
+                spec.DurationSeconds * spec.RatePerSecond, MaxRequestsPerRun);
         if (spec.Arrival == ArrivalProcess.Gamma && !(spec.Burstiness > 0)) throw new InvalidFieldException($"{field}.burstiness", "must be positive");
         if (spec.PrefixGroups < 0) throw new InvalidFieldException($"{field}.prefix_sharing.groups", "must not be negative");
         if (spec.SharedPrefixFraction is < 0 or > 1 || double.IsNaN(spec.SharedPrefixFraction))
@@ -111,6 +117,7 @@ public sealed class SyntheticSource : WorkloadSource
     public override double ExpectedSpanSeconds => _s.Requests > 0 ? _s.Requests / _s.RatePerSecond : _s.DurationSeconds;
     public override long MaxRequestTokens { get; }
     public override string RequestsField => _field;
+    public override bool CountKnown => _s.Requests > 0;
     /// <summary>The same seed gives the same requests: a replay is a new generator from the spec.</summary>
     public override WorkloadSource Replay() => new SyntheticSource(_s, _field);
     public override string Locate(long index, in TraceRequest request) => $"request {index}";

@@ -19,8 +19,10 @@ public abstract class WorkloadSource
     public abstract long ExpectedRequests { get; }
     /// <summary>Arrival span expected, seconds (for the timeline's bucket width).</summary>
     public abstract double ExpectedSpanSeconds { get; }
-    /// <summary>Largest prompt + output, or 0 when unbounded (checked at arrival then).</summary>
+    /// <summary>Largest prompt + output, or 0 when unbounded.</summary>
     public abstract long MaxRequestTokens { get; }
+    /// <summary>True when the number of requests is fixed in advance and within <see cref="MaxRequestsPerRun"/> (a request count or a trace), false when only generating them tells (a duration).</summary>
+    public virtual bool CountKnown => false;
 
     /// <summary>
     /// A new source that yields the same requests from the start, independent of this one's position, or null when the
@@ -72,6 +74,7 @@ public sealed class TraceSource : WorkloadSource
     public override double ExpectedSpanSeconds => _rows[_count - 1].ArrivalSeconds / _multiplier;
     public override long MaxRequestTokens { get; }
     public override string RequestsField => _rowsField;
+    public override bool CountKnown => true;
     public override WorkloadSource Replay() => new TraceSource(this);
     public override string Locate(long index, in TraceRequest request) => request.Line > 0 ? $"line {request.Line}" : $"row {index + 1}";
 

@@ -88,5 +88,8 @@ public sealed class WorkloadCheckTests
             WorkloadSource.MaxRequestsPerRun + 1, 0, 1, new FixedLength(10), new FixedLength(10))));
         Assert.Equal("workload.synthetic.requests", e.Field);
         Assert.Equal(WorkloadSource.MaxRequestsPerRun, e.Available);
+        var d = Assert.Throws<LimitExceededException>(() => new SyntheticSource(new SyntheticSpec(ArrivalProcess.Poisson, 1000,
+            0, 1e9, 1, new FixedLength(10), new FixedLength(10))));
+        Assert.Equal("workload.synthetic.duration_seconds", d.Field);
     }
 }
