@@ -33,7 +33,7 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
     public override async Task<SimulateWorkloadResponse> SimulateWorkload(SimulateWorkloadRequest request, ServerCallContext context)
     {
         var plan = await planner.PlanAsync(request, null, context.CancellationToken);
-        return await Task.Run(() => Run(plan, null, context.CancellationToken), context.CancellationToken);
+        return await Task.Run(() => Run(plan, context.CancellationToken), context.CancellationToken);
     }
 
     public override async Task<SimulateUploadedTraceResponse> SimulateUploadedTrace(IAsyncStreamReader<SimulateUploadedTraceRequest> requestStream, ServerCallContext context)
@@ -46,12 +46,22 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
         if (format is not ("" or "csv" or "jsonl")) throw new InvalidFieldException("format", "must be \"csv\" or \"jsonl\"");
         // Chunks flow through a bounded queue into a parser on another thread, so a large upload is never held as text.
         using var chunks = new ChunkTextReader(capacity: 16);
+        // Rows past max_requests are parsed (a malformed one is still an error) but not kept; past the per-run limit parsing
+        // stops with one row more than the limit, which TraceSource reports as ResourceExhausted. Memory stays bounded either way.
+        long maxRequests = request.Workload?.MaxRequests ?? 0;
+        long keep = maxRequests > 0 ? Math.Min(maxRequests, WorkloadSource.MaxRequestsPerRun + 1) : WorkloadSource.MaxRequestsPerRun + 1;
+        const string field = SimulationPlanner.UploadedRowsField;
         var parse = Task.Run(() =>
         {
             if (format == "") format = chunks.Peek() == '{' ? "jsonl" : "csv";
-            var rows = format == "jsonl" ? TraceReader.ReadJsonl(chunks, "chunk").ToArray() : TraceReader.ReadCsv(chunks, "chunk").ToArray();
+            var rows = new List<TraceRequest>();
+            foreach (var r in format == "jsonl" ? TraceReader.ReadJsonl(chunks, field) : TraceReader.ReadCsv(chunks, field))
+            {
+                if (rows.Count < keep) rows.Add(r);
+                else if (keep > WorkloadSource.MaxRequestsPerRun) break;
+            }
             chunks.Drain();
-            return rows;
+            return rows.ToArray();
         }, ct);
         try
         {
@@ -65,22 +75,31 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
         }
         finally { chunks.Complete(); }
         var rows = await parse;
-        if (rows.Length == 0) throw new InvalidFieldException("chunk", "the uploaded trace has no requests");
+        if (rows.Length == 0) throw new InvalidFieldException(field, "the uploaded trace has no requests");
         var plan = await planner.PlanAsync(request, rows, ct);
-        var result = await Task.Run(() => Run(plan, null, ct), ct);
+        var result = await Task.Run(() => Run(plan, ct), ct);
         return new SimulateUploadedTraceResponse { Result = result };
     }
 
+    /// <summary>
+    /// Streams per-request results only for a run known to complete: the whole run is simulated first (input is validated
+    /// before that, and any failure ends the call with an error status before a single row is sent), then the simulator,
+    /// which is deterministic, replays the same run and its outcomes are streamed as they complete, then the summary of the
+    /// first run. This costs a second simulation rather than memory: nothing per request is kept, however long the workload.
+    /// </summary>
     public override async Task StreamSimulation(StreamSimulationRequest request, IServerStreamWriter<StreamSimulationResponse> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
         var plan = await planner.PlanAsync(request.Request ?? throw new InvalidFieldException("request", "is required"), null, ct);
+        var replay = plan.Workload.Replay() ?? throw new InvalidOperationException("planned workloads are replayable");
+        var summary = await Task.Run(() => Run(plan, ct), ct);
+
         var channel = Channel.CreateBounded<RequestOutcome>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
         var run = Task.Run(() =>
         {
             try
             {
-                return Run(plan, o =>
+                return new Simulator(plan.Setup).Run(replay, o =>
                 {
                     if (!channel.Writer.TryWrite(o)) channel.Writer.WriteAsync(o, ct).AsTask().GetAwaiter().GetResult();
                 }, ct);
@@ -100,14 +119,16 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
                 },
             }, ct);
         }
-        var summary = await run;
+        var second = await run;
+        if (second.CompletedRequests != summary.CompletedRequests || second.SimulatedSeconds != summary.SimulatedSeconds)
+            throw new InvalidOperationException($"the streamed replay diverged from the validated run ({second.CompletedRequests} vs {summary.CompletedRequests} requests)");
         await responseStream.WriteAsync(new StreamSimulationResponse { Summary = summary }, ct);
     }
 
-    private SimulateWorkloadResponse Run(SimulationPlan plan, Action<RequestOutcome>? sink, CancellationToken ct)
+    private SimulateWorkloadResponse Run(SimulationPlan plan, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        var result = new Simulator(plan.Setup).Run(plan.Workload, sink, ct);
+        var result = new Simulator(plan.Setup).Run(plan.Workload, null, ct); // validates every request before simulating any
         double wall = sw.Elapsed.TotalSeconds;
         log.LogInformation("Simulated {Requests} requests over {Simulated:F1} s in {Wall:F3} s wall", result.CompletedRequests, result.SimulatedSeconds, wall);
         return ToProto(result, wall, plan.Notes);

@@ -21,6 +21,9 @@ public sealed record SimulationPlan(SimulationSetup Setup, WorkloadSource Worklo
 /// </summary>
 public sealed class SimulationPlanner(EmulatorProfiles emulator)
 {
+    /// <summary>The field errors about rows of a trace uploaded through SimulateUploadedTrace name (the messages carrying the text).</summary>
+    public const string UploadedRowsField = "chunk";
+
     /// <summary>Host-side cost per engine step (scheduling, sampling, detokenisation) when the request gives none.</summary>
     public const double DefaultStepOverheadSeconds = 0.002;
 
@@ -128,7 +131,7 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
         if (req.TimelineIntervalSeconds < 0) throw new InvalidFieldException("timeline_interval_seconds", "must not be negative");
         var setup = new SimulationSetup(first, second, router, new SloTargets(slo.TtftMs / 1e3, slo.TpotMs / 1e3, slo.E2EMs / 1e3),
             transferBps, acc.ScaleOutLatencyUs * 1e-6, Math.Max(1, dep.PriorityClasses), price, req.TimelineIntervalSeconds);
-        var workload = uploaded is null ? BuildWorkload(req.Workload) : new TraceSource(uploaded, Rate(req.Workload), req.Workload?.MaxRequests ?? 0, "workload");
+        var workload = uploaded is null ? BuildWorkload(req.Workload) : new TraceSource(uploaded, Rate(req.Workload), req.Workload?.MaxRequests ?? 0, "workload", UploadedRowsField);
         if (!(slo.TtftMs > 0 || slo.TpotMs > 0 || slo.E2EMs > 0)) notes.Add("no SLO given: every request counts as meeting it (goodput = request throughput)");
         return new SimulationPlan(setup, workload, notes);
     }
@@ -155,11 +158,11 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
         switch (w.SourceCase)
         {
             case Workload.SourceOneofCase.Trace:
-                return new TraceSource(BuiltInTraces.Load(w.Trace, "workload.trace"), rate, w.MaxRequests, "workload");
+                return new TraceSource(BuiltInTraces.Load(w.Trace, "workload.trace"), rate, w.MaxRequests, "workload", "workload.trace");
             case Workload.SourceOneofCase.TraceCsv:
-                return new TraceSource(TraceReader.ReadCsv(new StringReader(w.TraceCsv), "workload.trace_csv").ToArray(), rate, w.MaxRequests, "workload");
+                return new TraceSource(TraceReader.ReadCsv(new StringReader(w.TraceCsv), "workload.trace_csv").ToArray(), rate, w.MaxRequests, "workload", "workload.trace_csv");
             case Workload.SourceOneofCase.TraceJsonl:
-                return new TraceSource(TraceReader.ReadJsonl(new StringReader(w.TraceJsonl), "workload.trace_jsonl").ToArray(), rate, w.MaxRequests, "workload");
+                return new TraceSource(TraceReader.ReadJsonl(new StringReader(w.TraceJsonl), "workload.trace_jsonl").ToArray(), rate, w.MaxRequests, "workload", "workload.trace_jsonl");
             case Workload.SourceOneofCase.Synthetic:
                 var s = w.Synthetic;
                 const string f = "workload.synthetic";

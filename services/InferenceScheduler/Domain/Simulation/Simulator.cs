@@ -33,10 +33,14 @@ public sealed class Simulator
     private double _peakKv;
     private Timeline _timeline = null!;
     private Action<RequestOutcome>? _sink;
+    private readonly WorkloadCheck _check;
+    private WorkloadSource _source = null!;
+    private bool _checkOnArrival;
 
     public Simulator(SimulationSetup setup)
     {
         _setup = setup;
+        _check = new WorkloadCheck(setup);
         var list = new List<Instance>();
         var groups = new List<Instance[]>();
         void AddPool(PoolSetup p, int poolIndex)
@@ -66,12 +70,18 @@ public sealed class Simulator
 
     private bool Disaggregated => _setup.Decode is not null;
 
+    /// <summary>
+    /// Simulates the workload to the end. Every request is validated first (<see cref="WorkloadCheck"/>) on a replay of
+    /// <paramref name="source"/>, so bad input fails before <paramref name="sink"/> sees any outcome; a source that cannot
+    /// be replayed is checked request by request on arrival instead.
+    /// </summary>
     public SimulationResult Run(WorkloadSource source, Action<RequestOutcome>? sink = null, CancellationToken ct = default)
     {
+        _source = source;
+        _checkOnArrival = !_check.CheckAll(source, ct);
         _sink = sink;
         double width = _setup.TimelineWidthSeconds > 0 ? _setup.TimelineWidthSeconds : Math.Max(1e-3, source.ExpectedSpanSeconds / 100);
         _timeline = new Timeline(width, _instances.Length);
-        CheckFits(source.MaxRequestTokens, "workload");
 
         bool more = source.TryNext(out var next);
         long count = 0;
@@ -92,6 +102,7 @@ public sealed class Simulator
             if (ev.Kind == EventStep) EndGroupStep(ev.Id, key.Time);
             else EndTransfer(ev.Id, key.Time);
         }
+        // Unreachable for validated input (WorkloadCheck rules out both causes); kept so a gap can never pass as a result.
         if (_completed != count)
             throw new PreconditionFailedException("deployment", $"{count - _completed} of {count} requests could never be scheduled " +
                 "(a prompt longer than max_num_batched_tokens without chunked prefill, or a KV cache too small for one request)");
@@ -104,18 +115,6 @@ public sealed class Simulator
         _lastEventTime = now;
     }
 
-    private void CheckFits(long tokens, string field)
-    {
-        if (tokens <= 0) return;
-        foreach (var p in Disaggregated ? new[] { _setup.Prefill, _setup.Decode! } : new[] { _setup.Prefill })
-        {
-            long need = p.Scheduler.Batching == BatchingPolicyKind.Orca || p == _setup.Decode || !Disaggregated ? tokens : tokens - 1;
-            if (need > p.KvTokensPerInstance)
-                throw new PreconditionFailedException(field,
-                    $"a request of {tokens} tokens needs {need} KV-cache tokens but a {p.Name} instance holds {p.KvTokensPerInstance}");
-        }
-    }
-
     private int NewSlot()
     {
         if (_freeSlots.Count > 0) return _freeSlots.Pop();
@@ -125,8 +124,7 @@ public sealed class Simulator
 
     private void Arrive(in TraceRequest t, long index)
     {
-        if (_setup.Decode is null && t.InputTokens + t.OutputTokens > _setup.Prefill.KvTokensPerInstance)
-            CheckFits(t.InputTokens + t.OutputTokens, "workload");
+        if (_checkOnArrival) _check.Check(_source, index, t);
         int slot = NewSlot();
         ref var r = ref _reqs[slot];
         r = default;

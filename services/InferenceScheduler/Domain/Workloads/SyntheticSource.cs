@@ -83,6 +83,7 @@ public sealed record SyntheticSpec(
 public sealed class SyntheticSource : WorkloadSource
 {
     private readonly SyntheticSpec _s;
+    private readonly string _field;
     private readonly Random _rng;
     private long _emitted;
     private double _clock;
@@ -91,13 +92,22 @@ public sealed class SyntheticSource : WorkloadSource
     {
         if (!(spec.RatePerSecond > 0) || double.IsInfinity(spec.RatePerSecond)) throw new InvalidFieldException($"{field}.rate_per_second", "must be positive");
         if (spec.Requests < 0) throw new InvalidFieldException($"{field}.requests", "must be positive");
+        if (spec.Requests > MaxRequestsPerRun)
+            throw new LimitExceededException($"{field}.requests", $"{spec.Requests} requests; one run takes at most {MaxRequestsPerRun}", spec.Requests, MaxRequestsPerRun);
         if (spec.DurationSeconds < 0 || double.IsNaN(spec.DurationSeconds)) throw new InvalidFieldException($"{field}.duration_seconds", "must be positive");
         if (spec.Requests == 0 && spec.DurationSeconds == 0) throw new InvalidFieldException($"{field}.requests", "give requests or duration_seconds (positive)");
+        // A duration is counted exactly by generating it (TryNext stops at the limit); one expecting twice the limit cannot
+        // come in under it (the count's spread is ~sqrt(mean / burstiness)), so it is refused without generating anything.
+        if (spec.Requests == 0 && spec.DurationSeconds * spec.RatePerSecond > 2.0 * MaxRequestsPerRun)
+            throw new LimitExceededException($"{field}.duration_seconds",
+                $"{spec.DurationSeconds} s at {spec.RatePerSecond} requests/s expects about {spec.DurationSeconds * spec.RatePerSecond:0} requests; one run takes at most {MaxRequestsPerRun}",
+                spec.DurationSeconds * spec.RatePerSecond, MaxRequestsPerRun);
         if (spec.Arrival == ArrivalProcess.Gamma && !(spec.Burstiness > 0)) throw new InvalidFieldException($"{field}.burstiness", "must be positive");
         if (spec.PrefixGroups < 0) throw new InvalidFieldException($"{field}.prefix_sharing.groups", "must not be negative");
         if (spec.SharedPrefixFraction is < 0 or > 1 || double.IsNaN(spec.SharedPrefixFraction))
             throw new InvalidFieldException($"{field}.prefix_sharing.shared_fraction", "must be within [0, 1]");
         _s = spec;
+        _field = field;
         _rng = new Random(unchecked((int)(spec.Seed ^ (spec.Seed >> 32))));
         long pMax = spec.Prompt.UpperBound, oMax = spec.Output.UpperBound;
         MaxRequestTokens = pMax > 0 && oMax > 0 ? pMax + oMax : 0;
@@ -106,6 +116,11 @@ public sealed class SyntheticSource : WorkloadSource
     public override long ExpectedRequests => _s.Requests > 0 ? _s.Requests : (long)(_s.DurationSeconds * _s.RatePerSecond);
     public override double ExpectedSpanSeconds => _s.Requests > 0 ? _s.Requests / _s.RatePerSecond : _s.DurationSeconds;
     public override long MaxRequestTokens { get; }
+    public override string RequestsField => _field;
+    public override bool CountKnown => _s.Requests > 0;
+    /// <summary>The same seed gives the same requests: a replay is a new generator from the spec.</summary>
+    public override WorkloadSource Replay() => new SyntheticSource(_s, _field);
+    public override string Locate(long index, in TraceRequest request) => $"request {index}";
 
     public override bool TryNext(out TraceRequest request)
     {
@@ -120,6 +135,12 @@ public sealed class SyntheticSource : WorkloadSource
         };
         double t = _emitted == 0 ? 0 : _clock + gap; // first request at 0, like the rebased traces
         if (_s.DurationSeconds > 0 && t > _s.DurationSeconds) return false;
+        // Only a duration-bounded workload can get here (a request count is capped in the constructor); the simulator's
+        // validation scan meets this before the run starts.
+        if (_emitted >= MaxRequestsPerRun)
+            throw new LimitExceededException($"{_field}.duration_seconds",
+                $"{_s.DurationSeconds} s at {_s.RatePerSecond} requests/s generates more than {MaxRequestsPerRun} requests, the most one run takes",
+                _s.DurationSeconds * _s.RatePerSecond, MaxRequestsPerRun);
         _clock = t;
         int prompt = _s.Prompt.Draw(_rng), output = _s.Output.Draw(_rng);
         int[]? hashes = null;

@@ -38,7 +38,7 @@ public static class TraceReader
             int output = ParseTokens(parts[gen], field, lineNo, "GeneratedTokens");
             double arrival = (t - first.Value).TotalSeconds;
             if (arrival < 0) throw new InvalidFieldException(field, $"line {lineNo}: TIMESTAMP goes backwards");
-            yield return new TraceRequest(arrival, input, output);
+            yield return new TraceRequest(arrival, input, output, null, lineNo);
         }
     }
 
@@ -64,7 +64,7 @@ public static class TraceReader
                     ? h.EnumerateArray().Select(x => x.GetInt32()).ToArray() : null;
                 if (input <= 0) throw new InvalidFieldException(field, $"line {lineNo}: input_length must be positive");
                 if (output <= 0) throw new InvalidFieldException(field, $"line {lineNo}: output_length must be positive");
-                r = new TraceRequest((ms - first.Value) / 1000.0, input, output, hashes);
+                r = new TraceRequest((ms - first.Value) / 1000.0, input, output, hashes, lineNo);
             }
             catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
             {
