@@ -30,11 +30,23 @@ public sealed record ParallelPlan
     public int VirtualStages { get; init; } = 1;
     /// <summary>Optimizer moments in BF16 (DeepSeek-V3) instead of FP32.</summary>
     public bool Bf16OptimizerMoments { get; init; }
+    /// <summary>With full recompute: layers per pipeline stage recomputed (Megatron's block method); 0 = all.</summary>
+    public int RecomputeLayers { get; init; }
+
+    /// <summary>Share of the layers whose forward is recomputed under full recompute (1 = all; 0 without full recompute).</summary>
+    public double FullRecomputeFraction(ModelArchitecture a)
+    {
+        if (Recompute != RecomputeKind.Full) return 0;
+        if (RecomputeLayers <= 0) return 1;
+        double layersPerStage = Math.Ceiling((double)(a.NumLayers + a.NumNextnPredictLayers) / Math.Max(1, PipelineParallel));
+        return Math.Min(1, RecomputeLayers / layersPerStage);
+    }
 
     public int Accelerators => TensorParallel * PipelineParallel * Math.Max(1, DataParallel);
 
     public override string ToString() =>
-        $"TP{TensorParallel} PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute} {Schedule}" +
+        $"TP{TensorParallel} PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute}" +
+        (Recompute == RecomputeKind.Full && RecomputeLayers > 0 ? $"({RecomputeLayers} layers/stage)" : "") + $" {Schedule}" +
         (Schedule == PipelineSchedule.Interleaved ? $" v{VirtualStages}" : "");
 }
 

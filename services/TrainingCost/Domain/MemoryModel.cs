@@ -64,12 +64,14 @@ public static class MemoryModel
         double attention = 11 * sb * h;
         double norms = 4 * sb * h;
         double mlp = 3 * sb * h + (a.GatedMlp || a.IsMoe ? 6 : 4) * sb * ffnWidth;
+        double stored = attention + norms + mlp;
         double full = plan.Recompute switch
         {
-            RecomputeKind.Full => 2 * sb * h,
+            // Full: only the layer input is kept for the recomputed share of layers (block method: the rest keep all).
+            RecomputeKind.Full => plan.FullRecomputeFraction(a) * 2 * sb * h + (1 - plan.FullRecomputeFraction(a)) * stored,
             // Selective: norms and the activation function are recomputed (their outputs are not kept).
             RecomputeKind.Selective => attention + mlp - 2 * sb * ffnWidth,
-            _ => attention + norms + mlp,
+            _ => stored,
         };
         return full / plan.TensorParallel;
     }

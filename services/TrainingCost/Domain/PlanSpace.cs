@@ -18,6 +18,11 @@ public static class PlanSpace
         if (plan.ExpertParallel < 1) throw new InvalidFieldException($"{field}.expert_parallel", $"must be at least 1 (got {plan.ExpertParallel})");
         if (plan.MicroBatch < 1) throw new InvalidFieldException($"{field}.micro_batch_size", $"must be at least 1 (got {plan.MicroBatch})");
         if (plan.ZeroStage is < 0 or > 3) throw new InvalidFieldException($"{field}.zero_stage", $"must be 0–3 (got {plan.ZeroStage})");
+        if (plan.RecomputeLayers < 0) throw new InvalidFieldException($"{field}.recompute_num_layers", $"must not be negative (got {plan.RecomputeLayers})");
+        if (plan.RecomputeLayers > 0 && plan.Recompute != RecomputeKind.Full)
+            throw new InvalidFieldException($"{field}.recompute_num_layers", "applies to RECOMPUTE_MODE_FULL only");
+        if (plan.RecomputeLayers > 0 && plan.PipelineParallel >= 1 && plan.RecomputeLayers > Math.Ceiling((double)(a.NumLayers + a.NumNextnPredictLayers) / plan.PipelineParallel))
+            throw new InvalidFieldException($"{field}.recompute_num_layers", $"{plan.RecomputeLayers} exceeds the layers of a pipeline stage ({Math.Ceiling((double)(a.NumLayers + a.NumNextnPredictLayers) / plan.PipelineParallel)})");
         if (a.NumAttentionHeads % plan.TensorParallel != 0)
             throw new InvalidFieldException($"{field}.tensor_parallel", $"{plan.TensorParallel} does not divide num_attention_heads ({a.NumAttentionHeads})");
         if (plan.PipelineParallel > a.NumLayers)

@@ -103,9 +103,10 @@ public static class StepModel
             if (op is AttentionShape || op.Name.StartsWith("attention_", StringComparison.Ordinal)) attnCore += OpTime(op);
 
         double totalForward = a.DenseLayerCount * fDense + a.MoeLayerCount * fMoe + fHead + fMtp;
+        double fullShare = plan.FullRecomputeFraction(a);
         double recompute = plan.Recompute switch
         {
-            RecomputeKind.Full => totalForward - fHead,
+            RecomputeKind.Full => fullShare * (totalForward - fHead),
             RecomputeKind.Selective => a.NumLayers * attnCore,
             _ => 0,
         };
@@ -125,7 +126,7 @@ public static class StepModel
             double ar = Collective(time, "tp_all_reduce", half, CollectiveOpKind.AllReduce, tokens * a.HiddenSize * 2, tp, Math.Min(tp, node));
             // A parallel block (attention and FFN summed) reduces once per layer and pass instead of twice.
             int perPass = a.ParallelBlock ? 1 : 2;
-            tpMicro = layersPerStage * ar * perPass * (plan.Recompute == RecomputeKind.Full ? 3 : 2);
+            tpMicro = layersPerStage * ar * perPass * (2 + fullShare);
         }
 
         // EP: dispatch and combine all-to-all, forward and backward, per MoE layer.

@@ -97,7 +97,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
             Memory = memory,
             Reliability = reliability,
             Flops = ctx.Flops,
-            HardwareFlopsPerToken = FlopCounter.Training(ctx.Model, spec.SequenceLength, true, plan.Recompute).HardwareFlopsPerToken,
+            HardwareFlopsPerToken = HardwareFlopsPerToken(ctx, plan),
             Parameters = ctx.Parameters,
             Device = ctx.Device,
             Accelerators = plan.Accelerators,
@@ -106,6 +106,15 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
             PricePerAcceleratorHour = spec.PricePerAcceleratorHour > 0 ? spec.PricePerAcceleratorHour : ctx.Device.Price(spec.PriceTier),
             Energy = spec.Energy,
         };
+    }
+
+    /// <summary>Model FLOPs plus the recomputed forward work (only the recomputed share of layers under partial full recompute).</summary>
+    private static double HardwareFlopsPerToken(RunContext ctx, ParallelPlan plan)
+    {
+        double hw = FlopCounter.Training(ctx.Model, ctx.Spec.SequenceLength, true, plan.Recompute).HardwareFlopsPerToken;
+        if (plan.Recompute != RecomputeKind.Full) return hw;
+        double none = FlopCounter.Training(ctx.Model, ctx.Spec.SequenceLength, true, RecomputeKind.None).HardwareFlopsPerToken;
+        return none + plan.FullRecomputeFraction(ctx.Model) * (hw - none);
     }
 
     public RunContext Context(TrainingRunSpec spec, AcceleratorSpec device)

@@ -99,6 +99,7 @@ public static class TrainingProtoMapping
         },
         VirtualStages = p.VirtualStages == 0 ? (p.PipelineSchedule == PipelineSchedule.Interleaved ? 2 : 1) : p.VirtualStages,
         Bf16OptimizerMoments = p.Bf16OptimizerMoments,
+        RecomputeLayers = p.RecomputeNumLayers,
     };
 
     public static ParallelismPlan ToProto(Domain.ParallelPlan p) => new()
@@ -123,6 +124,7 @@ public static class TrainingProtoMapping
         },
         VirtualStages = p.VirtualStages,
         Bf16OptimizerMoments = p.Bf16OptimizerMoments,
+        RecomputeNumLayers = p.RecomputeLayers,
     };
 
     public static TrainingEstimate ToProto(Domain.TrainingEstimate e)

@@ -105,6 +105,23 @@ public sealed class StepAndMemoryModelTests
     }
 
     [Fact]
+    public void Recomputing_half_the_layers_of_a_stage_costs_half_the_recompute_and_keeps_half_the_activations()
+    {
+        var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
+        ParallelPlan Plan(RecomputeKind rc, int layers = 0) =>
+            PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4, Recompute = rc, RecomputeLayers = layers }, 64);
+        var none = StepModel.Evaluate(ctx, Plan(RecomputeKind.None), ComputeOnly);
+        var full = StepModel.Evaluate(ctx, Plan(RecomputeKind.Full), ComputeOnly);
+        var half = StepModel.Evaluate(ctx, Plan(RecomputeKind.Full, 10), ComputeOnly); // 80 layers / PP 4 = 20 per stage
+        Assert.True(full.ComputeSeconds > none.ComputeSeconds);
+        Assert.Equal((none.ComputeSeconds + full.ComputeSeconds) / 2, half.ComputeSeconds, 1e-9);
+
+        double Act(ParallelPlan p) => MemoryModel.ActivationBytesPerLayer(ctx.Model, p, 4096);
+        Assert.Equal((Act(Plan(RecomputeKind.None)) + Act(Plan(RecomputeKind.Full))) / 2, Act(Plan(RecomputeKind.Full, 10)), 1e-3);
+        Assert.Equal(Act(Plan(RecomputeKind.Full)), Act(Plan(RecomputeKind.Full, 20)), 1e-3); // every layer of the stage = full
+    }
+
+    [Fact]
     public void Zero_1_shards_optimizer_states_over_data_parallel_ranks()
     {
         var a = ModelPresets.Get("llama-3.1-8b");

@@ -36,6 +36,13 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
         GrpcAssert.InvalidField("allowed_schedules[1]", () => Estimate(r => r.AllowedSchedules.Add([PipelineSchedule.OneFOneB, PipelineSchedule.Unspecified])));
 
     [Fact]
+    public Task Recompute_layers_without_full_recompute_is_invalid() =>
+        GrpcAssert.InvalidField("parallelism.recompute_num_layers", () => Estimate(r => r.Parallelism = new ParallelismPlan
+        {
+            TensorParallel = 8, Recompute = RecomputeMode.Selective, RecomputeNumLayers = 4,
+        }));
+
+    [Fact]
     public Task Zero_sequence_length_is_invalid() => GrpcAssert.InvalidField("sequence_length", () => Estimate(r => r.SequenceLength = 0));
 
     [Fact]

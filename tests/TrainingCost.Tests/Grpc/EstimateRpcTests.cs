@@ -96,4 +96,21 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
         Assert.InRange(r.Breakdown.Single(c => c.Component == "mtp").FlopsPerToken / 1e9, 8, 12);
         Assert.True(r.HardwareFlopsPerToken > r.FlopsPerTokenCausal);
     }
+    [Fact]
+    public async Task Partial_full_recompute_counts_only_the_recomputed_layers_in_hardware_flops()
+    {
+        async Task<EstimateTrainingRunResponse> Run(RecomputeMode rc, int layers) => await Client.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192,
+            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+            Parallelism = new ParallelismPlan { TensorParallel = 8, PipelineParallel = 2, Recompute = rc, RecomputeNumLayers = layers },
+        });
+        var none = await Run(RecomputeMode.None, 0);
+        var full = await Run(RecomputeMode.Full, 0);
+        var half = await Run(RecomputeMode.Full, 8); // 32 layers over PP 2 = 16 per stage
+        Assert.Equal((none.HardwareFlopsPerToken + full.HardwareFlopsPerToken) / 2, half.HardwareFlopsPerToken, 1e-6 * full.HardwareFlopsPerToken);
+        Assert.Equal(8, half.Plan.RecomputeNumLayers);
+        Assert.True(none.WallClockDays < half.WallClockDays && half.WallClockDays < full.WallClockDays);
+        Assert.True(half.MemoryPerAcceleratorGb > full.MemoryPerAcceleratorGb && half.MemoryPerAcceleratorGb < none.MemoryPerAcceleratorGb);
+    }
 }
