@@ -52,7 +52,6 @@ public static class PlanSpace
     {
         var plans = new List<ParallelPlan>();
         int[] microBatches = [1, 2, 4, 8];
-        RecomputeKind[] recomputes = [RecomputeKind.None, RecomputeKind.Selective, RecomputeKind.Full];
         var eps = a.IsMoe ? Divisors((int)Math.Min(a.Moe!.RoutedExperts, int.MaxValue)) : [1];
         for (int tp = 1; tp <= Math.Min(nodeSize, 64); tp *= 2)
         {
@@ -70,15 +69,16 @@ public static class PlanSpace
                 foreach (int ep in eps)
                 {
                     if (dp * tp % ep != 0) continue; // EP ranks come out of DP × TP
-                    foreach (var schedule in Schedules(pp).Where(x => allowedSchedules is null || allowedSchedules.Contains(x)))
+                    int layersPerStage = (int)((a.NumLayers + a.NumNextnPredictLayers + pp - 1) / pp);
+                    foreach (var (schedule, virtualStages) in Schedules(pp, layersPerStage).Where(x => allowedSchedules is null || allowedSchedules.Contains(x.Schedule)))
                     foreach (int zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 })
-                    foreach (var rc in recomputes)
+                    foreach (var (rc, rcLayers) in Recomputes(layersPerStage))
                     foreach (int mb in microBatches)
                         plans.Add(new ParallelPlan
                         {
                             TensorParallel = tp, PipelineParallel = pp, DataParallel = dp, ExpertParallel = ep, ZeroStage = zero,
-                            Recompute = rc, MicroBatch = mb, Schedule = schedule,
-                            VirtualStages = schedule == PipelineSchedule.Interleaved ? 2 : 1,
+                            Recompute = rc, RecomputeLayers = rcLayers, MicroBatch = mb, Schedule = schedule,
+                            VirtualStages = virtualStages,
                         });
                 }
             }
@@ -86,11 +86,23 @@ public static class PlanSpace
         return plans;
     }
 
-    private static IEnumerable<PipelineSchedule> Schedules(int pp)
+    /// <summary>None, selective, full recompute of half of each stage's layers (when a stage has two or more), full.</summary>
+    private static IEnumerable<(RecomputeKind Kind, int Layers)> Recomputes(long layersPerStage)
     {
-        yield return PipelineSchedule.OneFOneB;
-        if (pp > 1) yield return PipelineSchedule.Interleaved;
-        if (pp >= 4 && pp % 2 == 0) yield return PipelineSchedule.DualPipe;
+        yield return (RecomputeKind.None, 0);
+        yield return (RecomputeKind.Selective, 0);
+        if (layersPerStage >= 2) yield return (RecomputeKind.Full, (int)(layersPerStage / 2));
+        yield return (RecomputeKind.Full, 0);
+    }
+
+    /// <summary>1F1B; interleaved with 2, 4 or 8 model chunks per rank (at least one layer each); DualPipe for even PP ≥ 4.</summary>
+    private static IEnumerable<(PipelineSchedule Schedule, int VirtualStages)> Schedules(int pp, int layersPerStage)
+    {
+        yield return (PipelineSchedule.OneFOneB, 1);
+        if (pp > 1)
+            foreach (int v in new[] { 2, 4, 8 })
+                if (v <= layersPerStage) yield return (PipelineSchedule.Interleaved, v);
+        if (pp >= 4 && pp % 2 == 0) yield return (PipelineSchedule.DualPipe, 1);
     }
 
     public static List<int> Divisors(int n)
