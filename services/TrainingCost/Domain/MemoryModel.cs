@@ -61,9 +61,13 @@ public static class MemoryModel
     {
         double sb = (double)seq * plan.MicroBatch, h = a.HiddenSize;
         double ffnWidth = a.IsMoe ? (a.Moe!.ExpertsPerToken + a.Moe.SharedExperts) * a.Moe.ExpertIntermediateSize : a.IntermediateSize;
-        double attention = 11 * sb * h;
+        // Korthikanti et al. without dropout masks (no dropout in today's pre-training): QKV input, Q, K, V, the
+        // attention output (flash: no s² scores) and the output projection's input; K and V shrink by the query
+        // groups under GQA/MQA (MLA keeps per-head K and V for the attention backward).
+        double groups = a.Mla is null ? (double)a.NumAttentionHeads / Math.Max(1, a.KvHeads) : 1;
+        double attention = (6 + 4 / groups) * sb * h;
         double norms = 4 * sb * h;
-        double mlp = 3 * sb * h + (a.GatedMlp || a.IsMoe ? 6 : 4) * sb * ffnWidth;
+        double mlp = 2 * sb * h + (a.GatedMlp || a.IsMoe ? 6 : 4) * sb * ffnWidth;
         double stored = attention + norms + mlp;
         double full = plan.Recompute switch
         {

@@ -45,8 +45,9 @@ public static class ValidationRuns
             "(bigscience train/tr11-176B-ml/tr11-176B-ml.slurm); Jean Zay Omni-Path 4×100 Gb/s per 8 GPUs; the 150 TFLOPs it logs count the recompute (× 6/8)",
             ScaleOutGBps: 6.25, MaterializedAttention: true, ReportedMfu: 150.0 / 312 * 6 / 8),
         new("PaLM 540B", "palm-540b", "tpu-v4", 2048, 2048.0 * 2048, TrainingPrecision.Bf16,
-            new ParallelPlan { TensorParallel = 12, PipelineParallel = 1, ZeroStage = 1, Recompute = RecomputeKind.Full, RecomputeLayers = 89 },
-            "12-way model parallel × 512 data parallel, no PP; rematerialisation worth HFU/MFU = 57.8/46.2 = 1.251, i.e. the forward of " +
+            new ParallelPlan { TensorParallel = 12, PipelineParallel = 1, ZeroStage = 3, Recompute = RecomputeKind.Full, RecomputeLayers = 89 },
+            "12-way model parallel × 256-way fully sharded data parallel per pod × 2 pods (ZeRO-3-like: 540B/12 in BF16 alone is 90 GB, " +
+            "the chip has 32), no PP; rematerialisation worth HFU/MFU = 57.8/46.2 = 1.251, i.e. the forward of " +
             "3 × 0.251 = 75% of the layers recomputed (89 of 118)", ReportedMfu: 0.462),
         new("GPT-3 175B", "gpt-3-175b", "v100", 2048, 1536.0 * 2048, TrainingPrecision.Fp16, null,
             "GPU count and hours are third-party estimates (Patterson et al. 2021); layout not published, plan chosen by the planner " +

@@ -145,6 +145,17 @@ public sealed class StepAndMemoryModelTests
     }
 
     [Fact]
+    public void Activations_follow_korthikanti_without_dropout_and_shrink_k_and_v_under_grouped_query_attention()
+    {
+        var mha = ModelPresets.Get("llama-3.1-70b").Architecture with { NumKeyValueHeads = 0 };
+        var gqa = mha with { NumKeyValueHeads = mha.NumAttentionHeads / 8 };
+        double sbh = 4096.0 * mha.HiddenSize, sbi = 4096.0 * mha.IntermediateSize;
+        // 10·sbh attention (2 QKV input + 2 Q + 4 K,V + 2 output) + 4·sbh norms + 2·sbh MLP input + 6·sbi SwiGLU.
+        Assert.Equal(16 * sbh + 6 * sbi, MemoryModel.ActivationBytesPerLayer(mha, new ParallelPlan(), 4096), 1e-6 * sbh);
+        Assert.Equal(12.5 * sbh + 6 * sbi, MemoryModel.ActivationBytesPerLayer(gqa, new ParallelPlan(), 4096), 1e-6 * sbh);
+    }
+
+    [Fact]
     public void A_model_too_big_for_the_devices_does_not_fit_and_says_why()
     {
         var a = ModelPresets.Get("llama-3.1-405b");
