@@ -65,6 +65,7 @@ public static class TrainingValidation
             double tokens = run.TokensOverride > 0 ? run.TokensOverride : FirstNumber(row["training_tokens"])!.Value;
             int count = run.CountOverride > 0 ? run.CountOverride : (int)FirstNumber(row["accelerator_count"])!.Value;
             if (row["accelerator_count"].Contains('?')) flags.Add("count estimated");
+            if (row["accelerator_count"].Contains("up to", StringComparison.OrdinalIgnoreCase)) flags.Add("count is a maximum");
             if (row["training_tokens"].Contains('?') || run.TokensOverride > 0) flags.Add("tokens uncertain");
             double? published = run.PublishedHoursOverride > 0 ? run.PublishedHoursOverride : FirstNumber(row["gpu_hours"]);
             if (row["gpu_hours"].Contains('?')) flags.Add("hours estimated");
