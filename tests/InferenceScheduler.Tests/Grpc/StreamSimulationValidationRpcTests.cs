@@ -49,6 +49,17 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
     private static string Subject(RpcException e) =>
         e.GetRpcStatus()?.GetDetail<PreconditionFailure>()?.Violations.Single().Subject ?? "(no PreconditionFailure detail)";
 
+    /// <summary>The stream ends with FailedPrecondition naming <paramref name="subject"/> before sending a single row.</summary>
+    private async Task<RpcException> StreamFailsBeforeAnyRow(SimulateWorkloadRequest req, string subject)
+    {
+        using var call = Client.StreamSimulation(new StreamSimulationRequest { Request = req });
+        var (received, e) = await ReadUntilError(call);
+        Assert.Equal(0, received);
+        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+        Assert.Equal(subject, Subject(e));
+        return e;
+    }
+
     [Fact]
     public async Task Stream_whose_generated_request_overflows_the_kv_cache_fails_precondition_before_any_result()
     {
@@ -57,11 +68,7 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
         long bad = FirstGenerated(req, r => r.InputTokens + r.OutputTokens > kv);
         Assert.True(bad > 20, $"the scenario needs the first oversized request well into the run (got {bad}, KV {kv} tokens)");
 
-        using var call = Client.StreamSimulation(new StreamSimulationRequest { Request = req });
-        var (received, e) = await ReadUntilError(call);
-        Assert.Equal(0, received);
-        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
-        Assert.Equal("workload.synthetic", Subject(e));
+        var e = await StreamFailsBeforeAnyRow(req, "workload.synthetic");
         Assert.Contains($"request {bad}:", e.Status.Detail);
         Assert.Contains("needs", e.Status.Detail);
         Assert.Contains($"holds {kv}", e.Status.Detail);
@@ -90,11 +97,7 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
         long bad = FirstGenerated(req, r => r.InputTokens + r.OutputTokens - 1 > 2048);
         Assert.True(bad > 20, $"the scenario needs the first oversized request well into the run (got {bad})");
 
-        using var call = Client.StreamSimulation(new StreamSimulationRequest { Request = req });
-        var (received, e) = await ReadUntilError(call);
-        Assert.Equal(0, received);
-        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
-        Assert.Equal("workload.synthetic", Subject(e));
+        var e = await StreamFailsBeforeAnyRow(req, "workload.synthetic");
         Assert.Contains($"request {bad}:", e.Status.Detail);
         Assert.Contains("max_num_batched_tokens", e.Status.Detail);
     }
@@ -105,11 +108,7 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
         var req = SimulateWorkloadRpcTests.Parse(SimulateWorkloadRpcTests.MD1);
         req.Deployment.GpuMemoryUtilization = 0.25;
         req.Workload = new Workload { TraceCsv = "TIMESTAMP,ContextTokens,GeneratedTokens\n0,374,44\n\n1,300,12\n2,100000,12\n3,200,10\n" };
-        using var call = Client.StreamSimulation(new StreamSimulationRequest { Request = req });
-        var (received, e) = await ReadUntilError(call);
-        Assert.Equal(0, received);
-        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
-        Assert.Equal("workload.trace_csv", Subject(e));
+        var e = await StreamFailsBeforeAnyRow(req, "workload.trace_csv");
         Assert.Contains("line 5:", e.Status.Detail);
     }
 
