@@ -32,6 +32,9 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
         var device = await catalog.GetAsync(spec.Accelerator, "cluster.accelerator", ct);
         var ctx = Context(spec, device);
         var plan = PlanSpace.Validate(spec.Model, spec.Plan, spec.AcceleratorCount);
+        if (spec.GlobalBatchTokens > 0 && (long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
+            throw new InvalidFieldException("global_batch_tokens",
+                $"{spec.RequestedBatchSequences} sequences of {spec.SequenceLength} tokens cannot feed data parallel {plan.DataParallel} × micro-batch {plan.MicroBatch}; give at least {(long)plan.DataParallel * plan.MicroBatch * spec.SequenceLength} tokens or a smaller data-parallel degree");
         var times = await TimeAsync(ctx, [plan], ct);
         progress?.Report(1);
         return Evaluate(ctx, plan, times);

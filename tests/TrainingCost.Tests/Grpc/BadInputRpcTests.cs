@@ -43,6 +43,15 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
         }));
 
     [Fact]
+    public Task Batch_too_small_for_the_given_plans_data_parallel_ranks_is_invalid() =>
+        // 64 GPUs at TP 8 = DP 8, but the batch holds 4 sequences.
+        GrpcAssert.InvalidField("global_batch_tokens", () => Estimate(r =>
+        {
+            r.GlobalBatchTokens = 4 * 8192;
+            r.Parallelism = new ParallelismPlan { TensorParallel = 8 };
+        }));
+
+    [Fact]
     public Task Zero_sequence_length_is_invalid() => GrpcAssert.InvalidField("sequence_length", () => Estimate(r => r.SequenceLength = 0));
 
     [Fact]
