@@ -12,10 +12,12 @@ public enum PipelineSchedule { OneFOneB, Interleaved, DualPipe }
 /// <summary>What plan search minimises.</summary>
 public enum PlanObjective { MinTime, MinCost }
 
-/// <summary>A parallel layout of one training job. DP × TP × PP = accelerators; EP is carved out of DP × TP.</summary>
+/// <summary>A parallel layout of one training job. TP × CP × PP × DP = accelerators; EP is carved out of DP × CP × TP.</summary>
 public sealed record ParallelPlan
 {
     public int TensorParallel { get; init; } = 1;
+    /// <summary>Context parallelism: each sequence split over this many ranks (Megatron-LM's ring attention, Llama 3's CP).</summary>
+    public int ContextParallel { get; init; } = 1;
     public int PipelineParallel { get; init; } = 1;
     /// <summary>0 = derived from the accelerator count.</summary>
     public int DataParallel { get; init; }
@@ -42,10 +44,10 @@ public sealed record ParallelPlan
         return Math.Min(1, RecomputeLayers / layersPerStage);
     }
 
-    public int Accelerators => TensorParallel * PipelineParallel * Math.Max(1, DataParallel);
+    public int Accelerators => TensorParallel * Math.Max(1, ContextParallel) * PipelineParallel * Math.Max(1, DataParallel);
 
     public override string ToString() =>
-        $"TP{TensorParallel} PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute}" +
+        $"TP{TensorParallel} " + (ContextParallel > 1 ? $"CP{ContextParallel} " : "") + $"PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute}" +
         (Recompute == RecomputeKind.Full && RecomputeLayers > 0 ? $"({RecomputeLayers} layers/stage)" : "") + $" {Schedule}" +
         (Schedule == PipelineSchedule.Interleaved ? $" v{VirtualStages}" : "");
 }

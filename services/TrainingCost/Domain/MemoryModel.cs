@@ -30,7 +30,9 @@ public static class MemoryModel
 
     public static MemoryBreakdown Estimate(ModelArchitecture a, ParameterBreakdown p, ParallelPlan plan, long seq, AcceleratorSpec device)
     {
-        int tp = plan.TensorParallel, pp = plan.PipelineParallel, ep = plan.ExpertParallel, dp = plan.DataParallel;
+        int tp = plan.TensorParallel, pp = plan.PipelineParallel, ep = plan.ExpertParallel;
+        int dp = plan.DataParallel * Math.Max(1, plan.ContextParallel); // CP ranks hold the same weights: ZeRO shards over DP × CP
+        long seqPerRank = seq / Math.Max(1, plan.ContextParallel);
         int world = plan.Accelerators;
         int expertTp = ep > 1 ? 1 : tp;
         double expertParams = p.RoutedExpertsTotal + (a.NumNextnPredictLayers > 0 && a.IsMoe ? a.NumNextnPredictLayers * a.Moe!.RoutedExperts * p.ExpertParams : 0);
@@ -50,8 +52,8 @@ public static class MemoryModel
         double grads = Sharded(4, 2) * copies;
         double optimizer = Sharded(plan.Bf16OptimizerMoments ? 8 : 12, 1);
 
-        double activations = ActivationBytesPerLayer(a, plan, seq) * LayersInFlight(a, plan)
-            + LogitsBytes(a, plan, seq);
+        double activations = ActivationBytesPerLayer(a, plan, seqPerRank) * LayersInFlight(a, plan)
+            + LogitsBytes(a, plan, seqPerRank);
         return new MemoryBreakdown(weights / 1e9, grads / 1e9, optimizer / 1e9, activations / 1e9, OverheadGb,
             device.HbmGb * UsableFraction);
     }

@@ -11,10 +11,14 @@ public sealed record RejectedPlan(ParallelPlan Plan, string Reason);
 public static class PlanSpace
 {
     /// <summary>Throws InvalidArgument naming the field when a given plan cannot run this model on this cluster.</summary>
-    public static ParallelPlan Validate(ModelArchitecture a, ParallelPlan plan, int accelerators, string field = "parallelism")
+    public static ParallelPlan Validate(ModelArchitecture a, ParallelPlan plan, int accelerators, string field = "parallelism", long sequenceLength = 0)
     {
         if (plan.TensorParallel < 1) throw new InvalidFieldException($"{field}.tensor_parallel", $"must be at least 1 (got {plan.TensorParallel})");
         if (plan.PipelineParallel < 1) throw new InvalidFieldException($"{field}.pipeline_parallel", $"must be at least 1 (got {plan.PipelineParallel})");
+        if (plan.ContextParallel < 1) throw new InvalidFieldException($"{field}.context_parallel", $"must be at least 1 (got {plan.ContextParallel})");
+        // Load-balanced context parallelism cuts each sequence into 2 × CP chunks (Megatron-LM).
+        if (plan.ContextParallel > 1 && sequenceLength > 0 && sequenceLength % (2L * plan.ContextParallel) != 0)
+            throw new InvalidFieldException($"{field}.context_parallel", $"2 × {plan.ContextParallel} does not divide sequence_length ({sequenceLength})");
         if (plan.ExpertParallel < 1) throw new InvalidFieldException($"{field}.expert_parallel", $"must be at least 1 (got {plan.ExpertParallel})");
         if (plan.MicroBatch < 1) throw new InvalidFieldException($"{field}.micro_batch_size", $"must be at least 1 (got {plan.MicroBatch})");
         if (plan.ZeroStage is < 0 or > 3) throw new InvalidFieldException($"{field}.zero_stage", $"must be 0–3 (got {plan.ZeroStage})");
@@ -31,14 +35,16 @@ public static class PlanSpace
             throw new InvalidFieldException($"{field}.expert_parallel", "is only meaningful for a mixture-of-experts model");
         if (a.IsMoe && a.Moe!.RoutedExperts % plan.ExpertParallel != 0)
             throw new InvalidFieldException($"{field}.expert_parallel", $"{plan.ExpertParallel} does not divide n_routed_experts ({a.Moe.RoutedExperts})");
-        int tpPp = plan.TensorParallel * plan.PipelineParallel;
+        int tpPp = plan.TensorParallel * plan.ContextParallel * plan.PipelineParallel;
         if (accelerators % tpPp != 0)
-            throw new InvalidFieldException($"{field}.pipeline_parallel", $"tensor_parallel × pipeline_parallel = {tpPp} does not divide cluster.count ({accelerators})");
+            throw new InvalidFieldException($"{field}.pipeline_parallel", plan.ContextParallel > 1
+                ? $"tensor_parallel × context_parallel × pipeline_parallel = {tpPp} does not divide cluster.count ({accelerators})"
+                : $"tensor_parallel × pipeline_parallel = {tpPp} does not divide cluster.count ({accelerators})");
         int dp = accelerators / tpPp;
         if (plan.DataParallel > 0 && plan.DataParallel != dp)
             throw new InvalidFieldException($"{field}.data_parallel", $"{plan.DataParallel} × TP {plan.TensorParallel} × PP {plan.PipelineParallel} ≠ cluster.count ({accelerators}); use {dp} or 0");
-        if (dp * plan.TensorParallel % plan.ExpertParallel != 0)
-            throw new InvalidFieldException($"{field}.expert_parallel", $"{plan.ExpertParallel} does not divide data_parallel × tensor_parallel ({dp * plan.TensorParallel})");
+        if (dp * plan.TensorParallel * plan.ContextParallel % plan.ExpertParallel != 0)
+            throw new InvalidFieldException($"{field}.expert_parallel", $"{plan.ExpertParallel} does not divide data_parallel × context_parallel × tensor_parallel ({dp * plan.TensorParallel * plan.ContextParallel})");
         if (plan.Schedule == PipelineSchedule.DualPipe && plan.PipelineParallel % 2 != 0)
             throw new InvalidFieldException($"{field}.pipeline_schedule", $"DualPipe needs an even pipeline_parallel (got {plan.PipelineParallel})");
         if (plan.Schedule == PipelineSchedule.Interleaved && plan.VirtualStages < 1)
@@ -48,11 +54,15 @@ public static class PlanSpace
 
     /// <summary>Every structurally valid plan for <paramref name="accelerators"/>; structural misfits go to <paramref name="rejected"/>.</summary>
     public static List<ParallelPlan> Enumerate(ModelArchitecture a, int accelerators, int nodeSize, List<RejectedPlan> rejected,
-        IReadOnlyList<PipelineSchedule>? allowedSchedules = null)
+        IReadOnlyList<PipelineSchedule>? allowedSchedules = null, long sequenceLength = 0)
     {
         var plans = new List<ParallelPlan>();
         int[] microBatches = [1, 2, 4, 8];
         var eps = a.IsMoe ? Divisors((int)Math.Min(a.Moe!.RoutedExperts, int.MaxValue)) : [1];
+        // Context parallelism only for long sequences (≥ 16K tokens), in powers of two up to 16 (Llama 3: CP16 at 128K).
+        var cps = new List<int> { 1 };
+        for (int c = 2; c <= 16 && sequenceLength >= 16384; c *= 2)
+            if (sequenceLength % (2L * c) == 0) cps.Add(c);
         for (int tp = 1; tp <= Math.Min(nodeSize, 64); tp *= 2)
         {
             if (accelerators % tp != 0) break;
@@ -61,14 +71,17 @@ public static class PlanSpace
                 rejected.Add(new RejectedPlan(new ParallelPlan { TensorParallel = tp }, $"TP {tp} does not divide num_attention_heads ({a.NumAttentionHeads})"));
                 continue;
             }
-            foreach (int pp in Divisors(accelerators / tp))
+            foreach (int cp in cps)
             {
-                if (pp > a.NumLayers) { rejected.Add(new RejectedPlan(new ParallelPlan { TensorParallel = tp, PipelineParallel = pp }, $"PP {pp} exceeds the {a.NumLayers} layers")); continue; }
+            if (accelerators % (tp * cp) != 0) continue;
+            foreach (int pp in Divisors(accelerators / (tp * cp)))
+            {
+                if (pp > a.NumLayers) { rejected.Add(new RejectedPlan(new ParallelPlan { TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp }, $"PP {pp} exceeds the {a.NumLayers} layers")); continue; }
                 if (pp > 64) continue;
-                int dp = accelerators / (tp * pp);
+                int dp = accelerators / (tp * cp * pp);
                 foreach (int ep in eps)
                 {
-                    if (dp * tp % ep != 0) continue; // EP ranks come out of DP × TP
+                    if (dp * cp * tp % ep != 0) continue; // EP ranks come out of DP × CP × TP
                     int layersPerStage = (int)((a.NumLayers + a.NumNextnPredictLayers + pp - 1) / pp);
                     foreach (var (schedule, virtualStages) in Schedules(pp, layersPerStage).Where(x => allowedSchedules is null || allowedSchedules.Contains(x.Schedule)))
                     foreach (int zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 })
@@ -76,11 +89,12 @@ public static class PlanSpace
                     foreach (int mb in microBatches)
                         plans.Add(new ParallelPlan
                         {
-                            TensorParallel = tp, PipelineParallel = pp, DataParallel = dp, ExpertParallel = ep, ZeroStage = zero,
+                            TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp, DataParallel = dp, ExpertParallel = ep, ZeroStage = zero,
                             Recompute = rc, RecomputeLayers = rcLayers, MicroBatch = mb, Schedule = schedule,
                             VirtualStages = virtualStages,
                         });
                 }
+            }
             }
         }
         return plans;

@@ -9,6 +9,8 @@ public sealed record StepBreakdown
 {
     public double ComputeSeconds { get; init; }
     public double TensorParallelSeconds { get; init; }
+    public double ContextParallelExposedSeconds { get; init; }
+    public double ContextParallelOverlappedSeconds { get; init; }
     public double ExpertParallelExposedSeconds { get; init; }
     public double ExpertParallelOverlappedSeconds { get; init; }
     public double PipelineP2pSeconds { get; init; }
@@ -19,10 +21,11 @@ public sealed record StepBreakdown
     public int MicroBatches { get; init; }
     public long GlobalBatchSequences { get; init; }
 
-    public double StepSeconds => ComputeSeconds + TensorParallelSeconds + ExpertParallelExposedSeconds + PipelineP2pSeconds
-        + DataParallelExposedSeconds + BubbleSeconds + OptimizerSeconds;
-    public double ExposedCommunicationSeconds => TensorParallelSeconds + ExpertParallelExposedSeconds + PipelineP2pSeconds + DataParallelExposedSeconds;
-    public double OverlappedCommunicationSeconds => ExpertParallelOverlappedSeconds + DataParallelOverlappedSeconds;
+    public double StepSeconds => ComputeSeconds + TensorParallelSeconds + ContextParallelExposedSeconds + ExpertParallelExposedSeconds
+        + PipelineP2pSeconds + DataParallelExposedSeconds + BubbleSeconds + OptimizerSeconds;
+    public double ExposedCommunicationSeconds => TensorParallelSeconds + ContextParallelExposedSeconds + ExpertParallelExposedSeconds
+        + PipelineP2pSeconds + DataParallelExposedSeconds;
+    public double OverlappedCommunicationSeconds => ContextParallelOverlappedSeconds + ExpertParallelOverlappedSeconds + DataParallelOverlappedSeconds;
 }
 
 /// <summary>Everything about a run that does not change from plan to plan.</summary>
@@ -77,9 +80,13 @@ public static class StepModel
         var a = ctx.Model;
         var cal = ctx.Calibration;
         int tp = plan.TensorParallel, pp = plan.PipelineParallel, dp = plan.DataParallel, ep = plan.ExpertParallel;
+        int cp = Math.Max(1, plan.ContextParallel);
         int node = Math.Max(1, ctx.Device.ScaleUpDomain);
         long seq = ctx.Spec.SequenceLength;
-        var shard = new LayerSharding(plan.MicroBatch, seq, tp, ep, ctx.GemmFormat, ctx.Spec.MaterializedAttention);
+        // Under context parallelism a rank runs 1/CP of each sequence's tokens through every token-wise op, and 1/CP
+        // of the causal attention (load-balanced chunks), timed as the whole sequence's attention ÷ CP.
+        var shard = new LayerSharding(plan.MicroBatch, seq / cp, tp, ep, ctx.GemmFormat, ctx.Spec.MaterializedAttention);
+        var wholeSequence = shard with { SequenceLength = seq };
         long tokens = shard.Tokens;
 
         // FP8 GEMMs: the emulator's FP8 time, but no faster than the BF16 time over the calibrated end-to-end speed-up.
@@ -90,17 +97,23 @@ public static class StepModel
                 t = Math.Max(t, time(op with { Format = OpFormat.Bf16 }) / cal.Fp8GemmSpeedup);
             return t;
         }
-        double Sum(List<OpShape> ops) { double s = 0; foreach (var op in ops) s += OpTime(op); return s; }
+        static bool IsAttentionCore(OpShape op) => op is AttentionShape || op.Name.StartsWith("attention_", StringComparison.Ordinal);
+        double Sum(Func<LayerSharding, List<OpShape>> build)
+        {
+            double s = 0;
+            foreach (var op in build(shard)) if (cp == 1 || !IsAttentionCore(op)) s += OpTime(op);
+            if (cp > 1) foreach (var op in build(wholeSequence)) if (IsAttentionCore(op)) s += OpTime(op) / cp;
+            return s;
+        }
 
-        var denseOps = LayerOps.Layer(a, false, shard);
-        double fDense = a.DenseLayerCount > 0 ? Sum(denseOps) : 0;
-        double fMoe = a.MoeLayerCount > 0 ? Sum(LayerOps.Layer(a, true, shard)) : 0;
-        double fHead = Sum(LayerOps.Logits(a, shard));
+        double fDense = a.DenseLayerCount > 0 ? Sum(s => LayerOps.Layer(a, false, s)) : 0;
+        double fMoe = a.MoeLayerCount > 0 ? Sum(s => LayerOps.Layer(a, true, s)) : 0;
+        double fHead = Sum(s => LayerOps.Logits(a, s));
         double fMtp = 0;
-        for (long i = 0; i < a.NumNextnPredictLayers; i++) fMtp += Sum(LayerOps.Mtp(a, shard));
+        for (long i = 0; i < a.NumNextnPredictLayers; i++) fMtp += Sum(s => LayerOps.Mtp(a, s));
         double attnCore = 0;
-        foreach (var op in denseOps)
-            if (op is AttentionShape || op.Name.StartsWith("attention_", StringComparison.Ordinal)) attnCore += OpTime(op);
+        foreach (var op in LayerOps.Layer(a, false, wholeSequence))
+            if (IsAttentionCore(op)) attnCore += OpTime(op) / cp;
 
         double totalForward = a.DenseLayerCount * fDense + a.MoeLayerCount * fMoe + fHead + fMtp;
         double fullShare = plan.FullRecomputeFraction(a);
@@ -129,6 +142,24 @@ public static class StepModel
             tpMicro = layersPerStage * ar * perPass * (2 + fullShare);
         }
 
+        // CP: the ring passes every rank's K and V chunks around (an all-gather of the sequence's K/V) in the forward,
+        // again in the backward, plus a reduce-scatter of their gradients; the ring overlaps them with the attention.
+        double cpExposedMicro = 0, cpHiddenMicro = 0;
+        if (cp > 1)
+        {
+            long kvWidth = a.Mla is { } mla
+                ? Math.Max(1, a.NumAttentionHeads / tp) * (mla.QkNopeHeadDim + mla.QkRopeHeadDim + mla.VHeadDim)
+                : 2 * Math.Max(1, a.KvHeads / tp) * a.EffectiveHeadDim;
+            long kvBytes = plan.MicroBatch * seq * kvWidth * 2;
+            int cpNode = Math.Clamp(node / tp, 1, cp);
+            double gather = Collective(time, "cp_kv_all_gather", half, CollectiveOpKind.AllGather, kvBytes, cp, cpNode);
+            double scatter = Collective(time, "cp_kv_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter, kvBytes, cp, cpNode);
+            double attnFwd = layersPerStage * attnCore / cal.KernelEfficiency;
+            double fwdComm = layersPerStage * gather, bwdComm = layersPerStage * (gather + scatter);
+            cpExposedMicro = Math.Max(0, fwdComm - attnFwd) + Math.Max(0, bwdComm - 2 * attnFwd);
+            cpHiddenMicro = fwdComm + bwdComm - cpExposedMicro;
+        }
+
         // EP: dispatch and combine all-to-all, forward and backward, per MoE layer.
         double epMicro = 0;
         if (ep > 1 && a.IsMoe)
@@ -144,7 +175,7 @@ public static class StepModel
         double ppMicro = 0;
         if (pp > 1)
         {
-            bool crossNode = (long)tp * dp >= node;
+            bool crossNode = (long)tp * cp * dp >= node;
             ppMicro = 2 * time(new CollectiveShape("pp_send_recv", half, CollectiveOpKind.SendRecv, tokens / tp * a.HiddenSize * 2, 2, crossNode ? 1 : 2));
         }
 
@@ -159,7 +190,7 @@ public static class StepModel
             epExposed = comm - epHidden;
             ppExposed = 0;
         }
-        double micro = computeMicro + tpMicro + epExposed + ppExposed;
+        double micro = computeMicro + tpMicro + cpExposedMicro + epExposed + ppExposed;
 
         long gbs = ctx.Spec.GlobalBatchSequences(dp, plan.MicroBatch);
         int m = (int)(gbs / ((long)dp * plan.MicroBatch));
@@ -185,23 +216,25 @@ public static class StepModel
         double denseParamsRank = (p.Total - expertParams) / ((double)tp * pp);
         double expertParamsRank = expertParams / ((double)pp * ep * expertTp);
         int expertDp = Math.Max(1, plan.Accelerators / (pp * ep * expertTp));
-        int dpNode = Math.Clamp(node / tp, 1, Math.Max(1, dp));
+        // CP ranks hold the same weights, so gradients reduce (and ZeRO shards) over DP × CP.
+        int gradDp = dp * cp;
+        int dpNode = Math.Clamp(node / tp, 1, Math.Max(1, gradDp));
         int expertDpNode = Math.Clamp(node / (ep * expertTp), 1, expertDp);
         double dpTime = 0, dpWindow;
         if (plan.ZeroStage <= 1)
         {
-            if (dp > 1)
-                dpTime += Collective(time, "dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(denseParamsRank * 2), dp, dpNode);
+            if (gradDp > 1)
+                dpTime += Collective(time, "dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(denseParamsRank * 2), gradDp, dpNode);
             if (expertDp > 1 && expertParams > 0)
                 dpTime += Collective(time, "expert_dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(expertParamsRank * 2), expertDp, expertDpNode);
             dpWindow = bwd;
         }
         else
         {
-            if (dp > 1)
+            if (gradDp > 1)
             {
-                dpTime += m * Collective(time, "dp_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter, (long)(denseParamsRank * 2), dp, dpNode);
-                double gather = Collective(time, "dp_param_gather", half, CollectiveOpKind.AllGather, (long)(denseParamsRank * 2), dp, dpNode);
+                dpTime += m * Collective(time, "dp_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter, (long)(denseParamsRank * 2), gradDp, dpNode);
+                double gather = Collective(time, "dp_param_gather", half, CollectiveOpKind.AllGather, (long)(denseParamsRank * 2), gradDp, dpNode);
                 dpTime += plan.ZeroStage >= 3 ? 2.0 * m * gather : gather;
             }
             if (expertDp > 1 && expertParams > 0)
@@ -217,13 +250,15 @@ public static class StepModel
 
         // Optimizer: Adam streams ≈ 32 bytes per locally updated parameter (FP32 master, moments, gradient); posed as a
         // 16-bit copy of 8 elements per parameter (2 × 2 bytes each) so devices without FP32 units can time it.
-        double updated = plan.ZeroStage >= 1 ? denseParamsRank / Math.Max(1, dp) + expertParamsRank / expertDp : denseParamsRank + expertParamsRank;
+        double updated = plan.ZeroStage >= 1 ? denseParamsRank / Math.Max(1, gradDp) + expertParamsRank / expertDp : denseParamsRank + expertParamsRank;
         double optimizer = time(new ElementwiseShape("adam_step", half, ElementwiseOpKind.Copy, (long)(updated * 8)));
 
         return new StepBreakdown
         {
             ComputeSeconds = m * computeMicro,
             TensorParallelSeconds = m * tpMicro,
+            ContextParallelExposedSeconds = m * cpExposedMicro,
+            ContextParallelOverlappedSeconds = m * cpHiddenMicro,
             ExpertParallelExposedSeconds = m * epExposed,
             ExpertParallelOverlappedSeconds = m * epHidden,
             PipelineP2pSeconds = m * ppExposed,

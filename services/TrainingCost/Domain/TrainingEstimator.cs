@@ -31,7 +31,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
         Validate(spec);
         var device = await catalog.GetAsync(spec.Accelerator, "cluster.accelerator", ct);
         var ctx = Context(spec, device);
-        var plan = PlanSpace.Validate(spec.Model, spec.Plan, spec.AcceleratorCount);
+        var plan = PlanSpace.Validate(spec.Model, spec.Plan, spec.AcceleratorCount, sequenceLength: spec.SequenceLength);
         if (spec.GlobalBatchTokens > 0 && (long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
             throw new InvalidFieldException("global_batch_tokens",
                 $"{spec.RequestedBatchSequences} sequences of {spec.SequenceLength} tokens cannot feed data parallel {plan.DataParallel} × micro-batch {plan.MicroBatch}; give at least {(long)plan.DataParallel * plan.MicroBatch * spec.SequenceLength} tokens or a smaller data-parallel degree");
@@ -54,7 +54,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
         int total = 0;
         foreach (int world in worlds)
         {
-            var all = PlanSpace.Enumerate(spec.Model, world, Math.Max(1, device.ScaleUpDomain), rejected, spec.AllowedSchedules);
+            var all = PlanSpace.Enumerate(spec.Model, world, Math.Max(1, device.ScaleUpDomain), rejected, spec.AllowedSchedules, spec.SequenceLength);
             total += all.Count;
             foreach (var plan in all)
             {

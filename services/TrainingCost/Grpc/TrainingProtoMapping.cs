@@ -80,6 +80,7 @@ public static class TrainingProtoMapping
     public static Domain.ParallelPlan ToDomain(ParallelismPlan p) => new()
     {
         TensorParallel = p.TensorParallel == 0 ? 1 : p.TensorParallel,
+        ContextParallel = p.ContextParallel == 0 ? 1 : p.ContextParallel,
         PipelineParallel = p.PipelineParallel == 0 ? 1 : p.PipelineParallel,
         DataParallel = p.DataParallel,
         ExpertParallel = p.ExpertParallel == 0 ? 1 : p.ExpertParallel,
@@ -105,6 +106,7 @@ public static class TrainingProtoMapping
     public static ParallelismPlan ToProto(Domain.ParallelPlan p) => new()
     {
         TensorParallel = p.TensorParallel,
+        ContextParallel = p.ContextParallel,
         PipelineParallel = p.PipelineParallel,
         DataParallel = p.DataParallel,
         ExpertParallel = p.ExpertParallel,
@@ -156,6 +158,7 @@ public static class TrainingProtoMapping
                 DataParallelOverlappedSeconds = s.DataParallelOverlappedSeconds, BubbleSeconds = s.BubbleSeconds,
                 OptimizerSeconds = s.OptimizerSeconds, MicroBatches = s.MicroBatches, GlobalBatchSequences = s.GlobalBatchSequences,
                 ExposedCommunicationSeconds = s.ExposedCommunicationSeconds, OverlappedCommunicationSeconds = s.OverlappedCommunicationSeconds,
+                ContextParallelExposedSeconds = s.ContextParallelExposedSeconds, ContextParallelOverlappedSeconds = s.ContextParallelOverlappedSeconds,
             },
             StepTimeSeconds = s.StepSeconds,
             TokensPerSecond = e.TokensPerSecond,

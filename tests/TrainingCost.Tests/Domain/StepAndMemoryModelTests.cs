@@ -122,6 +122,51 @@ public sealed class StepAndMemoryModelTests
     }
 
     [Fact]
+    public void Context_parallelism_splits_token_work_attention_and_activations_over_its_ranks()
+    {
+        // 64 GPUs, 32K-token sequences: TP8 × CP2 × DP4 against TP8 × DP8 with the same 64-sequence batch.
+        var ctx = Context("llama-3.1-70b", 64, 64 * 32768);
+        ctx = ctx with { Spec = ctx.Spec with { SequenceLength = 32768 } };
+        var noCp = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8 }, 64, sequenceLength: 32768);
+        var cp2 = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, ContextParallel = 2 }, 64, sequenceLength: 32768);
+        Assert.Equal(4, cp2.DataParallel);
+        Assert.Equal(64, cp2.Accelerators);
+        // Op time proportional to its work; collectives free.
+        static double Proportional(OpShape op) => op switch
+        {
+            GemmShape g => g.Flops * 1e-15,
+            GroupedGemmShape g => g.Flops * 1e-15,
+            AttentionShape t => t.Batch * t.QueryLen * t.KvLen * t.Heads * (t.Causal ? 0.5 : 1) * 1e-12,
+            ElementwiseShape e => e.Elements * 1e-12,
+            _ => 0,
+        };
+        var a = StepModel.Evaluate(ctx, noCp, Proportional);
+        var b = StepModel.Evaluate(ctx, cp2, Proportional);
+        // Half the DP ranks, so twice the micro-batches per rank, each half as long: same compute per step.
+        Assert.Equal(2 * a.MicroBatches, b.MicroBatches);
+        Assert.Equal(a.ComputeSeconds, b.ComputeSeconds, 1e-9 * a.ComputeSeconds);
+        // K/V ring traffic exists and hides behind attention when the attention is long enough.
+        static double Slow(OpShape op) => op is CollectiveShape ? 1e-6 : op is AttentionShape ? 1e-2 : 1e-3;
+        var hidden = StepModel.Evaluate(ctx, cp2, Slow);
+        Assert.True(hidden.ContextParallelOverlappedSeconds > 0);
+        Assert.Equal(0, hidden.ContextParallelExposedSeconds);
+        static double SlowNet(OpShape op) => op is CollectiveShape c && c.Name.StartsWith("cp_") ? 1.0 : 1e-3;
+        Assert.True(StepModel.Evaluate(ctx, cp2, SlowNet).ContextParallelExposedSeconds > 0);
+
+        double Act(ParallelPlan p) => MemoryModel.Estimate(ctx.Model, ctx.Parameters, p, 32768, H100).ActivationsGb;
+        Assert.InRange(Act(noCp) / Act(cp2), 1.95, 2.05);
+    }
+
+    [Fact]
+    public void Context_parallelism_needs_two_chunks_per_rank_of_the_sequence()
+    {
+        var ctx = Context("llama-3.1-70b", 64);
+        var e = Assert.Throws<Platform.Modeling.Errors.InvalidFieldException>(() =>
+            PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, ContextParallel = 4 }, 64, sequenceLength: 8196));
+        Assert.Equal("parallelism.context_parallel", e.Field);
+    }
+
+    [Fact]
     public void Zero_1_shards_optimizer_states_over_data_parallel_ranks()
     {
         var a = ModelPresets.Get("llama-3.1-8b");

@@ -52,6 +52,14 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
         }));
 
     [Fact]
+    public Task Context_parallel_that_does_not_split_the_sequence_evenly_is_invalid() =>
+        // 8192 tokens cannot be cut into 2 × 3 load-balanced chunks.
+        GrpcAssert.InvalidField("parallelism.context_parallel", () => Estimate(r => r.Parallelism = new ParallelismPlan
+        {
+            TensorParallel = 8, ContextParallel = 3,
+        }));
+
+    [Fact]
     public Task Zero_sequence_length_is_invalid() => GrpcAssert.InvalidField("sequence_length", () => Estimate(r => r.SequenceLength = 0));
 
     [Fact]

@@ -57,6 +57,21 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Fact]
+    public async Task Long_sequences_are_planned_with_context_parallelism()
+    {
+        var r = await Client.PlanParallelismAsync(new PlanParallelismRequest
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-70b" }, TrainingTokens = 100_000_000_000, SequenceLength = 131072,
+            GlobalBatchTokens = 128L * 131072, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 1024 }, TopK = 3,
+        });
+        Assert.NotEmpty(r.Plans);
+        Assert.Contains(r.Plans, p => p.Plan.ContextParallel > 1);
+        Assert.All(r.Plans, p => Assert.Equal(1024, p.Plan.TensorParallel * Math.Max(1, p.Plan.ContextParallel) * p.Plan.PipelineParallel * p.Plan.DataParallel));
+        var best = r.Plans[0];
+        Assert.True(best.Step.ContextParallelExposedSeconds + best.Step.ContextParallelOverlappedSeconds > 0 || best.Plan.ContextParallel == 1);
+    }
+
+    [Fact]
     public async Task Min_cost_objective_may_use_fewer_accelerators_and_never_costs_more()
     {
         PlanParallelismRequest Request(PlanObjective o) => new()
