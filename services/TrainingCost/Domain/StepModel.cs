@@ -123,14 +123,19 @@ public static class StepModel
             RecomputeKind.Selective => a.NumLayers * attnCore,
             _ => 0,
         };
-        // Per micro-batch on one stage (layers spread evenly over stages), calibrated to framework speed.
-        double fwd = totalForward / pp / cal.KernelEfficiency;
-        double bwd = (2 * totalForward + recompute) / pp / cal.KernelEfficiency;
+        // Per micro-batch on the slowest stage, calibrated to framework speed. Stages hold whole layers, so with L
+        // layers over PP stages the busiest holds ⌈L/PP⌉ and sets the pipeline's pace (61 + 1 MTP layers over 16
+        // stages: 4, not 3.875). The head's share is spread (frameworks balance embedding and head against layers).
+        double layerUnits = a.NumLayers + a.NumNextnPredictLayers;
+        double stageScale = pp == 1 ? 1 : Math.Ceiling(layerUnits / pp) / (layerUnits / pp);
+        double layersForward = (totalForward - fHead) * stageScale;
+        double fwd = (layersForward + fHead) / pp / cal.KernelEfficiency;
+        double bwd = (2 * (layersForward + fHead) + recompute * stageScale) / pp / cal.KernelEfficiency;
         double computeMicro = fwd + bwd;
 
         var half = ctx.HalfFormat;
-        double layersPerStage = (double)(a.NumLayers + a.NumNextnPredictLayers) / pp;
-        double moeLayersPerStage = (double)(a.MoeLayerCount + (a.IsMoe ? a.NumNextnPredictLayers : 0)) / pp;
+        double layersPerStage = layerUnits / pp * stageScale;
+        double moeLayersPerStage = (double)(a.MoeLayerCount + (a.IsMoe ? a.NumNextnPredictLayers : 0)) / pp * stageScale;
 
         // TP: two all-reduces (or reduce-scatter + all-gather with sequence parallelism) forward, two backward, per layer.
         double tpMicro = 0;

@@ -33,6 +33,20 @@ public sealed class StepAndMemoryModelTests
     }
 
     [Fact]
+    public void The_stage_with_the_most_layers_sets_the_pipeline_pace()
+    {
+        // 82 layers over 4 stages: the busiest stage holds 21, exactly like 84 layers spread evenly.
+        var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
+        StepBreakdown Step(long layers)
+        {
+            var c = ctx with { Model = ctx.Model with { NumLayers = layers } };
+            return StepModel.Evaluate(c, PlanSpace.Validate(c.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4 }, 64), ComputeOnly);
+        }
+        Assert.Equal(Step(84).ComputeSeconds, Step(82).ComputeSeconds, 1e-12);
+        Assert.True(Step(80).ComputeSeconds < Step(82).ComputeSeconds);
+    }
+
+    [Fact]
     public void Parallel_attention_and_ffn_block_halves_tensor_parallel_communication()
     {
         var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
