@@ -23,6 +23,9 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
         if (spec.Plan is null)
         {
             var search = await SearchAsync(spec, 1, ct, progress);
+            if (search.Best.Count == 0 && search.Evaluated == 0 && spec.AllowedSchedules is { } allowed)
+                throw new PreconditionFailedException("allowed_schedules",
+                    $"no parallel layout of {spec.AcceleratorCount} × {spec.Accelerator} can use {string.Join(" or ", allowed)} (DualPipe needs an even PP ≥ 4, interleaving PP ≥ 2)");
             if (search.Best.Count == 0)
                 throw new PreconditionFailedException("cluster.count",
                     $"no parallel plan fits {spec.Model.Name} on {spec.AcceleratorCount} × {spec.Accelerator}: {TopReason(search)}");

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Google.Protobuf;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Training.V1;
@@ -57,6 +58,15 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
         GrpcAssert.InvalidField("parallelism.context_parallel", () => Estimate(r => r.Parallelism = new ParallelismPlan
         {
             TensorParallel = 8, ContextParallel = 3,
+        }));
+
+    [Fact]
+    public Task Allowed_schedules_no_layout_can_use_is_a_failed_precondition() =>
+        // One accelerator has no pipeline, so DualPipe is impossible.
+        GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "allowed_schedules", () => Estimate(r =>
+        {
+            r.Cluster.Count = 1;
+            r.AllowedSchedules.Add(PipelineSchedule.DualPipe);
         }));
 
     [Fact]
