@@ -42,7 +42,7 @@ public static class PlanSpace
                 : $"tensor_parallel × pipeline_parallel = {tpPp} does not divide cluster.count ({accelerators})");
         int dp = accelerators / tpPp;
         if (plan.DataParallel > 0 && plan.DataParallel != dp)
-            throw new InvalidFieldException($"{field}.data_parallel", $"{plan.DataParallel} × TP {plan.TensorParallel} × PP {plan.PipelineParallel} ≠ cluster.count ({accelerators}); use {dp} or 0");
+            throw new InvalidFieldException($"{field}.data_parallel", $"{plan.DataParallel} × TP {plan.TensorParallel}" + (plan.ContextParallel > 1 ? $" × CP {plan.ContextParallel}" : "") + $" × PP {plan.PipelineParallel} ≠ cluster.count ({accelerators}); use {dp} or 0");
         if (dp * plan.TensorParallel * plan.ContextParallel % plan.ExpertParallel != 0)
             throw new InvalidFieldException($"{field}.expert_parallel", $"{plan.ExpertParallel} does not divide data_parallel × context_parallel × tensor_parallel ({dp * plan.TensorParallel * plan.ContextParallel})");
         if (plan.Schedule == PipelineSchedule.DualPipe && plan.PipelineParallel % 2 != 0)
