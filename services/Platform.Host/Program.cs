@@ -7,7 +7,12 @@ using TrainingCost;
 if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync();
 
 ServiceDefaultsExtensions.UseBootstrapLogger();
-var builder = WebApplication.CreateBuilder(args);
+// Started from another directory (`dotnet path/to/Platform.Host.dll`), still read the appsettings.json shipped beside it.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")) ? null : AppContext.BaseDirectory,
+});
 var roles = PlatformRoles.Parse(builder.Configuration["Platform:Roles"]);
 builder.AddServiceDefaults();
 if (roles.Emulator) builder.AddHardwareEmulator();

@@ -18,14 +18,14 @@ public sealed class HostProcess : IAsyncDisposable
     public string GrpcUrl => $"http://127.0.0.1:{GrpcPort}";
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    private HostProcess(string roles, IDictionary<string, string> settings)
+    private HostProcess(string roles, IDictionary<string, string> settings, string? workingDirectory)
     {
         GrpcPort = FreePort();
         HttpPort = FreePort();
         string hostDir = LocateHostDirectory();
         var psi = new ProcessStartInfo("dotnet", [Path.Combine(hostDir, "Platform.Host.dll")])
         {
-            WorkingDirectory = hostDir,
+            WorkingDirectory = workingDirectory ?? hostDir,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -44,9 +44,11 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the host and waits until its gRPC readiness check answers SERVING.</summary>
-    public static async Task<HostProcess> StartAsync(string roles, IDictionary<string, string> settings, TimeSpan? timeout = null)
+    /// <param name="workingDirectory">Where the process starts (default: the host's own output folder).</param>
+    public static async Task<HostProcess> StartAsync(string roles, IDictionary<string, string> settings, TimeSpan? timeout = null,
+        string? workingDirectory = null)
     {
-        var host = new HostProcess(roles, settings);
+        var host = new HostProcess(roles, settings, workingDirectory);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         using var channel = GrpcChannel.ForAddress(host.GrpcUrl);
         var health = new Health.HealthClient(channel);

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Platform.IntegrationTests;
 
-/// <summary>A pipeline written in another language (Node.js + amqplib) drives the emulator over RabbitMQ.</summary>
+/// <summary>Pipelines written in another language (Node.js + amqplib) drive the emulator and training-cost over RabbitMQ.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class PolyglotPipelineTests(BrokerFixture broker)
 {
@@ -18,6 +18,21 @@ public sealed class PolyglotPipelineTests(BrokerFixture broker)
         using var reply = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
         Assert.Equal("urn:message:Platform.Contracts.Messaging:OpsEstimated", reply.RootElement.GetProperty("type").GetString());
         Assert.True(reply.RootElement.GetProperty("message").GetProperty("totalDeviceSeconds").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Node_pipeline_runs_a_training_estimate_and_gets_its_completion_event()
+    {
+        await using var host = await HostProcess.StartAsync("training,emulator",
+            new Dictionary<string, string> { ["RabbitMq__Host"] = broker.Url, ["Platform__QueuePrefix"] = $"t{Guid.NewGuid():N}"[..9] });
+
+        var (exit, stdout, stderr) = await RunNode("examples/amqp/training-job.mjs", "llama-3.1-8b", "h100-sxm", "64");
+        Assert.True(exit == 0, $"node exited {exit}: {stderr}");
+        using var done = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
+        var root = done.RootElement;
+        Assert.Equal("urn:message:Platform.Contracts.Messaging:TrainingJobCompleted", root.GetProperty("type").GetString());
+        Assert.True(root.GetProperty("succeeded").GetBoolean(), stdout);
+        Assert.True(root.GetProperty("result").GetProperty("acceleratorHours").GetDouble() > 0);
     }
 
     private async Task<(int Exit, string Stdout, string Stderr)> RunNode(string script, params string[] args)
