@@ -59,6 +59,9 @@ public static class BusExtensions
         var regs = builder.Services.FirstOrDefault(d => d.ServiceType == typeof(BusRegistrations))?.ImplementationInstance as BusRegistrations;
         var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
         string prefix = builder.Configuration["Platform:QueuePrefix"] ?? "";
+        // Ephemeral environments (tests, previews) let RabbitMQ delete their consumer queues when the process goes,
+        // so nothing keeps collecting copies of published messages afterwards.
+        bool autoDelete = builder.Configuration.GetValue<bool>("Platform:AutoDeleteQueues");
         // Start-up completes only once the bus is connected and its endpoints are bound, so a request sent
         // right after start-up cannot be published before the consumer's queue exists.
         builder.Services.Configure<MassTransitHostOptions>(o =>
@@ -70,6 +73,8 @@ public static class BusExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
+            if (autoDelete)
+                x.AddConfigureEndpointsCallback((_, _, cfg) => { if (cfg is IRabbitMqReceiveEndpointConfigurator r) r.AutoDelete = true; });
             foreach (var a in regs?.Actions ?? []) a(x);
             if (!string.IsNullOrWhiteSpace(rabbit.Host))
             {

@@ -57,6 +57,7 @@ public sealed class RabbitPlatformFactory(string brokerUrl) : PlatformFactory
     {
         ["RabbitMq:Host"] = brokerUrl,
         ["Platform:QueuePrefix"] = $"t{Guid.NewGuid():N}"[..9],
+        ["Platform:AutoDeleteQueues"] = "true",
     };
 }
 

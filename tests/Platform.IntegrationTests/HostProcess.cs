@@ -35,6 +35,7 @@ public sealed class HostProcess : IAsyncDisposable
         psi.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["Platform__AutoDeleteQueues"] = "true"; // test hosts leave no queues behind on the broker
         foreach (var (k, v) in settings) psi.Environment[k] = v;
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
