@@ -113,4 +113,23 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
         Assert.True(none.WallClockDays < half.WallClockDays && half.WallClockDays < full.WallClockDays);
         Assert.True(half.MemoryPerAcceleratorGb > full.MemoryPerAcceleratorGb && half.MemoryPerAcceleratorGb < none.MemoryPerAcceleratorGb);
     }
+    [Fact]
+    public async Task Llama_31_405b_long_context_layout_runs_near_the_published_380_tflops_per_gpu()
+    {
+        // Llama 3 paper, Table 4: 16,384 H100, TP8 × CP16 × PP16 × DP8, 131,072-token sequences, 16M-token batch:
+        // 380 TFLOPs per GPU = 38.4% of the 989 TFLOPs BF16 peak.
+        var r = await Client.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 800_000_000_000, SequenceLength = 131072,
+            GlobalBatchTokens = 16L * 1024 * 1024, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
+            Parallelism = new ParallelismPlan
+            {
+                TensorParallel = 8, ContextParallel = 16, PipelineParallel = 16,
+                PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 8,
+            },
+        });
+        Assert.Equal(8, r.Plan.DataParallel);
+        Assert.InRange(r.ModelFlopsUtilization / (380.0 / 989), 0.9, 1.1);
+        Assert.True(r.Step.ContextParallelOverlappedSeconds > 0);
+    }
 }
