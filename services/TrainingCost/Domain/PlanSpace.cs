@@ -25,8 +25,9 @@ public static class PlanSpace
         if (plan.RecomputeLayers < 0) throw new InvalidFieldException($"{field}.recompute_num_layers", $"must not be negative (got {plan.RecomputeLayers})");
         if (plan.RecomputeLayers > 0 && plan.Recompute != RecomputeKind.Full)
             throw new InvalidFieldException($"{field}.recompute_num_layers", "applies to RECOMPUTE_MODE_FULL only");
-        if (plan.RecomputeLayers > 0 && plan.PipelineParallel >= 1 && plan.RecomputeLayers > Math.Ceiling((double)(a.NumLayers + a.NumNextnPredictLayers) / plan.PipelineParallel))
-            throw new InvalidFieldException($"{field}.recompute_num_layers", $"{plan.RecomputeLayers} exceeds the layers of a pipeline stage ({Math.Ceiling((double)(a.NumLayers + a.NumNextnPredictLayers) / plan.PipelineParallel)})");
+        long stageLayers = (a.NumLayers + a.NumNextnPredictLayers + plan.PipelineParallel - 1) / plan.PipelineParallel;
+        if (plan.RecomputeLayers > stageLayers)
+            throw new InvalidFieldException($"{field}.recompute_num_layers", $"{plan.RecomputeLayers} exceeds the layers of a pipeline stage ({stageLayers})");
         if (a.NumAttentionHeads % plan.TensorParallel != 0)
             throw new InvalidFieldException($"{field}.tensor_parallel", $"{plan.TensorParallel} does not divide num_attention_heads ({a.NumAttentionHeads})");
         if (plan.PipelineParallel > a.NumLayers)
@@ -73,28 +74,28 @@ public static class PlanSpace
             }
             foreach (int cp in cps)
             {
-            if (accelerators % (tp * cp) != 0) continue;
-            foreach (int pp in Divisors(accelerators / (tp * cp)))
-            {
-                if (pp > a.NumLayers) { rejected.Add(new RejectedPlan(new ParallelPlan { TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp }, $"PP {pp} exceeds the {a.NumLayers} layers")); continue; }
-                if (pp > 64) continue;
-                int dp = accelerators / (tp * cp * pp);
-                foreach (int ep in eps)
+                if (accelerators % (tp * cp) != 0) continue;
+                foreach (int pp in Divisors(accelerators / (tp * cp)))
                 {
-                    if (dp * cp * tp % ep != 0) continue; // EP ranks come out of DP × CP × TP
-                    int layersPerStage = (int)((a.NumLayers + a.NumNextnPredictLayers + pp - 1) / pp);
-                    foreach (var (schedule, virtualStages) in Schedules(pp, layersPerStage).Where(x => allowedSchedules is null || allowedSchedules.Contains(x.Schedule)))
-                    foreach (int zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 })
-                    foreach (var (rc, rcLayers) in Recomputes(layersPerStage))
-                    foreach (int mb in microBatches)
-                        plans.Add(new ParallelPlan
-                        {
-                            TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp, DataParallel = dp, ExpertParallel = ep, ZeroStage = zero,
-                            Recompute = rc, RecomputeLayers = rcLayers, MicroBatch = mb, Schedule = schedule,
-                            VirtualStages = virtualStages,
-                        });
+                    if (pp > a.NumLayers) { rejected.Add(new RejectedPlan(new ParallelPlan { TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp }, $"PP {pp} exceeds the {a.NumLayers} layers")); continue; }
+                    if (pp > 64) continue;
+                    int dp = accelerators / (tp * cp * pp);
+                    foreach (int ep in eps)
+                    {
+                        if (dp * cp * tp % ep != 0) continue; // EP ranks come out of DP × CP × TP
+                        int layersPerStage = (int)((a.NumLayers + a.NumNextnPredictLayers + pp - 1) / pp);
+                        foreach (var (schedule, virtualStages) in Schedules(pp, layersPerStage).Where(x => allowedSchedules is null || allowedSchedules.Contains(x.Schedule)))
+                        foreach (int zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 })
+                        foreach (var (rc, rcLayers) in Recomputes(layersPerStage))
+                        foreach (int mb in microBatches)
+                            plans.Add(new ParallelPlan
+                            {
+                                TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp, DataParallel = dp, ExpertParallel = ep, ZeroStage = zero,
+                                Recompute = rc, RecomputeLayers = rcLayers, MicroBatch = mb, Schedule = schedule,
+                                VirtualStages = virtualStages,
+                            });
+                    }
                 }
-            }
             }
         }
         return plans;
