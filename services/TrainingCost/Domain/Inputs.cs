@@ -35,13 +35,19 @@ public sealed record ParallelPlan
     /// <summary>With full recompute: layers per pipeline stage recomputed (Megatron's block method); 0 = all.</summary>
     public int RecomputeLayers { get; init; }
 
+    /// <summary>Layers (MTP modules included) of the busiest pipeline stage: stages hold whole layers.</summary>
+    public static long StageLayers(ModelArchitecture a, int pipelineParallel)
+    {
+        int pp = Math.Max(1, pipelineParallel);
+        return (a.NumLayers + a.NumNextnPredictLayers + pp - 1) / pp;
+    }
+
     /// <summary>Share of the layers whose forward is recomputed under full recompute (1 = all; 0 without full recompute).</summary>
     public double FullRecomputeFraction(ModelArchitecture a)
     {
         if (Recompute != RecomputeKind.Full) return 0;
         if (RecomputeLayers <= 0) return 1;
-        double layersPerStage = Math.Ceiling((double)(a.NumLayers + a.NumNextnPredictLayers) / Math.Max(1, PipelineParallel));
-        return Math.Min(1, RecomputeLayers / layersPerStage);
+        return Math.Min(1, (double)RecomputeLayers / StageLayers(a, PipelineParallel));
     }
 
     public int Accelerators => TensorParallel * Math.Max(1, ContextParallel) * PipelineParallel * Math.Max(1, DataParallel);

@@ -86,7 +86,7 @@ public static class MemoryModel
     public static double LayersInFlight(ModelArchitecture a, ParallelPlan plan)
     {
         int pp = plan.PipelineParallel;
-        double layersPerStage = Math.Ceiling((double)(a.NumLayers + a.NumNextnPredictLayers) / pp);
+        double layersPerStage = ParallelPlan.StageLayers(a, pp);
         double inFlight = plan.Schedule switch
         {
             PipelineSchedule.DualPipe => pp + 1,

@@ -25,7 +25,7 @@ public static class PlanSpace
         if (plan.RecomputeLayers < 0) throw new InvalidFieldException($"{field}.recompute_num_layers", $"must not be negative (got {plan.RecomputeLayers})");
         if (plan.RecomputeLayers > 0 && plan.Recompute != RecomputeKind.Full)
             throw new InvalidFieldException($"{field}.recompute_num_layers", "applies to RECOMPUTE_MODE_FULL only");
-        long stageLayers = (a.NumLayers + a.NumNextnPredictLayers + plan.PipelineParallel - 1) / plan.PipelineParallel;
+        long stageLayers = ParallelPlan.StageLayers(a, plan.PipelineParallel);
         if (plan.RecomputeLayers > stageLayers)
             throw new InvalidFieldException($"{field}.recompute_num_layers", $"{plan.RecomputeLayers} exceeds the layers of a pipeline stage ({stageLayers})");
         if (a.NumAttentionHeads % plan.TensorParallel != 0)
@@ -83,7 +83,7 @@ public static class PlanSpace
                     foreach (int ep in eps)
                     {
                         if (dp * cp * tp % ep != 0) continue; // EP ranks come out of DP × CP × TP
-                        int layersPerStage = (int)((a.NumLayers + a.NumNextnPredictLayers + pp - 1) / pp);
+                        int layersPerStage = (int)ParallelPlan.StageLayers(a, pp);
                         foreach (var (schedule, virtualStages) in Schedules(pp, layersPerStage).Where(x => allowedSchedules is null || allowedSchedules.Contains(x.Schedule)))
                         foreach (int zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 })
                         foreach (var (rc, rcLayers) in Recomputes(layersPerStage))

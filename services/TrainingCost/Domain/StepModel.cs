@@ -127,7 +127,7 @@ public static class StepModel
         // layers over PP stages the busiest holds ⌈L/PP⌉ and sets the pipeline's pace (61 + 1 MTP layers over 16
         // stages: 4, not 3.875). The head's share is spread (frameworks balance embedding and head against layers).
         double layerUnits = a.NumLayers + a.NumNextnPredictLayers;
-        double stageScale = pp == 1 ? 1 : Math.Ceiling(layerUnits / pp) / (layerUnits / pp);
+        double stageScale = ParallelPlan.StageLayers(a, pp) / (layerUnits / pp);
         double layersForward = (totalForward - fHead) * stageScale;
         double fwd = (layersForward + fHead) / pp / cal.KernelEfficiency;
         double bwd = (2 * (layersForward + fHead) + recompute * stageScale) / pp / cal.KernelEfficiency;
