@@ -71,10 +71,11 @@ public static class MemoryModel
         double norms = 4 * sb * h;
         double mlp = 2 * sb * h + (a.GatedMlp || a.IsMoe ? 6 : 4) * sb * ffnWidth;
         double stored = attention + norms + mlp;
+        double recomputed = plan.FullRecomputeFraction(a);
         double full = plan.Recompute switch
         {
             // Full: only the layer input is kept for the recomputed share of layers (block method: the rest keep all).
-            RecomputeKind.Full => plan.FullRecomputeFraction(a) * 2 * sb * h + (1 - plan.FullRecomputeFraction(a)) * stored,
+            RecomputeKind.Full => recomputed * 2 * sb * h + (1 - recomputed) * stored,
             // Selective: norms and the activation function are recomputed (their outputs are not kept).
             RecomputeKind.Selective => attention + mlp - 2 * sb * ffnWidth,
             _ => stored,

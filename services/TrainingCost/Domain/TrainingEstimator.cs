@@ -119,7 +119,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
     {
         double hw = FlopCounter.Training(ctx.Model, ctx.Spec.SequenceLength, true, plan.Recompute).HardwareFlopsPerToken;
         if (plan.Recompute != RecomputeKind.Full) return hw;
-        double none = FlopCounter.Training(ctx.Model, ctx.Spec.SequenceLength, true, RecomputeKind.None).HardwareFlopsPerToken;
+        double none = ctx.Flops.HardwareFlopsPerToken; // the run's FLOPs without recompute, counted once per run
         return none + plan.FullRecomputeFraction(ctx.Model) * (hw - none);
     }
 

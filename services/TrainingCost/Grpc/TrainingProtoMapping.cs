@@ -67,13 +67,8 @@ public static class TrainingProtoMapping
             Objective = r.Objective == PlanObjective.MinCost ? Domain.PlanObjective.MinCost : Domain.PlanObjective.MinTime,
             ScaleOutGBpsOverride = r.Cluster.ScaleOutGbps,
             MaterializedAttention = r.MaterializedAttention,
-            AllowedSchedules = r.AllowedSchedules.Count == 0 ? null : r.AllowedSchedules.Select((x, i) => x switch
-            {
-                PipelineSchedule.OneFOneB => Domain.PipelineSchedule.OneFOneB,
-                PipelineSchedule.Interleaved => Domain.PipelineSchedule.Interleaved,
-                PipelineSchedule.DualPipe => Domain.PipelineSchedule.DualPipe,
-                _ => throw new InvalidFieldException($"allowed_schedules[{i}]", $"must be a pipeline schedule (got {x})"),
-            }).Distinct().ToArray(),
+            AllowedSchedules = r.AllowedSchedules.Count == 0 ? null : r.AllowedSchedules.Select((x, i) => ToDomain(x)
+                ?? throw new InvalidFieldException($"allowed_schedules[{i}]", $"must be a pipeline schedule (got {x})")).Distinct().ToArray(),
         };
     }
 
@@ -92,15 +87,19 @@ public static class TrainingProtoMapping
             _ => RecomputeKind.None,
         },
         MicroBatch = p.MicroBatchSize == 0 ? 1 : p.MicroBatchSize,
-        Schedule = p.PipelineSchedule switch
-        {
-            PipelineSchedule.Interleaved => Domain.PipelineSchedule.Interleaved,
-            PipelineSchedule.DualPipe => Domain.PipelineSchedule.DualPipe,
-            _ => Domain.PipelineSchedule.OneFOneB,
-        },
+        Schedule = ToDomain(p.PipelineSchedule) ?? Domain.PipelineSchedule.OneFOneB,
         VirtualStages = p.VirtualStages == 0 ? (p.PipelineSchedule == PipelineSchedule.Interleaved ? 2 : 1) : p.VirtualStages,
         Bf16OptimizerMoments = p.Bf16OptimizerMoments,
         RecomputeLayers = p.RecomputeNumLayers,
+    };
+
+    /// <summary>The domain schedule, or null for UNSPECIFIED and unknown values.</summary>
+    private static Domain.PipelineSchedule? ToDomain(PipelineSchedule s) => s switch
+    {
+        PipelineSchedule.OneFOneB => Domain.PipelineSchedule.OneFOneB,
+        PipelineSchedule.Interleaved => Domain.PipelineSchedule.Interleaved,
+        PipelineSchedule.DualPipe => Domain.PipelineSchedule.DualPipe,
+        _ => null,
     };
 
     public static ParallelismPlan ToProto(Domain.ParallelPlan p) => new()
