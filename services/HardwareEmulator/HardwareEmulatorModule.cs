@@ -8,6 +8,7 @@ using HardwareEmulator.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
 
 namespace HardwareEmulator;
@@ -31,6 +32,8 @@ public static class HardwareEmulatorModule
         builder.Services.AddSingleton<DeviceCatalog>();
         builder.Services.AddSingleton<TimingModel>();
         builder.Services.AddSingleton<ModelProfiler>();
+        // Roles co-hosted with the emulator call it in-process through the one emulator client.
+        builder.Services.AddSingleton<IEmulatorBackend, InProcessEmulatorBackend>();
         builder.Services.AddSingleton(sp => new KernelRunner(sp.GetRequiredService<TimingModel>(), sp.GetRequiredService<IOptions<EmulatorOptions>>().Value));
         builder.Services.AddSingleton<KernelBatchJobs>();
         builder.Services.AddBusRegistration(x =>

@@ -3,7 +3,7 @@ using InferenceScheduler.Infrastructure;
 using InferenceScheduler.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
-using Platform.Contracts.Emulator.V1;
+using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
 
 namespace InferenceScheduler;
@@ -13,8 +13,8 @@ public static class InferenceSchedulerModule
 {
     public static WebApplicationBuilder AddInferenceScheduler(this WebApplicationBuilder builder)
     {
-        // Step-time profiles come from the emulator role through gRPC.
-        builder.AddRoleClient<EmulatorService.EmulatorServiceClient>("Emulator");
+        // Device facts and step-time profiles come from the emulator role through the one emulator client.
+        builder.AddEmulatorClient();
         builder.Services.AddSingleton<EmulatorProfiles>();
         builder.Services.AddSingleton<SimulationPlanner>();
         // Each instance keeps its own profile cache, so the event reaches every instance.

@@ -81,6 +81,10 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             {
                 Violations = { new QuotaFailure.Types.Violation { Subject = pe.Field, Description = pe.Reason } },
             })),
+            DependencyUnavailableException => (Code.Unavailable, Any.Pack(new ErrorInfo
+            {
+                Reason = "DEPENDENCY_UNAVAILABLE", Domain = "platform", Metadata = { ["dependency"] = pe.Field },
+            })),
             _ => (Code.InvalidArgument, Any.Pack(new BadRequest())),
         };
         var status = new Status { Code = (int)code, Message = pe.Message, Details = { detail } };

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Platform.Contracts.Emulator.V1;
+using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
@@ -14,16 +14,13 @@ public static class TrainingCostModule
 {
     public static WebApplicationBuilder AddTrainingCost(this WebApplicationBuilder builder)
     {
-        // Per-op times come from the emulator role, always through gRPC (never in-process).
-        builder.AddRoleClient<EmulatorService.EmulatorServiceClient>("Emulator");
-        builder.Services.AddSingleton<OpTimingCache>();
-        builder.Services.AddTransient<IOpTimer, GrpcOpTimer>();
-        builder.Services.AddTransient<IAcceleratorCatalog, GrpcAcceleratorCatalog>();
+        // Device facts and per-op times come from the emulator role through the one emulator client.
+        builder.AddEmulatorClient();
         builder.Services.AddSingleton(Calibration.Default);
         builder.Services.AddTransient<TrainingEstimator>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
-        // Each instance keeps its own op-timing cache and job store, so these events reach every instance.
+        // Each instance keeps its own op-timing cache (in the emulator client) and job store, so these events reach every instance.
         builder.Services.AddBroadcastConsumer<DeviceRegisteredConsumer>();
         builder.Services.AddBroadcastConsumer<TrainingJobCompletedConsumer>();
         return builder;

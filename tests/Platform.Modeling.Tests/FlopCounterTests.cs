@@ -75,10 +75,10 @@ public sealed class FlopCounterTests
     public void Layer_op_shapes_carry_the_flops_the_counter_counts(string preset, int tp, int ep)
     {
         var a = ModelPresets.Get(preset).Architecture;
-        var s = new LayerSharding(1, 4096, tp, ep);
+        var groups = ModelOps.Decompose(a, new OpLayout(tp, ep), PassShape.Training(1, 4096));
         double OpFlops(IEnumerable<OpShape> ops) => ops.Sum(o => o switch { GemmShape g => g.Flops, GroupedGemmShape g => g.Flops, _ => 0 });
-        double perRank = a.DenseLayerCount * OpFlops(LayerOps.Layer(a, false, s)) + a.MoeLayerCount * OpFlops(LayerOps.Layer(a, true, s))
-            + OpFlops(LayerOps.Logits(a, s));
+        double perRank = groups.Where(g => g.Kind is OpGroupKind.DenseLayer or OpGroupKind.MoeLayer or OpGroupKind.Head)
+            .Sum(g => g.Count * OpFlops(g.Ops));
         var f = FlopCounter.Forward(a, 4096);
         double weightGemms = f.Total - f.AttentionCore;
         // Summed over the TP ranks the op shapes do the counter's weight-GEMM work (MoE: rounding of rows per expert).

@@ -9,9 +9,11 @@ using HardwareEmulator.Domain.Timing;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
+using Platform.Contracts.Mapping;
 using Platform.Modeling.Errors;
 using Platform.ServiceDefaults;
 using DomainProfiledOp = HardwareEmulator.Domain.Profiling.ProfiledOp;
+using Phase = Platform.Contracts.Emulator.V1.Phase;
 using ProtoLayerSummary = Platform.Contracts.Emulator.V1.LayerSummary;
 using ProtoProfiledOp = Platform.Contracts.Emulator.V1.ProfiledOp;
 
@@ -97,7 +99,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
             Phase.Decode => InferencePhase.Decode,
             _ => throw new InvalidFieldException("phase", "is required (PHASE_PREFILL or PHASE_DECODE)"),
         };
-        var dtype = request.Dtype == Dtype.Unspecified ? DataType.Bf16 : ProtoMapping.ToDomain(request.Dtype, "dtype");
+        var dtype = request.Dtype == Dtype.Unspecified ? DataType.Bf16 : OpSpecMapping.ToDomain(request.Dtype, "dtype");
         var profile = profiler.Profile(device, new ProfileRequest(model, phase, request.Batch, request.SequenceLength,
             Parallel(request.TensorParallel, "tensor_parallel"), Parallel(request.ExpertParallel, "expert_parallel"),
             Parallel(request.PipelineParallel, "pipeline_parallel"), dtype));
@@ -110,7 +112,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
             ChromeTraceJson = profile.ChromeTraceJson,
         };
         foreach (DomainProfiledOp op in profile.Ops)
-            response.Ops.Add(new ProtoProfiledOp { LayerKind = op.LayerKind, OpKind = op.OpKind, Shape = op.Shape, Timing = ProtoMapping.ToProto(op.Name, op.Time) });
+            response.Ops.Add(new ProtoProfiledOp { LayerKind = op.LayerKind, OpKind = op.OpKind, Shape = op.Shape, Timing = OpSpecMapping.ToProto(op.Name, op.Time) });
         foreach (var l in profile.Layers)
             response.Layers.Add(new ProtoLayerSummary { LayerKind = l.LayerKind, Count = l.Count, DeviceSecondsPerLayer = l.SecondsPerLayer, FlopsPerLayer = l.FlopsPerLayer });
         return Task.FromResult(response);

@@ -2,9 +2,9 @@ using HardwareEmulator.Domain.Kernels;
 using HardwareEmulator.Domain.Memory;
 using HardwareEmulator.Domain.Timing;
 using Platform.Contracts.Emulator.V1;
+using Platform.Contracts.Mapping;
 using Platform.Modeling.Errors;
-using static HardwareEmulator.Grpc.ProtoMapping;
-using ElementwiseKind = HardwareEmulator.Domain.Timing.ElementwiseKind;
+using static Platform.Contracts.Mapping.OpSpecMapping;
 
 namespace HardwareEmulator.Grpc;
 
@@ -32,14 +32,14 @@ internal static class KernelMapping
                     a.HeadDimV == 0 ? a.HeadDimQk : a.HeadDimV, a.Causal);
             case Kernel.KernelOneofCase.Softmax:
                 Positive(k.Softmax.Rows, "kernel.softmax.rows"); Positive(k.Softmax.Cols, "kernel.softmax.cols");
-                return new RowsCall(dt, ElementwiseKind.Softmax, k.Softmax.Rows, k.Softmax.Cols, 0, "kernel.softmax");
+                return new RowsCall(dt, ElementwiseOpKind.Softmax, k.Softmax.Rows, k.Softmax.Cols, 0, "kernel.softmax");
             case Kernel.KernelOneofCase.Norm:
             {
                 var n = k.Norm;
                 var kind = n.Kind switch
                 {
-                    NormKind.Rmsnorm => ElementwiseKind.RmsNorm,
-                    NormKind.Layernorm => ElementwiseKind.LayerNorm,
+                    NormKind.Rmsnorm => ElementwiseOpKind.RmsNorm,
+                    NormKind.Layernorm => ElementwiseOpKind.LayerNorm,
                     _ => throw new InvalidFieldException("kernel.norm.kind", "is required (NORM_KIND_RMSNORM or NORM_KIND_LAYERNORM)"),
                 };
                 Positive(n.Rows, "kernel.norm.rows"); Positive(n.Cols, "kernel.norm.cols");
@@ -51,9 +51,9 @@ internal static class KernelMapping
                 var act = k.Activation;
                 var kind = act.Kind switch
                 {
-                    ActivationKind.Silu => ElementwiseKind.Silu,
-                    ActivationKind.Gelu => ElementwiseKind.Gelu,
-                    ActivationKind.Swiglu => ElementwiseKind.SwiGlu,
+                    ActivationKind.Silu => ElementwiseOpKind.Silu,
+                    ActivationKind.Gelu => ElementwiseOpKind.Gelu,
+                    ActivationKind.Swiglu => ElementwiseOpKind.SwiGlu,
                     _ => throw new InvalidFieldException("kernel.activation.kind", "is required (ACTIVATION_KIND_SILU, _GELU or _SWIGLU)"),
                 };
                 Positive(act.Rows, "kernel.activation.rows"); Positive(act.Cols, "kernel.activation.cols");
@@ -110,7 +110,7 @@ internal static class KernelMapping
     {
         var response = new RunKernelResponse
         {
-            Timing = ProtoMapping.ToProto(call.Field["kernel.".Length..], result.Timing),
+            Timing = OpSpecMapping.ToProto(call.Field["kernel.".Length..], result.Timing),
             Memory = new DeviceMemory
             {
                 InputBytes = result.Memory.InputBytes,

@@ -32,14 +32,14 @@ public sealed record StepBreakdown
 public sealed record RunContext(ModelArchitecture Model, ParameterBreakdown Parameters, TrainingRunSpec Spec, AcceleratorSpec Device,
     Calibration Calibration)
 {
-    public OpFormat GemmFormat => Spec.Precision switch
+    public DataType GemmFormat => Spec.Precision switch
     {
-        TrainingPrecision.Fp8 => OpFormat.Fp8,
-        TrainingPrecision.Fp16 => OpFormat.Fp16,
-        _ => OpFormat.Bf16,
+        TrainingPrecision.Fp8 => DataType.Fp8E4M3,
+        TrainingPrecision.Fp16 => DataType.Fp16,
+        _ => DataType.Bf16,
     };
     /// <summary>16-bit format of activations, gradients and non-GEMM ops.</summary>
-    public OpFormat HalfFormat => Spec.Precision == TrainingPrecision.Fp16 ? OpFormat.Fp16 : OpFormat.Bf16;
+    public DataType HalfFormat => Spec.Precision == TrainingPrecision.Fp16 ? DataType.Fp16 : DataType.Bf16;
     public TrainingFlops Flops { get; } = FlopCounter.Training(Model, Spec.SequenceLength);
 }
 
@@ -56,7 +56,7 @@ public static class StepModel
     /// runtime do): reduce-scatter inside the node, the 1/p shard across nodes, all-gather inside the node. So
     /// the scale-out fabric carries 1/p of the buffer per accelerator instead of all of it.
     /// </summary>
-    public static double Collective(Func<OpShape, double> time, string name, OpFormat format, CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode)
+    public static double Collective(Func<OpShape, double> time, string name, DataType format, CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode)
     {
         if (ranks <= 1 || bytes <= 0) return 0;
         int p = Math.Clamp(ranksPerNode, 1, ranks);
@@ -85,35 +85,36 @@ public static class StepModel
         long seq = ctx.Spec.SequenceLength;
         // Under context parallelism a rank runs 1/CP of each sequence's tokens through every token-wise op, and 1/CP
         // of the causal attention (load-balanced chunks), timed as the whole sequence's attention ÷ CP.
-        var shard = new LayerSharding(plan.MicroBatch, seq / cp, tp, ep, ctx.GemmFormat, ctx.Spec.MaterializedAttention);
-        var wholeSequence = shard with { SequenceLength = seq };
-        long tokens = shard.Tokens;
+        var layout = new OpLayout(tp, ep, pp, ctx.GemmFormat, MaterializedAttention: ctx.Spec.MaterializedAttention, ScaleUpDomain: node);
+        var shard = ModelOps.Decompose(a, layout, PassShape.Training(plan.MicroBatch, seq / cp));
+        var wholeSequence = ModelOps.Decompose(a, layout, PassShape.Training(plan.MicroBatch, seq));
+        long tokens = plan.MicroBatch * (seq / cp);
 
         // FP8 GEMMs: the emulator's FP8 time, but no faster than the BF16 time over the calibrated end-to-end speed-up.
         double OpTime(OpShape op)
         {
             double t = time(op);
-            if (op.Format == OpFormat.Fp8 && op is GemmShape or GroupedGemmShape)
-                t = Math.Max(t, time(op with { Format = OpFormat.Bf16 }) / cal.Fp8GemmSpeedup);
+            if (op.Format == DataType.Fp8E4M3 && op is GemmShape or GroupedGemmShape)
+                t = Math.Max(t, time(op with { Format = DataType.Bf16 }) / cal.Fp8GemmSpeedup);
             return t;
         }
-        static bool IsAttentionCore(OpShape op) => op is AttentionShape || op.Name.StartsWith("attention_", StringComparison.Ordinal);
-        double Sum(Func<LayerSharding, List<OpShape>> build)
+        // Compute of one group's ops (communication is scheduled below, per parallelism kind).
+        double Sum(OpGroupKind kind)
         {
             double s = 0;
-            foreach (var op in build(shard)) if (cp == 1 || !IsAttentionCore(op)) s += OpTime(op);
-            if (cp > 1) foreach (var op in build(wholeSequence)) if (IsAttentionCore(op)) s += OpTime(op) / cp;
+            foreach (var op in shard.OpsOf(kind)) if (op is not CollectiveShape && (cp == 1 || !op.IsAttentionCore)) s += OpTime(op);
+            if (cp > 1) foreach (var op in wholeSequence.OpsOf(kind)) if (op.IsAttentionCore) s += OpTime(op) / cp;
             return s;
         }
 
-        double fDense = a.DenseLayerCount > 0 ? Sum(s => LayerOps.Layer(a, false, s)) : 0;
-        double fMoe = a.MoeLayerCount > 0 ? Sum(s => LayerOps.Layer(a, true, s)) : 0;
-        double fHead = Sum(s => LayerOps.Logits(a, s));
-        double fMtp = 0;
-        for (long i = 0; i < a.NumNextnPredictLayers; i++) fMtp += Sum(s => LayerOps.Mtp(a, s));
+        var layerKind = a.DenseLayerCount > 0 ? OpGroupKind.DenseLayer : OpGroupKind.MoeLayer;
+        double fDense = a.DenseLayerCount > 0 ? Sum(OpGroupKind.DenseLayer) : 0;
+        double fMoe = a.MoeLayerCount > 0 ? Sum(OpGroupKind.MoeLayer) : 0;
+        double fHead = Sum(OpGroupKind.Head) + Sum(OpGroupKind.Embedding);
+        double fMtp = a.NumNextnPredictLayers * Sum(OpGroupKind.Mtp);
         double attnCore = 0;
-        foreach (var op in LayerOps.Layer(a, false, wholeSequence))
-            if (IsAttentionCore(op)) attnCore += OpTime(op) / cp;
+        foreach (var op in wholeSequence.OpsOf(layerKind))
+            if (op.IsAttentionCore) attnCore += OpTime(op) / cp;
 
         double totalForward = a.DenseLayerCount * fDense + a.MoeLayerCount * fMoe + fHead + fMtp;
         double fullShare = plan.FullRecomputeFraction(a);
@@ -141,10 +142,11 @@ public static class StepModel
         double tpMicro = 0;
         if (tp > 1)
         {
-            double ar = Collective(time, "tp_all_reduce", half, CollectiveOpKind.AllReduce, tokens * a.HiddenSize * 2, tp, Math.Min(tp, node));
-            // A parallel block (attention and FFN summed) reduces once per layer and pass instead of twice.
-            int perPass = a.ParallelBlock ? 1 : 2;
-            tpMicro = layersPerStage * ar * perPass * (2 + fullShare);
+            // The layer's all-reduces (one for a parallel block, else two), in every forward, backward and recompute.
+            double perLayer = 0;
+            foreach (var op in shard.OpsOf(layerKind))
+                if (op is CollectiveShape { Kind: CollectiveOpKind.AllReduce } c) perLayer += Collective(time, c.Name, half, c.Kind, c.Bytes, c.Ranks, c.RanksPerNode);
+            tpMicro = layersPerStage * perLayer * (2 + fullShare);
         }
 
         // CP: the ring passes every rank's K and V chunks around (an all-gather of the sequence's K/V) in the forward,
@@ -169,11 +171,9 @@ public static class StepModel
         double epMicro = 0;
         if (ep > 1 && a.IsMoe)
         {
-            long rows = (tokens + tp - 1) / tp * a.Moe!.ExpertsPerToken;
-            int dispatchBytes = ctx.GemmFormat == OpFormat.Fp8 ? 1 : 2;
-            double dispatch = time(new CollectiveShape("ep_dispatch", half, CollectiveOpKind.AllToAll, rows * a.HiddenSize * dispatchBytes, ep, Math.Min(ep, node)));
-            double combine = time(new CollectiveShape("ep_combine", half, CollectiveOpKind.AllToAll, rows * a.HiddenSize * 2, ep, Math.Min(ep, node)));
-            epMicro = moeLayersPerStage * 2 * (dispatch + combine);
+            // The MoE layer's dispatch and combine, forward and backward.
+            double dispatchCombine = shard.OpsOf(OpGroupKind.MoeLayer).OfType<CollectiveShape>().Where(c => c.Kind == CollectiveOpKind.AllToAll).Sum(time);
+            epMicro = moeLayersPerStage * 2 * dispatchCombine;
         }
 
         // PP: activations forward and their gradients backward between neighbouring stages.

@@ -1,3 +1,4 @@
+using Platform.Modeling.Devices;
 using Platform.Modeling;
 using Platform.Modeling.Errors;
 using Platform.Modeling.Flops;
@@ -11,10 +12,10 @@ public sealed record PlanSearchResult(IReadOnlyList<TrainingEstimate> Best, int 
 
 /// <summary>
 /// Estimates training runs: resolves the accelerator, collects the distinct op shapes every candidate plan
-/// needs, times them in one batch through <see cref="IOpTimer"/>, then evaluates each plan (step time, memory,
+/// needs, times them in one batch through the emulator (<see cref="IEmulator"/>), then evaluates each plan (step time, memory,
 /// failures, cost, energy). Plan search and single-plan estimates share this path.
 /// </summary>
-public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalog, Calibration? calibration = null)
+public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibration = null)
 {
     private readonly Calibration _cal = calibration ?? Calibration.Default;
 
@@ -32,7 +33,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
             return search.Best[0];
         }
         Validate(spec);
-        var device = await catalog.GetAsync(spec.Accelerator, "cluster.accelerator", ct);
+        var device = AcceleratorSpec.From(await emulator.GetDeviceAsync(spec.Accelerator, "cluster.accelerator", ct));
         var ctx = Context(spec, device);
         var plan = PlanSpace.Validate(spec.Model, spec.Plan, spec.AcceleratorCount, sequenceLength: spec.SequenceLength);
         if (spec.GlobalBatchTokens > 0 && (long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
@@ -47,7 +48,7 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
     public async Task<PlanSearchResult> SearchAsync(TrainingRunSpec spec, int topK, CancellationToken ct, IProgress<double>? progress = null)
     {
         Validate(spec);
-        var device = await catalog.GetAsync(spec.Accelerator, "cluster.accelerator", ct);
+        var device = AcceleratorSpec.From(await emulator.GetDeviceAsync(spec.Accelerator, "cluster.accelerator", ct));
         var ctx = Context(spec, device);
         var rejected = new List<RejectedPlan>();
         var fitting = new List<ParallelPlan>();
@@ -138,7 +139,12 @@ public sealed class TrainingEstimator(IOpTimer timer, IAcceleratorCatalog catalo
         var shapes = new HashSet<OpShape>();
         foreach (var plan in plans)
             StepModel.Evaluate(ctx, plan, op => { shapes.Add(op.Key()); return 1e-6; });
-        return shapes.Count == 0 ? new Dictionary<OpShape, double>() : await timer.TimeAsync(ctx.Device, shapes, ct);
+        if (shapes.Count == 0) return new Dictionary<OpShape, double>();
+        var ops = shapes.ToList();
+        var times = await emulator.TimeAsync(ctx.Device.Id, ops, "precision", ct);
+        var result = new Dictionary<OpShape, double>(ops.Count);
+        for (int i = 0; i < ops.Count; i++) result[ops[i]] = times[i].DeviceSeconds;
+        return result;
     }
 
     private static double Lookup(RunContext ctx, IReadOnlyDictionary<OpShape, double> times, OpShape op)

@@ -75,7 +75,7 @@ public sealed class TimingModelTests
     public void Small_decode_kernels_are_latency_bound()
     {
         var d = On("h800");
-        var norm = d.Elementwise(DataType.Bf16, ElementwiseKind.RmsNorm, 7168);
+        var norm = d.Elementwise(DataType.Bf16, ElementwiseOpKind.RmsNorm, 7168);
         var gemm = d.Gemm(DataType.Bf16, 1, 256, 512);
         Assert.Equal(BoundKind.Latency, norm.Bound);
         Assert.Equal(BoundKind.Latency, gemm.Bound);
@@ -112,7 +112,7 @@ public sealed class TimingModelTests
     public void Intra_node_all_reduce_follows_the_ring_alpha_beta_formula()
     {
         var spec = Catalog.Get("h800");
-        var t = Model.For(spec).Collective(CollectiveKind.AllReduce, 1L << 30, 8, 0);
+        var t = Model.For(spec).Collective(CollectiveOpKind.AllReduce, 1L << 30, 8, 0);
         double bw = spec.ScaleUpGBps * 1e9 * DeviceDefaults.ScaleUp(spec);
         double expected = 2 * 7 * spec.ScaleUpLatencyUs * 1e-6 + 2.0 * 7 / 8 * (1L << 30) / bw;
         Assert.Equal(expected, t.DeviceSeconds, 9);
@@ -125,9 +125,9 @@ public sealed class TimingModelTests
     public void Collectives_spanning_nodes_are_slower_than_within_a_node()
     {
         var d = On("h800");
-        var intra = d.Collective(CollectiveKind.AllReduce, 256L << 20, 8, 0);
-        var inter = d.Collective(CollectiveKind.AllReduce, 256L << 20, 16, 0);
-        var a2a = d.Collective(CollectiveKind.AllToAll, 256L << 20, 64, 8);
+        var intra = d.Collective(CollectiveOpKind.AllReduce, 256L << 20, 8, 0);
+        var inter = d.Collective(CollectiveOpKind.AllReduce, 256L << 20, 16, 0);
+        var a2a = d.Collective(CollectiveOpKind.AllToAll, 256L << 20, 64, 8);
         Assert.True(inter.DeviceSeconds > intra.DeviceSeconds);
         // 56 of 64 destinations are remote: the 45 GB/s usable IB link carries 7/8 of the buffer.
         Assert.InRange(a2a.DeviceSeconds, 0.875 * (256L << 20) / 45e9, 1.1 * 0.875 * (256L << 20) / 45e9);
@@ -137,9 +137,9 @@ public sealed class TimingModelTests
     public void Tiny_send_recv_costs_the_link_latency()
     {
         var spec = Catalog.Get("h800");
-        var t = Model.For(spec).Collective(CollectiveKind.SendRecv, 1, 2, 1);
+        var t = Model.For(spec).Collective(CollectiveOpKind.SendRecv, 1, 2, 1);
         Assert.Equal(spec.ScaleOutLatencyUs * 1e-6, t.DeviceSeconds, 8);
-        Assert.Equal(0, Model.For(spec).Collective(CollectiveKind.AllReduce, 1 << 20, 1, 0).DeviceSeconds);
+        Assert.Equal(0, Model.For(spec).Collective(CollectiveOpKind.AllReduce, 1 << 20, 1, 0).DeviceSeconds);
     }
 
     [Fact]
@@ -152,8 +152,8 @@ public sealed class TimingModelTests
     [Fact]
     public void Faster_memory_makes_memory_bound_kernels_faster_in_proportion()
     {
-        var h100 = On("h100-sxm").Elementwise(DataType.Bf16, ElementwiseKind.Copy, 1L << 30);
-        var h200 = On("h200").Elementwise(DataType.Bf16, ElementwiseKind.Copy, 1L << 30);
+        var h100 = On("h100-sxm").Elementwise(DataType.Bf16, ElementwiseOpKind.Copy, 1L << 30);
+        var h200 = On("h200").Elementwise(DataType.Bf16, ElementwiseOpKind.Copy, 1L << 30);
         Assert.InRange(h100.DeviceSeconds / h200.DeviceSeconds, 4.8 / 3.35 * 0.98, 4.8 / 3.35 * 1.02);
     }
 

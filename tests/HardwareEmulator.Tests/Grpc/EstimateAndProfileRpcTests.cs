@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
+using Phase = Platform.Contracts.Emulator.V1.Phase;
 using Platform.Testing;
 
 namespace HardwareEmulator.Tests.Grpc;

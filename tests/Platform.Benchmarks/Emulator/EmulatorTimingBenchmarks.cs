@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using System.Diagnostics;
+using Platform.Modeling.Ops;
 using HardwareEmulator;
 using HardwareEmulator.Domain.Devices;
 using HardwareEmulator.Domain.Kernels;
@@ -118,7 +119,7 @@ public static class EmulatorTimingBenchmarks
         Console.WriteLine($"{{\"check\":\"gqa-decode\",\"device\":\"h800\",\"modelled_gbps\":{gqa.AchievedGBps:F0},\"measured_gbps\":3000,\"ratio\":{gqa.AchievedGBps / 3000:F3},\"bound\":\"{gqa.Bound}\"}}");
         var gemv = h800.Gemm(DataType.Bf16, 1, 7168, 7168);
         Console.WriteLine($"{{\"check\":\"decode-gemv\",\"device\":\"h800\",\"m\":1,\"n\":7168,\"k\":7168,\"us\":{gemv.DeviceSeconds * 1e6:F1},\"gbps\":{gemv.AchievedGBps:F0},\"bound\":\"{gemv.Bound}\"}}");
-        var tiny = h800.Elementwise(DataType.Bf16, HardwareEmulator.Domain.Timing.ElementwiseKind.RmsNorm, 7168);
+        var tiny = h800.Elementwise(DataType.Bf16, ElementwiseOpKind.RmsNorm, 7168);
         Console.WriteLine($"{{\"check\":\"decode-rmsnorm\",\"device\":\"h800\",\"elements\":7168,\"us\":{tiny.DeviceSeconds * 1e6:F2},\"bound\":\"{tiny.Bound}\"}}");
         foreach (long m in new long[] { 128 * 11, 128 * 12, 128 * 12 + 1, 128 * 13 })
         {
@@ -136,13 +137,13 @@ public static class EmulatorTimingBenchmarks
         }
         foreach (var (mb, calculon) in new[] { (0.1, 0.3), (1.0, 0.7), (10.0, 0.9), (100.0, 0.95) })
         {
-            var c = h100.Elementwise(DataType.Bf16, HardwareEmulator.Domain.Timing.ElementwiseKind.Copy, (long)(mb * 1e6 / 4));
+            var c = h100.Elementwise(DataType.Bf16, ElementwiseOpKind.Copy, (long)(mb * 1e6 / 4));
             var noLaunch = c.DeviceSeconds - TimingConstants.LaunchLatencySeconds;
             Console.WriteLine($"{{\"check\":\"calculon-memory\",\"device\":\"h100-sxm\",\"mb_moved\":{c.Bytes / 1e6:F1},\"fraction_of_hbm\":{c.AchievedGBps / 3350:F3},\"fraction_without_launch\":{c.Bytes / noLaunch / 3.35e12:F3},\"calculon\":{calculon}}}");
         }
         foreach (var (name, kind, bytes, ranks) in new[] { ("all_reduce 1GiB tp8", Platform.Contracts.Emulator.V1.CollectiveKind.AllReduce, 1L << 30, 8), ("all_reduce 1GiB 16 ranks", Platform.Contracts.Emulator.V1.CollectiveKind.AllReduce, 1L << 30, 16), ("all_to_all 64MiB ep64", Platform.Contracts.Emulator.V1.CollectiveKind.AllToAll, 64L << 20, 64) })
         {
-            var c = h800.Collective((HardwareEmulator.Domain.Timing.CollectiveKind)((int)kind - 1), bytes, ranks, 0);
+            var c = h800.Collective((CollectiveOpKind)((int)kind - 1), bytes, ranks, 0);
             Console.WriteLine($"{{\"check\":\"collective\",\"device\":\"h800\",\"op\":\"{name}\",\"ms\":{c.DeviceSeconds * 1e3:F3},\"gbps\":{c.AchievedGBps:F1},\"efficiency\":{c.Efficiency:F3}}}");
         }
     }

@@ -1,3 +1,5 @@
+using InferenceScheduler.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -29,10 +31,12 @@ public static class InferenceBenchmarks
     private static async Task<int> RunAsync(string part)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        await using var emulator = await InProcessEmulator.StartAsync();
+        // The emulator role behind gRPC on loopback, as a separately deployed inference role reaches it.
+        await using var emulator = await Emulators.StartAsync(["--emulator", "grpc"]);
+        var planner = new SimulationPlanner(new EmulatorProfiles(emulator.Client, NullLogger<EmulatorProfiles>.Instance));
         int rc = 0;
-        if (part is "all" or "speed") rc |= await Speed(emulator.Planner);
-        if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(emulator.Planner);
+        if (part is "all" or "speed") rc |= await Speed(planner);
+        if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(planner);
         return rc;
     }
 

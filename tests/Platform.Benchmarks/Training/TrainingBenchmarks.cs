@@ -14,8 +14,8 @@ public static class TrainingBenchmarks
     /// </summary>
     public static int All(string[] args)
     {
-        var emu = new DirectEmulator();
-        var estimator = new TrainingEstimator(emu, emu);
+        var emu = Emulators.InProcess();
+        var estimator = new TrainingEstimator(emu);
         (string Name, TrainingRunSpec Spec)[] cases =
         [
             ("deepseek-v3 / 2048 x h800 / fp8", new TrainingRunSpec { Model = ModelPresets.Get("deepseek-v3").Architecture, TrainingTokens = 14.8e12, SequenceLength = 4096, Accelerator = "h800", AcceleratorCount = 2048, Precision = TrainingPrecision.Fp8 }),
@@ -24,7 +24,7 @@ public static class TrainingBenchmarks
         ];
         foreach (var (name, spec) in cases)
         {
-            var device = emu.GetAsync(spec.Accelerator, "cluster.accelerator", default).Result;
+            var device = AcceleratorSpec.From(emu.GetDeviceAsync(spec.Accelerator, "cluster.accelerator", default).Result);
             var ctx = estimator.Context(spec, device);
             var plans = PlanSpace.Enumerate(spec.Model, spec.AcceleratorCount, device.ScaleUpDomain, []);
             var times = estimator.TimeAsync(ctx, plans, default).Result;

@@ -53,10 +53,9 @@ public static class TrainingValidation
         return result;
     }
 
-    public static async Task<List<ValidationRow>> EstimateAll(Calibration cal, CancellationToken ct = default)
+    public static async Task<List<ValidationRow>> EstimateAll(Platform.Modeling.Devices.IEmulator emulator, Calibration cal, CancellationToken ct = default)
     {
-        var emu = new DirectEmulator();
-        var estimator = new TrainingEstimator(emu, emu, cal);
+        var estimator = new TrainingEstimator(emulator, cal);
         var rows = new List<ValidationRow>();
         foreach (var (row, run, skip) in Rows())
         {

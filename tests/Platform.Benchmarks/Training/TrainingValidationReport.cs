@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Platform.Modeling.Ops;
 using TrainingCost.Domain;
 
 namespace Platform.Benchmarks;
@@ -17,13 +18,16 @@ public static class TrainingValidationReport
     {
         string? write = null;
         for (int i = 0; i < args.Length; i++) if (args[i] == "--write" && i + 1 < args.Length) write = args[++i];
-        if (args.Contains("--ops")) return await PrintOps(args);
+        // `--emulator grpc`: the same figures with the emulator role behind gRPC (what a split deployment gets).
+        await using var emulators = await Emulators.StartAsync(args);
+        Console.WriteLine($"emulator: {emulators.Mode}");
+        if (args.Contains("--ops")) return await PrintOps(emulators.Client);
         var shipped = Calibration.Default;
-        var rows = await TrainingValidation.EstimateAll(shipped);
+        var rows = await TrainingValidation.EstimateAll(emulators.Client, shipped);
 
         // Hours of every run at every grid value of the kernel efficiency (FP8 speed-up and overlap penalty as shipped).
         var byGrid = new List<List<ValidationRow>>();
-        foreach (double k in Grid) byGrid.Add(await TrainingValidation.EstimateAll(shipped with { KernelEfficiency = k }));
+        foreach (double k in Grid) byGrid.Add(await TrainingValidation.EstimateAll(emulators.Client, shipped with { KernelEfficiency = k }));
         var scored = Enumerable.Range(0, rows.Count).Where(i => rows[i].Scored).ToList();
         double Loss(int g, IEnumerable<int> idx) => TrainingValidation.Median(idx.Select(i => Math.Abs(Math.Log(byGrid[g][i].PredictedHours / rows[i].PublishedHours!.Value))));
         int BestGrid(IEnumerable<int> idx) => Enumerable.Range(0, Grid.Length).OrderBy(g => Loss(g, idx)).First();
@@ -44,22 +48,24 @@ public static class TrainingValidationReport
     }
 
     /// <summary>`--ops`: the forward ops of one layer of each run at its plan's shapes, with the emulator's times.</summary>
-    private static async Task<int> PrintOps(string[] args)
+    private static async Task<int> PrintOps(Platform.Modeling.Devices.IEmulator emu)
     {
-        var emu = new DirectEmulator();
         foreach (var run in ValidationRuns.All.Where(r => r.Plan is not null))
         {
             var arch = Platform.Modeling.ModelPresets.Get(run.Preset).Architecture;
-            var device = await emu.GetAsync(run.Accelerator, "device", default);
-            var s = new Platform.Modeling.Ops.LayerSharding(run.Plan!.MicroBatch, run.SequenceLength, run.Plan.TensorParallel, run.Plan.ExpertParallel,
-                run.Precision == TrainingPrecision.Fp8 ? Platform.Modeling.Ops.OpFormat.Fp8 : Platform.Modeling.Ops.OpFormat.Bf16);
-            var ops = Platform.Modeling.Ops.LayerOps.Layer(arch, arch.IsMoe, s);
-            var times = await emu.TimeAsync(device, ops, default);
+            var device = AcceleratorSpec.From(await emu.GetDeviceAsync(run.Accelerator, "device", default));
+            var layout = new OpLayout(run.Plan!.TensorParallel, run.Plan.ExpertParallel,
+                GemmFormat: run.Precision == TrainingPrecision.Fp8 ? DataType.Fp8E4M3 : DataType.Bf16);
+            var ops = ModelOps.Decompose(arch, layout, PassShape.Training(run.Plan.MicroBatch, run.SequenceLength))
+                .OpsOf(arch.IsMoe ? OpGroupKind.MoeLayer : OpGroupKind.DenseLayer);
+            var times = await emu.TimeAsync(device.Id, ops, "device", default);
             Console.WriteLine($"## {run.ModelPrefix} on {device.Id} ({run.Plan})");
-            foreach (var op in ops)
+            for (int i = 0; i < ops.Count; i++)
             {
-                double flops = op switch { Platform.Modeling.Ops.GemmShape g => g.Flops, Platform.Modeling.Ops.GroupedGemmShape g => g.Flops, _ => 0 };
-                Console.WriteLine(FormattableString.Invariant($"  {op.Name,-20} {times[op.Key()] * 1e3,9:F3} ms  {(flops > 0 ? flops / times[op.Key()] / 1e12 / device.Peak16Tflops : 0),6:P0} of 16-bit peak  {op}"));
+                var op = ops[i];
+                double t = times[i].DeviceSeconds;
+                double flops = op switch { GemmShape g => g.Flops, GroupedGemmShape g => g.Flops, _ => 0 };
+                Console.WriteLine(FormattableString.Invariant($"  {op.Name,-20} {t * 1e3,9:F3} ms  {(flops > 0 ? flops / t / 1e12 / device.Peak16Tflops : 0),6:P0} of 16-bit peak  {op.Describe()}"));
             }
         }
         return 0;

@@ -13,7 +13,7 @@ public abstract record KernelCall(DataType Dtype, string Field)
     public abstract IReadOnlyList<TensorShape> Outputs { get; }
 
     /// <summary>The op the timing model sees.</summary>
-    public abstract Op ToOp();
+    public abstract OpShape ToOp();
 }
 
 /// <summary>A tensor's role (e.g. "A") and shape.</summary>
@@ -29,7 +29,7 @@ public sealed record GemmCall(DataType Dtype, long M, long N, long K, long Batch
     public override IReadOnlyList<TensorShape> Inputs =>
         Batched ? [new("A", [Batch, M, K]), new("B", [Batch, K, N])] : [new("A", [M, K]), new("B", [K, N])];
     public override IReadOnlyList<TensorShape> Outputs => Batched ? [new("C", [Batch, M, N])] : [new("C", [M, N])];
-    public override Op ToOp() => new GemmOpSpec("gemm", Dtype, M, N, K, Batch);
+    public override OpShape ToOp() => new GemmShape("gemm", Dtype, M, N, K, Batch);
 }
 
 public sealed record GroupedGemmCall(DataType Dtype, long[] GroupRows, long N, long K) : KernelCall(Dtype, "kernel.grouped_gemm")
@@ -37,7 +37,7 @@ public sealed record GroupedGemmCall(DataType Dtype, long[] GroupRows, long N, l
     public long TotalRows => GroupRows.Sum();
     public override IReadOnlyList<TensorShape> Inputs => [new("A", [TotalRows, K]), new("B", [GroupRows.Length, K, N])];
     public override IReadOnlyList<TensorShape> Outputs => [new("C", [TotalRows, N])];
-    public override Op ToOp() => new GroupedGemmOpSpec("grouped_gemm", Dtype, GroupRows, N, K);
+    public override OpShape ToOp() => new GroupedGemmShape("grouped_gemm", Dtype, Platform.Modeling.Ops.GroupRows.Of(GroupRows), N, K);
 }
 
 public sealed record AttentionCall(DataType Dtype, long Batch, long QueryLen, long KvLen, long Heads, long KvHeads,
@@ -50,22 +50,22 @@ public sealed record AttentionCall(DataType Dtype, long Batch, long QueryLen, lo
         new("V", [Batch, KvHeads, KvLen, HeadDimV]),
     ];
     public override IReadOnlyList<TensorShape> Outputs => [new("O", [Batch, Heads, QueryLen, HeadDimV])];
-    public override Op ToOp() => new AttentionOpSpec("attention", Dtype, Batch, QueryLen, KvLen, Heads, KvHeads, HeadDimQk, HeadDimV, Causal);
+    public override OpShape ToOp() => new AttentionShape("attention", Dtype, Batch, QueryLen, KvLen, Heads, KvHeads, HeadDimQk, HeadDimV, Causal);
 }
 
 /// <summary>Row-wise kernels: softmax, RMSNorm, LayerNorm, SiLU, GELU, SwiGLU over [rows, cols].</summary>
-public sealed record RowsCall(DataType Dtype, ElementwiseKind Kind, long Rows, long Cols, double Epsilon, string KernelField)
+public sealed record RowsCall(DataType Dtype, ElementwiseOpKind Kind, long Rows, long Cols, double Epsilon, string KernelField)
     : KernelCall(Dtype, KernelField)
 {
     public override IReadOnlyList<TensorShape> Inputs => Kind switch
     {
-        ElementwiseKind.RmsNorm => [new("x", [Rows, Cols]), new("weight", [Cols])],
-        ElementwiseKind.LayerNorm => [new("x", [Rows, Cols]), new("weight", [Cols]), new("bias", [Cols])],
-        ElementwiseKind.SwiGlu => [new("x", [Rows, 2 * Cols])],
+        ElementwiseOpKind.RmsNorm => [new("x", [Rows, Cols]), new("weight", [Cols])],
+        ElementwiseOpKind.LayerNorm => [new("x", [Rows, Cols]), new("weight", [Cols]), new("bias", [Cols])],
+        ElementwiseOpKind.SwiGlu => [new("x", [Rows, 2 * Cols])],
         _ => [new("x", [Rows, Cols])],
     };
     public override IReadOnlyList<TensorShape> Outputs => [new("y", [Rows, Cols])];
-    public override Op ToOp() => new ElementwiseOpSpec(KernelField, Dtype, Kind, Kind == ElementwiseKind.SwiGlu ? 2 * Rows * Cols : Rows * Cols);
+    public override OpShape ToOp() => new ElementwiseShape(KernelField, Dtype, Kind, Kind == ElementwiseOpKind.SwiGlu ? 2 * Rows * Cols : Rows * Cols);
 }
 
 public sealed record RopeCall(DataType Dtype, long Tokens, long Heads, long HeadDim, double Theta, long PositionOffset)
@@ -73,7 +73,7 @@ public sealed record RopeCall(DataType Dtype, long Tokens, long Heads, long Head
 {
     public override IReadOnlyList<TensorShape> Inputs => [new("x", [Tokens, Heads, HeadDim])];
     public override IReadOnlyList<TensorShape> Outputs => [new("y", [Tokens, Heads, HeadDim])];
-    public override Op ToOp() => new ElementwiseOpSpec("rope", Dtype, ElementwiseKind.Rope, Tokens * Heads * HeadDim);
+    public override OpShape ToOp() => new ElementwiseShape("rope", Dtype, ElementwiseOpKind.Rope, Tokens * Heads * HeadDim);
 }
 
 public sealed record MoeGatingCall(DataType Dtype, long Tokens, long Experts, long TopK, long Groups, long TopKGroups,
@@ -81,7 +81,7 @@ public sealed record MoeGatingCall(DataType Dtype, long Tokens, long Experts, lo
 {
     public override IReadOnlyList<TensorShape> Inputs => [new("logits", [Tokens, Experts])];
     public override IReadOnlyList<TensorShape> Outputs => [new("indices", [Tokens, TopK]), new("weights", [Tokens, TopK])];
-    public override Op ToOp() => new ElementwiseOpSpec("moe_gating", Dtype, ElementwiseKind.MoeGating, Tokens * Experts);
+    public override OpShape ToOp() => new ElementwiseShape("moe_gating", Dtype, ElementwiseOpKind.MoeGating, Tokens * Experts);
 }
 
 /// <summary>Block-scaled FP8 quantize (x → dequantized x̂ and scales) or dequantize (codes, scales → x).</summary>
@@ -93,5 +93,5 @@ public sealed record QuantizeCall(DataType Dtype, long Rows, long Cols, long Blo
         Dequantize ? [new("codes", [Rows, Cols]), new("scales", [Rows, ScaleCols])] : [new("x", [Rows, Cols])];
     public override IReadOnlyList<TensorShape> Outputs =>
         Dequantize ? [new("x", [Rows, Cols])] : [new("dequantized", [Rows, Cols]), new("scales", [Rows, ScaleCols])];
-    public override Op ToOp() => new ElementwiseOpSpec(Field, Dtype, Dequantize ? ElementwiseKind.Dequantize : ElementwiseKind.Quantize, Rows * Cols);
+    public override OpShape ToOp() => new ElementwiseShape(Field, Dtype, Dequantize ? ElementwiseOpKind.Dequantize : ElementwiseOpKind.Quantize, Rows * Cols);
 }

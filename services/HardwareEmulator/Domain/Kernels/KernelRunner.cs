@@ -76,9 +76,9 @@ public sealed class KernelRunner(TimingModel timing, EmulatorOptions options)
                 elements, options.MaxElementsPerCall);
         double flops = call.ToOp() switch
         {
-            GemmOpSpec g => 2.0 * g.M * g.N * g.K * Math.Max(1, g.Batch),
-            GroupedGemmOpSpec gg => 2.0 * gg.MPerGroup.Sum() * gg.N * gg.K,
-            AttentionOpSpec a => TimingModel.AttentionFlops(a),
+            GemmShape g => g.Flops,
+            GroupedGemmShape gg => gg.Flops,
+            AttentionShape a => TimingModel.AttentionFlops(a),
             _ => 0,
         };
         if (flops > options.MaxFlopsPerCall)
@@ -269,12 +269,12 @@ public sealed class KernelRunner(TimingModel timing, EmulatorOptions options)
         var y = new float[checked(rows * cols)];
         switch (r.Kind)
         {
-            case ElementwiseKind.Softmax: Softmax.Rows(x[0], y, rows, cols); break;
-            case ElementwiseKind.RmsNorm: Normalization.RmsNorm(x[0], x[1], y, rows, cols, (float)r.Epsilon); break;
-            case ElementwiseKind.LayerNorm: Normalization.LayerNorm(x[0], x[1], x[2], y, rows, cols, (float)r.Epsilon); break;
-            case ElementwiseKind.Silu: Activations.Silu(x[0], y); break;
-            case ElementwiseKind.Gelu: Activations.Gelu(x[0], y); break;
-            case ElementwiseKind.SwiGlu:
+            case ElementwiseOpKind.Softmax: Softmax.Rows(x[0], y, rows, cols); break;
+            case ElementwiseOpKind.RmsNorm: Normalization.RmsNorm(x[0], x[1], y, rows, cols, (float)r.Epsilon); break;
+            case ElementwiseOpKind.LayerNorm: Normalization.LayerNorm(x[0], x[1], x[2], y, rows, cols, (float)r.Epsilon); break;
+            case ElementwiseOpKind.Silu: Activations.Silu(x[0], y); break;
+            case ElementwiseOpKind.Gelu: Activations.Gelu(x[0], y); break;
+            case ElementwiseOpKind.SwiGlu:
                 var gate = new float[y.Length];
                 var up = new float[y.Length];
                 for (int i = 0; i < rows; i++)

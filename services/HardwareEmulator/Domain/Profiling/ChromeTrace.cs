@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using HardwareEmulator.Domain.Devices;
 
 namespace HardwareEmulator.Domain.Profiling;
 

@@ -202,21 +202,21 @@ public sealed class DeviceTiming
     // ---------------------------------------------------------------- element-wise
 
     /// <summary>A memory-streaming kernel: FLOPs on the vector units, bytes through HBM.</summary>
-    public OpTime Elementwise(DataType t, ElementwiseKind kind, long elements)
+    public OpTime Elementwise(DataType t, ElementwiseOpKind kind, long elements)
     {
         double e = elements, b = DeviceSpec.BytesPerElement(t);
         var (flopsPer, bytes) = kind switch
         {
-            ElementwiseKind.Softmax => (5.0, 2 * e * b),
-            ElementwiseKind.RmsNorm => (4.0, 2 * e * b),
-            ElementwiseKind.LayerNorm => (7.0, 2 * e * b),
-            ElementwiseKind.Silu => (4.0, 2 * e * b),
-            ElementwiseKind.Gelu => (8.0, 2 * e * b),
-            ElementwiseKind.SwiGlu => (3.0, 1.5 * e * b),             // reads gate|up, writes half
-            ElementwiseKind.Rope => (3.0, 2 * e * b),
-            ElementwiseKind.Quantize => (3.0, 2 * e + e * b + e / 128 * 4), // BF16 in, dtype out, FP32 scale per 128
-            ElementwiseKind.Dequantize => (2.0, e * b + e / 128 * 4 + 2 * e),
-            ElementwiseKind.MoeGating => (8.0, e * b),                  // router logits read; top-k indices negligible
+            ElementwiseOpKind.Softmax => (5.0, 2 * e * b),
+            ElementwiseOpKind.RmsNorm => (4.0, 2 * e * b),
+            ElementwiseOpKind.LayerNorm => (7.0, 2 * e * b),
+            ElementwiseOpKind.Silu => (4.0, 2 * e * b),
+            ElementwiseOpKind.Gelu => (8.0, 2 * e * b),
+            ElementwiseOpKind.SwiGlu => (3.0, 1.5 * e * b),             // reads gate|up, writes half
+            ElementwiseOpKind.Rope => (3.0, 2 * e * b),
+            ElementwiseOpKind.Quantize => (3.0, 2 * e + e * b + e / 128 * 4), // BF16 in, dtype out, FP32 scale per 128
+            ElementwiseOpKind.Dequantize => (2.0, e * b + e / 128 * 4 + 2 * e),
+            ElementwiseOpKind.MoeGating => (8.0, e * b),                  // router logits read; top-k indices negligible
             _ => (0.0, 2 * e * b),                                      // copy
         };
         double flops = flopsPer * e;
@@ -230,7 +230,7 @@ public sealed class DeviceTiming
     /// reduce-scatter input, all-to-all send buffer, send/recv message) over <paramref name="ranks"/> devices.
     /// Ranks beyond one scale-up domain use the hierarchical (intra, inter, intra) algorithm.
     /// </summary>
-    public OpTime Collective(CollectiveKind kind, long bytes, int ranks, int ranksPerNode)
+    public OpTime Collective(CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode)
     {
         if (ranks <= 1) return new OpTime(0, 0, 0, BoundKind.Communication, 0);
         var d = Device;
@@ -241,8 +241,8 @@ public sealed class DeviceTiming
         double s = bytes;
         double moved = kind switch
         {
-            CollectiveKind.AllReduce => 2.0 * (ranks - 1) / ranks * s,
-            CollectiveKind.SendRecv => s,
+            CollectiveOpKind.AllReduce => 2.0 * (ranks - 1) / ranks * s,
+            CollectiveOpKind.SendRecv => s,
             _ => (double)(ranks - 1) / ranks * s,
         };
         double time = CollectiveSeconds(kind, s, ranks, p, up, outBw, aUp, aOut);
@@ -250,14 +250,14 @@ public sealed class DeviceTiming
         return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
     }
 
-    private static double CollectiveSeconds(CollectiveKind kind, double s, int n, int p, double up, double outBw, double aUp, double aOut)
+    private static double CollectiveSeconds(CollectiveOpKind kind, double s, int n, int p, double up, double outBw, double aUp, double aOut)
     {
         if (n <= p) // one scale-up domain: ring algorithms
         {
             return kind switch
             {
-                CollectiveKind.AllReduce => 2.0 * (n - 1) * aUp + 2.0 * (n - 1) / n * s / up,
-                CollectiveKind.SendRecv => aUp + s / up,
+                CollectiveOpKind.AllReduce => 2.0 * (n - 1) * aUp + 2.0 * (n - 1) / n * s / up,
+                CollectiveOpKind.SendRecv => aUp + s / up,
                 _ => (n - 1) * aUp + (double)(n - 1) / n * s / up,
             };
         }
@@ -266,11 +266,11 @@ public sealed class DeviceTiming
         double interShard = (nodes - 1) * aOut + (nodes - 1) / nodes * (s / p) / outBw;    // RS or AG of s/p across nodes
         return kind switch
         {
-            CollectiveKind.AllReduce => p > 1
+            CollectiveOpKind.AllReduce => p > 1
                 ? 2 * intra + 2 * (nodes - 1) * aOut + 2.0 * (nodes - 1) / nodes * (s / p) / outBw
                 : 2 * (nodes - 1) * aOut + 2.0 * (nodes - 1) / nodes * s / outBw,
-            CollectiveKind.AllGather or CollectiveKind.ReduceScatter => (p > 1 ? intra : 0) + interShard,
-            CollectiveKind.AllToAll => Math.Max(
+            CollectiveOpKind.AllGather or CollectiveOpKind.ReduceScatter => (p > 1 ? intra : 0) + interShard,
+            CollectiveOpKind.AllToAll => Math.Max(
                 (p - 1) * aUp + (double)(p - 1) / n * s / up,
                 (nodes - 1) * aOut + (double)(n - p) / n * s / outBw),
             _ => aOut + s / outBw,

@@ -1,5 +1,6 @@
 using InferenceScheduler.Domain.Serving;
 using Platform.Modeling;
+using Platform.Modeling.Ops;
 
 namespace InferenceScheduler.Domain.Timing;
 
@@ -23,7 +24,8 @@ public enum ProfileTable
 
 /// <summary>
 /// The bounded set of ops whose emulator times make a step-time profile of one (model, instance layout,
-/// accelerator): one transformer layer's ops at a log grid of batch sizes, attention at a grid of context sizes.
+/// accelerator), from the platform's one decomposition (<see cref="ModelOps"/>): every layer's token-wise ops at a log
+/// grid of batch sizes, attention at grids of context and chunk sizes.
 /// About 400 ops, asked once per (model, deployment) and cached; the simulator only interpolates.
 /// </summary>
 public sealed class StepProfilePlan
@@ -43,14 +45,49 @@ public sealed class StepProfilePlan
     public StepProfilePlan(ModelArchitecture model, Parallelism layout, NumberFormat weights, NumberFormat kv, double expertImbalance, int scaleUpDomain)
     {
         Model = model; Layout = layout; Weights = weights; Kv = kv; ExpertImbalance = expertImbalance; ScaleUpDomain = Math.Max(1, scaleUpDomain);
+        var opLayout = new OpLayout(layout.TensorParallel, layout.ExpertParallel, layout.PipelineParallel, ToDataType(weights), ToDataType(kv),
+            ScaleUpDomain: ScaleUpDomain, ExpertImbalance: expertImbalance);
         var ops = new List<ProfileOp>();
-        for (int i = 0; i < TokenGrid.Length; i++) AddLayerOps(ops, i, (long)TokenGrid[i]);
         for (int i = 0; i < TokenGrid.Length; i++)
-            ops.Add(new ProfileOp(ProfileTable.Head, i, 1, new GemmShape((long)TokenGrid[i], model.VocabSize / layout.TensorParallel, model.HiddenSize, Weights)));
-        for (int i = 0; i < ContextGrid.Length; i++) ops.Add(new ProfileOp(ProfileTable.DecodeAttention, i, model.NumLayers, DecodeAttention((long)ContextGrid[i])));
-        for (int i = 0; i < ChunkGrid.Length; i++) ops.Add(new ProfileOp(ProfileTable.PrefillAttention, i, model.NumLayers, PrefillAttention((long)ChunkGrid[i])));
+        {
+            long t = (long)TokenGrid[i];
+            // Token-wise work of a batch of t tokens (as one prefill chunk: MLA's expanded projections, whose FLOPs and
+            // weight bytes equal the absorbed decode form's), and the head over t sampled sequences.
+            foreach (var g in ModelOps.Decompose(model, opLayout, PassShape.Prefill(1, t, t)))
+                foreach (var op in g.Ops)
+                {
+                    if (op is CollectiveShape) ops.Add(new ProfileOp(ProfileTable.Communication, i, g.Count, op));
+                    else if (!op.IsAttentionCore && g.Kind != OpGroupKind.Head) ops.Add(new ProfileOp(ProfileTable.Linear, i, g.Count, op));
+                }
+            foreach (var op in ModelOps.Decompose(model, opLayout, PassShape.Decode(t, 1)).OpsOf(OpGroupKind.Head))
+                ops.Add(new ProfileOp(ProfileTable.Head, i, 1, op));
+        }
+        for (int i = 0; i < ContextGrid.Length; i++)
+            AddAttention(ops, ProfileTable.DecodeAttention, i, ModelOps.Decompose(model, opLayout, PassShape.Decode(1, (long)ContextGrid[i])));
+        for (int i = 0; i < ChunkGrid.Length; i++)
+        {
+            long len = (long)ChunkGrid[i];
+            AddAttention(ops, ProfileTable.PrefillAttention, i, ModelOps.Decompose(model, opLayout, PassShape.Prefill(1, len, len)));
+        }
         Ops = ops;
     }
+
+    /// <summary>The attention core of every layer (fused kernel, or its materialised GEMMs and softmax).</summary>
+    private static void AddAttention(List<ProfileOp> ops, ProfileTable table, int point, IReadOnlyList<OpGroup> groups)
+    {
+        foreach (var g in groups)
+            if (g.Kind is OpGroupKind.DenseLayer or OpGroupKind.MoeLayer)
+                foreach (var op in g.Ops)
+                    if (op.IsAttentionCore) ops.Add(new ProfileOp(table, point, g.Count, op));
+    }
+
+    public static DataType ToDataType(NumberFormat f) => f switch
+    {
+        NumberFormat.Fp8 => DataType.Fp8E4M3,
+        NumberFormat.Fp16 => DataType.Fp16,
+        NumberFormat.Fp32 => DataType.Fp32,
+        _ => DataType.Bf16,
+    };
 
     /// <summary>
     /// Slow-down of compute-bound kernels when <paramref name="reservedUnits"/> of the accelerator's
@@ -62,117 +99,6 @@ public sealed class StepProfilePlan
 
     /// <summary>Query–key pairs of the prefill grid points (the x axis of the prefill-attention table).</summary>
     public static double[] PrefillPairsGrid => ChunkGrid.Select(l => StepShape.ChunkPairs((int)l, 0)).ToArray();
-
-    private long Tp => Layout.TensorParallel;
-
-    private AttentionShape DecodeAttention(long context)
-    {
-        var m = Model;
-        long heads = m.NumAttentionHeads / Tp;
-        // MLA decodes in the absorbed form: every head reads the shared latent (kv_lora_rank + rope dims), values are the latent.
-        if (m.Mla is { } mla) return new AttentionShape(1, 1, context, heads, 1, mla.KvLoraRank + mla.QkRopeHeadDim, mla.KvLoraRank, false, Kv);
-        long kvHeads = Math.Max(1, m.KvHeads / Tp);
-        return new AttentionShape(1, 1, context, heads, kvHeads, m.EffectiveHeadDim, m.EffectiveHeadDim, false, Kv);
-    }
-
-    private AttentionShape PrefillAttention(long len)
-    {
-        var m = Model;
-        long heads = m.NumAttentionHeads / Tp;
-        // MLA prefills in the expanded (MHA) form: qk = nope + rope, v = v_head_dim, one KV head per query head.
-        if (m.Mla is not null) return new AttentionShape(1, len, len, heads, heads, m.QkHeadDim, m.VHeadDim, true, NumberFormat.Bf16);
-        return new AttentionShape(1, len, len, heads, Math.Max(1, m.KvHeads / Tp), m.EffectiveHeadDim, m.EffectiveHeadDim, true, NumberFormat.Bf16);
-    }
-
-    private void AddLayerOps(List<ProfileOp> ops, int point, long t)
-    {
-        var m = Model;
-        long h = m.HiddenSize, tp = Tp;
-        double dense = m.DenseLayerCount, moe = m.MoeLayerCount, all = m.NumLayers;
-        void Lin(double mult, OpShape op) { if (mult > 0) ops.Add(new ProfileOp(ProfileTable.Linear, point, mult, op)); }
-        void Comm(double mult, OpShape op) { if (mult > 0) ops.Add(new ProfileOp(ProfileTable.Communication, point, mult, op)); }
-
-        // Attention projections.
-        long heads = m.NumAttentionHeads / tp;
-        if (m.Mla is { } mla)
-        {
-            long qk = m.QkHeadDim;
-            if (mla.QLoraRank > 0)
-            {
-                Lin(all, new GemmShape(t, mla.QLoraRank, h, Weights));
-                Lin(all, new GemmShape(t, heads * qk, mla.QLoraRank, Weights));
-            }
-            else Lin(all, new GemmShape(t, heads * qk, h, Weights));
-            Lin(all, new GemmShape(t, mla.KvLoraRank + mla.QkRopeHeadDim, h, Weights));
-            Lin(all, new GemmShape(t, heads * (mla.QkNopeHeadDim + mla.VHeadDim), mla.KvLoraRank, Weights));
-            Lin(all, new GemmShape(t, h, heads * mla.VHeadDim, Weights));
-        }
-        else
-        {
-            long d = m.EffectiveHeadDim, kv = Math.Max(1, m.KvHeads / tp);
-            Lin(all, new GemmShape(t, (heads + 2 * kv) * d, h, Weights));
-            Lin(all, new GemmShape(t, h, heads * d, Weights));
-        }
-        Lin(all * 2, new ElementwiseShape(ElementwiseOpKind.RmsNorm, t * h, NumberFormat.Bf16));
-        Lin(all, new ElementwiseShape(ElementwiseOpKind.Rope, t * heads * m.QkHeadDim, NumberFormat.Bf16));
-
-        // Dense FFN layers.
-        long inter = m.IntermediateSize / tp;
-        Lin(dense, new GemmShape(t, 2 * inter, h, Weights));
-        Lin(dense, new GemmShape(t, h, inter, Weights));
-        Lin(dense, new ElementwiseShape(ElementwiseOpKind.SwiGlu, t * 2 * inter, NumberFormat.Bf16));
-
-        // MoE layers: router, routed experts as a grouped GEMM over this rank's experts, shared experts.
-        if (m.Moe is { } e && moe > 0)
-        {
-            Lin(moe, new GemmShape(t, e.RoutedExperts, h, NumberFormat.Bf16));
-            Lin(moe, new ElementwiseShape(ElementwiseOpKind.MoeGating, t * e.RoutedExperts, NumberFormat.Bf16));
-            long[] groups = ExpertGroups(t, e);
-            long expInter = Layout.ExpertParallel > 1 ? e.ExpertIntermediateSize : e.ExpertIntermediateSize / tp;
-            if (groups.Length > 0)
-            {
-                Lin(moe, new GroupedGemmShape(groups, 2 * expInter, h, Weights));
-                Lin(moe, new GroupedGemmShape(groups, h, expInter, Weights));
-                Lin(moe, new ElementwiseShape(ElementwiseOpKind.SwiGlu, groups.Sum() * 2 * expInter, NumberFormat.Bf16));
-            }
-            if (e.SharedExperts > 0)
-            {
-                long sharedInter = e.SharedExperts * e.ExpertIntermediateSize / tp;
-                Lin(moe, new GemmShape(t, 2 * sharedInter, h, Weights));
-                Lin(moe, new GemmShape(t, h, sharedInter, Weights));
-            }
-            if (Layout.ExpertParallel > 1)
-            {
-                int ep = Layout.ExpertParallel, perNode = Math.Min(ep, ScaleUpDomain);
-                // DeepEP-style: dispatch in FP8 (1 byte per element), combine in BF16, every routed copy of a token.
-                long copies = (long)Math.Ceiling(t * e.ExpertsPerToken / (double)tp);
-                Comm(moe, new CollectiveShape(CollectiveOpKind.AllToAll, copies * h, ep, perNode));
-                Comm(moe, new CollectiveShape(CollectiveOpKind.AllToAll, copies * h * 2, ep, perNode));
-            }
-        }
-        if (tp > 1) Comm(all * 2, new CollectiveShape(CollectiveOpKind.AllReduce, t * h * 2, (int)tp, (int)Math.Min(tp, ScaleUpDomain)));
-        if (Layout.PipelineParallel > 1)
-            Comm(Layout.PipelineParallel - 1, new CollectiveShape(CollectiveOpKind.SendRecv, t * h * 2, 2, 1));
-    }
-
-    /// <summary>
-    /// Rows per local expert on the busiest rank. Local expert assignments A = DP x T x top-k x imbalance / EP (T x top-k without EP) spread over
-    /// G local experts; with few tokens only the expected number of distinct experts, G(1 - (1 - 1/G)^A), is touched.
-    /// </summary>
-    private long[] ExpertGroups(long t, MoeConfig e)
-    {
-        int ep = Layout.ExpertParallel;
-        long g = ep > 1 ? Parallelism.ExpertsPerRank(e.RoutedExperts, ep) : e.RoutedExperts;
-        // The EP group's DP instances each route T tokens x top-k; spread over EP ranks (redundant experts balance the spare slots).
-        double assignments = (ep > 1 ? (double)Layout.DataParallel * t * e.ExpertsPerToken / ep : (double)t * e.ExpertsPerToken) * ExpertImbalance;
-        if (assignments <= 0) return [];
-        double active = g * (1 - Math.Pow(1 - 1.0 / g, assignments));
-        int n = (int)Math.Clamp(Math.Round(active), 1, g);
-        long total = (long)Math.Ceiling(assignments);
-        var rows = new long[n];
-        for (int i = 0; i < n; i++) rows[i] = total / n + (i < total % n ? 1 : 0);
-        return rows.Where(r => r > 0).ToArray();
-    }
 
     /// <summary>
     /// Builds the model from the emulator's seconds for <see cref="Ops"/>, in order. <paramref name="computeSlowdown"/>

@@ -1,0 +1,23 @@
+using Platform.Modeling.Devices;
+using Platform.Modeling.Ops;
+
+namespace Platform.EmulatorClient;
+
+/// <summary>
+/// How <see cref="Emulator"/> reaches the emulator: the emulator role registers an in-process backend when it
+/// runs in the same host; otherwise <see cref="GrpcEmulatorBackend"/> calls it over gRPC.
+/// </summary>
+public interface IEmulatorBackend
+{
+    /// <summary>"in-process" or the emulator's address, for logs and health reports.</summary>
+    string Describe { get; }
+
+    /// <summary>The device, or null when the id is unknown.</summary>
+    Task<DeviceSpec?> GetDeviceAsync(string id, CancellationToken ct);
+
+    /// <summary>Times of <paramref name="ops"/> in order; errors name fields under <paramref name="field"/>.</summary>
+    Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field, CancellationToken ct);
+
+    /// <summary>Whether the emulator answers now (for readiness).</summary>
+    Task<bool> IsReachableAsync(CancellationToken ct);
+}
