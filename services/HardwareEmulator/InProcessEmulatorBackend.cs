@@ -15,7 +15,7 @@ public sealed class InProcessEmulatorBackend(DeviceCatalog catalog, TimingModel 
 
     public Task<DeviceSpec?> GetDeviceAsync(string id, CancellationToken ct)
     {
-        try { return Task.FromResult<DeviceSpec?>(catalog.Get(id, "id")); }
+        try { return Task.FromResult<DeviceSpec?>(DeviceDefaults.Effective(catalog.Get(id, "id"))); }
         catch (NotFoundException) { return Task.FromResult<DeviceSpec?>(null); }
     }
 

@@ -12,7 +12,9 @@ namespace HardwareEmulator.Grpc;
 internal static partial class ProtoMapping
 {
     /// <summary>The device as the model sees it: calibration fields hold the effective values (defaults filled in).</summary>
-    public static Device ToProto(DeviceSpec d) => new()
+    public static Device ToProto(DeviceSpec d) => ToProtoEffective(d, DeviceDefaults.Effective(d));
+
+    private static Device ToProtoEffective(DeviceSpec d, DeviceSpec e) => new()
     {
         Id = d.Id,
         Name = d.Name,
@@ -34,12 +36,12 @@ internal static partial class ProtoMapping
         PriceListUsd = d.PriceList,
         Source = d.Source,
         Notes = d.Notes,
-        MatmulEfficiencyBf16 = DeviceDefaults.MatmulEfficiencyBf16(d),
-        MatmulEfficiencyFp8 = d.Fp8 > 0 || d.Int8 > 0 ? DeviceDefaults.MatmulEfficiencyFp8(d) : 0,
-        MemoryEfficiency = DeviceDefaults.Memory(d),
-        L2Tbps = DeviceDefaults.L2Tbps(d),
-        ScaleUpEfficiency = DeviceDefaults.ScaleUp(d),
-        ScaleOutEfficiency = DeviceDefaults.ScaleOut(d),
+        MatmulEfficiencyBf16 = e.MatmulEfficiencyBf16,
+        MatmulEfficiencyFp8 = e.MatmulEfficiencyFp8,
+        MemoryEfficiency = e.MemoryEfficiency,
+        L2Tbps = e.L2Tbps,
+        ScaleUpEfficiency = e.ScaleUpEfficiency,
+        ScaleOutEfficiency = e.ScaleOutEfficiency,
         BuiltIn = d.BuiltIn,
     };
 

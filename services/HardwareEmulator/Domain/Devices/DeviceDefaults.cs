@@ -37,6 +37,17 @@ public static class DeviceDefaults
         _ => MatmulEfficiencyBf16(d),
     };
 
+    /// <summary>The device with its calibration fields at their effective values (defaults filled in), as callers see it.</summary>
+    public static DeviceSpec Effective(DeviceSpec d) => d with
+    {
+        MatmulEfficiencyBf16 = MatmulEfficiencyBf16(d),
+        MatmulEfficiencyFp8 = d.Fp8 > 0 || d.Int8 > 0 ? MatmulEfficiencyFp8(d) : 0,
+        MemoryEfficiency = Memory(d),
+        L2Tbps = L2Tbps(d),
+        ScaleUpEfficiency = ScaleUp(d),
+        ScaleOutEfficiency = ScaleOut(d),
+    };
+
     public static double Memory(DeviceSpec d) => d.MemoryEfficiency > 0 ? d.MemoryEfficiency : MemoryEfficiency;
     public static double L2Tbps(DeviceSpec d) => d.L2Tbps > 0 ? d.L2Tbps : d.HbmTbps * L2OverHbm;
     public static double ScaleUp(DeviceSpec d) => d.ScaleUpEfficiency > 0 ? d.ScaleUpEfficiency : ScaleUpEfficiency;
