@@ -221,6 +221,46 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
         Assert.Equal(14_800_000_000_000, r.Run.TrainingTokens);
     }
 
+    [Fact]
+    public async Task Every_bad_run_field_comes_back_as_its_own_violation()
+    {
+        var violations = await GrpcAssert.InvalidFieldPath("run.training_tokens", () => Estimate(r =>
+        {
+            r.TrainingTokens = 0;
+            r.Cluster.Count = 2_000_000;
+            r.Energy = new Energy { Pue = 0.5 };
+        }));
+        Assert.Equal(["run.training_tokens", "run.cluster.count", "run.energy.pue"], violations.Select(v => v.Field));
+        Assert.Equal("must be at most 1,000,000 (got 2000000)", violations[1].Description);
+    }
+
+    [Fact]
+    public Task Compare_names_the_runs_fields_under_run() =>
+        GrpcAssert.InvalidFieldPath("run.cluster.count", () =>
+        {
+            var r = new CompareAcceleratorsRequest { Run = Valid().Run };
+            r.Run.Cluster.Count = 0;
+            r.Accelerators.Add("h100-sxm");
+            return Client.CompareAcceleratorsAsync(r).ResponseAsync;
+        });
+
+    [Fact]
+    public Task Project_cost_from_a_bad_run_names_the_runs_field() =>
+        GrpcAssert.InvalidFieldPath("run.sequence_length", () =>
+        {
+            var run = Valid().Run;
+            run.SequenceLength = -1;
+            return Client.ProjectCostAsync(new ProjectCostRequest { Run = run }).ResponseAsync;
+        });
+
+    [Fact]
+    public Task Plan_job_with_too_large_a_top_k_is_refused_at_submission() =>
+        GrpcAssert.InvalidFieldPath("top_k", () => Client.SubmitPlanJobAsync(new SubmitPlanJobRequest { Run = Valid().Run, TopK = 101 }).ResponseAsync);
+
+    [Fact]
+    public Task Request_without_a_run_is_invalid_run() =>
+        GrpcAssert.InvalidFieldPath("run", () => Client.PlanParallelismAsync(new PlanParallelismRequest { TopK = 3 }).ResponseAsync);
+
     private static PlanParallelismRequest PlanRequest(int topK) => new()
     {
         Run = new TrainingRunSpec
