@@ -1,5 +1,4 @@
 using Platform.Contracts.Training.V1;
-using Platform.Modeling.Errors;
 using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
 using Domain = TrainingCost.Domain;
