@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { connect, publish, receive, temporaryQueue } from './masstransit.mjs';
 
 const [preset = 'llama-3.1-8b', accelerator = 'h100-sxm', count = '64'] = process.argv.slice(2);
+// proto3 JSON of platform.training.v1.TrainingRunSpec: what SubmitEstimateJob carries as its `run` field.
+// A failed job reports errorField as in that request, e.g. "run.cluster.count".
 const runSpec = {
   model: { preset },
   trainingTokens: '1000000000000',

@@ -10,7 +10,7 @@ namespace Platform.ServiceDefaults;
 
 /// <summary>
 /// Turns domain errors into gRPC statuses with the field named: invalid input → InvalidArgument with
-/// google.rpc.BadRequest field violations, unknown names → NotFound, unmet preconditions →
+/// google.rpc.BadRequest field violations (one per field at fault), unknown names → NotFound, unmet preconditions →
 /// FailedPrecondition, limits → ResourceExhausted. Anything unexpected becomes Internal with a fixed
 /// message (the exception text goes to the log, never to the caller).
 /// </summary>
@@ -65,9 +65,9 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
     {
         var (code, detail) = pe switch
         {
-            InvalidFieldException => (Code.InvalidArgument, Any.Pack(new BadRequest
+            InvalidFieldException invalid => (Code.InvalidArgument, Any.Pack(new BadRequest
             {
-                FieldViolations = { new BadRequest.Types.FieldViolation { Field = pe.Field, Description = pe.Reason } },
+                FieldViolations = { invalid.Violations.Select(v => new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Reason }) },
             })),
             NotFoundException nf => (Code.NotFound, Any.Pack(new ResourceInfo
             {

@@ -39,9 +39,12 @@ public sealed class MultiProcessTests(BrokerFixture broker)
         var trainingClient = new TrainingCostService.TrainingCostServiceClient(trainChannel);
         var estimate = await trainingClient.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
         {
-            Model = new Platform.Contracts.Common.V1.ModelSpec { Preset = "llama-3.1-8b" },
-            TrainingTokens = 100_000_000_000, SequenceLength = 4096,
-            Cluster = new Cluster { Accelerator = "h800", Count = 64 }, PricePerAcceleratorHourUsd = 2.0,
+            Run = new TrainingRunSpec
+            {
+                Model = new Platform.Contracts.Common.V1.ModelSpec { Preset = "llama-3.1-8b" },
+                TrainingTokens = 100_000_000_000, SequenceLength = 4096,
+                Cluster = new Cluster { Accelerator = "h800", Count = 64 }, PricePerAcceleratorHourUsd = 2.0,
+            },
         });
         Assert.True(estimate.AcceleratorHours > 0 && estimate.ModelFlopsUtilization is > 0.1 and < 0.8);
         Assert.Contains("EstimateOps", emulator.Output);

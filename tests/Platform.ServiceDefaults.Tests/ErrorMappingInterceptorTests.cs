@@ -25,6 +25,20 @@ public sealed class ErrorMappingInterceptorTests
     }
 
     [Fact]
+    public async Task Several_invalid_fields_become_one_violation_each_in_order()
+    {
+        var e = await Call(new InvalidFieldException([
+            new FieldViolation("run.training_tokens", "is required and must be positive"),
+            new FieldViolation("run.cluster.count", "must be positive (got 0)"),
+        ]));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        var violations = e.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations;
+        Assert.Equal(["run.training_tokens", "run.cluster.count"], violations.Select(v => v.Field));
+        Assert.Equal("must be positive (got 0)", violations[1].Description);
+        Assert.Equal("run.training_tokens: is required and must be positive; run.cluster.count: must be positive (got 0)", e.Status.Detail);
+    }
+
+    [Fact]
     public async Task Unknown_name_becomes_not_found_with_resource_info()
     {
         var e = await Call(new NotFoundException("device", "device", "h900"));

@@ -64,4 +64,19 @@ public static class GrpcAssert
         Assert.Contains(bad!.FieldViolations, v => v.Field.Contains(field, StringComparison.OrdinalIgnoreCase));
         return e;
     }
+
+    /// <summary>
+    /// Asserts InvalidArgument whose google.rpc.BadRequest names exactly <paramref name="field"/> (the full path
+    /// as the client sees it, e.g. "run.cluster.count") among its violations; returns the violations.
+    /// </summary>
+    public static async Task<IReadOnlyList<BadRequest.Types.FieldViolation>> InvalidFieldPath(string field, Func<Task> call)
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        var bad = e.GetRpcStatus()?.GetDetail<BadRequest>();
+        Assert.NotNull(bad);
+        Assert.Contains(field, bad!.FieldViolations.Select(v => v.Field));
+        Assert.Contains(field, e.Status.Detail);
+        return bad.FieldViolations;
+    }
 }

@@ -32,7 +32,8 @@ public sealed record CommandRejected
 
 /// <summary>
 /// Asks the training role to run a queued job: an estimate ("estimate") or a plan search ("plan") of a run given
-/// in proto3 JSON (platform.training.v1.TrainingRunSpec). Progress and the result are kept by the training role.
+/// in proto3 JSON (platform.training.v1.TrainingRunSpec: the submit request's run field). Progress and the result
+/// are kept by the training role; a failed job names its field as the client sent it (run.cluster.count).
 /// </summary>
 public sealed record RunTrainingJob
 {

@@ -4,14 +4,53 @@ namespace Platform.Modeling.Errors;
 // interceptor) maps them to status codes with the field named. No transport types here.
 
 /// <summary>Base of every error the platform reports to a caller. <see cref="Field"/> is the request field at fault.</summary>
-public abstract class PlatformException(string field, string reason) : Exception($"{field}: {reason}")
+public abstract class PlatformException : Exception
 {
-    public string Field { get; } = field;
-    public string Reason { get; } = reason;
+    protected PlatformException(string field, string reason) : this(field, reason, $"{field}: {reason}") { }
+
+    protected PlatformException(string field, string reason, string message) : base(message)
+    {
+        Field = field;
+        Reason = reason;
+    }
+
+    public string Field { get; }
+    public string Reason { get; }
+
+    /// <summary>
+    /// The same error with its fields nested under <paramref name="parent"/>, for code that checked a part of a
+    /// request (e.g. the run of an estimate request: "cluster.count" becomes "run.cluster.count").
+    /// </summary>
+    public abstract PlatformException Under(string parent);
+
+    protected static string Nest(string parent, string field) =>
+        field.Length == 0 ? parent : field[0] == '[' ? parent + field : $"{parent}.{field}";
 }
 
-/// <summary>A field's value is malformed or out of range (gRPC InvalidArgument).</summary>
-public sealed class InvalidFieldException(string field, string reason) : PlatformException(field, reason);
+/// <summary>One field at fault and why.</summary>
+public sealed record FieldViolation(string Field, string Reason);
+
+/// <summary>
+/// One or more fields' values are malformed or out of range (gRPC InvalidArgument, one violation each).
+/// <see cref="PlatformException.Field"/> and <see cref="PlatformException.Reason"/> are the first violation's.
+/// </summary>
+public sealed class InvalidFieldException : PlatformException
+{
+    public InvalidFieldException(string field, string reason) : base(field, reason) => Violations = [new FieldViolation(field, reason)];
+
+    public InvalidFieldException(IReadOnlyList<FieldViolation> violations)
+        : base(First(violations).Field, violations[0].Reason, string.Join("; ", violations.Select(v => $"{v.Field}: {v.Reason}"))) =>
+        Violations = violations;
+
+    /// <summary>Every field at fault, in the order they were found.</summary>
+    public IReadOnlyList<FieldViolation> Violations { get; }
+
+    public override PlatformException Under(string parent) =>
+        new InvalidFieldException(Violations.Select(v => v with { Field = Nest(parent, v.Field) }).ToArray());
+
+    private static FieldViolation First(IReadOnlyList<FieldViolation> violations) =>
+        violations.Count > 0 ? violations[0] : throw new ArgumentException("at least one violation is needed", nameof(violations));
+}
 
 /// <summary>A name does not resolve: unknown device, preset, trace, job (gRPC NotFound).</summary>
 public sealed class NotFoundException(string field, string kind, string name)
@@ -19,10 +58,15 @@ public sealed class NotFoundException(string field, string kind, string name)
 {
     public string Kind { get; } = kind;
     public string Name { get; } = name;
+
+    public override PlatformException Under(string parent) => new NotFoundException(Nest(parent, Field), Kind, Name);
 }
 
 /// <summary>The input is well-formed but the system is not in a state to honour it, e.g. a model that does not fit (gRPC FailedPrecondition).</summary>
-public sealed class PreconditionFailedException(string field, string reason) : PlatformException(field, reason);
+public sealed class PreconditionFailedException(string field, string reason) : PlatformException(field, reason)
+{
+    public override PlatformException Under(string parent) => new PreconditionFailedException(Nest(parent, Field), Reason);
+}
 
 /// <summary>A limit was exceeded: device memory, host element or message limits (gRPC ResourceExhausted).</summary>
 public sealed class LimitExceededException(string field, string reason, double needed = 0, double available = 0)
@@ -30,4 +74,6 @@ public sealed class LimitExceededException(string field, string reason, double n
 {
     public double Needed { get; } = needed;
     public double Available { get; } = available;
+
+    public override PlatformException Under(string parent) => new LimitExceededException(Nest(parent, Field), Reason, Needed, Available);
 }

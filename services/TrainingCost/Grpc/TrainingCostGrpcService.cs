@@ -10,6 +10,7 @@ using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
+using TrainingCost.Grpc.Validation;
 using ProtoPreset = Platform.Contracts.Training.V1.ModelPreset;
 using ProtoCostPoint = Platform.Contracts.Training.V1.CostPoint;
 
@@ -31,8 +32,8 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
 
     public override Task<CountFlopsResponse> CountFlops(CountFlopsRequest request, ServerCallContext context)
     {
+        TrainingValidators.CountFlops.ThrowIfInvalid(request);
         var model = ModelSpecMapper.Resolve(request.Model, "model");
-        if (request.SequenceLength <= 0) throw new InvalidFieldException("sequence_length", $"must be positive (got {request.SequenceLength})");
         var recompute = request.Recompute switch
         {
             RecomputeMode.Full => RecomputeKind.Full,
@@ -55,31 +56,28 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
 
     public override async Task<EstimateTrainingRunResponse> EstimateTrainingRun(EstimateTrainingRunRequest request, ServerCallContext context)
     {
-        var spec = TrainingProtoMapping.ToDomain(TrainingProtoMapping.AsRunSpec(request));
-        var estimate = await estimator.EstimateAsync(spec, context.CancellationToken);
+        TrainingValidators.Estimate.ThrowIfInvalid(request);
+        var estimate = await InRunAsync(() => estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken));
         // EstimateTrainingRunResponse mirrors TrainingEstimate field for field.
         return EstimateTrainingRunResponse.Parser.ParseFrom(TrainingProtoMapping.ToProto(estimate).ToByteString());
     }
 
     public override async Task<PlanParallelismResponse> PlanParallelism(PlanParallelismRequest request, ServerCallContext context)
     {
-        var spec = TrainingProtoMapping.ToDomain(TrainingProtoMapping.AsRunSpec(request));
-        if (request.TopK < 0 || request.TopK > 100) throw new InvalidFieldException("top_k", $"must be 0–100 (got {request.TopK})");
-        var result = await estimator.SearchAsync(spec, request.TopK == 0 ? 5 : request.TopK, context.CancellationToken);
+        TrainingValidators.Plan.ThrowIfInvalid(request);
+        var result = await InRunAsync(() => estimator.SearchAsync(
+            TrainingProtoMapping.ToDomain(request.Run), request.TopK == 0 ? 5 : request.TopK, context.CancellationToken));
         return TrainingProtoMapping.ToProto(result);
     }
 
     public override async Task<CompareAcceleratorsResponse> CompareAccelerators(CompareAcceleratorsRequest request, ServerCallContext context)
     {
-        if (request.Accelerators.Count == 0) throw new InvalidFieldException("accelerators", "needs at least one device id");
-        if (request.Accelerators.Count > 32) throw new InvalidFieldException("accelerators", "at most 32 devices per call");
-        var runSpec = TrainingProtoMapping.AsRunSpec(request);
-        runSpec.Cluster ??= new Cluster();
+        TrainingValidators.Compare.ThrowIfInvalid(request);
+        var run = InRun(() => TrainingProtoMapping.ToDomain(request.Run));
         var response = new CompareAcceleratorsResponse();
         for (int i = 0; i < request.Accelerators.Count; i++)
         {
-            runSpec.Cluster.Accelerator = request.Accelerators[i];
-            var spec = TrainingProtoMapping.ToDomain(runSpec);
+            var spec = run with { Accelerator = request.Accelerators[i] };
             try
             {
                 var e = await estimator.EstimateAsync(spec, context.CancellationToken);
@@ -94,18 +92,18 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
                 // This device cannot run it (no plan fits, no FP8 units): a per-device answer, not a failed call.
                 response.Results.Add(new AcceleratorComparison { Accelerator = request.Accelerators[i], Fits = false, Reason = e.Reason });
             }
+            catch (PlatformException e)
+            {
+                throw e.Under(RunField);
+            }
         }
         return response;
     }
 
     public override Task<ComputeOptimalResponse> ComputeOptimal(ComputeOptimalRequest request, ServerCallContext context)
     {
-        bool budget = request.ComputeBudgetFlops != 0, size = request.Parameters != 0;
-        if (budget == size) throw new InvalidFieldException("compute_budget_flops", "give exactly one of compute_budget_flops or parameters");
-        if (budget && !(request.ComputeBudgetFlops > 0 && double.IsFinite(request.ComputeBudgetFlops)))
-            throw new InvalidFieldException("compute_budget_flops", $"must be positive (got {request.ComputeBudgetFlops})");
-        if (size && !(request.Parameters > 0 && double.IsFinite(request.Parameters)))
-            throw new InvalidFieldException("parameters", $"must be positive (got {request.Parameters})");
+        TrainingValidators.ComputeOptimal.ThrowIfInvalid(request);
+        bool budget = request.ComputeBudgetFlops != 0;
         var r = budget ? ScalingLaws.ForBudget(request.ComputeBudgetFlops) : ScalingLaws.ForParameters(request.Parameters);
         return Task.FromResult(new ComputeOptimalResponse
         {
@@ -121,21 +119,14 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
 
     public override async Task<ProjectCostResponse> ProjectCost(ProjectCostRequest request, ServerCallContext context)
     {
-        double cost = request.CostUsd;
-        if (request.Run is not null)
-        {
-            if (cost != 0) throw new InvalidFieldException("cost_usd", "give cost_usd or run, not both");
-            cost = (await estimator.EstimateAsync(TrainingProtoMapping.ToDomain(TrainingProtoMapping.AsRunSpec(request.Run)), context.CancellationToken)).CostUsd;
-        }
-        else if (!(cost > 0 && double.IsFinite(cost))) throw new InvalidFieldException("cost_usd", $"must be positive, or give run (got {cost})");
+        TrainingValidators.ProjectCost.ThrowIfInvalid(request);
+        double cost = request.Run is null
+            ? request.CostUsd
+            : (await InRunAsync(() => estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken))).CostUsd;
         int years = request.Years == 0 ? 5 : request.Years;
-        if (years is < 1 or > 50) throw new InvalidFieldException("years", $"must be 1–50 (got {years})");
         double hw = request.HardwareDoublingYears == 0 ? CostProjection.DefaultHardwareDoublingYears : request.HardwareDoublingYears;
         double alg = request.AlgorithmicHalvingYears == 0 ? CostProjection.DefaultAlgorithmicHalvingYears : request.AlgorithmicHalvingYears;
-        if (!(hw > 0)) throw new InvalidFieldException("hardware_doubling_years", $"must be positive (got {hw})");
-        if (!(alg > 0)) throw new InvalidFieldException("algorithmic_halving_years", $"must be positive (got {alg})");
         int perYear = request.PointsPerYear == 0 ? 1 : request.PointsPerYear;
-        if (perYear is < 1 or > 12) throw new InvalidFieldException("points_per_year", $"must be 1–12 (got {perYear})");
         var response = new ProjectCostResponse { CostTodayUsd = cost, AnnualDecline = CostProjection.AnnualDecline(hw, alg) };
         response.Series.AddRange(CostProjection.Project(cost, years, hw, alg, perYear).Select(p => new ProtoCostPoint
         {
@@ -144,22 +135,41 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
         return response;
     }
 
-    public override async Task<SubmitEstimateJobResponse> SubmitEstimateJob(SubmitEstimateJobRequest request, ServerCallContext context) =>
-        new() { JobId = await Submit("estimate", request, 0, context) };
+    public override async Task<SubmitEstimateJobResponse> SubmitEstimateJob(SubmitEstimateJobRequest request, ServerCallContext context)
+    {
+        TrainingValidators.SubmitEstimate.ThrowIfInvalid(request);
+        return new SubmitEstimateJobResponse { JobId = await Submit("estimate", request.Run, 0, context) };
+    }
 
     public override async Task<SubmitPlanJobResponse> SubmitPlanJob(SubmitPlanJobRequest request, ServerCallContext context)
     {
-        if (request.TopK < 0 || request.TopK > 100) throw new InvalidFieldException("top_k", $"must be 0–100 (got {request.TopK})");
-        return new SubmitPlanJobResponse { JobId = await Submit("plan", request, request.TopK, context) };
+        TrainingValidators.SubmitPlan.ThrowIfInvalid(request);
+        return new SubmitPlanJobResponse { JobId = await Submit("plan", request.Run, request.TopK, context) };
     }
 
-    private async Task<string> Submit(string kind, IMessage request, int topK, ServerCallContext context)
+    private async Task<string> Submit(string kind, Platform.Contracts.Training.V1.TrainingRunSpec run, int topK, ServerCallContext context)
     {
-        var spec = TrainingProtoMapping.AsRunSpec(request);
-        TrainingEstimator.Validate(TrainingProtoMapping.ToDomain(spec)); // reject bad input now, not in the job
+        InRun(() => TrainingEstimator.Validate(TrainingProtoMapping.ToDomain(run))); // reject bad input now, not in the job
         var job = jobs.Create(kind);
-        await publish.Publish(new RunTrainingJob { JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(spec), TopK = topK }, context.CancellationToken);
+        await publish.Publish(new RunTrainingJob { JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK }, context.CancellationToken);
         return job.Id.ToString();
+    }
+
+    /// <summary>The request field that carries the run; errors the domain finds in it are nested under this name.</summary>
+    internal const string RunField = "run";
+
+    private static T InRun<T>(Func<T> work)
+    {
+        try { return work(); }
+        catch (PlatformException e) { throw e.Under(RunField); }
+    }
+
+    private static void InRun(Action work) => InRun(() => { work(); return 0; });
+
+    private static async Task<T> InRunAsync<T>(Func<Task<T>> work)
+    {
+        try { return await work(); }
+        catch (PlatformException e) { throw e.Under(RunField); }
     }
 
     public override Task<GetJobResponse> GetJob(GetJobRequest request, ServerCallContext context) =>

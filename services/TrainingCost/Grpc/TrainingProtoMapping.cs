@@ -1,30 +1,20 @@
-using Google.Protobuf;
 using Platform.Contracts.Training.V1;
-using Platform.Modeling.Errors;
 using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
 using Domain = TrainingCost.Domain;
 
 namespace TrainingCost.Grpc;
 
-/// <summary>Translates between the training protos and the domain; validation names request fields.</summary>
+/// <summary>
+/// Translates between the training protos and the domain. Requests are checked first by the validators in
+/// TrainingCost.Grpc.Validation; field names in the domain's errors are relative to the run (the caller nests them).
+/// </summary>
 public static class TrainingProtoMapping
 {
-    /// <summary>
-    /// The run requests share TrainingRunSpec's field numbers and types, so their wire bytes parse as one
-    /// (extra fields such as top_k are kept as unknown fields and ignored).
-    /// </summary>
-    public static TrainingRunSpec AsRunSpec(IMessage request) => TrainingRunSpec.Parser.ParseFrom(request.ToByteString());
-
+    /// <summary>The domain form of a run that passed <see cref="Validation.TrainingRunSpecValidator"/>; resolves the model.</summary>
     public static Domain.TrainingRunSpec ToDomain(TrainingRunSpec r)
     {
         var model = ModelSpecMapper.Resolve(r.Model, "model");
-        if (r.TrainingTokens <= 0) throw new InvalidFieldException("training_tokens", r.TrainingTokens == 0 ? "is required and must be positive" : $"must be positive (got {r.TrainingTokens})");
-        if (r.SequenceLength <= 0) throw new InvalidFieldException("sequence_length", r.SequenceLength == 0 ? "is required and must be positive" : $"must be positive (got {r.SequenceLength})");
-        if (r.Cluster is null) throw new InvalidFieldException("cluster", "is required: give accelerator and count");
-        if (r.Cluster.Count <= 0) throw new InvalidFieldException("cluster.count", $"must be positive (got {r.Cluster.Count})");
-        if (r.Cluster.Count > 1_000_000) throw new InvalidFieldException("cluster.count", $"must be at most 1,000,000 (got {r.Cluster.Count})");
-        if (r.Cluster.ScaleOutGbps < 0) throw new InvalidFieldException("cluster.scale_out_gbps", "must not be negative");
         var rel = new Domain.ReliabilityOptions();
         if (r.Reliability is { } rr)
             rel = new Domain.ReliabilityOptions(
@@ -51,7 +41,7 @@ public static class TrainingProtoMapping
                 Precision.Fp8 => Domain.TrainingPrecision.Fp8,
                 Precision.Fp16 => Domain.TrainingPrecision.Fp16,
                 Precision.Bf16 or Precision.Unspecified => Domain.TrainingPrecision.Bf16,
-                _ => throw new InvalidFieldException("precision", $"unknown value {(int)r.Precision}"),
+                _ => throw new ArgumentOutOfRangeException(nameof(r), r.Precision, "precision is checked by TrainingRunSpecValidator"),
             },
             PricePerAcceleratorHour = r.PricePerAcceleratorHourUsd,
             PriceTier = r.PricePreset switch
@@ -67,8 +57,8 @@ public static class TrainingProtoMapping
             Objective = r.Objective == PlanObjective.MinCost ? Domain.PlanObjective.MinCost : Domain.PlanObjective.MinTime,
             ScaleOutGBpsOverride = r.Cluster.ScaleOutGbps,
             MaterializedAttention = r.MaterializedAttention,
-            AllowedSchedules = r.AllowedSchedules.Count == 0 ? null : r.AllowedSchedules.Select((x, i) => ToDomain(x)
-                ?? throw new InvalidFieldException($"allowed_schedules[{i}]", $"must be a pipeline schedule (got {x})")).Distinct().ToArray(),
+            AllowedSchedules = r.AllowedSchedules.Count == 0 ? null : r.AllowedSchedules.Select(x => ToDomain(x)
+                ?? throw new ArgumentOutOfRangeException(nameof(r), x, "allowed_schedules are checked by TrainingRunSpecValidator")).Distinct().ToArray(),
         };
     }
 

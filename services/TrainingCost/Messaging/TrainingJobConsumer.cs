@@ -7,6 +7,7 @@ using Platform.Modeling.Errors;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
 using TrainingCost.Grpc;
+using TrainingCost.Grpc.Validation;
 
 namespace TrainingCost.Messaging;
 
@@ -33,7 +34,9 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         var progress = new Progress(jobs, cmd.JobId);
         try
         {
-            var spec = TrainingProtoMapping.ToDomain(Parser.Parse<Platform.Contracts.Training.V1.TrainingRunSpec>(cmd.RunSpecJson));
+            var run = Parser.Parse<Platform.Contracts.Training.V1.TrainingRunSpec>(cmd.RunSpecJson);
+            TrainingValidators.Run.ThrowIfInvalid(run);
+            var spec = TrainingProtoMapping.ToDomain(run);
             IMessage result = cmd.Kind == "plan"
                 ? TrainingProtoMapping.ToProto(await estimator.SearchAsync(spec, cmd.TopK > 0 ? cmd.TopK : 5, context.CancellationToken, progress))
                 : TrainingProtoMapping.ToProto(await estimator.EstimateAsync(spec, context.CancellationToken, progress));
@@ -46,7 +49,8 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         }
         catch (Exception e) when (e is PlatformException or InvalidProtocolBufferException)
         {
-            string field = e is PlatformException p ? p.Field : "run";
+            // The job was submitted as a request whose run field is this spec: name fields as the client sees them.
+            string field = e is PlatformException p ? p.Under(TrainingCostGrpcService.RunField).Field : TrainingCostGrpcService.RunField;
             string reason = e is PlatformException q ? q.Reason : e.Message;
             jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Failed, Message = "failed", ErrorField = field, ErrorReason = reason });
             logger.LogInformation("Training job {JobId} failed on {Field}: {Reason}", cmd.JobId, field, reason);

@@ -10,7 +10,7 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
     private TrainingCostService.TrainingCostServiceClient Client => new(factory.Channel);
 
     private const string DeepSeekJson =
-        """{"model":{"preset":"deepseek-v3"},"trainingTokens":"14800000000000","sequenceLength":4096,"cluster":{"accelerator":"h800","count":2048},"precision":"PRECISION_FP8","pricePerAcceleratorHourUsd":2.0}""";
+        """{"run":{"model":{"preset":"deepseek-v3"},"trainingTokens":"14800000000000","sequenceLength":4096,"cluster":{"accelerator":"h800","count":2048},"precision":"PRECISION_FP8","pricePerAcceleratorHourUsd":2.0}}""";
 
     private static EstimateTrainingRunRequest Parse(string json) => JsonParser.Default.Parse<EstimateTrainingRunRequest>(json);
 
@@ -41,8 +41,8 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
     public async Task Published_deepseek_v3_layout_reproduces_its_pre_training_hours_within_10_percent()
     {
         var request = Parse(DeepSeekJson);
-        request.GlobalBatchTokens = 15360L * 4096;
-        request.Parallelism = new ParallelismPlan
+        request.Run.GlobalBatchTokens = 15360L * 4096;
+        request.Run.Parallelism = new ParallelismPlan
         {
             PipelineParallel = 16, ExpertParallel = 64, ZeroStage = 1, PipelineSchedule = PipelineSchedule.DualPipe,
             Recompute = RecomputeMode.Selective, MicroBatchSize = 1, Bf16OptimizerMoments = true,
@@ -59,13 +59,13 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         var request = new EstimateTrainingRunRequest
         {
-            Model = new ModelSpec { Preset = "llama-3.1-405b" },
-            TrainingTokens = 15_600_000_000_000,
-            SequenceLength = 8192,
-            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
-            Precision = Precision.Bf16,
-            GlobalBatchTokens = 2048L * 8192,
-            Parallelism = new ParallelismPlan { TensorParallel = 8, PipelineParallel = 16, ZeroStage = 1, PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 8 },
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 15_600_000_000_000,
+                SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
+                Precision = Precision.Bf16, GlobalBatchTokens = 2048L * 8192,
+                Parallelism = new ParallelismPlan { TensorParallel = 8, PipelineParallel = 16, ZeroStage = 1, PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 8 },
+            },
         };
         var r = await Client.EstimateTrainingRunAsync(request);
         Assert.InRange(r.AcceleratorHours / 30.84e6, 0.90, 1.10);
@@ -101,9 +101,12 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         async Task<EstimateTrainingRunResponse> Run(RecomputeMode rc, int layers) => await Client.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
         {
-            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192,
-            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
-            Parallelism = new ParallelismPlan { TensorParallel = 8, PipelineParallel = 2, Recompute = rc, RecomputeNumLayers = layers },
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+                SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+                Parallelism = new ParallelismPlan { TensorParallel = 8, PipelineParallel = 2, Recompute = rc, RecomputeNumLayers = layers },
+            },
         });
         var none = await Run(RecomputeMode.None, 0);
         var full = await Run(RecomputeMode.Full, 0);
@@ -120,12 +123,16 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
         // 380 TFLOPs per GPU = 38.4% of the 989 TFLOPs BF16 peak.
         var r = await Client.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
         {
-            Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 800_000_000_000, SequenceLength = 131072,
-            GlobalBatchTokens = 16L * 1024 * 1024, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
-            Parallelism = new ParallelismPlan
+            Run = new TrainingRunSpec
             {
-                TensorParallel = 8, ContextParallel = 16, PipelineParallel = 16,
-                PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 8,
+                Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 800_000_000_000,
+                SequenceLength = 131072, GlobalBatchTokens = 16L * 1024 * 1024,
+                Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
+                Parallelism = new ParallelismPlan
+                {
+                    TensorParallel = 8, ContextParallel = 16, PipelineParallel = 16,
+                    PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 8,
+                },
             },
         });
         Assert.Equal(8, r.Plan.DataParallel);

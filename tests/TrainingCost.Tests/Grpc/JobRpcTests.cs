@@ -13,8 +13,12 @@ public sealed class JobRpcTests(PlatformFactory factory) : IClassFixture<Platfor
 
     private static SubmitEstimateJobRequest Run() => new()
     {
-        Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192,
-        Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 }, PricePerAcceleratorHourUsd = 2,
+        Run = new TrainingRunSpec
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+            SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+            PricePerAcceleratorHourUsd = 2,
+        },
     };
 
     [Fact]
@@ -33,10 +37,7 @@ public sealed class JobRpcTests(PlatformFactory factory) : IClassFixture<Platfor
         var got = (await Client.GetJobAsync(new GetJobRequest { JobId = id })).Job;
         Assert.Equal(last.Estimate.AcceleratorHours, got.Estimate.AcceleratorHours);
         // The same run estimated directly gives the same answer.
-        var direct = await Client.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
-        {
-            Model = Run().Model, TrainingTokens = Run().TrainingTokens, SequenceLength = 8192, Cluster = Run().Cluster, PricePerAcceleratorHourUsd = 2,
-        });
+        var direct = await Client.EstimateTrainingRunAsync(new EstimateTrainingRunRequest { Run = Run().Run });
         Assert.Equal(direct.AcceleratorHours, got.Estimate.AcceleratorHours, 1e-9 * direct.AcceleratorHours);
     }
 
@@ -52,8 +53,12 @@ public sealed class JobRpcTests(PlatformFactory factory) : IClassFixture<Platfor
         {
             var request = new SubmitPlanJobRequest
             {
-                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192,
-                Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 }, TopK = 2,
+                Run = new TrainingRunSpec
+                {
+                    Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+                    SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+                },
+                TopK = 2,
             };
             var id = (await Client.SubmitPlanJobAsync(request)).JobId;
             var evt = await completed.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -74,14 +79,14 @@ public sealed class JobRpcTests(PlatformFactory factory) : IClassFixture<Platfor
     public async Task Job_whose_model_fits_no_plan_fails_with_the_reason()
     {
         var request = Run();
-        request.Model = new ModelSpec { Preset = "llama-3.1-405b" };
-        request.Cluster.Count = 2;
+        request.Run.Model = new ModelSpec { Preset = "llama-3.1-405b" };
+        request.Run.Cluster.Count = 2;
         var id = (await Client.SubmitEstimateJobAsync(request)).JobId;
         using var call = Client.WatchJob(new WatchJobRequest { JobId = id }, deadline: DateTime.UtcNow.AddSeconds(30));
         Job last = null!;
         while (await call.ResponseStream.MoveNext(CancellationToken.None)) last = call.ResponseStream.Current.Job;
         Assert.Equal(JobState.Failed, last.State);
-        Assert.Equal("cluster.count", last.ErrorField);
+        Assert.Equal("run.cluster.count", last.ErrorField);
         Assert.Contains("GB", last.ErrorReason);
     }
 }

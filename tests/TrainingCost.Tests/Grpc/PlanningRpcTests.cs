@@ -13,8 +13,12 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         var r = await Client.PlanParallelismAsync(new PlanParallelismRequest
         {
-            Model = new ModelSpec { Preset = "llama-3.1-70b" }, TrainingTokens = 15_000_000_000_000, SequenceLength = 8192,
-            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 512 }, TopK = 4,
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-70b" }, TrainingTokens = 15_000_000_000_000,
+                SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 512 },
+            },
+            TopK = 4,
         });
         Assert.Equal(4, r.Plans.Count);
         Assert.All(r.Plans, p => Assert.True(p.Fits));
@@ -31,8 +35,13 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
         // 256 sequences of 4096 on 1024 GPUs: data parallel × micro-batch may not exceed 256.
         var r = await Client.PlanParallelismAsync(new PlanParallelismRequest
         {
-            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 4096,
-            GlobalBatchTokens = 256 * 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 1024 }, TopK = 3,
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+                SequenceLength = 4096, GlobalBatchTokens = 256 * 4096,
+                Cluster = new Cluster { Accelerator = "h100-sxm", Count = 1024 },
+            },
+            TopK = 3,
         });
         Assert.NotEmpty(r.Plans);
         Assert.All(r.Plans, p => Assert.True(p.Plan.DataParallel * p.Plan.MicroBatchSize <= 256, p.Plan.ToString()));
@@ -44,12 +53,16 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         PlanParallelismRequest Request() => new()
         {
-            Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 15_000_000_000_000, SequenceLength = 8192,
-            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 2048 }, TopK = 5,
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 15_000_000_000_000,
+                SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 2048 },
+            },
+            TopK = 5,
         };
         var free = await Client.PlanParallelismAsync(Request());
         var onlyOneFOneB = Request();
-        onlyOneFOneB.AllowedSchedules.Add(PipelineSchedule.OneFOneB);
+        onlyOneFOneB.Run.AllowedSchedules.Add(PipelineSchedule.OneFOneB);
         var narrowed = await Client.PlanParallelismAsync(onlyOneFOneB);
         Assert.NotEmpty(narrowed.Plans);
         Assert.All(narrowed.Plans, p => Assert.Equal(PipelineSchedule.OneFOneB, p.Plan.PipelineSchedule));
@@ -61,8 +74,13 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         var r = await Client.PlanParallelismAsync(new PlanParallelismRequest
         {
-            Model = new ModelSpec { Preset = "llama-3.1-70b" }, TrainingTokens = 100_000_000_000, SequenceLength = 131072,
-            GlobalBatchTokens = 128L * 131072, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 1024 }, TopK = 3,
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-70b" }, TrainingTokens = 100_000_000_000,
+                SequenceLength = 131072, GlobalBatchTokens = 128L * 131072,
+                Cluster = new Cluster { Accelerator = "h100-sxm", Count = 1024 },
+            },
+            TopK = 3,
         });
         Assert.NotEmpty(r.Plans);
         Assert.Contains(r.Plans, p => p.Plan.ContextParallel > 1);
@@ -76,8 +94,12 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         PlanParallelismRequest Request(PlanObjective o) => new()
         {
-            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192,
-            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 1024 }, TopK = 1, Objective = o,
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+                SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 1024 }, Objective = o,
+            },
+            TopK = 1,
         };
         var time = (await Client.PlanParallelismAsync(Request(PlanObjective.MinTime))).Plans[0];
         var cost = (await Client.PlanParallelismAsync(Request(PlanObjective.MinCost))).Plans[0];
@@ -90,8 +112,11 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         var request = new CompareAcceleratorsRequest
         {
-            Model = new ModelSpec { Preset = "llama-3.1-70b" }, TrainingTokens = 2_000_000_000_000, SequenceLength = 4096,
-            Cluster = new Cluster { Count = 256 }, PricePreset = PricePreset.Mid,
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-70b" }, TrainingTokens = 2_000_000_000_000,
+                SequenceLength = 4096, Cluster = new Cluster { Count = 256 }, PricePreset = PricePreset.Mid,
+            },
         };
         request.Accelerators.Add("a100-80gb");
         request.Accelerators.Add("h100-sxm");
@@ -109,8 +134,11 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         var request = new CompareAcceleratorsRequest
         {
-            Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192,
-            Cluster = new Cluster { Count = 8 },
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 1_000_000_000_000,
+                SequenceLength = 8192, Cluster = new Cluster { Count = 8 },
+            },
         };
         request.Accelerators.Add("a100-40gb");
         var r = await Client.CompareAcceleratorsAsync(request);
@@ -153,10 +181,11 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
     {
         var r = await Client.ProjectCostAsync(new ProjectCostRequest
         {
-            Run = new EstimateTrainingRunRequest
+            Run = new TrainingRunSpec
             {
-                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192,
-                Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 }, PricePerAcceleratorHourUsd = 2,
+                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+                SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+                PricePerAcceleratorHourUsd = 2,
             },
             Years = 2,
         });

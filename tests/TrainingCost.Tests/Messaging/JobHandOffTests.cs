@@ -35,13 +35,13 @@ public sealed class JobHandOffTests
 
         await harness.Bus.Publish(new TrainingJobCompleted
         {
-            JobId = job.Id, Kind = "estimate", Succeeded = false, ErrorField = "cluster.count", ErrorReason = "must be positive",
+            JobId = job.Id, Kind = "estimate", Succeeded = false, ErrorField = "run.cluster.count", ErrorReason = "must be positive",
         });
 
         Assert.True(await harness.Consumed.Any<TrainingJobCompleted>(m => m.Context.Message.JobId == job.Id));
         var after = store.Get(job.Id);
         Assert.Equal(JobStatus.Failed, after.Status);
-        Assert.Equal("cluster.count", after.ErrorField);
+        Assert.Equal("run.cluster.count", after.ErrorField);
     }
 
     [Fact]

@@ -1,0 +1,130 @@
+using FluentValidation;
+using Platform.Contracts.Training.V1;
+
+namespace TrainingCost.Grpc.Validation;
+
+/// <summary>
+/// The rules a <see cref="TrainingRunSpec"/> must meet before the domain sees it. Field names are the proto
+/// names; a request validator nests them under its own field (<c>run.cluster.count</c>). Model resolution and
+/// plan feasibility need the presets and the model's shape, so the domain checks those.
+/// </summary>
+public sealed class TrainingRunSpecValidator : AbstractValidator<TrainingRunSpec>
+{
+    public const long MaxAccelerators = 1_000_000;
+
+    /// <param name="requireAccelerator">False where the request names the devices elsewhere (CompareAccelerators).</param>
+    public TrainingRunSpecValidator(bool requireAccelerator = true)
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop;
+
+        RuleFor(x => x.Model).NotNull().WithMessage("is required: give preset, hf_config_json or architecture").ProtoName("model");
+        RuleFor(x => x.TrainingTokens).GreaterThan(0)
+            .WithMessage(x => x.TrainingTokens == 0 ? "is required and must be positive" : $"must be positive (got {x.TrainingTokens})")
+            .ProtoName("training_tokens");
+        RuleFor(x => x.SequenceLength).GreaterThan(0)
+            .WithMessage(x => x.SequenceLength == 0 ? "is required and must be positive" : $"must be positive (got {x.SequenceLength})")
+            .ProtoName("sequence_length");
+        RuleFor(x => x.Cluster).NotNull().WithMessage("is required: give accelerator and count").ProtoName("cluster")
+            .SetValidator(new ClusterValidator(requireAccelerator));
+        RuleFor(x => x.Precision).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Precision}").ProtoName("precision");
+        RuleFor(x => x.PricePerAcceleratorHourUsd).Must(p => p >= 0 && double.IsFinite(p)).WithMessage("must not be negative")
+            .ProtoName("price_per_accelerator_hour_usd");
+        RuleFor(x => x.PricePreset).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.PricePreset}").ProtoName("price_preset");
+        RuleFor(x => x.Parallelism).SetValidator(new ParallelismPlanValidator()).ProtoName("parallelism");
+        RuleFor(x => x.GlobalBatchTokens).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .Must((x, tokens) => tokens == 0 || x.SequenceLength <= 0 || tokens >= x.SequenceLength)
+            .WithMessage(x => $"must hold at least one sequence ({x.SequenceLength} tokens)")
+            .ProtoName("global_batch_tokens");
+        RuleFor(x => x.Reliability).SetValidator(new ReliabilityValidator()).ProtoName("reliability");
+        RuleFor(x => x.Energy).SetValidator(new EnergyValidator()).ProtoName("energy");
+        RuleFor(x => x.Objective).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Objective}").ProtoName("objective");
+        RuleForEach(x => x.AllowedSchedules).Cascade(CascadeMode.Continue) // every bad index, not only the first
+            .Must(s => s != PipelineSchedule.Unspecified && ProtoEnums.IsDefined(s))
+            .WithMessage((_, s) => $"must be a pipeline schedule (got {s})")
+            .ProtoName("allowed_schedules");
+    }
+}
+
+/// <summary>Accelerator type and count.</summary>
+public sealed class ClusterValidator : AbstractValidator<Cluster>
+{
+    public ClusterValidator(bool requireAccelerator = true)
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        if (requireAccelerator)
+            RuleFor(x => x.Accelerator).Must(a => !string.IsNullOrWhiteSpace(a)).WithMessage("is required, e.g. 'h800'").ProtoName("accelerator");
+        RuleFor(x => x.Count)
+            .GreaterThan(0).WithMessage(x => $"must be positive (got {x.Count})")
+            .LessThanOrEqualTo(TrainingRunSpecValidator.MaxAccelerators).WithMessage(x => $"must be at most 1,000,000 (got {x.Count})")
+            .ProtoName("count");
+        RuleFor(x => x.ScaleOutGbps).Must(g => g >= 0 && double.IsFinite(g)).WithMessage("must not be negative").ProtoName("scale_out_gbps");
+    }
+}
+
+/// <summary>
+/// A fixed parallel layout: degrees and enums in range. Whether the degrees divide the model's heads, layers
+/// and experts and multiply to the cluster size is the domain's check (it needs the resolved model).
+/// </summary>
+public sealed class ParallelismPlanValidator : AbstractValidator<ParallelismPlan>
+{
+    public ParallelismPlanValidator()
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        Degree(x => x.TensorParallel, "tensor_parallel");
+        Degree(x => x.ContextParallel, "context_parallel");
+        Degree(x => x.PipelineParallel, "pipeline_parallel");
+        RuleFor(x => x.DataParallel).GreaterThanOrEqualTo(0).WithMessage(x => $"must not be negative (got {x.DataParallel}); 0 = derived from the count")
+            .ProtoName("data_parallel");
+        Degree(x => x.ExpertParallel, "expert_parallel");
+        RuleFor(x => x.ZeroStage).InclusiveBetween(0, 3).When(x => x.HasZeroStage).WithMessage(x => $"must be 0–3 (got {x.ZeroStage})")
+            .ProtoName("zero_stage");
+        RuleFor(x => x.Recompute).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Recompute}").ProtoName("recompute");
+        Degree(x => x.MicroBatchSize, "micro_batch_size");
+        RuleFor(x => x.PipelineSchedule).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.PipelineSchedule}")
+            .ProtoName("pipeline_schedule");
+        Degree(x => x.VirtualStages, "virtual_stages");
+        RuleFor(x => x.RecomputeNumLayers)
+            .GreaterThanOrEqualTo(0).WithMessage(x => $"must not be negative (got {x.RecomputeNumLayers})")
+            .Must((x, layers) => layers == 0 || x.Recompute == RecomputeMode.Full).WithMessage("applies to RECOMPUTE_MODE_FULL only")
+            .ProtoName("recompute_num_layers");
+    }
+
+    /// <summary>A degree where 0 means the default.</summary>
+    private void Degree(System.Linq.Expressions.Expression<Func<ParallelismPlan, int>> degree, string name) =>
+        RuleFor(degree).GreaterThanOrEqualTo(0).WithMessage((_, v) => $"must be at least 1, or 0 for the default (got {v})").ProtoName(name);
+}
+
+/// <summary>Failure and checkpoint assumptions; an absent field takes its default.</summary>
+public sealed class ReliabilityValidator : AbstractValidator<Reliability>
+{
+    public ReliabilityValidator()
+    {
+        RuleFor(x => x.MtbfHoursPerAccelerator).Must(Positive).When(x => x.HasMtbfHoursPerAccelerator).WithMessage("must be positive")
+            .ProtoName("mtbf_hours_per_accelerator");
+        RuleFor(x => x.RestartHours).Must(NotNegative).When(x => x.HasRestartHours).WithMessage("must not be negative")
+            .ProtoName("restart_hours");
+        RuleFor(x => x.CheckpointWriteGbpsPerAccelerator).Must(Positive).When(x => x.HasCheckpointWriteGbpsPerAccelerator)
+            .WithMessage("must be positive").ProtoName("checkpoint_write_gbps_per_accelerator");
+        RuleFor(x => x.CheckpointIntervalHours).Must(NotNegative).When(x => x.HasCheckpointIntervalHours).WithMessage("must not be negative")
+            .ProtoName("checkpoint_interval_hours");
+    }
+
+    internal static bool Positive(double v) => v > 0 && double.IsFinite(v);
+    internal static bool NotNegative(double v) => v >= 0 && double.IsFinite(v);
+}
+
+/// <summary>Energy and carbon assumptions; an absent field takes its default.</summary>
+public sealed class EnergyValidator : AbstractValidator<Energy>
+{
+    public EnergyValidator()
+    {
+        RuleFor(x => x.AcceleratorWatts).Must(ReliabilityValidator.NotNegative).When(x => x.HasAcceleratorWatts)
+            .WithMessage("must not be negative").ProtoName("accelerator_watts");
+        RuleFor(x => x.ServerOverhead).Must(v => v >= 1 && double.IsFinite(v)).When(x => x.HasServerOverhead)
+            .WithMessage(x => $"must be at least 1 (got {x.ServerOverhead})").ProtoName("server_overhead");
+        RuleFor(x => x.Pue).Must(v => v >= 1 && double.IsFinite(v)).When(x => x.HasPue)
+            .WithMessage(x => $"must be at least 1 (got {x.Pue})").ProtoName("pue");
+        RuleFor(x => x.GridKgCo2PerKwh).Must(ReliabilityValidator.NotNegative).When(x => x.HasGridKgCo2PerKwh)
+            .WithMessage("must not be negative").ProtoName("grid_kg_co2_per_kwh");
+    }
+}
