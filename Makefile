@@ -5,7 +5,7 @@ CONFIG ?= Release
 BUF := node_modules/.bin/buf
 BENCH := $(DOTNET) run -c Release --project tests/Platform.Benchmarks --
 
-.PHONY: run build test lint breaking proto-baseline bench bench-gemm validate up down clean
+.PHONY: run build test lint breaking proto-baseline bench bench-gemm validate validate-grpc up down clean
 
 run: ## start every role in one process (in-memory bus, no broker needed)
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
@@ -40,6 +40,9 @@ bench-gemm: ## GEMM GFLOPS vs OpenBLAS, one JSON object per row
 
 validate: ## training-cost estimates vs published runs -> docs/VALIDATION.md
 	$(BENCH) validate-training --write docs/VALIDATION.md
+
+validate-grpc: ## the same estimates with the emulator role behind gRPC on loopback (prints; identical figures)
+	$(BENCH) validate-training --emulator grpc
 
 up:
 	docker compose up -d --build

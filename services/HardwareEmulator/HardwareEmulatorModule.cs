@@ -4,6 +4,7 @@ using HardwareEmulator.Domain.Kernels;
 using HardwareEmulator.Domain.Profiling;
 using HardwareEmulator.Domain.Timing;
 using HardwareEmulator.Grpc;
+using HardwareEmulator.Mapping;
 using HardwareEmulator.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using InferenceScheduler.Application;
 using InferenceScheduler.Grpc;
 using InferenceScheduler.Infrastructure;
 using InferenceScheduler.Messaging;

@@ -1,24 +1,14 @@
-using Grpc.Core;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Platform.ServiceDefaults;
 
 /// <summary>
-/// gRPC clients for calling another role. The address comes from Platform:Endpoints:&lt;Role&gt;
+/// Where another role answers. The address comes from Platform:Endpoints:&lt;Role&gt;
 /// (e.g. Platform__Endpoints__Emulator=http://emulator:5080); without it the client calls this
 /// process's own Grpc endpoint, which is where the role runs in the all-in-one mode.
 /// </summary>
 public static class RoleClients
 {
-    public static IHttpClientBuilder AddRoleClient<TClient>(this IHostApplicationBuilder builder, string role)
-        where TClient : ClientBase
-    {
-        var configuration = builder.Configuration;
-        return builder.Services.AddGrpcClient<TClient>(o => o.Address = new Uri(ResolveAddress(configuration, role)));
-    }
-
     public static string ResolveAddress(IConfiguration configuration, string role)
     {
         string? explicitUrl = configuration[$"Platform:Endpoints:{role}"];

@@ -5,6 +5,7 @@ using Platform.ServiceDefaults;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
 using TrainingCost.Grpc;
+using TrainingCost.Mapping;
 using TrainingCost.Messaging;
 
 namespace TrainingCost;

@@ -17,6 +17,8 @@ using Phase = Platform.Contracts.Emulator.V1.Phase;
 using ProtoLayerSummary = Platform.Contracts.Emulator.V1.LayerSummary;
 using ProtoProfiledOp = Platform.Contracts.Emulator.V1.ProfiledOp;
 
+using HardwareEmulator.Mapping;
+
 namespace HardwareEmulator.Grpc;
 
 /// <summary>gRPC adapter of the emulator: validates, translates, delegates to the domain.</summary>
@@ -73,21 +75,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     }
 
     public override Task<RunKernelResponse> RunKernel(RunKernelRequest request, ServerCallContext context) =>
-        Task.FromResult(Run(request, catalog, runner, options.Value));
-
-    /// <summary>RunKernel for one request (shared with the bus consumer).</summary>
-    internal static RunKernelResponse Run(RunKernelRequest request, DeviceCatalog catalog, KernelRunner runner, EmulatorOptions options)
-    {
-        int size = request.CalculateSize();
-        if (size > options.MaxMessageBytes)
-            throw new LimitExceededException("inputs", $"the request is {size:N0} bytes, more than Emulator:MaxMessageBytes = {options.MaxMessageBytes:N0}", size, options.MaxMessageBytes);
-        var device = catalog.Get(request.Device, "device");
-        var call = KernelMapping.ToCall(request);
-        var inputs = KernelMapping.Inputs(request);
-        bool execute = !request.HasExecute || request.Execute;
-        var result = runner.Run(device, call, inputs, execute, request.HasSeed ? request.Seed : null);
-        return KernelMapping.ToProto(call, result);
-    }
+        Task.FromResult(KernelMapping.Run(request, catalog, runner, options.Value));
 
     public override Task<ProfileModelResponse> ProfileModel(ProfileModelRequest request, ServerCallContext context)
     {

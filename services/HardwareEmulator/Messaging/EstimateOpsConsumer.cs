@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using HardwareEmulator.Domain.Devices;
 using HardwareEmulator.Domain.Timing;
-using HardwareEmulator.Grpc;
+using HardwareEmulator.Mapping;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Platform.Contracts.Emulator.V1;

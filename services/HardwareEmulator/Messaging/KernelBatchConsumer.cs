@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Google.Protobuf;
 using HardwareEmulator.Domain.Devices;
 using HardwareEmulator.Domain.Kernels;
-using HardwareEmulator.Grpc;
+using HardwareEmulator.Mapping;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -76,7 +76,7 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
             {
                 ct.ThrowIfCancellationRequested();
                 RunKernelResponse response;
-                try { response = EmulatorGrpcService.Run(requests[i], catalog, runner, opts); }
+                try { response = KernelMapping.Run(requests[i], catalog, runner, opts); }
                 catch (PlatformException e) { throw Prefixed(e, $"kernels[{i}]"); }
                 total += response.Timing.DeviceSeconds;
                 results.Add(JsonFormatter.Default.Format(response));

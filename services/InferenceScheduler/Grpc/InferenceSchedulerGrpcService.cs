@@ -9,6 +9,8 @@ using Platform.Contracts.Common.V1;
 using Platform.Contracts.Inference.V1;
 using Platform.Modeling.Errors;
 
+using InferenceScheduler.Application;
+
 namespace InferenceScheduler.Grpc;
 
 /// <summary>gRPC adapter of the inference scheduler: validates and plans, runs the domain simulator, maps the result.</summary>

@@ -1,3 +1,4 @@
+using Platform.Contracts.Mapping;
 using Google.Protobuf;
 using Grpc.Core;
 using MassTransit;
@@ -10,9 +11,11 @@ using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
-using TrainingCost.Grpc.Validation;
 using ProtoPreset = Platform.Contracts.Training.V1.ModelPreset;
 using ProtoCostPoint = Platform.Contracts.Training.V1.CostPoint;
+
+using TrainingCost.Mapping;
+using TrainingCost.Mapping.Validation;
 
 namespace TrainingCost.Grpc;
 
@@ -94,7 +97,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
             }
             catch (PlatformException e)
             {
-                throw e.Under(RunField);
+                throw e.Under(TrainingProtoMapping.RunField);
             }
         }
         return response;
@@ -155,13 +158,10 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
         return job.Id.ToString();
     }
 
-    /// <summary>The request field that carries the run; errors the domain finds in it are nested under this name.</summary>
-    internal const string RunField = "run";
-
     private static T InRun<T>(Func<T> work)
     {
         try { return work(); }
-        catch (PlatformException e) { throw e.Under(RunField); }
+        catch (PlatformException e) { throw e.Under(TrainingProtoMapping.RunField); }
     }
 
     private static void InRun(Action work) => InRun(() => { work(); return 0; });
@@ -169,7 +169,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
     private static async Task<T> InRunAsync<T>(Func<Task<T>> work)
     {
         try { return await work(); }
-        catch (PlatformException e) { throw e.Under(RunField); }
+        catch (PlatformException e) { throw e.Under(TrainingProtoMapping.RunField); }
     }
 
     public override Task<GetJobResponse> GetJob(GetJobRequest request, ServerCallContext context) =>

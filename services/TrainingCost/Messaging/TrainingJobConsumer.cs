@@ -6,8 +6,8 @@ using Platform.Contracts.Training.V1;
 using Platform.Modeling.Errors;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
-using TrainingCost.Grpc;
-using TrainingCost.Grpc.Validation;
+using TrainingCost.Mapping;
+using TrainingCost.Mapping.Validation;
 
 namespace TrainingCost.Messaging;
 
@@ -50,7 +50,7 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         catch (Exception e) when (e is PlatformException or InvalidProtocolBufferException)
         {
             // The job was submitted as a request whose run field is this spec: name fields as the client sees them.
-            string field = e is PlatformException p ? p.Under(TrainingCostGrpcService.RunField).Field : TrainingCostGrpcService.RunField;
+            string field = e is PlatformException p ? p.Under(TrainingProtoMapping.RunField).Field : TrainingProtoMapping.RunField;
             string reason = e is PlatformException q ? q.Reason : e.Message;
             jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Failed, Message = "failed", ErrorField = field, ErrorReason = reason });
             logger.LogInformation("Training job {JobId} failed on {Field}: {Reason}", cmd.JobId, field, reason);

@@ -33,7 +33,7 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
     /// <summary>The index of the first generated request for which <paramref name="bad"/> holds (the generator is seeded, so it is known in advance).</summary>
     private static long FirstGenerated(SimulateWorkloadRequest req, Func<TraceRequest, bool> bad)
     {
-        var source = InferenceScheduler.Grpc.SimulationPlanner.BuildWorkload(req.Workload);
+        var source = InferenceScheduler.Application.SimulationPlanner.BuildWorkload(req.Workload);
         for (long i = 0; source.TryNext(out var r); i++) if (bad(r)) return i;
         return -1;
     }

@@ -7,6 +7,7 @@ using HardwareEmulator.Domain.Kernels;
 using HardwareEmulator.Domain.Profiling;
 using HardwareEmulator.Domain.Timing;
 using HardwareEmulator.Grpc;
+using HardwareEmulator.Mapping;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;

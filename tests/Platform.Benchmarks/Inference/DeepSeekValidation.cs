@@ -1,5 +1,5 @@
 using InferenceScheduler.Domain.Simulation;
-using InferenceScheduler.Grpc;
+using InferenceScheduler.Application;
 
 namespace Platform.Benchmarks.Inference;
 

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
 using InferenceScheduler.Domain.Simulation;
-using InferenceScheduler.Grpc;
+using InferenceScheduler.Application;
 using Platform.Benchmarks.Inference;
 using Platform.Contracts.Inference.V1;
 

@@ -1,3 +1,4 @@
+using Platform.Contracts.Mapping;
 using InferenceScheduler.Domain.Serving;
 using InferenceScheduler.Domain.Simulation;
 using InferenceScheduler.Domain.Timing;
@@ -8,7 +9,7 @@ using Platform.Modeling.Errors;
 using Platform.ServiceDefaults;
 using ModelArchitecture = Platform.Modeling.ModelArchitecture;
 
-namespace InferenceScheduler.Grpc;
+namespace InferenceScheduler.Application;
 
 /// <summary>A validated, ready-to-run simulation.</summary>
 public sealed record SimulationPlan(SimulationSetup Setup, WorkloadSource Workload, IReadOnlyList<string> Notes);

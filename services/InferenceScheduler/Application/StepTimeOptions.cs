@@ -2,7 +2,7 @@ using InferenceScheduler.Domain.Timing;
 using Platform.Contracts.Inference.V1;
 using Platform.Modeling.Errors;
 
-namespace InferenceScheduler.Grpc;
+namespace InferenceScheduler.Application;
 
 /// <summary>
 /// The request's time model: a <see cref="Constant"/> step-time model, or (null) the emulator profile with its host-side

@@ -1,7 +1,8 @@
 using Platform.Contracts.Common.V1;
+using Platform.Contracts.Mapping;
 using Platform.Modeling.Errors;
 
-namespace Platform.ServiceDefaults.Tests;
+namespace Platform.Contracts.Tests;
 
 public sealed class ModelSpecMapperTests
 {

@@ -3,7 +3,7 @@ using InferenceScheduler.Domain.Simulation;
 using Platform.Contracts.Inference.V1;
 using Platform.Modeling.Errors;
 
-namespace InferenceScheduler.Grpc;
+namespace InferenceScheduler.Application;
 
 /// <summary>Engine scheduler settings of a pool (vLLM CLI names) and the router across instances, from the deployment.</summary>
 internal static class SchedulerOptions

@@ -1,9 +1,10 @@
+using Platform.Contracts.Mapping;
 using Platform.Contracts.Training.V1;
 using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
 using Domain = TrainingCost.Domain;
 
-namespace TrainingCost.Grpc;
+namespace TrainingCost.Mapping;
 
 /// <summary>
 /// Translates between the training protos and the domain. Requests are checked first by the validators in
@@ -11,6 +12,9 @@ namespace TrainingCost.Grpc;
 /// </summary>
 public static class TrainingProtoMapping
 {
+    /// <summary>The request field every run-based training request carries the run in.</summary>
+    public const string RunField = "run";
+
     /// <summary>The domain form of a run that passed <see cref="Validation.TrainingRunSpecValidator"/>; resolves the model.</summary>
     public static Domain.TrainingRunSpec ToDomain(TrainingRunSpec r)
     {

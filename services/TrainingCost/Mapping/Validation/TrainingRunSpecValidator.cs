@@ -1,7 +1,7 @@
 using FluentValidation;
 using Platform.Contracts.Training.V1;
 
-namespace TrainingCost.Grpc.Validation;
+namespace TrainingCost.Mapping.Validation;
 
 /// <summary>
 /// The rules a <see cref="TrainingRunSpec"/> must meet before the domain sees it. Field names are the proto

@@ -2,7 +2,7 @@ using InferenceScheduler.Domain.Workloads;
 using Platform.Contracts.Inference.V1;
 using Platform.Modeling.Errors;
 
-namespace InferenceScheduler.Grpc;
+namespace InferenceScheduler.Application;
 
 /// <summary>The request's workload as a <see cref="WorkloadSource"/>: a built-in or inline trace, an uploaded one, or a synthetic spec.</summary>
 internal static class WorkloadOptions

@@ -6,7 +6,7 @@ using Platform.Contracts.Emulator.V1;
 using Platform.Modeling.Errors;
 using Platform.Contracts.Mapping;
 
-namespace HardwareEmulator.Grpc;
+namespace HardwareEmulator.Mapping;
 
 /// <summary>Translates between the emulator's protobuf messages and its domain types, validating as it goes.</summary>
 internal static partial class ProtoMapping

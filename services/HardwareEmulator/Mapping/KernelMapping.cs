@@ -1,3 +1,4 @@
+using HardwareEmulator.Domain.Devices;
 using HardwareEmulator.Domain.Kernels;
 using HardwareEmulator.Domain.Memory;
 using HardwareEmulator.Domain.Timing;
@@ -6,7 +7,7 @@ using Platform.Contracts.Mapping;
 using Platform.Modeling.Errors;
 using static Platform.Contracts.Mapping.OpSpecMapping;
 
-namespace HardwareEmulator.Grpc;
+namespace HardwareEmulator.Mapping;
 
 /// <summary>RunKernel request → validated <see cref="KernelCall"/>, and kernel results → response.</summary>
 internal static class KernelMapping
@@ -130,5 +131,19 @@ internal static class KernelMapping
         if (result.Accuracy is { } acc)
             response.Accuracy = new Accuracy { Diff = acc.Diff, MaxAbsError = acc.MaxAbsError, ReferenceDtype = Platform.Contracts.Common.V1.Dtype.Fp32 };
         return response;
+    }
+
+    /// <summary>RunKernel for one request (shared with the bus consumer).</summary>
+    public static RunKernelResponse Run(RunKernelRequest request, DeviceCatalog catalog, KernelRunner runner, EmulatorOptions options)
+    {
+        int size = request.CalculateSize();
+        if (size > options.MaxMessageBytes)
+            throw new LimitExceededException("inputs", $"the request is {size:N0} bytes, more than Emulator:MaxMessageBytes = {options.MaxMessageBytes:N0}", size, options.MaxMessageBytes);
+        var device = catalog.Get(request.Device, "device");
+        var call = ToCall(request);
+        var inputs = Inputs(request);
+        bool execute = !request.HasExecute || request.Execute;
+        var result = runner.Run(device, call, inputs, execute, request.HasSeed ? request.Seed : null);
+        return ToProto(call, result);
     }
 }

@@ -2,7 +2,7 @@ using Platform.Contracts.Mapping;
 using Platform.Modeling;
 using Platform.Modeling.Ops;
 
-namespace Platform.EmulatorClient.Tests;
+namespace Platform.Contracts.Tests;
 
 public sealed class OpSpecMappingTests
 {

@@ -4,7 +4,7 @@ using Platform.Modeling.Errors;
 using DomainArch = Platform.Modeling.ModelArchitecture;
 using ProtoArch = Platform.Contracts.Common.V1.ModelArchitecture;
 
-namespace Platform.ServiceDefaults;
+namespace Platform.Contracts.Mapping;
 
 /// <summary>Resolves a <see cref="ModelSpec"/> (preset, config.json text or explicit architecture) to the domain architecture.</summary>
 public static class ModelSpecMapper

@@ -1,7 +1,7 @@
 using FluentValidation;
 using Platform.Contracts.Training.V1;
 
-namespace TrainingCost.Grpc.Validation;
+namespace TrainingCost.Mapping.Validation;
 
 // One validator per training request. Each nests the run's rules under "run"; the validators are stateless
 // and thread-safe, so the service uses the static instances in TrainingValidators.

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace InferenceScheduler.Grpc;
+namespace InferenceScheduler.Application;
 
 /// <summary>A TextReader over text chunks handed in by another thread through a bounded queue (back-pressure on the upload).</summary>
 internal sealed class ChunkTextReader(int capacity) : TextReader

@@ -5,7 +5,7 @@ using Platform.Contracts.Inference.V1;
 using Platform.Modeling.Errors;
 using ModelArchitecture = Platform.Modeling.ModelArchitecture;
 
-namespace InferenceScheduler.Grpc;
+namespace InferenceScheduler.Application;
 
 /// <summary>
 /// Model and layout settings of a deployment shared by its pools: number formats, memory share, KV block size, expert

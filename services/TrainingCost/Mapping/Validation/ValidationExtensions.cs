@@ -1,7 +1,7 @@
 using FluentValidation;
 using Platform.Modeling.Errors;
 
-namespace TrainingCost.Grpc.Validation;
+namespace TrainingCost.Mapping.Validation;
 
 /// <summary>Glue between FluentValidation and the platform's error model.</summary>
 public static class ValidationExtensions
