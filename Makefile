@@ -5,7 +5,7 @@ CONFIG ?= Release
 BUF := node_modules/.bin/buf
 BENCH := $(DOTNET) run -c Release --project tests/Platform.Benchmarks --
 
-.PHONY: run build test lint breaking proto-baseline bench bench-gemm validate validate-grpc up down clean
+.PHONY: run build test lint format format-check breaking proto-baseline bench bench-gemm validate validate-grpc up down clean
 
 run: ## start every role in one process (in-memory bus, no broker needed)
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
@@ -17,11 +17,17 @@ build:
 test: ## all tests; brokers: RABBITMQ_URL, else Docker (Testcontainers), else a local rabbitmq-server
 	bash scripts/test.sh
 
-lint: $(BUF) breaking ## buf lint (STANDARD), buf breaking against the baseline, and the compose file (docker-compose config -q)
+lint: $(BUF) breaking format-check ## buf lint (STANDARD), buf breaking, C# formatting (.editorconfig), the compose file
 	cd protos && ../$(BUF) lint
 	@if docker compose version >/dev/null 2>&1; then docker compose -f docker-compose.yml config -q; \
 	 else command -v docker-compose >/dev/null 2>&1 || bash scripts/apt-install.sh docker-compose; \
 	      docker-compose -f docker-compose.yml config -q; fi && echo "lint: protos and docker-compose.yml ok"
+
+format-check: ## C# whitespace formatting as .editorconfig says (`make format` fixes it)
+	$(DOTNET) format whitespace --folder --verify-no-changes . && echo "format: clean"
+
+format: ## apply .editorconfig's C# formatting
+	$(DOTNET) format whitespace --folder .
 
 breaking: $(BUF) ## buf breaking (FILE rules): protos/ against the released contract, protos/buf.baseline.binpb
 	cd protos && ../$(BUF) breaking --against buf.baseline.binpb && echo "breaking: protos compatible with buf.baseline.binpb"

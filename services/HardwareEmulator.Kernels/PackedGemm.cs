@@ -201,11 +201,11 @@ internal static unsafe class PackedGemm
                 switch (a.Kind)
                 {
                     case SourceKind.Float:
-                        { float* s = (float*)a.Ptr + row; for (int p = 0; p < kc; p++) d[p * mr] = s[p]; break; }
+                    { float* s = (float*)a.Ptr + row; for (int p = 0; p < kc; p++) d[p * mr] = s[p]; break; }
                     case SourceKind.Bf16:
-                        { float* s = (float*)a.Ptr + row; for (int p = 0; p < kc; p++) d[p * mr] = BFloat16.Round(s[p]); break; }
+                    { float* s = (float*)a.Ptr + row; for (int p = 0; p < kc; p++) d[p * mr] = BFloat16.Round(s[p]); break; }
                     default:
-                        { byte* s = (byte*)a.Ptr + row; float* t = a.Table; for (int p = 0; p < kc; p++) d[p * mr] = t[s[p]]; break; }
+                    { byte* s = (byte*)a.Ptr + row; float* t = a.Table; for (int p = 0; p < kc; p++) d[p * mr] = t[s[p]]; break; }
                 }
             }
         }
@@ -258,33 +258,33 @@ internal static unsafe class PackedGemm
             switch (b.Kind)
             {
                 case SourceKind.Float:
-                    {
-                        float* s = (float*)b.Ptr + off;
-                        if (nr == 32)
-                            for (int jr = 0; jr < full; jr += 32)
-                            {
-                                float* o = d + (long)jr * kc;
-                                Vector512.Load(s + jr).Store(o);
-                                Vector512.Load(s + jr + 16).Store(o + 16);
-                            }
-                        else
-                            for (int jr = 0; jr < full; jr += nr) Buffer.MemoryCopy(s + jr, d + (long)jr * kc, nr * 4, nr * 4);
-                        break;
-                    }
+                {
+                    float* s = (float*)b.Ptr + off;
+                    if (nr == 32)
+                        for (int jr = 0; jr < full; jr += 32)
+                        {
+                            float* o = d + (long)jr * kc;
+                            Vector512.Load(s + jr).Store(o);
+                            Vector512.Load(s + jr + 16).Store(o + 16);
+                        }
+                    else
+                        for (int jr = 0; jr < full; jr += nr) Buffer.MemoryCopy(s + jr, d + (long)jr * kc, nr * 4, nr * 4);
+                    break;
+                }
                 case SourceKind.Bf16:
-                    {
-                        float* s = (float*)b.Ptr + off;
-                        for (int jr = 0; jr < full; jr += nr)
-                            for (int j = 0; j < nr; j++) d[(long)jr * kc + j] = BFloat16.Round(s[jr + j]);
-                        break;
-                    }
+                {
+                    float* s = (float*)b.Ptr + off;
+                    for (int jr = 0; jr < full; jr += nr)
+                        for (int j = 0; j < nr; j++) d[(long)jr * kc + j] = BFloat16.Round(s[jr + j]);
+                    break;
+                }
                 default:
-                    {
-                        byte* s = (byte*)b.Ptr + off; float* t = b.Table;
-                        for (int jr = 0; jr < full; jr += nr)
-                            for (int j = 0; j < nr; j++) d[(long)jr * kc + j] = t[s[jr + j]];
-                        break;
-                    }
+                {
+                    byte* s = (byte*)b.Ptr + off; float* t = b.Table;
+                    for (int jr = 0; jr < full; jr += nr)
+                        for (int j = 0; j < nr; j++) d[(long)jr * kc + j] = t[s[jr + j]];
+                    break;
+                }
             }
             if (full < nc)
             {

@@ -84,15 +84,17 @@ public static class PlanSpace
                     {
                         if (dp * cp * tp % ep != 0) continue; // EP ranks come out of DP × CP × TP
                         int layersPerStage = (int)ParallelPlan.StageLayers(a, pp);
-                        foreach (var (schedule, virtualStages) in Schedules(pp, layersPerStage).Where(x => allowedSchedules is null || allowedSchedules.Contains(x.Schedule)))
-                        foreach (int zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 })
-                        foreach (var (rc, rcLayers) in Recomputes(layersPerStage))
-                        foreach (int mb in microBatches)
-                            plans.Add(new ParallelPlan
+                        plans.AddRange(
+                            from s in Schedules(pp, layersPerStage)
+                            where allowedSchedules is null || allowedSchedules.Contains(s.Schedule)
+                            from zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 }
+                            from r in Recomputes(layersPerStage)
+                            from mb in microBatches
+                            select new ParallelPlan
                             {
-                                TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp, DataParallel = dp, ExpertParallel = ep, ZeroStage = zero,
-                                Recompute = rc, RecomputeLayers = rcLayers, MicroBatch = mb, Schedule = schedule,
-                                VirtualStages = virtualStages,
+                                TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp, DataParallel = dp,
+                                ExpertParallel = ep, ZeroStage = zero, Recompute = r.Kind, RecomputeLayers = r.Layers,
+                                MicroBatch = mb, Schedule = s.Schedule, VirtualStages = s.VirtualStages,
                             });
                     }
                 }

@@ -136,8 +136,10 @@ public sealed class Fp8Tests
 public sealed class Fp8VectorTests
 {
     [Theory]
-    [InlineData(Fp8Format.E4M3, true)] [InlineData(Fp8Format.E4M3, false)]
-    [InlineData(Fp8Format.E5M2, true)] [InlineData(Fp8Format.E5M2, false)]
+    [InlineData(Fp8Format.E4M3, true)]
+    [InlineData(Fp8Format.E4M3, false)]
+    [InlineData(Fp8Format.E5M2, true)]
+    [InlineData(Fp8Format.E5M2, false)]
     public void Span_encode_is_bit_identical_to_scalar_encode_on_random_bit_patterns(Fp8Format format, bool saturate)
     {
         var rng = new Random(21);

@@ -60,8 +60,14 @@ public sealed class MultiProcessTests(BrokerFixture broker)
             Model = new Platform.Contracts.Common.V1.ModelSpec { Preset = "llama-3.1-8b" },
             Deployment = new Deployment { Accelerator = device.Id, Replicas = 1, TensorParallel = 1 },
             TimeModel = new TimeModel { Constant = new ConstantTimeModel { PrefillSecondsPerToken = 1e-4, DecodeSecondsPerStep = 0.01 } },
-            Workload = new Workload { Synthetic = new SyntheticWorkload { Arrival = Arrival.Poisson, RatePerSecond = 1, Requests = 10, Seed = 1,
-                PromptTokens = new LengthDistribution { Fixed = 100 }, OutputTokens = new LengthDistribution { Fixed = 10 } } },
+            Workload = new Workload
+            {
+                Synthetic = new SyntheticWorkload
+                {
+                    Arrival = Arrival.Poisson, RatePerSecond = 1, Requests = 10, Seed = 1,
+                    PromptTokens = new LengthDistribution { Fixed = 100 }, OutputTokens = new LengthDistribution { Fixed = 10 }
+                }
+            },
         };
         long before = (await inferenceClient.SimulateWorkloadAsync(simulate)).Pools[0].KvCacheTokensPerInstance;
         device.HbmGb = 141;

@@ -30,7 +30,10 @@ public sealed class TrainingJobCompletedConsumer(JobStore jobs, ILogger<Training
         {
             jobs.Update(done.JobId, j => j with
             {
-                Status = JobStatus.Failed, Message = "failed", ErrorField = done.ErrorField, ErrorReason = done.ErrorReason,
+                Status = JobStatus.Failed,
+                Message = "failed",
+                ErrorField = done.ErrorField,
+                ErrorReason = done.ErrorReason,
             });
         }
         logger.LogInformation("Training job {JobId} finished on another instance (succeeded: {Succeeded})", done.JobId, done.Succeeded);

@@ -132,8 +132,11 @@ public static class EmulatorBenchmarks
         var idx = new int[moeTokens * 8]; var wts = new float[moeTokens * 8];
         var routing = new MoeRouting(8, MoeScoring.Sigmoid, 8, 4, true, 2.5f);
         double sec = Best(repeats, () => MoeGating.TopK(logits, moeTokens, experts, routing, idx, wts, default, threads));
-        Console.WriteLine(new JsonObject { ["kernel"] = "moe_topk_deepseek_v3", ["shape"] = $"{moeTokens}x{experts}", ["threads"] = threads,
-            ["mtokens_per_s"] = Math.Round(moeTokens / sec / 1e6, 3) }.ToJsonString());
+        Console.WriteLine(new JsonObject
+        {
+            ["kernel"] = "moe_topk_deepseek_v3", ["shape"] = $"{moeTokens}x{experts}", ["threads"] = threads,
+            ["mtokens_per_s"] = Math.Round(moeTokens / sec / 1e6, 3)
+        }.ToJsonString());
         return 0;
     }
 
