@@ -23,34 +23,36 @@ public sealed record TensorShape(string Role, long[] Shape)
     public override string ToString() => $"{Role} [{string.Join(',', Shape)}]";
 }
 
-public sealed record GemmCall(DataType Dtype, long M, long N, long K, long Batch) : KernelCall(Dtype, "kernel.gemm")
+/// <summary>
+/// A matrix kernel posed as an op of the platform's one vocabulary: a GEMM (<see cref="GemmShape"/>), a grouped GEMM
+/// (<see cref="GroupedGemmShape"/>) or attention (<see cref="AttentionShape"/>); the tensors follow from the shape.
+/// </summary>
+public sealed record OpCall(OpShape Op, string KernelField) : KernelCall(Op.Format, KernelField)
 {
-    private bool Batched => Batch > 1;
-    public override IReadOnlyList<TensorShape> Inputs =>
-        Batched ? [new("A", [Batch, M, K]), new("B", [Batch, K, N])] : [new("A", [M, K]), new("B", [K, N])];
-    public override IReadOnlyList<TensorShape> Outputs => Batched ? [new("C", [Batch, M, N])] : [new("C", [M, N])];
-    public override OpShape ToOp() => new GemmShape("gemm", Dtype, M, N, K, Batch);
-}
+    public override IReadOnlyList<TensorShape> Inputs => Op switch
+    {
+        GemmShape { Batch: > 1 } g => [new("A", [g.Batch, g.M, g.K]), new("B", [g.Batch, g.K, g.N])],
+        GemmShape g => [new("A", [g.M, g.K]), new("B", [g.K, g.N])],
+        GroupedGemmShape g => [new("A", [g.Rows.Total, g.K]), new("B", [g.Rows.Count, g.K, g.N])],
+        AttentionShape a =>
+        [
+            new("Q", [a.Batch, a.Heads, a.QueryLen, a.HeadDimQk]),
+            new("K", [a.Batch, a.KvHeads, a.KvLen, a.HeadDimQk]),
+            new("V", [a.Batch, a.KvHeads, a.KvLen, a.HeadDimV]),
+        ],
+        _ => throw new InvalidOperationException($"no kernel runs {Op.GetType().Name}"),
+    };
 
-public sealed record GroupedGemmCall(DataType Dtype, long[] GroupRows, long N, long K) : KernelCall(Dtype, "kernel.grouped_gemm")
-{
-    public long TotalRows => GroupRows.Sum();
-    public override IReadOnlyList<TensorShape> Inputs => [new("A", [TotalRows, K]), new("B", [GroupRows.Length, K, N])];
-    public override IReadOnlyList<TensorShape> Outputs => [new("C", [TotalRows, N])];
-    public override OpShape ToOp() => new GroupedGemmShape("grouped_gemm", Dtype, Platform.Modeling.Ops.GroupRows.Of(GroupRows), N, K);
-}
+    public override IReadOnlyList<TensorShape> Outputs => Op switch
+    {
+        GemmShape { Batch: > 1 } g => [new("C", [g.Batch, g.M, g.N])],
+        GemmShape g => [new("C", [g.M, g.N])],
+        GroupedGemmShape g => [new("C", [g.Rows.Total, g.N])],
+        AttentionShape a => [new("O", [a.Batch, a.Heads, a.QueryLen, a.HeadDimV])],
+        _ => throw new InvalidOperationException($"no kernel runs {Op.GetType().Name}"),
+    };
 
-public sealed record AttentionCall(DataType Dtype, long Batch, long QueryLen, long KvLen, long Heads, long KvHeads,
-    long HeadDimQk, long HeadDimV, bool Causal) : KernelCall(Dtype, "kernel.attention")
-{
-    public override IReadOnlyList<TensorShape> Inputs =>
-    [
-        new("Q", [Batch, Heads, QueryLen, HeadDimQk]),
-        new("K", [Batch, KvHeads, KvLen, HeadDimQk]),
-        new("V", [Batch, KvHeads, KvLen, HeadDimV]),
-    ];
-    public override IReadOnlyList<TensorShape> Outputs => [new("O", [Batch, Heads, QueryLen, HeadDimV])];
-    public override OpShape ToOp() => new AttentionShape("attention", Dtype, Batch, QueryLen, KvLen, Heads, KvHeads, HeadDimQk, HeadDimV, Causal);
+    public override OpShape ToOp() => Op;
 }
 
 /// <summary>Row-wise kernels: softmax, RMSNorm, LayerNorm, SiLU, GELU, SwiGLU over [rows, cols].</summary>

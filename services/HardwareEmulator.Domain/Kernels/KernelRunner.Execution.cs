@@ -15,9 +15,9 @@ public sealed partial class KernelRunner
         {
             return call switch
             {
-                GemmCall g => RunGemm(g, x),
-                GroupedGemmCall gg => RunGrouped(gg, x),
-                AttentionCall a => RunAttention(a, x),
+                OpCall { Op: GemmShape g } c => RunGemm(c, g, x),
+                OpCall { Op: GroupedGemmShape gg } c => RunGrouped(c, gg, x),
+                OpCall { Op: AttentionShape a } c => RunAttention(c, a, x),
                 RowsCall r => (Rows(r, x), null),
                 RopeCall r => (Rope(r, x), null),
                 MoeGatingCall m => (Gating(m, x), null),
@@ -61,9 +61,9 @@ public sealed partial class KernelRunner
         _ => throw new InvalidFieldException("dtype", $"{field} needs DTYPE_FP8_E4M3 or DTYPE_FP8_E5M2, not {t}"),
     };
 
-    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunGemm(GemmCall g, float[][] x)
+    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunGemm(OpCall call, GemmShape g, float[][] x)
     {
-        var p = Precision(g.Dtype, g.Field);
+        var p = Precision(g.Format, call.Field);
         int m = (int)g.M, n = (int)g.N, k = (int)g.K, batch = (int)Math.Max(1, g.Batch);
         var c = new float[checked(batch * m * n)];
         Gemm.Batched(x[0], x[1], c, batch, m, n, k, p);
@@ -74,15 +74,15 @@ public sealed partial class KernelRunner
             Gemm.Batched(x[0], x[1], reference, batch, m, n, k, GemmPrecision.Fp32);
             acc = Compare(c, reference);
         }
-        return ([new TensorData(g.Outputs[0].Shape, c)], acc);
+        return ([new TensorData(call.Outputs[0].Shape, c)], acc);
     }
 
-    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunGrouped(GroupedGemmCall g, float[][] x)
+    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunGrouped(OpCall call, GroupedGemmShape g, float[][] x)
     {
-        var p = Precision(g.Dtype, g.Field);
-        var rows = g.GroupRows.Select(r => (int)r).ToArray();
+        var p = Precision(g.Format, call.Field);
+        var rows = g.Rows.Select(r => (int)r).ToArray();
         int n = (int)g.N, k = (int)g.K;
-        var c = new float[checked((int)g.TotalRows * n)];
+        var c = new float[checked((int)g.Rows.Total * n)];
         Gemm.Grouped(x[0], x[1], c, rows, n, k, p);
         AccuracyReport? acc = null;
         if (p != GemmPrecision.Fp32)
@@ -91,27 +91,27 @@ public sealed partial class KernelRunner
             Gemm.Grouped(x[0], x[1], reference, rows, n, k, GemmPrecision.Fp32);
             acc = Compare(c, reference);
         }
-        return ([new TensorData(g.Outputs[0].Shape, c)], acc);
+        return ([new TensorData(call.Outputs[0].Shape, c)], acc);
     }
 
     /// <summary>Attention runs in FP32; BF16 rounds Q, K, V first and reports accuracy against the unrounded run.</summary>
-    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunAttention(AttentionCall a, float[][] x)
+    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunAttention(OpCall call, AttentionShape a, float[][] x)
     {
-        if (a.Dtype is not (DataType.Fp32 or DataType.Bf16))
-            throw new InvalidFieldException("dtype", $"{a.Field} executes in FP32 or BF16, not {a.Dtype} (use execute=false for timing only)");
-        var o = new float[checked((int)a.Outputs[0].Elements)];
+        if (a.Format is not (DataType.Fp32 or DataType.Bf16))
+            throw new InvalidFieldException("dtype", $"{call.Field} executes in FP32 or BF16, not {a.Format} (use execute=false for timing only)");
+        var o = new float[checked((int)call.Outputs[0].Elements)];
         void Run(float[] q, float[] k, float[] v, float[] output) => Attention.ScaledDotProduct(q, k, v, output,
             (int)a.Batch, (int)a.Heads, (int)a.KvHeads, (int)a.QueryLen, (int)a.KvLen, (int)a.HeadDimQk, (int)a.HeadDimV, a.Causal);
-        if (a.Dtype == DataType.Fp32)
+        if (a.Format == DataType.Fp32)
         {
             Run(x[0], x[1], x[2], o);
-            return ([new TensorData(a.Outputs[0].Shape, o)], null);
+            return ([new TensorData(call.Outputs[0].Shape, o)], null);
         }
         var r = x.Select(t => { var y = new float[t.Length]; BFloat16.Round(t, y); return y; }).ToArray();
         Run(r[0], r[1], r[2], o);
         var reference = new float[o.Length];
         Run(x[0], x[1], x[2], reference);
-        return ([new TensorData(a.Outputs[0].Shape, o)], Compare(o, reference));
+        return ([new TensorData(call.Outputs[0].Shape, o)], Compare(o, reference));
     }
 
     private static IReadOnlyList<TensorData> Rows(RowsCall r, float[][] x)

@@ -58,7 +58,7 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
         long inB = DeviceSpec.BytesPerElement(call.Dtype);
         long input = 0, output = 0, workspace = 0;
         foreach (var t in call.Inputs) input = checked(input + t.Elements * inB);
-        long outB = call is GemmCall or GroupedGemmCall ? DeviceSpec.OutputBytesPerElement(call.Dtype) : inB;
+        long outB = call is OpCall { Op: GemmShape or GroupedGemmShape } ? DeviceSpec.OutputBytesPerElement(call.Dtype) : inB;
         foreach (var t in call.Outputs) output = checked(output + t.Elements * outB);
         if (call.Dtype is DataType.Fp8E4M3 or DataType.Fp8E5M2)
             foreach (var t in call.Inputs) workspace = checked(workspace + (t.Elements + 127) / 128 * 4);

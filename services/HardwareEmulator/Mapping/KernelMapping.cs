@@ -20,17 +20,18 @@ internal static class KernelMapping
         {
             case Kernel.KernelOneofCase.Gemm:
                 ValidateGemm(k.Gemm, "kernel.gemm");
-                return new GemmCall(dt, k.Gemm.M, k.Gemm.N, k.Gemm.K, Math.Max(1, k.Gemm.Batch));
+                return new OpCall(new GemmShape("gemm", dt, k.Gemm.M, k.Gemm.N, k.Gemm.K, Math.Max(1, k.Gemm.Batch)), "kernel.gemm");
             case Kernel.KernelOneofCase.GroupedGemm:
                 ValidateGrouped(k.GroupedGemm, "kernel.grouped_gemm");
-                return new GroupedGemmCall(dt, k.GroupedGemm.MPerGroup.ToArray(), k.GroupedGemm.N, k.GroupedGemm.K);
+                return new OpCall(new GroupedGemmShape("grouped_gemm", dt, GroupRows.Of(k.GroupedGemm.MPerGroup), k.GroupedGemm.N, k.GroupedGemm.K),
+                    "kernel.grouped_gemm");
             case Kernel.KernelOneofCase.Attention:
                 var a = k.Attention;
                 long kvHeads = ValidateAttention(a, "kernel.attention");
                 if (a.Causal && a.QueryLen > a.KvLen)
                     throw new InvalidFieldException("kernel.attention.query_len", $"must not exceed kv_len ({a.KvLen}) when causal: queries are the last positions of the sequence");
-                return new AttentionCall(dt, a.Batch, a.QueryLen, a.KvLen, a.NumHeads, kvHeads, a.HeadDimQk,
-                    a.HeadDimV == 0 ? a.HeadDimQk : a.HeadDimV, a.Causal);
+                return new OpCall(new AttentionShape("attention", dt, a.Batch, a.QueryLen, a.KvLen, a.NumHeads, kvHeads, a.HeadDimQk,
+                    a.HeadDimV == 0 ? a.HeadDimQk : a.HeadDimV, a.Causal), "kernel.attention");
             case Kernel.KernelOneofCase.Softmax:
                 Positive(k.Softmax.Rows, "kernel.softmax.rows"); Positive(k.Softmax.Cols, "kernel.softmax.cols");
                 return new RowsCall(dt, ElementwiseOpKind.Softmax, k.Softmax.Rows, k.Softmax.Cols, 0, "kernel.softmax");

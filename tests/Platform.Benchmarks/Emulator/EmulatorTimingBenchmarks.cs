@@ -81,7 +81,7 @@ public static class EmulatorTimingBenchmarks
         // Accuracy RunKernel reports for low-precision GEMMs (DeepGEMM diff vs FP32, seeded normal inputs).
         foreach (var dtype in new[] { DataType.Bf16, DataType.Fp8E4M3, DataType.Fp8E5M2 })
         {
-            var r = new KernelRunner(model, options).Run(catalog.Get("h800"), new GemmCall(dtype, 64, 256, 512, 1), [], true, 1);
+            var r = new KernelRunner(model, options).Run(catalog.Get("h800"), new OpCall(new GemmShape("gemm", dtype, 64, 256, 512), "kernel.gemm"), [], true, 1);
             Console.WriteLine($"{{\"check\":\"gemm-accuracy\",\"dtype\":\"{dtype}\",\"m\":64,\"n\":256,\"k\":512,\"diff\":{r.Accuracy!.Diff:G3},\"max_abs_error\":{r.Accuracy.MaxAbsError:G3}}}");
         }
         return 0;
