@@ -2,7 +2,8 @@ using System.ComponentModel.DataAnnotations;
 
 namespace HardwareEmulator;
 
-/// <summary>Host limits of the emulator (configuration section "Emulator"); exceeding one answers ResourceExhausted.</summary>
+/// <summary>Host limits of the emulator (configuration section "Emulator"); exceeding one answers
+/// ResourceExhausted.</summary>
 public sealed class EmulatorOptions
 {
     public const string Section = "Emulator";
@@ -11,7 +12,8 @@ public sealed class EmulatorOptions
     [Range(1, long.MaxValue)]
     public long MaxElementsPerCall { get; set; } = 64L << 20;
 
-    /// <summary>FLOPs one executed kernel may cost on the host CPU (about a minute of one core at 1 GFLOPS… seconds with SIMD).</summary>
+    /// <summary>FLOPs one executed kernel may cost on the host CPU (about a minute of one core at 1 GFLOPS… seconds
+    /// with SIMD).</summary>
     [Range(1.0, double.MaxValue)]
     public double MaxFlopsPerCall { get; set; } = 5e10;
 

@@ -1,6 +1,7 @@
 namespace HardwareEmulator.Kernels;
 
-/// <summary>Which GELU: the exact erf form (BERT, PyTorch default) or the tanh approximation (GPT-2, "gelu_new").</summary>
+/// <summary>Which GELU: the exact erf form (BERT, PyTorch default) or the tanh approximation (GPT-2,
+/// "gelu_new").</summary>
 public enum GeluForm { Tanh = 0, Erf = 1 }
 
 /// <summary>Elementwise activations on flat buffers (any shape; element count must match).</summary>
@@ -106,12 +107,17 @@ public static class Activations
         Simd.ParallelRanges(chunks, Chunk, threads, (lo, hi) =>
         {
             int start = lo * Chunk, end = (int)Math.Min((long)hi * Chunk, length);
-            if (Simd.Has512) Apply<V512>((float*)x + start, (float*)u + (u == 0 ? 0 : start), (float*)y + start, end - start, op, form);
-            else Apply<V256>((float*)x + start, (float*)u + (u == 0 ? 0 : start), (float*)y + start, end - start, op, form);
+            if (Simd.Has512)
+                Apply<V512>((float*)x + start, (float*)u + (u == 0 ? 0 : start), (float*)y + start, end - start, op,
+                    form);
+            else
+                Apply<V256>((float*)x + start, (float*)u + (u == 0 ? 0 : start), (float*)y + start, end - start, op,
+                    form);
         });
     }
 
-    private static unsafe void Apply<TV>(float* x, float* u, float* y, int n, Op op, GeluForm form) where TV : struct, IVec<TV>
+    private static unsafe void Apply<TV>(float* x, float* u, float* y, int n, Op op, GeluForm form)
+        where TV : struct, IVec<TV>
     {
         int w = TV.Count, i = 0;
         var one = TV.Splat(1f);
@@ -122,7 +128,11 @@ public static class Activations
                 for (; i < n; i++) y[i] = x[i] / (1f + MathF.Exp(-x[i]));
                 break;
             case Op.SwiGlu:
-                for (; i + w <= n; i += w) { var v = TV.Load(x + i); TV.Store(TV.Mul(Sigmoid<TV>(v, v, one), TV.Load(u + i)), y + i); }
+                for (; i + w <= n; i += w)
+                {
+                    var v = TV.Load(x + i);
+                    TV.Store(TV.Mul(Sigmoid<TV>(v, v, one), TV.Load(u + i)), y + i);
+                }
                 for (; i < n; i++) y[i] = x[i] / (1f + MathF.Exp(-x[i])) * u[i];
                 break;
             case Op.Gelu when form == GeluForm.Tanh:
@@ -154,19 +164,22 @@ public static class Activations
         }
     }
 
-    /// <summary>x / (1 + exp(−z)); for z → −∞ exp overflows to ∞ and the quotient is a correctly signed 0.</summary>
+    /// <summary>x / (1 + exp(−z)); for z → −∞ exp overflows to ∞ and the quotient is a correctly signed
+    /// 0.</summary>
     private static TV Sigmoid<TV>(TV x, TV z, TV one) where TV : struct, IVec<TV> =>
         TV.Div(x, TV.Add(one, TV.Exp(TV.Sub(TV.Splat(0f), z))));
 
     // Abramowitz & Stegun 7.1.26: erf(z) = 1 − (a1 t + … + a5 t⁵) e^(−z²), t = 1/(1 + p z), z ≥ 0.
-    private const float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
+    private const float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f,
+        A5 = 1.061405429f;
 
     private static TV ErfVec<TV>(TV z) where TV : struct, IVec<TV>
     {
         var a = TV.Abs(z);
         var one = TV.Splat(1f);
         var t = TV.Div(one, TV.Fma(TV.Splat(P), a, one));
-        var poly = TV.Fma(TV.Fma(TV.Fma(TV.Fma(TV.Splat(A5), t, TV.Splat(A4)), t, TV.Splat(A3)), t, TV.Splat(A2)), t, TV.Splat(A1));
+        var poly = TV.Fma(TV.Fma(TV.Fma(TV.Fma(TV.Splat(A5), t, TV.Splat(A4)), t, TV.Splat(A3)), t, TV.Splat(A2)), t,
+            TV.Splat(A1));
         poly = TV.Mul(poly, t);
         var e = TV.Exp(TV.Sub(TV.Splat(0f), TV.Mul(a, a)));
         return TV.CopySign(TV.Sub(one, TV.Mul(poly, e)), z);

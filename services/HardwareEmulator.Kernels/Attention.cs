@@ -1,8 +1,8 @@
 namespace HardwareEmulator.Kernels;
 
 /// <summary>
-/// Scaled-dot-product attention, softmax(q·kᵀ·scale)·v, on [batch, heads, seq, dim] row-major buffers (PyTorch SDPA
-/// layout): q [batch, heads, qLen, headDim], k [batch, kvHeads, kvLen, headDim], v [batch, kvHeads, kvLen, vDim],
+/// Scaled-dot-product attention, softmax(q·kᵀ·scale)·v, on [batch, heads, seq, dim] row-major buffers (PyTorch
+/// SDPA layout): q [batch, heads, qLen, headDim], k [batch, kvHeads, kvLen, headDim], v [batch, kvHeads, kvLen, vDim],
 /// output [batch, heads, qLen, vDim]. Grouped-query attention: query head h reads kv head h / (heads / kvHeads).
 /// Causal masking aligns the last query with the last key (FlashAttention 2.1+ / decode convention): query i sees
 /// keys j ≤ i + kvLen − qLen. The kernel is tiled over keys with an online softmax (Milakov &amp; Gimelshein 2018,
@@ -39,9 +39,11 @@ public static class Attention
                 {
                     for (int item = lo; item < hi; item++)
                     {
-                        int blk = item % blocksPerGroup, bk = item / blocksPerGroup, kvh = bk % kvHeads, b = bk / kvHeads;
+                        int blk = item % blocksPerGroup, bk = item / blocksPerGroup, kvh = bk % kvHeads,
+                            b = bk / kvHeads;
                         int r0 = blk * QueryBlock, rn = (int)Math.Min(QueryBlock, groupRows - r0);
-                        if (Simd.Has512) Block<V512>((float*)iq, (float*)ik, (float*)iv, (float*)io, b, kvh, r0, rn, shape, sc);
+                        if (Simd.Has512)
+                            Block<V512>((float*)iq, (float*)ik, (float*)iv, (float*)io, b, kvh, r0, rn, shape, sc);
                         else Block<V256>((float*)iq, (float*)ik, (float*)iv, (float*)io, b, kvh, r0, rn, shape, sc);
                     }
                 }
@@ -79,7 +81,8 @@ public static class Attention
                     for (int d = 0; d < vDim; d++)
                     {
                         double acc = 0;
-                        for (int j = 0; j < visible; j++) acc += scores[j] * v[((b * kvHeads + kvh) * kvLen + j) * vDim + d];
+                        for (int j = 0; j < visible; j++)
+                            acc += scores[j] * v[((b * kvHeads + kvh) * kvLen + j) * vDim + d];
                         output[oo + d] = (float)(acc / sum);
                     }
                 }
@@ -94,12 +97,15 @@ public static class Attention
         return 2.0 * batch * heads * pairs * (headDim + vDim);
     }
 
-    private readonly record struct Shape(int Heads, int KvHeads, int QLen, int KvLen, int HeadDim, int VDim, bool Causal, float Scale);
+    private readonly record struct Shape(int Heads, int KvHeads, int QLen, int KvLen, int HeadDim, int VDim,
+        bool Causal, float Scale);
 
-    /// <summary>Blocks of at most this many query rows compute scores with direct dot products instead of a transposed K tile.</summary>
+    /// <summary>Blocks of at most this many query rows compute scores with direct dot products instead of a transposed
+    /// K tile.</summary>
     internal const int DirectRows = 8;
 
-    /// <summary>Query rows per work item: their output rows (QueryBlock × vDim floats) stay in L2 while K/V tiles pass.</summary>
+    /// <summary>Query rows per work item: their output rows (QueryBlock × vDim floats) stay in L2 while K/V tiles
+    /// pass.</summary>
     internal const int QueryBlock = 64;
 
     /// <summary>
@@ -112,7 +118,8 @@ public static class Attention
     {
         int w = TV.Count, W = 4 * w, d = sh.HeadDim, dv = sh.VDim;
         int group = sh.Heads / sh.KvHeads;
-        float* kt = scratch, sc = kt + (long)d * W, acc = sc + W, mrow = acc + (long)QueryBlock * dv, lrow = mrow + QueryBlock;
+        float* kt = scratch, sc = kt + (long)d * W, acc = sc + W, mrow = acc + (long)QueryBlock * dv,
+            lrow = mrow + QueryBlock;
         float* kBase = k + ((long)b * sh.KvHeads + kvh) * sh.KvLen * d;
         float* vBase = v + ((long)b * sh.KvHeads + kvh) * sh.KvLen * dv;
         int offset = sh.KvLen - sh.QLen;
@@ -134,7 +141,11 @@ public static class Attention
             int jn = Math.Min(W, sh.KvLen - j0);
             for (int jj = 0; jj < W && !direct; jj++)
             {
-                if (jj < jn) { float* kr = kBase + (long)(j0 + jj) * d; for (int x = 0; x < d; x++) kt[x * W + jj] = kr[x]; }
+                if (jj < jn)
+                {
+                    float* kr = kBase + (long)(j0 + jj) * d;
+                    for (int x = 0; x < d; x++) kt[x * W + jj] = kr[x];
+                }
                 else for (int x = 0; x < d; x++) kt[x * W + jj] = 0f;
             }
             for (int r = 0; r < rn; r++)
@@ -166,7 +177,8 @@ public static class Attention
                     TV.Store(TV.Mul(s3, vscale), sc + 3 * w);
                 }
                 for (int jj = valid; jj < W; jj++) sc[jj] = float.NegativeInfinity; // masked keys: p = 0
-                var tmax = TV.Max(TV.Max(TV.Load(sc), TV.Load(sc + w)), TV.Max(TV.Load(sc + 2 * w), TV.Load(sc + 3 * w)));
+                var tmax = TV.Max(TV.Max(TV.Load(sc), TV.Load(sc + w)),
+                    TV.Max(TV.Load(sc + 2 * w), TV.Load(sc + 3 * w)));
                 float mOld = mrow[r], mNew = MathF.Max(mOld, TV.MaxAcross(tmax));
                 float corr = mOld == float.NegativeInfinity ? 0f : MathF.Exp(mOld - mNew);
                 var vm = TV.Splat(mNew);
@@ -221,7 +233,8 @@ public static class Attention
         return sum;
     }
 
-    private static float Validate(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+    private static float Validate(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        Span<float> output,
         int batch, int heads, int kvHeads, int qLen, int kvLen, int headDim, int vDim, bool causal, float scale)
     {
         Check.Positive(batch, nameof(batch));
@@ -232,15 +245,22 @@ public static class Attention
         Check.Positive(headDim, nameof(headDim));
         Check.Positive(vDim, nameof(vDim));
         if (heads % kvHeads != 0)
-            throw new KernelArgumentException(nameof(kvHeads), $"heads ({heads}) must be a multiple of kvHeads ({kvHeads})");
+            throw new KernelArgumentException(nameof(kvHeads),
+                $"heads ({heads}) must be a multiple of kvHeads ({kvHeads})");
         if (causal && qLen > kvLen)
-            throw new KernelArgumentException(nameof(qLen), $"causal attention needs qLen ≤ kvLen, got {qLen} > {kvLen}");
+            throw new KernelArgumentException(nameof(qLen),
+                $"causal attention needs qLen ≤ kvLen, got {qLen} > {kvLen}");
         if (!float.IsFinite(scale) || scale < 0)
-            throw new KernelArgumentException(nameof(scale), $"must be finite and positive (0 = 1/√headDim), got {scale}");
-        Check.Length(q.Length, (long)batch * heads * qLen * headDim, nameof(q), $"batch×heads×qLen×headDim = {batch}×{heads}×{qLen}×{headDim}");
-        Check.Length(k.Length, (long)batch * kvHeads * kvLen * headDim, nameof(k), $"batch×kvHeads×kvLen×headDim = {batch}×{kvHeads}×{kvLen}×{headDim}");
-        Check.Length(v.Length, (long)batch * kvHeads * kvLen * vDim, nameof(v), $"batch×kvHeads×kvLen×vDim = {batch}×{kvHeads}×{kvLen}×{vDim}");
-        Check.Length(output.Length, (long)batch * heads * qLen * vDim, nameof(output), $"batch×heads×qLen×vDim = {batch}×{heads}×{qLen}×{vDim}");
+            throw new KernelArgumentException(nameof(scale),
+                $"must be finite and positive (0 = 1/√headDim), got {scale}");
+        Check.Length(q.Length, (long)batch * heads * qLen * headDim, nameof(q),
+            $"batch×heads×qLen×headDim = {batch}×{heads}×{qLen}×{headDim}");
+        Check.Length(k.Length, (long)batch * kvHeads * kvLen * headDim, nameof(k),
+            $"batch×kvHeads×kvLen×headDim = {batch}×{kvHeads}×{kvLen}×{headDim}");
+        Check.Length(v.Length, (long)batch * kvHeads * kvLen * vDim, nameof(v),
+            $"batch×kvHeads×kvLen×vDim = {batch}×{kvHeads}×{kvLen}×{vDim}");
+        Check.Length(output.Length, (long)batch * heads * qLen * vDim, nameof(output),
+            $"batch×heads×qLen×vDim = {batch}×{heads}×{qLen}×{vDim}");
         return scale == 0f ? 1f / MathF.Sqrt(headDim) : scale;
     }
 }

@@ -17,9 +17,10 @@ public enum Fp8Format
 /// Bit-exact FP8 conversions. Encoding rounds to nearest, ties to even, with gradual underflow into subnormals.
 /// Overflow policy (a parameter): <c>saturate: true</c> (default, what quantization uses) follows PTX
 /// <c>cvt.rn.satfinite</c>: finite values beyond the largest code and ±infinity become ±max (448 or 57344), NaN stays
-/// NaN. NaN keeps its sign bit (0x7F or 0xFF; note .NET's <c>float.NaN</c> has the sign bit set). <c>saturate: false</c> follows ml_dtypes / PyTorch casts: overflow becomes NaN in E4M3 (it has no infinity)
-/// and ±infinity in E5M2. "Overflow" means rounding would pass the largest finite code, so 464 (halfway between 448
-/// and the NaN slot 480) rounds down to 448 by ties-to-even, and 61440 in E5M2 rounds up to infinity.
+/// NaN. NaN keeps its sign bit (0x7F or 0xFF; note .NET's <c>float.NaN</c> has the sign bit set). <c>saturate:
+/// false</c> follows ml_dtypes / PyTorch casts: overflow becomes NaN in E4M3 (it has no infinity) and ±infinity in
+/// E5M2. "Overflow" means rounding would pass the largest finite code, so 464 (halfway between 448 and the NaN slot
+/// 480) rounds down to 448 by ties-to-even, and 61440 in E5M2 rounds up to infinity.
 /// </summary>
 public static class Fp8
 {
@@ -47,10 +48,12 @@ public static class Fp8
     public static unsafe void Decode(ReadOnlySpan<byte> codes, Span<float> values, Fp8Format format)
     {
         Check.Length(values.Length, codes.Length, nameof(values), "same length as codes");
-        fixed (byte* c = codes) fixed (float* v = values) fixed (float* t = Table(format)) DecodeScaled(c, v, codes.Length, 1f, t);
+        fixed (byte* c = codes) fixed (float* v = values) fixed (float* t = Table(format))
+            DecodeScaled(c, v, codes.Length, 1f, t);
     }
 
-    /// <summary>values[i] = table[codes[i]]·scale; AVX2 gathers 8 table entries at a time (.NET has no AVX-512 gather).</summary>
+    /// <summary>values[i] = table[codes[i]]·scale; AVX2 gathers 8 table entries at a time (.NET has no AVX-512
+    /// gather).</summary>
     internal static unsafe void DecodeScaled(byte* codes, float* values, int n, float scale, float* table)
     {
         int i = 0;
@@ -73,8 +76,10 @@ public static class Fp8
         _ => throw new KernelArgumentException("format", $"unknown FP8 format {(int)format}"),
     };
 
-    /// <summary>Encodes a span (AVX-512 fast path, bit-identical to the scalar <see cref="Encode(float, Fp8Format, bool)"/>).</summary>
-    public static unsafe void Encode(ReadOnlySpan<float> values, Span<byte> codes, Fp8Format format, bool saturate = true)
+    /// <summary>Encodes a span (AVX-512 fast path, bit-identical to the scalar
+    /// <see cref="Encode(float, Fp8Format, bool)"/>).</summary>
+    public static unsafe void Encode(ReadOnlySpan<float> values, Span<byte> codes, Fp8Format format,
+        bool saturate = true)
     {
         Check.Length(codes.Length, values.Length, nameof(codes), "same length as values");
         _ = Table(format);
@@ -82,7 +87,8 @@ public static class Fp8
     }
 
     /// <summary>codes[i] = Encode(x[i] / scale) for a contiguous run; the vector path needs AVX-512.</summary>
-    internal static unsafe void EncodeScaled(float* x, byte* codes, int n, float scale, Fp8Format format, bool saturate = true)
+    internal static unsafe void EncodeScaled(float* x, byte* codes, int n, float scale, Fp8Format format,
+        bool saturate = true)
     {
         int i = 0;
         if (Avx512F.IsSupported && Avx512BW.IsSupported)
@@ -100,7 +106,8 @@ public static class Fp8
     /// <summary>
     /// 16 encodes at once. Normal range: round the float32 significand to m bits with the integer RNE trick
     /// (add 2^(22−m) − 1 + lsb, truncate; a carry moves into the exponent by itself), then re-bias the exponent.
-    /// Subnormal range (|x| &lt; 2^emin): |x|·2^(m−emin) is exact and Round is ties-to-even; that integer is the code.
+    /// Subnormal range (|x| &lt; 2^emin): |x|·2^(m−emin) is exact and Round is ties-to-even; that integer is the
+    /// code.
     /// </summary>
     internal static Vector512<int> EncodeVector(Vector512<float> x, Fp8Format format, bool saturate)
     {
@@ -121,13 +128,15 @@ public static class Fp8
         var code = Vector512.ConditionalSelect(isSub, sub, normal);
         var overflowCode = Vector512.Create(saturate ? maxCode : format == Fp8Format.E5M2 ? 0x7C : 0x7F);
         code = Vector512.ConditionalSelect(Vector512.GreaterThan(code, Vector512.Create(maxCode)), overflowCode, code);
-        code = Vector512.ConditionalSelect(Vector512.GreaterThan(abs, Vector512.Create(0x7F800000)), Vector512.Create(0x7F), code); // NaN
+        // NaN
+        code = Vector512.ConditionalSelect(Vector512.GreaterThan(abs, Vector512.Create(0x7F800000)),
+            Vector512.Create(0x7F), code);
         return code | sign;
     }
 
     /// <summary>
-    /// Magnitude code = ((max(e, emin) + bias − 1) « m) + n, where n = round-half-even(|x| / 2^(max(e, emin) − m)).
-    /// For subnormals the first term is 0 and n is the mantissa; a mantissa carry (n = 2^(m+1)) lands on the next
+    /// Magnitude code = ((max(e, emin) + bias − 1) « m) + n, where n = round-half-even(|x| / 2^(max(e, emin) −
+    /// m)). For subnormals the first term is 0 and n is the mantissa; a mantissa carry (n = 2^(m+1)) lands on the next
     /// exponent by itself, so one comparison with the largest finite code detects overflow.
     /// </summary>
     private static byte EncodeCore(float value, int mantBits, int bias, int maxCode, bool ieeeSpecials, bool saturate)
@@ -142,7 +151,8 @@ public static class Fp8
 
         int emin = 1 - bias;
         int e = Math.Max(MathF.ILogB(a), emin);
-        double n = Math.Round(Math.ScaleB((double)a, mantBits - e), MidpointRounding.ToEven); // exact: power-of-two scaling
+        // exact: power-of-two scaling
+        double n = Math.Round(Math.ScaleB((double)a, mantBits - e), MidpointRounding.ToEven);
         long code = ((long)(e + bias - 1) << mantBits) + (long)n;
         return code > maxCode ? overflow : (byte)(sign | code);
     }

@@ -6,7 +6,8 @@ public enum GemmPrecision
     Fp32 = 0,
     /// <summary>Inputs rounded to bfloat16 (RNE); products are exact in FP32.</summary>
     Bf16 = 1,
-    /// <summary>Inputs quantized to E4M3 with DeepSeek-V3 block scales (1×128 activations, 128×128 weights).</summary>
+    /// <summary>Inputs quantized to E4M3 with DeepSeek-V3 block scales (1×128 activations, 128×128
+    /// weights).</summary>
     Fp8E4M3 = 2,
     /// <summary>As <see cref="Fp8E4M3"/> in E5M2.</summary>
     Fp8E5M2 = 3,
@@ -21,23 +22,28 @@ public static class Gemm
     public static double Flops(int m, int n, int k) => 2.0 * m * n * k;
 
     /// <summary>FP32 GEMM (AVX-512 12×32 micro-kernel, AVX2 6×16, scalar reference otherwise).</summary>
-    public static unsafe void Fp32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, int threads = 0)
+    public static unsafe void Fp32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        int threads = 0)
     {
         Validate(a.Length, b.Length, c.Length, m, n, k);
         int t = Check.Threads(threads);
         if (!Simd.Has256) { Fp32Reference(a, b, c, m, n, k); return; }
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
-            PackedGemm.Run(new(pa, k, PackedGemm.SourceKind.Float), new(pb, n, PackedGemm.SourceKind.Float), pc, n, m, n, k, t, null);
+            PackedGemm.Run(new(pa, k, PackedGemm.SourceKind.Float), new(pb, n, PackedGemm.SourceKind.Float), pc, n, m,
+                n, k, t, null);
     }
 
-    /// <summary>BF16-input GEMM: A and B rounded to bfloat16 (RNE) while packing, FP32 accumulation, FP32 output.</summary>
-    public static unsafe void Bf16(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, int threads = 0)
+    /// <summary>BF16-input GEMM: A and B rounded to bfloat16 (RNE) while packing, FP32 accumulation, FP32
+    /// output.</summary>
+    public static unsafe void Bf16(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        int threads = 0)
     {
         Validate(a.Length, b.Length, c.Length, m, n, k);
         int t = Check.Threads(threads);
         if (!Simd.Has256) { Bf16Reference(a, b, c, m, n, k); return; }
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
-            PackedGemm.Run(new(pa, k, PackedGemm.SourceKind.Bf16), new(pb, n, PackedGemm.SourceKind.Bf16), pc, n, m, n, k, t, null);
+            PackedGemm.Run(new(pa, k, PackedGemm.SourceKind.Bf16), new(pb, n, PackedGemm.SourceKind.Bf16), pc, n, m, n,
+                k, t, null);
     }
 
     /// <summary>
@@ -53,13 +59,13 @@ public static class Gemm
     }
 
     /// <summary>
-    /// FP8 GEMM on pre-quantized operands: A codes [m×k] with scales [m, ⌈k/128⌉] (1×128 tiles), B codes [k×n] with
-    /// scales [⌈k/128⌉, ⌈n/128⌉] (128×128 blocks). Products of decoded codes accumulate in FP32 over each 128-deep
-    /// block of K; each block's partial sum is then multiplied by sa·sb and added to C in FP32 (the promotion DeepGEMM
-    /// does from Hopper's ~14-bit tensor-core accumulators).
+    /// FP8 GEMM on pre-quantized operands: A codes [m×k] with scales [m, ⌈k/128⌉] (1×128 tiles), B codes [k×n]
+    /// with scales [⌈k/128⌉, ⌈n/128⌉] (128×128 blocks). Products of decoded codes accumulate in FP32 over each
+    /// 128-deep block of K; each block's partial sum is then multiplied by sa·sb and added to C in FP32 (the promotion
+    /// DeepGEMM does from Hopper's ~14-bit tensor-core accumulators).
     /// </summary>
-    public static unsafe void Fp8(ReadOnlySpan<byte> a, ReadOnlySpan<float> aScales, ReadOnlySpan<byte> b, ReadOnlySpan<float> bScales,
-        Span<float> c, int m, int n, int k, Fp8Format format, int threads = 0)
+    public static unsafe void Fp8(ReadOnlySpan<byte> a, ReadOnlySpan<float> aScales, ReadOnlySpan<byte> b,
+        ReadOnlySpan<float> bScales, Span<float> c, int m, int n, int k, Fp8Format format, int threads = 0)
     {
         ValidateFp8(a, aScales, b, bScales, c, m, n, k, format);
         int t = Check.Threads(threads);
@@ -86,8 +92,8 @@ public static class Gemm
     }
 
     /// <summary>Strided batch: A [batch, m, k], B [batch, k, n], C [batch, m, n], one GEMM per batch entry.</summary>
-    public static void Batched(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int batch, int m, int n, int k,
-        GemmPrecision precision = GemmPrecision.Fp32, int threads = 0)
+    public static void Batched(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int batch, int m, int n,
+        int k, GemmPrecision precision = GemmPrecision.Fp32, int threads = 0)
     {
         Check.Positive(batch, nameof(batch));
         Check.Positive(m, nameof(m)); Check.Positive(n, nameof(n)); Check.Positive(k, nameof(k));
@@ -96,7 +102,8 @@ public static class Gemm
         Check.Length(b.Length, batch * sb, nameof(b), $"batch×k×n = {batch}×{k}×{n}");
         Check.Length(c.Length, batch * sc, nameof(c), $"batch×m×n = {batch}×{m}×{n}");
         for (int i = 0; i < batch; i++)
-            Run(precision, a.Slice((int)(i * sa), (int)sa), b.Slice((int)(i * sb), (int)sb), c.Slice((int)(i * sc), (int)sc), m, n, k, threads);
+            Run(precision, a.Slice((int)(i * sa), (int)sa), b.Slice((int)(i * sb), (int)sb),
+                c.Slice((int)(i * sc), (int)sc), m, n, k, threads);
     }
 
     /// <summary>
@@ -112,18 +119,21 @@ public static class Gemm
         long total = 0;
         for (int g = 0; g < groupRows.Length; g++)
         {
-            if (groupRows[g] < 0) throw new KernelArgumentException(nameof(groupRows), $"groupRows[{g}] = {groupRows[g]} is negative");
+            if (groupRows[g] < 0)
+                throw new KernelArgumentException(nameof(groupRows), $"groupRows[{g}] = {groupRows[g]} is negative");
             total += groupRows[g];
         }
         Check.Length(a.Length, total * k, nameof(a), $"Σrows×k = {total}×{k}");
-        Check.Length(b.Length, (long)groupRows.Length * k * n, nameof(b), $"groups×k×n = {groupRows.Length}×{k}×{n}");
+        Check.Length(b.Length, (long)groupRows.Length * k * n, nameof(b),
+            $"groups×k×n = {groupRows.Length}×{k}×{n}");
         Check.Length(c.Length, total * n, nameof(c), $"Σrows×n = {total}×{n}");
         int row = 0;
         for (int g = 0; g < groupRows.Length; g++)
         {
             int rows = groupRows[g];
             if (rows > 0)
-                Run(precision, a.Slice(row * k, rows * k), b.Slice(g * k * n, k * n), c.Slice(row * n, rows * n), rows, n, k, threads);
+                Run(precision, a.Slice(row * k, rows * k), b.Slice(g * k * n, k * n), c.Slice(row * n, rows * n), rows,
+                    n, k, threads);
             row += rows;
         }
     }
@@ -157,8 +167,8 @@ public static class Gemm
 
     /// <summary>Scalar reference for <see cref="Fp8"/>: per 128-deep K block, an FP32 partial sum of decoded products,
     /// then C += partial · sa · sb.</summary>
-    public static void Fp8Reference(ReadOnlySpan<byte> a, ReadOnlySpan<float> aScales, ReadOnlySpan<byte> b, ReadOnlySpan<float> bScales,
-        Span<float> c, int m, int n, int k, Fp8Format format)
+    public static void Fp8Reference(ReadOnlySpan<byte> a, ReadOnlySpan<float> aScales, ReadOnlySpan<byte> b,
+        ReadOnlySpan<float> bScales, Span<float> c, int m, int n, int k, Fp8Format format)
     {
         ValidateFp8(a, aScales, b, bScales, c, m, n, k, format);
         var t = Kernels.Fp8.Table(format);
@@ -170,7 +180,8 @@ public static class Gemm
                 for (int kb = 0; kb < kBlocks; kb++)
                 {
                     float partial = 0f;
-                    for (int p = kb * bs; p < Math.Min(k, (kb + 1) * bs); p++) partial += t[a[i * k + p]] * t[b[p * n + j]];
+                    for (int p = kb * bs; p < Math.Min(k, (kb + 1) * bs); p++)
+                        partial += t[a[i * k + p]] * t[b[p * n + j]];
                     acc += partial * (aScales[i * kBlocks + kb] * bScales[kb * nBlocks + j / bs]);
                 }
                 c[i * n + j] = acc;
@@ -178,8 +189,8 @@ public static class Gemm
     }
 
     /// <summary>Quantizes float operands the DeepSeek-V3 way (A 1×128 tiles, B 128×128 blocks).</summary>
-    public static (byte[] A, float[] AScales, byte[] B, float[] BScales) QuantizeOperands(ReadOnlySpan<float> a, ReadOnlySpan<float> b,
-        int m, int n, int k, Fp8Format format)
+    public static (byte[] A, float[] AScales, byte[] B, float[] BScales) QuantizeOperands(ReadOnlySpan<float> a,
+        ReadOnlySpan<float> b, int m, int n, int k, Fp8Format format)
     {
         Validate(a.Length, b.Length, m * n, m, n, k);
         Check.AllFinite(a, "a"); // a NaN/∞ would poison its block's scale
@@ -205,13 +216,14 @@ public static class Gemm
         Check.Length(cLen, (long)m * n, "c", $"m×n = {m}×{n}");
     }
 
-    private static void ValidateFp8(ReadOnlySpan<byte> a, ReadOnlySpan<float> aScales, ReadOnlySpan<byte> b, ReadOnlySpan<float> bScales,
-        Span<float> c, int m, int n, int k, Fp8Format format)
+    private static void ValidateFp8(ReadOnlySpan<byte> a, ReadOnlySpan<float> aScales, ReadOnlySpan<byte> b,
+        ReadOnlySpan<float> bScales, Span<float> c, int m, int n, int k, Fp8Format format)
     {
         Validate(a.Length, b.Length, c.Length, m, n, k);
         _ = Kernels.Fp8.Table(format);
         Check.Length(aScales.Length, (long)m * Blocks(k), nameof(aScales), $"m×⌈k/128⌉ = {m}×{Blocks(k)}");
-        Check.Length(bScales.Length, (long)Blocks(k) * Blocks(n), nameof(bScales), $"⌈k/128⌉×⌈n/128⌉ = {Blocks(k)}×{Blocks(n)}");
+        Check.Length(bScales.Length, (long)Blocks(k) * Blocks(n), nameof(bScales),
+            $"⌈k/128⌉×⌈n/128⌉ = {Blocks(k)}×{Blocks(n)}");
         Check.Scales(aScales, nameof(aScales));
         Check.Scales(bScales, nameof(bScales));
     }

@@ -3,7 +3,8 @@ namespace HardwareEmulator.Kernels;
 /// <summary>
 /// Bad input to a kernel (shape mismatch, non-positive dimension, NaN/infinite/non-positive scale).
 /// <see cref="ArgumentException.ParamName"/> is the kernel's parameter name (e.g. <c>"k"</c>, <c>"bScales"</c>) and
-/// <see cref="Reason"/> the message without the parameter suffix, so a service adapter can map it to its own field path.
+/// <see cref="Reason"/> the message without the parameter suffix, so a service adapter can map it to its own field
+/// path.
 /// </summary>
 public sealed class KernelArgumentException : ArgumentException
 {
@@ -30,7 +31,8 @@ internal static class Check
     public static void Length(int actual, long expected, string name, string shape)
     {
         if (expected > int.MaxValue)
-            throw new KernelArgumentException(name, $"shape {shape} has {expected} elements, more than one buffer can hold");
+            throw new KernelArgumentException(name,
+                $"shape {shape} has {expected} elements, more than one buffer can hold");
         if (actual != expected)
             throw new KernelArgumentException(name, $"has {actual} elements, expected {expected} ({shape})");
     }
@@ -61,7 +63,8 @@ internal static class Check
             int i = 0;
             bool bad = false;
             for (; i + 16 <= bits.Length && !bad; i += 16)
-                bad = System.Runtime.Intrinsics.Vector512.EqualsAny(System.Runtime.Intrinsics.Vector512.Create(bits.Slice(i, 16)) & mask, mask);
+                bad = System.Runtime.Intrinsics.Vector512.EqualsAny(
+                    System.Runtime.Intrinsics.Vector512.Create(bits.Slice(i, 16)) & mask, mask);
             for (; i < bits.Length && !bad; i++) bad = (bits[i] & 0x7F800000u) == 0x7F800000u;
             if (!bad) return;
         }
@@ -72,7 +75,8 @@ internal static class Check
 
     public static int Threads(int threads)
     {
-        if (threads < 0) throw new KernelArgumentException("threads", $"must be 0 (all cores) or positive, got {threads}");
+        if (threads < 0)
+            throw new KernelArgumentException("threads", $"must be 0 (all cores) or positive, got {threads}");
         return threads == 0 ? Environment.ProcessorCount : threads;
     }
 }

@@ -41,16 +41,17 @@ public static class MoeGating
                 var choice = new float[experts];
                 var work = new Scratch(new float[routing.Groups], new bool[routing.Groups], new bool[experts]);
                 for (int tok = lo; tok < hi; tok++)
-                    RouteToken(new ReadOnlySpan<float>((float*)il + (long)tok * experts, experts), biasArr, routing, scores, choice, work,
-                        new Span<int>((int*)ii + (long)tok * topK, topK), new Span<float>((float*)iw + (long)tok * topK, topK));
+                    RouteToken(new ReadOnlySpan<float>((float*)il + (long)tok * experts, experts), biasArr, routing,
+                        scores, choice, work, new Span<int>((int*)ii + (long)tok * topK, topK),
+                        new Span<float>((float*)iw + (long)tok * topK, topK));
             });
         }
     }
 
     private sealed record Scratch(float[] GroupScore, bool[] Keep, bool[] Taken);
 
-    private static void RouteToken(ReadOnlySpan<float> logits, float[] bias, MoeRouting r, float[] scores, float[] choice,
-        Scratch work, Span<int> idx, Span<float> w)
+    private static void RouteToken(ReadOnlySpan<float> logits, float[] bias, MoeRouting r, float[] scores,
+        float[] choice, Scratch work, Span<int> idx, Span<float> w)
     {
         int e = logits.Length;
         if (r.Scoring == MoeScoring.Sigmoid)
@@ -123,11 +124,13 @@ public static class MoeGating
         if (r.Scoring is not (MoeScoring.Softmax or MoeScoring.Sigmoid))
             throw new KernelArgumentException("scoring", $"unknown scoring {(int)r.Scoring}");
         if (experts % r.Groups != 0)
-            throw new KernelArgumentException("groups", $"experts ({experts}) must split evenly into {r.Groups} groups");
+            throw new KernelArgumentException("groups",
+                $"experts ({experts}) must split evenly into {r.Groups} groups");
         if (r.TopKGroups > r.Groups)
             throw new KernelArgumentException("topKGroups", $"must be ≤ groups ({r.Groups}), got {r.TopKGroups}");
         if (r.TopK > r.TopKGroups * (experts / r.Groups))
-            throw new KernelArgumentException("topK", $"must be ≤ the experts in the kept groups ({r.TopKGroups * (experts / r.Groups)}), got {r.TopK}");
+            throw new KernelArgumentException("topK",
+                $"must be ≤ the experts in the kept groups ({r.TopKGroups * (experts / r.Groups)}), got {r.TopK}");
         if (!float.IsFinite(r.ScalingFactor) || r.ScalingFactor <= 0)
             throw new KernelArgumentException("scalingFactor", $"must be finite and positive, got {r.ScalingFactor}");
         Check.Length(logits.Length, (long)tokens * experts, nameof(logits), $"tokens×experts = {tokens}×{experts}");

@@ -40,7 +40,8 @@ public static class Normalization
         fixed (float* px = x) fixed (float* pg = gamma) fixed (float* pb = beta) fixed (float* py = y)
         fixed (float* pone = ones) fixed (float* pzero = zeros)
         {
-            nint ix = (nint)px, ig = (nint)(pg != null ? pg : pone), ib = (nint)(pb != null ? pb : pzero), iy = (nint)py;
+            nint ix = (nint)px, ig = (nint)(pg != null ? pg : pone), ib = (nint)(pb != null ? pb : pzero),
+                iy = (nint)py;
             Simd.ParallelRanges(rows, 4L * cols, t, (lo, hi) =>
             {
                 for (int r = lo; r < hi; r++)
@@ -99,7 +100,8 @@ public static class Normalization
         for (; i < n; i++) y[i] = x[i] * inv * w[i];
     }
 
-    private static unsafe void LayerRow<TV>(float* x, float* g, float* b, float* y, int n, float eps) where TV : struct, IVec<TV>
+    private static unsafe void LayerRow<TV>(float* x, float* g, float* b, float* y, int n, float eps)
+        where TV : struct, IVec<TV>
     {
         int step = TV.Count, i = 0;
         var acc = TV.Splat(0f);
@@ -133,6 +135,7 @@ public static class Normalization
         Check.Length(y.Length, (long)rows * cols, nameof(y), $"rows×cols = {rows}×{cols}");
         if (!w1.IsEmpty) Check.Length(w1.Length, cols, w1Name, $"cols = {cols}");
         if (!w2.IsEmpty) Check.Length(w2.Length, cols, w2Name, $"cols = {cols}");
-        if (!float.IsFinite(eps) || eps < 0) throw new KernelArgumentException(nameof(eps), $"must be finite and ≥ 0, got {eps}");
+        if (!float.IsFinite(eps) || eps < 0)
+            throw new KernelArgumentException(nameof(eps), $"must be finite and ≥ 0, got {eps}");
     }
 }

@@ -30,13 +30,15 @@ internal static unsafe class PackedGemm
     /// B panels stream past it; BLIS skx uses 384 too.</summary>
     internal const int KC = 384;
 
-    /// <summary>Columns of a packed B block: KC×NC×4 B = 720 KiB of the 1 MiB L2 (multiple of NR = 32 and 16).</summary>
+    /// <summary>Columns of a packed B block: KC×NC×4 B = 720 KiB of the 1 MiB L2 (multiple of NR = 32 and
+    /// 16).</summary>
     internal const int NC = 480;
 
     /// <summary>Rows of a packed A block: MC×KC×4 B = 4.5 MiB in L3 (a multiple of MR = 12 and 6).</summary>
     internal const int MC = 3072;
 
-    /// <summary>FP8 partial sums are promoted to FP32 (scaled and added to C) every 128 elements of K (DeepSeek-V3).</summary>
+    /// <summary>FP8 partial sums are promoted to FP32 (scaled and added to C) every 128 elements of K
+    /// (DeepSeek-V3).</summary>
     internal const int Fp8KC = Quantization.BlockSize;
 
     internal enum SourceKind { Float, Bf16, Fp8 }
@@ -58,7 +60,8 @@ internal static unsafe class PackedGemm
         }
     }
 
-    /// <summary>FP8 block scales: A [m, ⌈k/128⌉], B [⌈k/128⌉, ⌈n/128⌉]; ColBase = absolute column of C's first column.</summary>
+    /// <summary>FP8 block scales: A [m, ⌈k/128⌉], B [⌈k/128⌉, ⌈n/128⌉]; ColBase = absolute column of C's
+    /// first column.</summary>
     internal readonly struct BlockScales(float* a, int ldA, float* b, int ldB, int colBase)
     {
         public readonly float* A = a;
@@ -72,7 +75,8 @@ internal static unsafe class PackedGemm
     /// <summary>C[m×n] = A[m×k]·B[k×n], split over <paramref name="threads"/> with a static partition: contiguous
     /// row ranges (multiples of MR), or column ranges (multiples of NR) when m is small. Each thread runs the whole
     /// serial algorithm on its slice with its own packed buffers, so threads never synchronize.</summary>
-    public static void Run(Operand a, Operand b, float* c, int ldc, int m, int n, int k, int threads, BlockScales? scales)
+    public static void Run(Operand a, Operand b, float* c, int ldc, int m, int n, int k, int threads,
+        BlockScales? scales)
     {
         // Each thread should get at least ~4 MFLOP, else the hand-off costs more than it saves.
         long flops = 2L * m * n * k;
@@ -152,7 +156,8 @@ internal static unsafe class PackedGemm
                                     Micro(ap, bp, tile, nr, kc, false, rs);
                                     for (int r = 0; r < rows; r++)
                                         for (int j = 0; j < cols; j++)
-                                            cp[(long)r * ldc + j] = accumulate ? cp[(long)r * ldc + j] + tile[r * nr + j] : tile[r * nr + j];
+                                            cp[(long)r * ldc + j] = accumulate
+                                                ? cp[(long)r * ldc + j] + tile[r * nr + j] : tile[r * nr + j];
                                 }
                             }
                         }
@@ -162,7 +167,8 @@ internal static unsafe class PackedGemm
         }
     }
 
-    /// <summary>Block edge near <paramref name="target"/> that splits <paramref name="extent"/> evenly, as a multiple of
+    /// <summary>Block edge near <paramref name="target"/> that splits <paramref name="extent"/> evenly, as a multiple
+    /// of
     /// <paramref name="unit"/>.</summary>
     private static int EvenSplit(int extent, int target, int unit)
     {
@@ -176,7 +182,8 @@ internal static unsafe class PackedGemm
         else MicroKernels.Kernel6x16(a, b, c, ldc, kc, accumulate, rowScale);
     }
 
-    /// <summary>A[mc×kc] → micro-panels of MR rows, k-major (panel[p·MR + r] = A[r, p]); rows past mc are zero.</summary>
+    /// <summary>A[mc×kc] → micro-panels of MR rows, k-major (panel[p·MR + r] = A[r, p]); rows past mc are
+    /// zero.</summary>
     internal static void PackA(Operand a, int mc, int kc, float* dst)
     {
         int mr = MR;
@@ -203,9 +210,17 @@ internal static unsafe class PackedGemm
                     case SourceKind.Float:
                     { float* s = (float*)a.Ptr + row; for (int p = 0; p < kc; p++) d[p * mr] = s[p]; break; }
                     case SourceKind.Bf16:
-                    { float* s = (float*)a.Ptr + row; for (int p = 0; p < kc; p++) d[p * mr] = BFloat16.Round(s[p]); break; }
+                    {
+                        float* s = (float*)a.Ptr + row;
+                        for (int p = 0; p < kc; p++) d[p * mr] = BFloat16.Round(s[p]);
+                        break;
+                    }
                     default:
-                    { byte* s = (byte*)a.Ptr + row; float* t = a.Table; for (int p = 0; p < kc; p++) d[p * mr] = t[s[p]]; break; }
+                    {
+                        byte* s = (byte*)a.Ptr + row; float* t = a.Table;
+                        for (int p = 0; p < kc; p++) d[p * mr] = t[s[p]];
+                        break;
+                    }
                 }
             }
         }
@@ -236,8 +251,10 @@ internal static unsafe class PackedGemm
                     var p2 = Avx.Shuffle(t2, t3, 0x44);
                     var p3 = Avx.Shuffle(t2, t3, 0xEE);
                     float* og = o + 4 * g;
-                    p0.GetLower().Store(og); p1.GetLower().Store(og + 12); p2.GetLower().Store(og + 24); p3.GetLower().Store(og + 36);
-                    p0.GetUpper().Store(og + 48); p1.GetUpper().Store(og + 60); p2.GetUpper().Store(og + 72); p3.GetUpper().Store(og + 84);
+                    p0.GetLower().Store(og); p1.GetLower().Store(og + 12); p2.GetLower().Store(og + 24);
+                    p3.GetLower().Store(og + 36);
+                    p0.GetUpper().Store(og + 48); p1.GetUpper().Store(og + 60); p2.GetUpper().Store(og + 72);
+                    p3.GetUpper().Store(og + 84);
                 }
             }
         }
@@ -268,7 +285,8 @@ internal static unsafe class PackedGemm
                             Vector512.Load(s + jr + 16).Store(o + 16);
                         }
                     else
-                        for (int jr = 0; jr < full; jr += nr) Buffer.MemoryCopy(s + jr, d + (long)jr * kc, nr * 4, nr * 4);
+                        for (int jr = 0; jr < full; jr += nr)
+                            Buffer.MemoryCopy(s + jr, d + (long)jr * kc, nr * 4, nr * 4);
                     break;
                 }
                 case SourceKind.Bf16:
@@ -301,7 +319,8 @@ internal static unsafe class PackedGemm
         _ => o.Table[((byte*)o.Ptr)[index]],
     };
 
-    /// <summary>Per-thread packed buffers, 64-byte aligned, kept between calls (no re-faulting megabytes each GEMM).</summary>
+    /// <summary>Per-thread packed buffers, 64-byte aligned, kept between calls (no re-faulting megabytes each
+    /// GEMM).</summary>
     private sealed class PackBuffers
     {
         [ThreadStatic] private static PackBuffers? _current;

@@ -9,7 +9,8 @@ namespace HardwareEmulator.Kernels;
 /// </summary>
 public static class Quantization
 {
-    /// <summary>DeepSeek-V3's block edge: activations 1×128 tiles, weights 128×128 blocks, K promoted every 128.</summary>
+    /// <summary>DeepSeek-V3's block edge: activations 1×128 tiles, weights 128×128 blocks, K promoted every
+    /// 128.</summary>
     public const int BlockSize = 128;
     private const float AmaxFloor = 1e-4f;
 
@@ -65,7 +66,8 @@ public static class Quantization
 
     /// <summary>Weights: one scale per 128×128 block.</summary>
     public static void QuantizeWeights(ReadOnlySpan<float> x, int rows, int cols, Fp8Format format,
-        Span<byte> codes, Span<float> scales) => QuantizeBlocks(x, rows, cols, BlockSize, BlockSize, format, codes, scales);
+        Span<byte> codes, Span<float> scales) =>
+            QuantizeBlocks(x, rows, cols, BlockSize, BlockSize, format, codes, scales);
 
     /// <summary>BF16 "quantization": every element rounded to bfloat16 (stored back as float32).</summary>
     public static void ToBf16(ReadOnlySpan<float> x, Span<float> rounded) => BFloat16.Round(x, rounded);
@@ -78,8 +80,10 @@ public static class Quantization
         {
             var acc = System.Runtime.Intrinsics.Vector512<float>.Zero;
             for (; i + 16 <= n; i += 16)
-                acc = System.Runtime.Intrinsics.Vector512.Max(acc, System.Runtime.Intrinsics.Vector512.Abs(System.Runtime.Intrinsics.Vector512.Load(x + i)));
-            amax = V512.MaxAcross(System.Runtime.CompilerServices.Unsafe.As<System.Runtime.Intrinsics.Vector512<float>, V512>(ref acc));
+                acc = System.Runtime.Intrinsics.Vector512.Max(acc,
+                    System.Runtime.Intrinsics.Vector512.Abs(System.Runtime.Intrinsics.Vector512.Load(x + i)));
+            amax = V512.MaxAcross(
+                System.Runtime.CompilerServices.Unsafe.As<System.Runtime.Intrinsics.Vector512<float>, V512>(ref acc));
         }
         for (; i < n; i++) amax = MathF.Max(amax, MathF.Abs(x[i]));
         return amax;

@@ -34,8 +34,8 @@ public static class Rotary
     }
 
     /// <summary>Scalar reference: angles and products in double, per element.</summary>
-    public static void ApplyScalar(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> positions, int tokens, int heads,
-        int headDim, float theta = 10000f, int rotaryDim = 0, bool interleaved = false)
+    public static void ApplyScalar(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> positions, int tokens,
+        int heads, int headDim, float theta = 10000f, int rotaryDim = 0, bool interleaved = false)
     {
         int rd = Validate(x, y, positions, tokens, heads, headDim, theta, rotaryDim);
         int half = rd / 2;
@@ -63,7 +63,8 @@ public static class Rotary
         return inv;
     }
 
-    private static void RotateHead(ReadOnlySpan<float> x, Span<float> y, float[] cos, float[] sin, int half, bool interleaved)
+    private static void RotateHead(ReadOnlySpan<float> x, Span<float> y, float[] cos, float[] sin, int half,
+        bool interleaved)
     {
         if (interleaved)
         {
@@ -104,8 +105,8 @@ public static class Rotary
         if (!Unsafe.AreSame(x, y)) x[rd..].CopyTo(y[rd..]);
     }
 
-    private static int Validate(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> positions, int tokens, int heads,
-        int headDim, float theta, int rotaryDim)
+    private static int Validate(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> positions, int tokens,
+        int heads, int headDim, float theta, int rotaryDim)
     {
         Check.Positive(tokens, nameof(tokens));
         Check.Positive(heads, nameof(heads));
@@ -122,7 +123,8 @@ public static class Rotary
         Check.Length(y.Length, n, nameof(y), shape);
         Check.Length(positions.Length, tokens, nameof(positions), $"tokens = {tokens}");
         for (int i = 0; i < positions.Length; i++)
-            if (positions[i] < 0) throw new KernelArgumentException(nameof(positions), $"positions[{i}] = {positions[i]} is negative");
+            if (positions[i] < 0)
+                throw new KernelArgumentException(nameof(positions), $"positions[{i}] = {positions[i]} is negative");
         return rd;
     }
 

@@ -38,11 +38,17 @@ internal readonly unsafe struct V512 : IVec<V512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sub(V512 a, V512 b) => new(a._v - b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Mul(V512 a, V512 b) => new(a._v * b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Div(V512 a, V512 b) => new(a._v / b._v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Fma(V512 a, V512 b, V512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Max(V512 a, V512 b) => new(Vector512.MaxNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Fma(V512 a, V512 b, V512 c) =>
+        new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Max(V512 a, V512 b) =>
+        new(Vector512.MaxNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Abs(V512 a) => new(Vector512.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Exp(V512 a) => new(Vector512.Exp(a._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 CopySign(V512 m, V512 s) => new(Vector512.CopySign(m._v, s._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 CopySign(V512 m, V512 s) =>
+        new(Vector512.CopySign(m._v, s._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(V512 v) => Vector512.Sum(v._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(V512 v)
@@ -65,11 +71,17 @@ internal readonly unsafe struct V256 : IVec<V256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sub(V256 a, V256 b) => new(a._v - b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Mul(V256 a, V256 b) => new(a._v * b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Div(V256 a, V256 b) => new(a._v / b._v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Fma(V256 a, V256 b, V256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Max(V256 a, V256 b) => new(Vector256.MaxNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Fma(V256 a, V256 b, V256 c) =>
+        new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Max(V256 a, V256 b) =>
+        new(Vector256.MaxNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Abs(V256 a) => new(Vector256.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Exp(V256 a) => new(Vector256.Exp(a._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 CopySign(V256 m, V256 s) => new(Vector256.CopySign(m._v, s._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 CopySign(V256 m, V256 s) =>
+        new(Vector256.CopySign(m._v, s._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(V256 v) => Vector256.Sum(v._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(V256 v)

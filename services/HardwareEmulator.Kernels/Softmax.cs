@@ -3,7 +3,8 @@ namespace HardwareEmulator.Kernels;
 /// <summary>Numerically stable softmax over the last axis of a row-major [rows, cols] buffer.</summary>
 public static class Softmax
 {
-    /// <summary>y[r, :] = exp(x[r, :] − max) / Σ exp(x[r, :] − max). Vectorized, rows split over threads.</summary>
+    /// <summary>y[r, :] = exp(x[r, :] − max) / Σ exp(x[r, :] − max). Vectorized, rows split over
+    /// threads.</summary>
     public static unsafe void Rows(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, int threads = 0)
     {
         Validate(x, y, rows, cols);

@@ -2,7 +2,8 @@ using Platform.Modeling.Errors;
 
 namespace Platform.Modeling;
 
-/// <summary>Checks an architecture is complete and self-consistent; errors name the field under <c>prefix</c>.</summary>
+/// <summary>Checks an architecture is complete and self-consistent; errors name the field under
+/// <c>prefix</c>.</summary>
 public static class ArchitectureValidator
 {
     public static ModelArchitecture Validate(ModelArchitecture a, string prefix = "model.architecture")
@@ -29,7 +30,8 @@ public static class ArchitectureValidator
                 throw new InvalidFieldException($"{prefix}.moe.num_experts_per_tok",
                     $"{moe.ExpertsPerToken} exceeds n_routed_experts ({moe.RoutedExperts})");
             if (moe.FirstKDenseReplace < 0 || moe.FirstKDenseReplace > a.NumLayers)
-                throw new InvalidFieldException($"{prefix}.moe.first_k_dense_replace", "must be within [0, num_hidden_layers]");
+                throw new InvalidFieldException($"{prefix}.moe.first_k_dense_replace",
+                    "must be within [0, num_hidden_layers]");
         }
         if (a.Mla is { } mla)
         {
@@ -40,7 +42,8 @@ public static class ArchitectureValidator
             if (mla.QLoraRank < 0) throw new InvalidFieldException($"{prefix}.mla.q_lora_rank", "must not be negative");
         }
         if (a.SlidingWindow < 0) throw new InvalidFieldException($"{prefix}.sliding_window", "must not be negative");
-        if (a.NumNextnPredictLayers < 0) throw new InvalidFieldException($"{prefix}.num_nextn_predict_layers", "must not be negative");
+        if (a.NumNextnPredictLayers < 0)
+            throw new InvalidFieldException($"{prefix}.num_nextn_predict_layers", "must not be negative");
         return a;
     }
 

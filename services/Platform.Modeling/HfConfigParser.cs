@@ -15,11 +15,13 @@ public static class HfConfigParser
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            doc = JsonDocument.Parse(json,
+                new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException e)
         {
-            throw new InvalidFieldException(field, $"is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine})");
+            throw new InvalidFieldException(field,
+                $"is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine})");
         }
         using (doc)
         {
@@ -58,7 +60,9 @@ public static class HfConfigParser
                     NumGroups = r.Long("n_group") ?? 0,
                     TopKGroups = r.Long("topk_group") ?? 0,
                 };
-                if (moe.ExpertsPerToken <= 0) throw new InvalidFieldException($"{field}.num_experts_per_tok", "missing or not positive for an MoE model");
+                if (moe.ExpertsPerToken <= 0)
+                    throw new InvalidFieldException($"{field}.num_experts_per_tok",
+                        "missing or not positive for an MoE model");
             }
 
             MlaConfig? mla = null;
@@ -104,9 +108,11 @@ public static class HfConfigParser
         }
     }
 
-    /// <summary>Model types whose FFN is the plain 2-matrix GELU/ReLU MLP rather than SwiGLU (override with "gated_mlp").</summary>
+    /// <summary>Model types whose FFN is the plain 2-matrix GELU/ReLU MLP rather than SwiGLU (override with
+    /// "gated_mlp").</summary>
     private static readonly HashSet<string> PlainMlpModelTypes =
-        new(StringComparer.OrdinalIgnoreCase) { "opt", "bloom", "gpt2", "gpt3", "gpt_neox", "falcon", "mpt", "gpt_bigcode", "nemotron", "megatron_gpt" };
+        new(StringComparer.OrdinalIgnoreCase) { "opt", "bloom", "gpt2", "gpt3", "gpt_neox", "falcon", "mpt",
+            "gpt_bigcode", "nemotron", "megatron_gpt" };
 
     private static InvalidFieldException Missing(string field, string name) => new($"{field}.{name}", "is required");
 
@@ -118,7 +124,8 @@ public static class HfConfigParser
         {
             if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
             if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long l)) return l;
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && d == Math.Floor(d)) return (long)d;
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && d == Math.Floor(d))
+                return (long)d;
             throw new InvalidFieldException($"{field}.{name}", $"must be an integer (got {v.GetRawText()})");
         }
 

@@ -1,6 +1,7 @@
 namespace Platform.Modeling;
 
-/// <summary>Mixture-of-experts settings (DeepSeek naming; Mixtral's num_local_experts maps to <see cref="RoutedExperts"/>).</summary>
+/// <summary>Mixture-of-experts settings (DeepSeek naming; Mixtral's num_local_experts maps to
+/// <see cref="RoutedExperts"/>).</summary>
 public sealed record MoeConfig
 {
     public long RoutedExperts { get; init; }
@@ -57,7 +58,8 @@ public sealed record ModelArchitecture
     /// <summary>Multi-token-prediction modules (DeepSeek-V3: 1).</summary>
     public long NumNextnPredictLayers { get; init; }
 
-    public long EffectiveHeadDim => HeadDim > 0 ? HeadDim : (NumAttentionHeads > 0 ? HiddenSize / NumAttentionHeads : 0);
+    public long EffectiveHeadDim =>
+        HeadDim > 0 ? HeadDim : (NumAttentionHeads > 0 ? HiddenSize / NumAttentionHeads : 0);
     public long KvHeads => NumKeyValueHeads > 0 ? NumKeyValueHeads : NumAttentionHeads;
     public bool IsMoe => Moe is { RoutedExperts: > 0 };
 

@@ -4,7 +4,8 @@ using Platform.Modeling.Errors;
 namespace Platform.Modeling;
 
 /// <summary>A built-in model: its Hugging Face config.json shipped as an embedded resource.</summary>
-public sealed record ModelPreset(string Id, string DisplayName, string Source, string ConfigJson, ModelArchitecture Architecture)
+public sealed record ModelPreset(string Id, string DisplayName, string Source, string ConfigJson,
+    ModelArchitecture Architecture)
 {
     public ParameterBreakdown Parameters { get; } = ParameterCounter.Count(Architecture);
 }
@@ -27,13 +28,15 @@ public static class ModelPresets
         ("gpt-3-175b", "GPT-3 175B", "Brown et al. 2020 (arXiv 2005.14165) Table 2.1; 2-matrix GELU MLP"),
         ("bloom-176b", "BLOOM 176B", "huggingface.co/bigscience/bloom config.json; 2-matrix GELU MLP"),
         ("mt-nlg-530b", "Megatron-Turing NLG 530B", "Smith et al. 2022 (arXiv 2201.11990) Sec 2.4"),
-        ("palm-540b", "PaLM 540B", "Chowdhery et al. 2022 (arXiv 2204.02311) Table 1: SwiGLU, multi-query attention, shared embeddings"),
+        ("palm-540b", "PaLM 540B",
+            "Chowdhery et al. 2022 (arXiv 2204.02311) Table 1: SwiGLU, multi-query attention, shared embeddings"),
         ("falcon-180b", "Falcon 180B", "huggingface.co/tiiuae/falcon-180B config.json"),
         ("falcon-40b", "Falcon 40B", "huggingface.co/tiiuae/falcon-40b config.json"),
         ("nemotron-4-340b", "Nemotron-4 340B", "Nemotron-4 340B technical report Table 1; squared-ReLU MLP"),
         ("bloomberggpt-50b", "BloombergGPT 50B", "Wu et al. 2023 (arXiv 2303.17564) Sec 3; BLOOM-style"),
         ("mpt-7b", "MPT-7B", "huggingface.co/mosaicml/mpt-7b config.json"),
-        ("dbrx", "DBRX (132B total, 36B active)", "huggingface.co/databricks/dbrx-base config.json (ffn_config / attn_config renamed to HF llama terms)"),
+        ("dbrx", "DBRX (132B total, 36B active)",
+            "huggingface.co/databricks/dbrx-base config.json (ffn_config / attn_config renamed to HF llama terms)"),
     ];
 
     private static readonly Lazy<IReadOnlyDictionary<string, ModelPreset>> Loaded = new(Load);
@@ -65,7 +68,8 @@ public static class ModelPresets
 
     private static string ReadResource(Assembly asm, string name)
     {
-        using var s = asm.GetManifestResourceStream(name) ?? throw new InvalidOperationException($"missing resource {name}");
+        using var s = asm.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"missing resource {name}");
         using var r = new StreamReader(s);
         return r.ReadToEnd();
     }

@@ -58,7 +58,8 @@ public static class ParameterCounter
             a.NumLayers * layerNorms + finalNorm);
     }
 
-    /// <summary>Attention projection weights of one layer (MLA or MHA/GQA), including MLA's internal norms and Qwen2's q/k/v biases.</summary>
+    /// <summary>Attention projection weights of one layer (MLA or MHA/GQA), including MLA's internal norms and Qwen2's
+    /// q/k/v biases.</summary>
     public static long AttentionParams(ModelArchitecture a)
     {
         long h = a.HiddenSize, heads = a.NumAttentionHeads;

@@ -15,5 +15,6 @@ namespace TrainingCost.Domain;
 /// (DeepSeek-V3 report §3.2.2: 20 of 132 SMs are reserved for all-to-all → 132/112).</param>
 public sealed record Calibration(double KernelEfficiency, double Fp8GemmSpeedup, double OverlapComputePenalty)
 {
-    public static readonly Calibration Default = new(KernelEfficiency: 0.66, Fp8GemmSpeedup: 1.25, OverlapComputePenalty: 132.0 / 112.0);
+    public static readonly Calibration Default = new(KernelEfficiency: 0.66, Fp8GemmSpeedup: 1.25,
+        OverlapComputePenalty: 132.0 / 112.0);
 }

@@ -12,17 +12,20 @@ public enum PipelineSchedule { OneFOneB, Interleaved, DualPipe }
 /// <summary>What plan search minimises.</summary>
 public enum PlanObjective { MinTime, MinCost }
 
-/// <summary>A parallel layout of one training job. TP × CP × PP × DP = accelerators; EP is carved out of DP × CP × TP.</summary>
+/// <summary>A parallel layout of one training job. TP × CP × PP × DP = accelerators; EP is carved out of DP × CP ×
+/// TP.</summary>
 public sealed record ParallelPlan
 {
     public int TensorParallel { get; init; } = 1;
-    /// <summary>Context parallelism: each sequence split over this many ranks (Megatron-LM's ring attention, Llama 3's CP).</summary>
+    /// <summary>Context parallelism: each sequence split over this many ranks (Megatron-LM's ring attention, Llama 3's
+    /// CP).</summary>
     public int ContextParallel { get; init; } = 1;
     public int PipelineParallel { get; init; } = 1;
     /// <summary>0 = derived from the accelerator count.</summary>
     public int DataParallel { get; init; }
     public int ExpertParallel { get; init; } = 1;
-    /// <summary>0 = none, 1 = optimizer states sharded (Megatron distributed optimizer), 2 = + gradients, 3 = + weights.</summary>
+    /// <summary>0 = none, 1 = optimizer states sharded (Megatron distributed optimizer), 2 = + gradients, 3 = +
+    /// weights.</summary>
     public int ZeroStage { get; init; } = 1;
     public RecomputeKind Recompute { get; init; } = RecomputeKind.None;
     /// <summary>Sequences per micro-batch.</summary>
@@ -42,7 +45,8 @@ public sealed record ParallelPlan
         return (a.NumLayers + a.NumNextnPredictLayers + pp - 1) / pp;
     }
 
-    /// <summary>Share of the layers whose forward is recomputed under full recompute (1 = all; 0 without full recompute).</summary>
+    /// <summary>Share of the layers whose forward is recomputed under full recompute (1 = all; 0 without full
+    /// recompute).</summary>
     public double FullRecomputeFraction(ModelArchitecture a)
     {
         if (Recompute != RecomputeKind.Full) return 0;
@@ -50,20 +54,25 @@ public sealed record ParallelPlan
         return Math.Min(1, (double)RecomputeLayers / StageLayers(a, PipelineParallel));
     }
 
-    public int Accelerators => TensorParallel * Math.Max(1, ContextParallel) * PipelineParallel * Math.Max(1, DataParallel);
+    public int Accelerators =>
+        TensorParallel * Math.Max(1, ContextParallel) * PipelineParallel * Math.Max(1, DataParallel);
 
     public override string ToString() =>
-        $"TP{TensorParallel} " + (ContextParallel > 1 ? $"CP{ContextParallel} " : "") + $"PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute}" +
-        (Recompute == RecomputeKind.Full && RecomputeLayers > 0 ? $"({RecomputeLayers} layers/stage)" : "") + $" {Schedule}" +
+        $"TP{TensorParallel} " + (ContextParallel > 1 ? $"CP{ContextParallel} " : "") +
+        $"PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute}" +
+        (Recompute == RecomputeKind.Full && RecomputeLayers > 0 ? $"({RecomputeLayers} layers/stage)" : "") +
+        $" {Schedule}" +
         (Schedule == PipelineSchedule.Interleaved ? $" v{VirtualStages}" : "");
 }
 
 /// <summary>Failure and checkpoint assumptions of the end-to-end utilisation.</summary>
-/// <param name="MtbfHoursPerAccelerator">Mean time between job-interrupting failures of one accelerator (with its share of host, network, software).</param>
-/// <param name="RestartHours">Detection, rescheduling and reload time per interruption (default 12 min: the largest value
-/// for which the Llama 3 405B case, 419 unexpected interruptions in 54 days on 16,384 GPUs, keeps the paper's
+/// <param name="MtbfHoursPerAccelerator">Mean time between job-interrupting failures of one accelerator (with its share
+/// of host, network, software).</param>
+/// <param name="RestartHours">Detection, rescheduling and reload time per interruption (default 12 min: the largest
+/// value for which the Llama 3 405B case, 419 unexpected interruptions in 54 days on 16,384 GPUs, keeps the paper's
 /// "higher than 90% effective training time").</param>
-/// <param name="CheckpointWriteGBpsPerAccelerator">Rate at which each accelerator's shard of the training state reaches storage.</param>
+/// <param name="CheckpointWriteGBpsPerAccelerator">Rate at which each accelerator's shard of the training state reaches
+/// storage.</param>
 /// <param name="CheckpointIntervalHours">0 = the Young/Daly optimum √(2·δ·M).</param>
 public sealed record ReliabilityOptions(
     double MtbfHoursPerAccelerator = ReliabilityOptions.DefaultMtbfHours,
@@ -71,7 +80,8 @@ public sealed record ReliabilityOptions(
     double CheckpointWriteGBpsPerAccelerator = 1.0,
     double CheckpointIntervalHours = 0)
 {
-    /// <summary>Llama 3 405B: 419 unexpected interruptions in 54 days on 16,384 H100 → 16,384 × 54 × 24 / 419 ≈ 50,700 accelerator-hours.</summary>
+    /// <summary>Llama 3 405B: 419 unexpected interruptions in 54 days on 16,384 H100 → 16,384 × 54 × 24 / 419 ≈
+    /// 50,700 accelerator-hours.</summary>
     public const double DefaultMtbfHours = 50_700;
 }
 
@@ -79,8 +89,10 @@ public sealed record ReliabilityOptions(
 /// <param name="AcceleratorWatts">0 = the device's TDP (Meta charges 700 W per H100).</param>
 /// <param name="ServerOverhead">Server draw over the accelerators' (Epoch AI: host adds 0.75 × TDP → 1.75).</param>
 /// <param name="Pue">Data-centre power usage effectiveness (Epoch AI: 1.1 hyperscale).</param>
-/// <param name="GridKgCo2PerKwh">Grid carbon intensity (default 0.414: Meta's 8,930 t for 30.84M H100-h at 700 W).</param>
-public sealed record EnergyOptions(double AcceleratorWatts = 0, double ServerOverhead = 1.75, double Pue = 1.1, double GridKgCo2PerKwh = 0.414);
+/// <param name="GridKgCo2PerKwh">Grid carbon intensity (default 0.414: Meta's 8,930 t for 30.84M H100-h at 700
+/// W).</param>
+public sealed record EnergyOptions(double AcceleratorWatts = 0, double ServerOverhead = 1.75, double Pue = 1.1,
+    double GridKgCo2PerKwh = 0.414);
 
 /// <summary>Which of a device's rental price presets to use when no explicit price is given.</summary>
 public enum PriceTier { Mid, Low, List }
@@ -104,16 +116,21 @@ public sealed record TrainingRunSpec
     public PriceTier PriceTier { get; init; } = PriceTier.Mid;
     public ReliabilityOptions Reliability { get; init; } = new();
     public EnergyOptions Energy { get; init; } = new();
-    /// <summary>Attention without a fused kernel (scores materialised; pre-2022 Megatron-LM / DeepSpeed runs).</summary>
+    /// <summary>Attention without a fused kernel (scores materialised; pre-2022 Megatron-LM / DeepSpeed
+    /// runs).</summary>
     public bool MaterializedAttention { get; init; }
-    /// <summary>Override of the device's scale-out bandwidth per accelerator (GB/s), e.g. an older cluster's fabric.</summary>
+    /// <summary>Override of the device's scale-out bandwidth per accelerator (GB/s), e.g. an older cluster's
+    /// fabric.</summary>
     public double ScaleOutGBpsOverride { get; init; }
-    /// <summary>Pipeline schedules plan search may use; null = all (a framework without interleaving or DualPipe narrows it).</summary>
+    /// <summary>Pipeline schedules plan search may use; null = all (a framework without interleaving or DualPipe
+    /// narrows it).</summary>
     public IReadOnlyList<PipelineSchedule>? AllowedSchedules { get; init; }
 
     /// <summary>Sequences per step asked for: the given batch, else the default below.</summary>
     public long RequestedBatchSequences =>
-        Math.Max(1, (long)Math.Round((GlobalBatchTokens > 0 ? GlobalBatchTokens : DefaultGlobalBatchTokens(AcceleratorCount, SequenceLength)) / SequenceLength));
+        Math.Max(1,
+            (long)Math.Round((GlobalBatchTokens > 0 ? GlobalBatchTokens
+                : DefaultGlobalBatchTokens(AcceleratorCount, SequenceLength)) / SequenceLength));
 
     /// <summary>
     /// Sequences per step a plan actually runs: the requested batch rounded to the nearest whole number of
@@ -125,7 +142,8 @@ public sealed record TrainingRunSpec
         return Math.Max(1, (long)Math.Round((double)RequestedBatchSequences / perStep)) * perStep;
     }
 
-    /// <summary>Default batch: 4 sequences per accelerator, clamped to 4M–16M tokens (Llama 3: 16M; LLaMA/BLOOM: 4M).</summary>
+    /// <summary>Default batch: 4 sequences per accelerator, clamped to 4M–16M tokens (Llama 3: 16M; LLaMA/BLOOM:
+    /// 4M).</summary>
     public static double DefaultGlobalBatchTokens(int accelerators, long seq) =>
         Math.Clamp(4.0 * accelerators * seq, 4 * 1024 * 1024, 16 * 1024 * 1024);
 }

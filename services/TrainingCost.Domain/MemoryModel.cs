@@ -10,7 +10,8 @@ public sealed record MemoryBreakdown(double WeightsGb, double GradientsGb, doubl
     public double TotalGb => WeightsGb + GradientsGb + OptimizerGb + ActivationsGb + OtherGb;
     public bool Fits => TotalGb <= CapacityGb;
     public string? Reason => Fits ? null
-        : $"needs {TotalGb:F1} GB per accelerator (weights {WeightsGb:F1}, gradients {GradientsGb:F1}, optimizer {OptimizerGb:F1}, activations {ActivationsGb:F1}) but has {CapacityGb:F0} GB";
+        : $"needs {TotalGb:F1} GB per accelerator (weights {WeightsGb:F1}, gradients {GradientsGb:F1}, optimizer " +
+            $"{OptimizerGb:F1}, activations {ActivationsGb:F1}) but has {CapacityGb:F0} GB";
 }
 
 /// <summary>
@@ -28,21 +29,27 @@ public static class MemoryModel
     /// <summary>Fraction of HBM the allocator can actually hand out.</summary>
     public const double UsableFraction = 0.95;
 
-    public static MemoryBreakdown Estimate(ModelArchitecture a, ParameterBreakdown p, ParallelPlan plan, long seq, AcceleratorSpec device)
+    public static MemoryBreakdown Estimate(ModelArchitecture a, ParameterBreakdown p, ParallelPlan plan, long seq,
+        AcceleratorSpec device)
     {
         int tp = plan.TensorParallel, pp = plan.PipelineParallel, ep = plan.ExpertParallel;
-        int dp = plan.DataParallel * Math.Max(1, plan.ContextParallel); // CP ranks hold the same weights: ZeRO shards over DP × CP
+        // CP ranks hold the same weights: ZeRO shards over DP × CP
+        int dp = plan.DataParallel * Math.Max(1, plan.ContextParallel);
         long seqPerRank = seq / Math.Max(1, plan.ContextParallel);
         int world = plan.Accelerators;
         int expertTp = ep > 1 ? 1 : tp;
-        double expertParams = p.RoutedExpertsTotal + (a.NumNextnPredictLayers > 0 && a.IsMoe ? a.NumNextnPredictLayers * a.Moe!.RoutedExperts * p.ExpertParams : 0);
+        double expertParams = p.RoutedExpertsTotal
+            + (a.NumNextnPredictLayers > 0 && a.IsMoe ? a.NumNextnPredictLayers * a.Moe!.RoutedExperts * p.ExpertParams
+                : 0);
         double denseParams = p.Total + p.Mtp - expertParams - p.Embedding;
-        // Busiest stage: its share of the layers plus one embedding-sized matrix (input on the first stage, head on the last).
+        // Busiest stage: its share of the layers plus one embedding-sized matrix (input on the first stage, head on the
+        // last).
         double densePerRank = denseParams / pp / tp + (double)a.VocabSize * a.HiddenSize / tp;
         if (pp == 1) densePerRank = (denseParams + p.Embedding) / tp;
         double expertPerRank = expertParams / pp / (ep * expertTp);
         int expertDp = Math.Max(1, world / (pp * ep * expertTp));
-        double copies = plan.Schedule == PipelineSchedule.DualPipe ? 2 : 1; // DualPipe keeps two copies of the parameters
+        // DualPipe keeps two copies of the parameters
+        double copies = plan.Schedule == PipelineSchedule.DualPipe ? 2 : 1;
 
         double Sharded(double bytesPerParam, int stage) =>
             plan.ZeroStage >= stage ? densePerRank * bytesPerParam / dp + expertPerRank * bytesPerParam / expertDp
@@ -62,7 +69,8 @@ public static class MemoryModel
     public static double ActivationBytesPerLayer(ModelArchitecture a, ParallelPlan plan, long seq)
     {
         double sb = (double)seq * plan.MicroBatch, h = a.HiddenSize;
-        double ffnWidth = a.IsMoe ? (a.Moe!.ExpertsPerToken + a.Moe.SharedExperts) * a.Moe.ExpertIntermediateSize : a.IntermediateSize;
+        double ffnWidth = a.IsMoe ? (a.Moe!.ExpertsPerToken + a.Moe.SharedExperts) * a.Moe.ExpertIntermediateSize
+            : a.IntermediateSize;
         // Korthikanti et al. without dropout masks (no dropout in today's pre-training): QKV input, Q, K, V, the
         // attention output (flash: no s² scores) and the output projection's input; K and V shrink by the query
         // groups under GQA/MQA (MLA keeps per-head K and V for the attention backward).
@@ -97,7 +105,8 @@ public static class MemoryModel
         double full = layersPerStage * inFlight;
         // Full recompute also needs one layer's complete activations while it is being recomputed.
         if (plan.Recompute == RecomputeKind.Full)
-            full += (11 + 4 + 3) / 2.0 + (a.GatedMlp || a.IsMoe ? 3 : 2) * 1.0; // in units of the stored input (2·s·b·h); small
+            // in units of the stored input (2·s·b·h); small
+            full += (11 + 4 + 3) / 2.0 + (a.GatedMlp || a.IsMoe ? 3 : 2) * 1.0;
         return full;
     }
 

@@ -1,7 +1,8 @@
 namespace TrainingCost.Domain;
 
 /// <summary>Failures and checkpoints of a run: how much wall-clock time the useful training time becomes.</summary>
-public sealed record ReliabilityEstimate(double ClusterMtbfHours, double CheckpointSeconds, double CheckpointIntervalHours,
+public sealed record ReliabilityEstimate(double ClusterMtbfHours, double CheckpointSeconds,
+    double CheckpointIntervalHours,
     double ExpectedInterruptions, double Goodput);
 
 /// <summary>
@@ -11,7 +12,8 @@ public sealed record ReliabilityEstimate(double ClusterMtbfHours, double Checkpo
 /// </summary>
 public static class ReliabilityModel
 {
-    public static ReliabilityEstimate Estimate(ReliabilityOptions o, int accelerators, double checkpointGbPerAccelerator, double trainingHours)
+    public static ReliabilityEstimate Estimate(ReliabilityOptions o, int accelerators,
+        double checkpointGbPerAccelerator, double trainingHours)
     {
         double mtbf = o.MtbfHoursPerAccelerator / Math.Max(1, accelerators);
         double delta = checkpointGbPerAccelerator / Math.Max(1e-6, o.CheckpointWriteGBpsPerAccelerator) / 3600.0;

@@ -49,7 +49,8 @@ public static class CostProjection
     public const double DefaultHardwareDoublingYears = 2.46;
     public const double DefaultAlgorithmicHalvingYears = 8.0 / 12;
 
-    public static IReadOnlyList<CostPoint> Project(double costToday, int years, double hardwareDoublingYears, double algorithmicHalvingYears, int pointsPerYear)
+    public static IReadOnlyList<CostPoint> Project(double costToday, int years, double hardwareDoublingYears,
+        double algorithmicHalvingYears, int pointsPerYear)
     {
         var points = new List<CostPoint>();
         for (int i = 0; i <= years * pointsPerYear; i++)

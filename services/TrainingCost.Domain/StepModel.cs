@@ -21,16 +21,19 @@ public sealed record StepBreakdown
     public int MicroBatches { get; init; }
     public long GlobalBatchSequences { get; init; }
 
-    public double StepSeconds => ComputeSeconds + TensorParallelSeconds + ContextParallelExposedSeconds + ExpertParallelExposedSeconds
+    public double StepSeconds =>
+        ComputeSeconds + TensorParallelSeconds + ContextParallelExposedSeconds + ExpertParallelExposedSeconds
         + PipelineP2pSeconds + DataParallelExposedSeconds + BubbleSeconds + OptimizerSeconds;
-    public double ExposedCommunicationSeconds => TensorParallelSeconds + ContextParallelExposedSeconds + ExpertParallelExposedSeconds
+    public double ExposedCommunicationSeconds =>
+        TensorParallelSeconds + ContextParallelExposedSeconds + ExpertParallelExposedSeconds
         + PipelineP2pSeconds + DataParallelExposedSeconds;
-    public double OverlappedCommunicationSeconds => ContextParallelOverlappedSeconds + ExpertParallelOverlappedSeconds + DataParallelOverlappedSeconds;
+    public double OverlappedCommunicationSeconds =>
+        ContextParallelOverlappedSeconds + ExpertParallelOverlappedSeconds + DataParallelOverlappedSeconds;
 }
 
 /// <summary>Everything about a run that does not change from plan to plan.</summary>
-public sealed record RunContext(ModelArchitecture Model, ParameterBreakdown Parameters, TrainingRunSpec Spec, AcceleratorSpec Device,
-    Calibration Calibration)
+public sealed record RunContext(ModelArchitecture Model, ParameterBreakdown Parameters, TrainingRunSpec Spec,
+    AcceleratorSpec Device, Calibration Calibration)
 {
     public DataType GemmFormat => Spec.Precision switch
     {
@@ -56,7 +59,8 @@ public static class StepModel
     /// runtime do): reduce-scatter inside the node, the 1/p shard across nodes, all-gather inside the node. So
     /// the scale-out fabric carries 1/p of the buffer per accelerator instead of all of it.
     /// </summary>
-    public static double Collective(Func<OpShape, double> time, string name, DataType format, CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode)
+    public static double Collective(Func<OpShape, double> time, string name, DataType format, CollectiveOpKind kind,
+        long bytes, int ranks, int ranksPerNode)
     {
         if (ranks <= 1 || bytes <= 0) return 0;
         int p = Math.Clamp(ranksPerNode, 1, ranks);
@@ -64,7 +68,8 @@ public static class StepModel
             return time(new CollectiveShape(name, format, kind, bytes, ranks, p));
         int nodes = (ranks + p - 1) / p;
         long shard = Math.Max(1, bytes / p);
-        double intraRs = time(new CollectiveShape(name + "_intra", format, CollectiveOpKind.ReduceScatter, bytes, p, p));
+        double intraRs = time(
+            new CollectiveShape(name + "_intra", format, CollectiveOpKind.ReduceScatter, bytes, p, p));
         double intraAg = time(new CollectiveShape(name + "_intra", format, CollectiveOpKind.AllGather, bytes, p, p));
         double inter = time(new CollectiveShape(name + "_inter", format, kind, shard, nodes, 1));
         return kind switch
@@ -85,7 +90,8 @@ public static class StepModel
         long seq = ctx.Spec.SequenceLength;
         // Under context parallelism a rank runs 1/CP of each sequence's tokens through every token-wise op, and 1/CP
         // of the causal attention (load-balanced chunks), timed as the whole sequence's attention ÷ CP.
-        var layout = new OpLayout(tp, ep, pp, ctx.GemmFormat, MaterializedAttention: ctx.Spec.MaterializedAttention, ScaleUpDomain: node);
+        var layout = new OpLayout(tp, ep, pp, ctx.GemmFormat, MaterializedAttention: ctx.Spec.MaterializedAttention,
+            ScaleUpDomain: node);
         var shard = ModelOps.Decompose(a, layout, PassShape.Training(plan.MicroBatch, seq / cp));
         var wholeSequence = ModelOps.Decompose(a, layout, PassShape.Training(plan.MicroBatch, seq));
         long tokens = plan.MicroBatch * (seq / cp);
@@ -102,7 +108,8 @@ public static class StepModel
         double Sum(OpGroupKind kind)
         {
             double s = 0;
-            foreach (var op in shard.OpsOf(kind)) if (op is not CollectiveShape && (cp == 1 || !op.IsAttentionCore)) s += OpTime(op);
+            foreach (var op in shard.OpsOf(kind))
+                if (op is not CollectiveShape && (cp == 1 || !op.IsAttentionCore)) s += OpTime(op);
             if (cp > 1) foreach (var op in wholeSequence.OpsOf(kind)) if (op.IsAttentionCore) s += OpTime(op) / cp;
             return s;
         }
@@ -136,16 +143,19 @@ public static class StepModel
 
         var half = ctx.HalfFormat;
         double layersPerStage = layerUnits / pp * stageScale;
-        double moeLayersPerStage = (double)(a.MoeLayerCount + (a.IsMoe ? a.NumNextnPredictLayers : 0)) / pp * stageScale;
+        double moeLayersPerStage = (double)(a.MoeLayerCount + (a.IsMoe ? a.NumNextnPredictLayers : 0)) / pp
+            * stageScale;
 
-        // TP: two all-reduces (or reduce-scatter + all-gather with sequence parallelism) forward, two backward, per layer.
+        // TP: two all-reduces (or reduce-scatter + all-gather with sequence parallelism) forward, two backward, per
+        // layer.
         double tpMicro = 0;
         if (tp > 1)
         {
             // The layer's all-reduces (one for a parallel block, else two), in every forward, backward and recompute.
             double perLayer = 0;
             foreach (var op in shard.OpsOf(layerKind))
-                if (op is CollectiveShape { Kind: CollectiveOpKind.AllReduce } c) perLayer += Collective(time, c.Name, half, c.Kind, c.Bytes, c.Ranks, c.RanksPerNode);
+                if (op is CollectiveShape { Kind: CollectiveOpKind.AllReduce } c)
+                    perLayer += Collective(time, c.Name, half, c.Kind, c.Bytes, c.Ranks, c.RanksPerNode);
             tpMicro = layersPerStage * perLayer * (2 + fullShare);
         }
 
@@ -160,7 +170,8 @@ public static class StepModel
             long kvBytes = plan.MicroBatch * seq * kvWidth * 2;
             int cpNode = Math.Clamp(node / tp, 1, cp);
             double gather = Collective(time, "cp_kv_all_gather", half, CollectiveOpKind.AllGather, kvBytes, cp, cpNode);
-            double scatter = Collective(time, "cp_kv_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter, kvBytes, cp, cpNode);
+            double scatter = Collective(time, "cp_kv_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter,
+                kvBytes, cp, cpNode);
             double attnFwd = layersPerStage * attnCore / cal.KernelEfficiency;
             double fwdComm = layersPerStage * gather, bwdComm = layersPerStage * (gather + scatter);
             cpExposedMicro = Math.Max(0, fwdComm - attnFwd) + Math.Max(0, bwdComm - 2 * attnFwd);
@@ -172,7 +183,8 @@ public static class StepModel
         if (ep > 1 && a.IsMoe)
         {
             // The MoE layer's dispatch and combine, forward and backward.
-            double dispatchCombine = shard.OpsOf(OpGroupKind.MoeLayer).OfType<CollectiveShape>().Where(c => c.Kind == CollectiveOpKind.AllToAll).Sum(time);
+            double dispatchCombine = shard.OpsOf(OpGroupKind.MoeLayer).OfType<CollectiveShape>()
+                .Where(c => c.Kind == CollectiveOpKind.AllToAll).Sum(time);
             epMicro = moeLayersPerStage * 2 * dispatchCombine;
         }
 
@@ -181,7 +193,9 @@ public static class StepModel
         if (pp > 1)
         {
             bool crossNode = (long)tp * cp * dp >= node;
-            ppMicro = 2 * time(new CollectiveShape("pp_send_recv", half, CollectiveOpKind.SendRecv, tokens / tp * a.HiddenSize * 2, 2, crossNode ? 1 : 2));
+            ppMicro = 2
+                * time(new CollectiveShape("pp_send_recv", half, CollectiveOpKind.SendRecv,
+                    tokens / tp * a.HiddenSize * 2, 2, crossNode ? 1 : 2));
         }
 
         double epExposed = epMicro, epHidden = 0, ppExposed = ppMicro;
@@ -229,33 +243,43 @@ public static class StepModel
         if (plan.ZeroStage <= 1)
         {
             if (gradDp > 1)
-                dpTime += Collective(time, "dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(denseParamsRank * 2), gradDp, dpNode);
+                dpTime += Collective(time, "dp_grad_reduce", half, CollectiveOpKind.AllReduce,
+                    (long)(denseParamsRank * 2), gradDp, dpNode);
             if (expertDp > 1 && expertParams > 0)
-                dpTime += Collective(time, "expert_dp_grad_reduce", half, CollectiveOpKind.AllReduce, (long)(expertParamsRank * 2), expertDp, expertDpNode);
+                dpTime += Collective(time, "expert_dp_grad_reduce", half, CollectiveOpKind.AllReduce,
+                    (long)(expertParamsRank * 2), expertDp, expertDpNode);
             dpWindow = bwd;
         }
         else
         {
             if (gradDp > 1)
             {
-                dpTime += m * Collective(time, "dp_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter, (long)(denseParamsRank * 2), gradDp, dpNode);
-                double gather = Collective(time, "dp_param_gather", half, CollectiveOpKind.AllGather, (long)(denseParamsRank * 2), gradDp, dpNode);
+                dpTime += m
+                    * Collective(time, "dp_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter,
+                        (long)(denseParamsRank * 2), gradDp, dpNode);
+                double gather = Collective(time, "dp_param_gather", half, CollectiveOpKind.AllGather,
+                    (long)(denseParamsRank * 2), gradDp, dpNode);
                 dpTime += plan.ZeroStage >= 3 ? 2.0 * m * gather : gather;
             }
             if (expertDp > 1 && expertParams > 0)
-                dpTime += m * Collective(time, "expert_dp_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter, (long)(expertParamsRank * 2), expertDp, expertDpNode)
-                    + Collective(time, "expert_dp_param_gather", half, CollectiveOpKind.AllGather, (long)(expertParamsRank * 2), expertDp, expertDpNode) * (plan.ZeroStage >= 3 ? 2.0 * m : 1);
+                dpTime += m
+                    * Collective(time, "expert_dp_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter,
+                        (long)(expertParamsRank * 2), expertDp, expertDpNode)
+                    + Collective(time, "expert_dp_param_gather", half, CollectiveOpKind.AllGather,
+                        (long)(expertParamsRank * 2), expertDp, expertDpNode) * (plan.ZeroStage >= 3 ? 2.0 * m : 1);
             dpWindow = plan.ZeroStage >= 3 ? m * computeMicro : m * bwd;
         }
         // Overlapped communication is not free: its kernels hold SMs and memory bandwidth, so the compute it hides
         // behind runs slower by the same calibrated factor as DualPipe's (DualPipe already charged it above).
         double dpHidden = Math.Min(dpTime, dpWindow);
-        double contention = plan.Schedule == PipelineSchedule.DualPipe ? 0 : dpHidden * (1 - 1 / cal.OverlapComputePenalty);
+        double contention = plan.Schedule == PipelineSchedule.DualPipe ? 0
+            : dpHidden * (1 - 1 / cal.OverlapComputePenalty);
         double dpExposed = Math.Max(0, dpTime - dpWindow) + contention;
 
-        // Optimizer: Adam streams ≈ 32 bytes per locally updated parameter (FP32 master, moments, gradient); posed as a
-        // 16-bit copy of 8 elements per parameter (2 × 2 bytes each) so devices without FP32 units can time it.
-        double updated = plan.ZeroStage >= 1 ? denseParamsRank / Math.Max(1, gradDp) + expertParamsRank / expertDp : denseParamsRank + expertParamsRank;
+        // Optimizer: Adam streams ≈ 32 bytes per locally updated parameter (FP32 master, moments, gradient); posed as
+        // a 16-bit copy of 8 elements per parameter (2 × 2 bytes each) so devices without FP32 units can time it.
+        double updated = plan.ZeroStage >= 1 ? denseParamsRank / Math.Max(1, gradDp) + expertParamsRank / expertDp
+            : denseParamsRank + expertParamsRank;
         double optimizer = time(new ElementwiseShape("adam_step", half, ElementwiseOpKind.Copy, (long)(updated * 8)));
 
         return new StepBreakdown

@@ -7,45 +7,54 @@ using Platform.Modeling.Ops;
 namespace TrainingCost.Domain;
 
 /// <summary>Result of a plan search: the best plans in order and a summary of the rejected ones.</summary>
-public sealed record PlanSearchResult(IReadOnlyList<TrainingEstimate> Best, int Evaluated, IReadOnlyList<RejectedPlan> Rejected,
+public sealed record PlanSearchResult(IReadOnlyList<TrainingEstimate> Best, int Evaluated,
+    IReadOnlyList<RejectedPlan> Rejected,
     IReadOnlyDictionary<string, int> RejectionCounts);
 
 /// <summary>
 /// Estimates training runs: resolves the accelerator, collects the distinct op shapes every candidate plan
-/// needs, times them in one batch through the emulator (<see cref="IEmulator"/>), then evaluates each plan (step time, memory,
-/// failures, cost, energy). Plan search and single-plan estimates share this path.
+/// needs, times them in one batch through the emulator (<see cref="IEmulator"/>), then evaluates each plan (step time,
+/// memory, failures, cost, energy). Plan search and single-plan estimates share this path.
 /// </summary>
 public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibration = null)
 {
     private readonly Calibration _cal = calibration ?? Calibration.Default;
 
-    public async Task<TrainingEstimate> EstimateAsync(TrainingRunSpec spec, CancellationToken ct, IProgress<double>? progress = null)
+    public async Task<TrainingEstimate> EstimateAsync(TrainingRunSpec spec, CancellationToken ct,
+        IProgress<double>? progress = null)
     {
         if (spec.Plan is null)
         {
             var search = await SearchAsync(spec, 1, ct, progress);
             if (search.Best.Count == 0 && search.Evaluated == 0 && spec.AllowedSchedules is { } allowed)
                 throw new PreconditionFailedException("allowed_schedules",
-                    $"no parallel layout of {spec.AcceleratorCount} × {spec.Accelerator} can use {string.Join(" or ", allowed)} (DualPipe needs an even PP ≥ 4, interleaving PP ≥ 2)");
+                    $"no parallel layout of {spec.AcceleratorCount} × {spec.Accelerator} can use " +
+                    $"{string.Join(" or ", allowed)} (DualPipe needs an even PP ≥ 4, interleaving PP ≥ 2)");
             if (search.Best.Count == 0)
                 throw new PreconditionFailedException("cluster.count",
-                    $"no parallel plan fits {spec.Model.Name} on {spec.AcceleratorCount} × {spec.Accelerator}: {TopReason(search)}");
+                    $"no parallel plan fits {spec.Model.Name} on {spec.AcceleratorCount} × {spec.Accelerator}: " +
+                    $"{TopReason(search)}");
             return search.Best[0];
         }
         Validate(spec);
         var device = AcceleratorSpec.From(await emulator.GetDeviceAsync(spec.Accelerator, "cluster.accelerator", ct));
         var ctx = Context(spec, device);
-        var plan = PlanSpace.Validate(spec.Model, spec.Plan, spec.AcceleratorCount, sequenceLength: spec.SequenceLength);
+        var plan = PlanSpace.Validate(spec.Model, spec.Plan, spec.AcceleratorCount,
+            sequenceLength: spec.SequenceLength);
         if (spec.GlobalBatchTokens > 0 && (long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
             throw new InvalidFieldException("global_batch_tokens",
-                $"{spec.RequestedBatchSequences} sequences of {spec.SequenceLength} tokens cannot feed data parallel {plan.DataParallel} × micro-batch {plan.MicroBatch}; give at least {(long)plan.DataParallel * plan.MicroBatch * spec.SequenceLength} tokens or a smaller data-parallel degree");
+                $"{spec.RequestedBatchSequences} sequences of {spec.SequenceLength} tokens cannot feed data parallel " +
+                $"{plan.DataParallel} × micro-batch {plan.MicroBatch}; give at least " +
+                $"{(long)plan.DataParallel * plan.MicroBatch * spec.SequenceLength} tokens or a smaller " +
+                $"data-parallel degree");
         var times = await TimeAsync(ctx, [plan], ct);
         progress?.Report(1);
         return Evaluate(ctx, plan, times);
     }
 
     /// <summary>Top <paramref name="topK"/> plans under memory for the spec's objective.</summary>
-    public async Task<PlanSearchResult> SearchAsync(TrainingRunSpec spec, int topK, CancellationToken ct, IProgress<double>? progress = null)
+    public async Task<PlanSearchResult> SearchAsync(TrainingRunSpec spec, int topK, CancellationToken ct,
+        IProgress<double>? progress = null)
     {
         Validate(spec);
         var device = AcceleratorSpec.From(await emulator.GetDeviceAsync(spec.Accelerator, "cluster.accelerator", ct));
@@ -53,21 +62,28 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
         var rejected = new List<RejectedPlan>();
         var fitting = new List<ParallelPlan>();
         var worlds = spec.Objective == PlanObjective.MinCost
-            ? new[] { spec.AcceleratorCount, spec.AcceleratorCount / 2, spec.AcceleratorCount / 4 }.Where(w => w >= 1 && w * 4 >= spec.AcceleratorCount).Distinct()
+            ? new[] { spec.AcceleratorCount, spec.AcceleratorCount / 2, spec.AcceleratorCount / 4 }
+                .Where(w => w >= 1 && w * 4 >= spec.AcceleratorCount).Distinct()
             : [spec.AcceleratorCount];
         int total = 0;
         foreach (int world in worlds)
         {
-            var all = PlanSpace.Enumerate(spec.Model, world, Math.Max(1, device.ScaleUpDomain), rejected, spec.AllowedSchedules, spec.SequenceLength);
+            var all = PlanSpace.Enumerate(spec.Model, world, Math.Max(1, device.ScaleUpDomain), rejected,
+                spec.AllowedSchedules, spec.SequenceLength);
             total += all.Count;
             foreach (var plan in all)
             {
                 var mem = MemoryModel.Estimate(ctx.Model, ctx.Parameters, plan, spec.SequenceLength, device);
                 if (!mem.Fits) rejected.Add(new RejectedPlan(plan, "out of memory: " + mem.Reason));
                 else if ((long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
-                    rejected.Add(new RejectedPlan(plan, $"batch too small: data parallel {plan.DataParallel} × micro-batch {plan.MicroBatch} exceeds the global batch of {spec.RequestedBatchSequences} sequences"));
-                else if (plan.PipelineParallel > 1 && spec.GlobalBatchSequences(plan.DataParallel, plan.MicroBatch) / ((long)plan.DataParallel * plan.MicroBatch) < plan.PipelineParallel)
-                    rejected.Add(new RejectedPlan(plan, "fewer micro-batches per step than pipeline stages (the bubble would dominate)"));
+                    rejected.Add(new RejectedPlan(plan,
+                        $"batch too small: data parallel {plan.DataParallel} × micro-batch {plan.MicroBatch} " +
+                        $"exceeds the global batch of {spec.RequestedBatchSequences} sequences"));
+                else if (plan.PipelineParallel > 1
+                    && spec.GlobalBatchSequences(plan.DataParallel, plan.MicroBatch)
+                        / ((long)plan.DataParallel * plan.MicroBatch) < plan.PipelineParallel)
+                    rejected.Add(new RejectedPlan(plan,
+                        "fewer micro-batches per step than pipeline stages (the bubble would dominate)"));
                 else fitting.Add(plan);
             }
         }
@@ -81,13 +97,16 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
             evaluated.Add(Evaluate(ctx, fitting[i], times));
         }
         progress?.Report(0.95);
-        Func<TrainingEstimate, double> key = spec.Objective == PlanObjective.MinCost ? e => e.CostUsd : e => e.WallClockHours;
+        Func<TrainingEstimate, double> key = spec.Objective == PlanObjective.MinCost
+            ? e => e.CostUsd
+            : e => e.WallClockHours;
         var best = evaluated.OrderBy(key).ThenBy(e => e.Memory.TotalGb).Take(Math.Max(1, topK)).ToList();
         var counts = rejected.GroupBy(r => ReasonKind(r.Reason)).ToDictionary(g => g.Key, g => g.Count());
         return new PlanSearchResult(best, total, rejected, counts);
     }
 
-    /// <summary>Evaluates many plans against an already-timed op table (the plan-search inner loop; benchmarked).</summary>
+    /// <summary>Evaluates many plans against an already-timed op table (the plan-search inner loop;
+    /// benchmarked).</summary>
     public TrainingEstimate Evaluate(RunContext ctx, ParallelPlan plan, IReadOnlyDictionary<OpShape, double> times)
     {
         var step = StepModel.Evaluate(ctx, plan, op => Lookup(ctx, times, op));
@@ -96,7 +115,8 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
         double tokensPerStep = (double)step.GlobalBatchSequences * spec.SequenceLength;
         double trainingHours = spec.TrainingTokens / tokensPerStep * step.StepSeconds / 3600;
         // A checkpoint holds each rank's weights and optimizer state.
-        var reliability = ReliabilityModel.Estimate(spec.Reliability, plan.Accelerators, memory.WeightsGb + memory.OptimizerGb, trainingHours);
+        var reliability = ReliabilityModel.Estimate(spec.Reliability, plan.Accelerators,
+            memory.WeightsGb + memory.OptimizerGb, trainingHours);
         return new TrainingEstimate
         {
             Plan = plan,
@@ -110,15 +130,18 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
             Accelerators = plan.Accelerators,
             TrainingTokens = spec.TrainingTokens,
             SequenceLength = spec.SequenceLength,
-            PricePerAcceleratorHour = spec.PricePerAcceleratorHour > 0 ? spec.PricePerAcceleratorHour : ctx.Device.Price(spec.PriceTier),
+            PricePerAcceleratorHour = spec.PricePerAcceleratorHour > 0 ? spec.PricePerAcceleratorHour
+                : ctx.Device.Price(spec.PriceTier),
             Energy = spec.Energy,
         };
     }
 
-    /// <summary>Model FLOPs plus the recomputed forward work (only the recomputed share of layers under partial full recompute).</summary>
+    /// <summary>Model FLOPs plus the recomputed forward work (only the recomputed share of layers under partial full
+    /// recompute).</summary>
     private static double HardwareFlopsPerToken(RunContext ctx, ParallelPlan plan)
     {
-        double hw = FlopCounter.Training(ctx.Model, ctx.Spec.SequenceLength, true, plan.Recompute).HardwareFlopsPerToken;
+        double hw = FlopCounter.Training(ctx.Model, ctx.Spec.SequenceLength, true,
+            plan.Recompute).HardwareFlopsPerToken;
         if (plan.Recompute != RecomputeKind.Full) return hw;
         double none = ctx.Flops.HardwareFlopsPerToken; // the run's FLOPs without recompute, counted once per run
         return none + plan.FullRecomputeFraction(ctx.Model) * (hw - none);
@@ -129,12 +152,14 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
         if (spec.Precision == TrainingPrecision.Fp8 && device.PeakFp8Tflops <= 0)
             throw new PreconditionFailedException("precision", $"{device.Id} has no FP8 units; use PRECISION_BF16");
         if (device.Peak16Tflops <= 0)
-            throw new PreconditionFailedException("cluster.accelerator", $"{device.Id} has no 16-bit matrix units to train on");
+            throw new PreconditionFailedException("cluster.accelerator",
+                $"{device.Id} has no 16-bit matrix units to train on");
         return new(spec.Model, ParameterCounter.Count(spec.Model), spec, device, _cal);
     }
 
     /// <summary>Times every distinct op shape the plans need, in one batch.</summary>
-    public async Task<IReadOnlyDictionary<OpShape, double>> TimeAsync(RunContext ctx, IReadOnlyList<ParallelPlan> plans, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<OpShape, double>> TimeAsync(RunContext ctx, IReadOnlyList<ParallelPlan> plans,
+        CancellationToken ct)
     {
         var shapes = new HashSet<OpShape>();
         foreach (var plan in plans)
@@ -151,7 +176,8 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
     {
         if (!times.TryGetValue(op.Key(), out double t)) throw new InvalidOperationException($"op {op} was not timed");
         // A cluster with a different scale-out fabric than the catalog device: scale cross-node transfer time.
-        if (op is CollectiveShape c && ctx.Spec.ScaleOutGBpsOverride > 0 && c.Ranks > c.RanksPerNode && ctx.Device.ScaleOutGBps > 0)
+        if (op is CollectiveShape c && ctx.Spec.ScaleOutGBpsOverride > 0 && c.Ranks > c.RanksPerNode
+            && ctx.Device.ScaleOutGBps > 0)
             t *= ctx.Device.ScaleOutGBps / ctx.Spec.ScaleOutGBpsOverride;
         return t;
     }
@@ -159,23 +185,34 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
     /// <summary>Rejects bad run inputs, naming the request field.</summary>
     public static void Validate(TrainingRunSpec spec)
     {
-        if (!(spec.TrainingTokens > 0)) throw new InvalidFieldException("training_tokens", $"must be positive (got {spec.TrainingTokens})");
-        if (spec.SequenceLength <= 0) throw new InvalidFieldException("sequence_length", $"must be positive (got {spec.SequenceLength})");
-        if (spec.AcceleratorCount <= 0) throw new InvalidFieldException("cluster.count", $"must be positive (got {spec.AcceleratorCount})");
-        if (string.IsNullOrWhiteSpace(spec.Accelerator)) throw new InvalidFieldException("cluster.accelerator", "is required, e.g. 'h800'");
+        if (!(spec.TrainingTokens > 0))
+            throw new InvalidFieldException("training_tokens", $"must be positive (got {spec.TrainingTokens})");
+        if (spec.SequenceLength <= 0)
+            throw new InvalidFieldException("sequence_length", $"must be positive (got {spec.SequenceLength})");
+        if (spec.AcceleratorCount <= 0)
+            throw new InvalidFieldException("cluster.count", $"must be positive (got {spec.AcceleratorCount})");
+        if (string.IsNullOrWhiteSpace(spec.Accelerator))
+            throw new InvalidFieldException("cluster.accelerator", "is required, e.g. 'h800'");
         if (spec.GlobalBatchTokens < 0) throw new InvalidFieldException("global_batch_tokens", "must not be negative");
         if (spec.GlobalBatchTokens > 0 && spec.GlobalBatchTokens < spec.SequenceLength)
-            throw new InvalidFieldException("global_batch_tokens", $"must hold at least one sequence ({spec.SequenceLength} tokens)");
-        if (spec.PricePerAcceleratorHour < 0) throw new InvalidFieldException("price_per_accelerator_hour_usd", "must not be negative");
+            throw new InvalidFieldException("global_batch_tokens",
+                $"must hold at least one sequence ({spec.SequenceLength} tokens)");
+        if (spec.PricePerAcceleratorHour < 0)
+            throw new InvalidFieldException("price_per_accelerator_hour_usd", "must not be negative");
         var r = spec.Reliability;
-        if (r.MtbfHoursPerAccelerator <= 0) throw new InvalidFieldException("reliability.mtbf_hours_per_accelerator", "must be positive");
+        if (r.MtbfHoursPerAccelerator <= 0)
+            throw new InvalidFieldException("reliability.mtbf_hours_per_accelerator", "must be positive");
         if (r.RestartHours < 0) throw new InvalidFieldException("reliability.restart_hours", "must not be negative");
-        if (r.CheckpointWriteGBpsPerAccelerator <= 0) throw new InvalidFieldException("reliability.checkpoint_write_gbps_per_accelerator", "must be positive");
-        if (r.CheckpointIntervalHours < 0) throw new InvalidFieldException("reliability.checkpoint_interval_hours", "must not be negative");
+        if (r.CheckpointWriteGBpsPerAccelerator <= 0)
+            throw new InvalidFieldException("reliability.checkpoint_write_gbps_per_accelerator", "must be positive");
+        if (r.CheckpointIntervalHours < 0)
+            throw new InvalidFieldException("reliability.checkpoint_interval_hours", "must not be negative");
         var e = spec.Energy;
         if (e.Pue < 1) throw new InvalidFieldException("energy.pue", $"must be at least 1 (got {e.Pue})");
-        if (e.ServerOverhead < 1) throw new InvalidFieldException("energy.server_overhead", $"must be at least 1 (got {e.ServerOverhead})");
-        if (e.GridKgCo2PerKwh < 0) throw new InvalidFieldException("energy.grid_kg_co2_per_kwh", "must not be negative");
+        if (e.ServerOverhead < 1)
+            throw new InvalidFieldException("energy.server_overhead", $"must be at least 1 (got {e.ServerOverhead})");
+        if (e.GridKgCo2PerKwh < 0)
+            throw new InvalidFieldException("energy.grid_kg_co2_per_kwh", "must not be negative");
         if (e.AcceleratorWatts < 0) throw new InvalidFieldException("energy.accelerator_watts", "must not be negative");
     }
 
@@ -190,5 +227,6 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
     };
 
     private static string TopReason(PlanSearchResult r) =>
-        r.Rejected.Count == 0 ? "no candidate plans" : r.Rejected.OrderBy(x => x.Plan.PipelineParallel * x.Plan.TensorParallel).Last().Reason;
+        r.Rejected.Count == 0 ? "no candidate plans"
+            : r.Rejected.OrderBy(x => x.Plan.PipelineParallel * x.Plan.TensorParallel).Last().Reason;
 }

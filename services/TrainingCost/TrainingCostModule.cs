@@ -21,7 +21,8 @@ public static class TrainingCostModule
         builder.Services.AddTransient<TrainingEstimator>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
-        // Each instance keeps its own op-timing cache (in the emulator client) and job store, so these events reach every instance.
+        // Each instance keeps its own op-timing cache (in the emulator client) and job store, so these events reach
+        // every instance.
         builder.Services.AddBroadcastConsumer<DeviceRegisteredConsumer>();
         builder.Services.AddBroadcastConsumer<TrainingJobCompletedConsumer>();
         return builder;

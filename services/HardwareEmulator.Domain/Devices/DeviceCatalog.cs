@@ -24,14 +24,16 @@ public sealed class DeviceCatalog
         return c;
     }
 
-    public IReadOnlyList<DeviceSpec> All => _devices.Values.OrderBy(d => d.Vendor).ThenBy(d => d.Year).ThenBy(d => d.Id).ToList();
+    public IReadOnlyList<DeviceSpec> All =>
+        _devices.Values.OrderBy(d => d.Vendor).ThenBy(d => d.Year).ThenBy(d => d.Id).ToList();
 
     public bool TryGet(string id, out DeviceSpec device) => _devices.TryGetValue(Normalize(id), out device!);
 
     /// <summary>The device, or <see cref="NotFoundException"/> naming <paramref name="field"/>.</summary>
     public DeviceSpec Get(string id, string field = "device")
     {
-        if (string.IsNullOrWhiteSpace(id)) throw new InvalidFieldException(field, "is empty; give a device id such as 'h800'");
+        if (string.IsNullOrWhiteSpace(id))
+            throw new InvalidFieldException(field, "is empty; give a device id such as 'h800'");
         return TryGet(id, out var d) ? d : throw new NotFoundException(field, "device", id);
     }
 
@@ -46,7 +48,8 @@ public sealed class DeviceCatalog
         _devices.AddOrUpdate(stored.Id, stored, (id, existing) =>
         {
             if (existing.BuiltIn)
-                throw new PreconditionFailedException(field, $"'{id}' is a built-in device and cannot be replaced; register it under another id");
+                throw new PreconditionFailedException(field,
+                    $"'{id}' is a built-in device and cannot be replaced; register it under another id");
             added = false;
             return stored;
         });

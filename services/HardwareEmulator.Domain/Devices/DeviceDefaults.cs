@@ -5,11 +5,13 @@ namespace HardwareEmulator.Domain.Devices;
 /// <summary>Defaults for devices without a measurement; each is justified in docs/EMULATOR.md.</summary>
 public static class DeviceDefaults
 {
-    /// <summary>Mean of the NVIDIA MAMF fractions in references.md (H100 80.3, A100 86.9, GH200 83.8, B200 77.6 %).</summary>
+    /// <summary>Mean of the NVIDIA MAMF fractions in references.md (H100 80.3, A100 86.9, GH200 83.8, B200 77.6
+    /// %).</summary>
     public const double NvidiaMatmulEfficiency = 0.8215;
     /// <summary>AMD: the only measurement is MI300X (51.4 %).</summary>
     public const double AmdMatmulEfficiency = 0.514;
-    /// <summary>Vendors with no public MAMF-style measurement (Huawei, Intel, Google, Cambricon, custom devices).</summary>
+    /// <summary>Vendors with no public MAMF-style measurement (Huawei, Intel, Google, Cambricon, custom
+    /// devices).</summary>
     public const double OtherMatmulEfficiency = 0.70;
     /// <summary>H100 FP8/BF16 measured ratio: 70.9 % / 80.3 %.</summary>
     public const double Fp8OverBf16Efficiency = 0.709 / 0.803;
@@ -37,7 +39,8 @@ public static class DeviceDefaults
         _ => MatmulEfficiencyBf16(d),
     };
 
-    /// <summary>The device with its calibration fields at their effective values (defaults filled in), as callers see it.</summary>
+    /// <summary>The device with its calibration fields at their effective values (defaults filled in), as callers see
+    /// it.</summary>
     public static DeviceSpec Effective(DeviceSpec d) => d with
     {
         MatmulEfficiencyBf16 = MatmulEfficiencyBf16(d),

@@ -3,7 +3,8 @@ using HardwareEmulator.Domain.Timing;
 
 namespace HardwareEmulator.Domain.Kernels;
 
-/// <summary>A kernel to run or time, with its validated shape. <see cref="Field"/> is the request path of the kernel (e.g. "kernel.gemm").</summary>
+/// <summary>A kernel to run or time, with its validated shape. <see cref="Field"/> is the request path of the kernel
+/// (e.g. "kernel.gemm").</summary>
 public abstract record KernelCall(DataType Dtype, string Field)
 {
     /// <summary>Expected input tensors, in order: role name and shape.</summary>
@@ -56,7 +57,8 @@ public sealed record OpCall(OpShape Op, string KernelField) : KernelCall(Op.Form
 }
 
 /// <summary>Row-wise kernels: softmax, RMSNorm, LayerNorm, SiLU, GELU, SwiGLU over [rows, cols].</summary>
-public sealed record RowsCall(DataType Dtype, ElementwiseOpKind Kind, long Rows, long Cols, double Epsilon, string KernelField)
+public sealed record RowsCall(DataType Dtype, ElementwiseOpKind Kind, long Rows, long Cols, double Epsilon,
+    string KernelField)
     : KernelCall(Dtype, KernelField)
 {
     public override IReadOnlyList<TensorShape> Inputs => Kind switch
@@ -67,7 +69,9 @@ public sealed record RowsCall(DataType Dtype, ElementwiseOpKind Kind, long Rows,
         _ => [new("x", [Rows, Cols])],
     };
     public override IReadOnlyList<TensorShape> Outputs => [new("y", [Rows, Cols])];
-    public override OpShape ToOp() => new ElementwiseShape(KernelField, Dtype, Kind, Kind == ElementwiseOpKind.SwiGlu ? 2 * Rows * Cols : Rows * Cols);
+    public override OpShape ToOp() =>
+        new ElementwiseShape(KernelField, Dtype, Kind,
+            Kind == ElementwiseOpKind.SwiGlu ? 2 * Rows * Cols : Rows * Cols);
 }
 
 public sealed record RopeCall(DataType Dtype, long Tokens, long Heads, long HeadDim, double Theta, long PositionOffset)
@@ -75,15 +79,18 @@ public sealed record RopeCall(DataType Dtype, long Tokens, long Heads, long Head
 {
     public override IReadOnlyList<TensorShape> Inputs => [new("x", [Tokens, Heads, HeadDim])];
     public override IReadOnlyList<TensorShape> Outputs => [new("y", [Tokens, Heads, HeadDim])];
-    public override OpShape ToOp() => new ElementwiseShape("rope", Dtype, ElementwiseOpKind.Rope, Tokens * Heads * HeadDim);
+    public override OpShape ToOp() =>
+        new ElementwiseShape("rope", Dtype, ElementwiseOpKind.Rope, Tokens * Heads * HeadDim);
 }
 
 public sealed record MoeGatingCall(DataType Dtype, long Tokens, long Experts, long TopK, long Groups, long TopKGroups,
     bool Sigmoid, double ScalingFactor) : KernelCall(Dtype, "kernel.moe_gating")
 {
     public override IReadOnlyList<TensorShape> Inputs => [new("logits", [Tokens, Experts])];
-    public override IReadOnlyList<TensorShape> Outputs => [new("indices", [Tokens, TopK]), new("weights", [Tokens, TopK])];
-    public override OpShape ToOp() => new ElementwiseShape("moe_gating", Dtype, ElementwiseOpKind.MoeGating, Tokens * Experts);
+    public override IReadOnlyList<TensorShape> Outputs =>
+        [new("indices", [Tokens, TopK]), new("weights", [Tokens, TopK])];
+    public override OpShape ToOp() =>
+        new ElementwiseShape("moe_gating", Dtype, ElementwiseOpKind.MoeGating, Tokens * Experts);
 }
 
 /// <summary>Block-scaled FP8 quantize (x → dequantized x̂ and scales) or dequantize (codes, scales → x).</summary>
@@ -95,5 +102,7 @@ public sealed record QuantizeCall(DataType Dtype, long Rows, long Cols, long Blo
         Dequantize ? [new("codes", [Rows, Cols]), new("scales", [Rows, ScaleCols])] : [new("x", [Rows, Cols])];
     public override IReadOnlyList<TensorShape> Outputs =>
         Dequantize ? [new("x", [Rows, Cols])] : [new("dequantized", [Rows, Cols]), new("scales", [Rows, ScaleCols])];
-    public override OpShape ToOp() => new ElementwiseShape(Field, Dtype, Dequantize ? ElementwiseOpKind.Dequantize : ElementwiseOpKind.Quantize, Rows * Cols);
+    public override OpShape ToOp() =>
+        new ElementwiseShape(Field, Dtype, Dequantize ? ElementwiseOpKind.Dequantize : ElementwiseOpKind.Quantize,
+            Rows * Cols);
 }

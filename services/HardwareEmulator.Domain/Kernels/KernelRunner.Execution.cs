@@ -51,7 +51,9 @@ public sealed partial class KernelRunner
         DataType.Bf16 => GemmPrecision.Bf16,
         DataType.Fp8E4M3 => GemmPrecision.Fp8E4M3,
         DataType.Fp8E5M2 => GemmPrecision.Fp8E5M2,
-        _ => throw new InvalidFieldException("dtype", $"{field} executes in FP32, BF16, FP8_E4M3 or FP8_E5M2, not {t} (use execute=false for timing only)"),
+        _ =>
+            throw new InvalidFieldException("dtype",
+                $"{field} executes in FP32, BF16, FP8_E4M3 or FP8_E5M2, not {t} (use execute=false for timing only)"),
     };
 
     private static Fp8Format Format(DataType t, string field) => t switch
@@ -94,14 +96,17 @@ public sealed partial class KernelRunner
         return ([new TensorData(call.Outputs[0].Shape, c)], acc);
     }
 
-    /// <summary>Attention runs in FP32; BF16 rounds Q, K, V first and reports accuracy against the unrounded run.</summary>
+    /// <summary>Attention runs in FP32; BF16 rounds Q, K, V first and reports accuracy against the unrounded
+    /// run.</summary>
     private static (IReadOnlyList<TensorData>, AccuracyReport?) RunAttention(OpCall call, AttentionShape a, float[][] x)
     {
         if (a.Format is not (DataType.Fp32 or DataType.Bf16))
-            throw new InvalidFieldException("dtype", $"{call.Field} executes in FP32 or BF16, not {a.Format} (use execute=false for timing only)");
+            throw new InvalidFieldException("dtype",
+                $"{call.Field} executes in FP32 or BF16, not {a.Format} (use execute=false for timing only)");
         var o = new float[checked((int)call.Outputs[0].Elements)];
         void Run(float[] q, float[] k, float[] v, float[] output) => Attention.ScaledDotProduct(q, k, v, output,
-            (int)a.Batch, (int)a.Heads, (int)a.KvHeads, (int)a.QueryLen, (int)a.KvLen, (int)a.HeadDimQk, (int)a.HeadDimV, a.Causal);
+            (int)a.Batch, (int)a.Heads, (int)a.KvHeads, (int)a.QueryLen, (int)a.KvLen, (int)a.HeadDimQk,
+            (int)a.HeadDimV, a.Causal);
         if (a.Format == DataType.Fp32)
         {
             Run(x[0], x[1], x[2], o);
@@ -122,7 +127,8 @@ public sealed partial class KernelRunner
         {
             case ElementwiseOpKind.Softmax: Softmax.Rows(x[0], y, rows, cols); break;
             case ElementwiseOpKind.RmsNorm: Normalization.RmsNorm(x[0], x[1], y, rows, cols, (float)r.Epsilon); break;
-            case ElementwiseOpKind.LayerNorm: Normalization.LayerNorm(x[0], x[1], x[2], y, rows, cols, (float)r.Epsilon); break;
+            case ElementwiseOpKind.LayerNorm:
+                Normalization.LayerNorm(x[0], x[1], x[2], y, rows, cols, (float)r.Epsilon); break;
             case ElementwiseOpKind.Silu: Activations.Silu(x[0], y); break;
             case ElementwiseOpKind.Gelu: Activations.Gelu(x[0], y); break;
             case ElementwiseOpKind.SwiGlu:
@@ -160,7 +166,8 @@ public sealed partial class KernelRunner
         var routing = new MoeRouting(k, m.Sigmoid ? MoeScoring.Sigmoid : MoeScoring.Softmax,
             (int)Math.Max(1, m.Groups), (int)Math.Max(1, m.TopKGroups), true, (float)m.ScalingFactor);
         MoeGating.TopK(x[0], tokens, (int)m.Experts, routing, indices, weights);
-        return [new TensorData(m.Outputs[0].Shape, indices.Select(i => (float)i).ToArray()), new TensorData(m.Outputs[1].Shape, weights)];
+        return [new TensorData(m.Outputs[0].Shape, indices.Select(i => (float)i).ToArray()),
+            new TensorData(m.Outputs[1].Shape, weights)];
     }
 
     private static (IReadOnlyList<TensorData>, AccuracyReport?) RunQuantize(QuantizeCall q, float[][] x)
@@ -178,7 +185,8 @@ public sealed partial class KernelRunner
         var scales = new float[Quantization.ScaleCount(rows, cols, 1, block)];
         Quantization.QuantizeBlocks(x[0], rows, cols, 1, block, format, coded, scales);
         Quantization.DequantizeBlocks(coded, scales, rows, cols, 1, block, format, values);
-        return ([new TensorData(q.Outputs[0].Shape, values), new TensorData(q.Outputs[1].Shape, scales)], Compare(values, x[0]));
+        return ([new TensorData(q.Outputs[0].Shape, values), new TensorData(q.Outputs[1].Shape, scales)],
+            Compare(values, x[0]));
     }
 
     /// <summary>Element-wise kernels compute in FP32 and store in the dtype: BF16 outputs are rounded.</summary>
@@ -187,7 +195,8 @@ public sealed partial class KernelRunner
         if (t == DataType.Bf16) BFloat16.Round(y, y);
     }
 
-    /// <summary>DeepGEMM's calc_diff: 1 − 2Σxy / Σ(x² + y²), in double; plus the largest absolute error.</summary>
+    /// <summary>DeepGEMM's calc_diff: 1 − 2Σxy / Σ(x² + y²), in double; plus the largest absolute
+    /// error.</summary>
     public static AccuracyReport Compare(ReadOnlySpan<float> x, ReadOnlySpan<float> reference)
     {
         double xy = 0, sq = 0, maxAbs = 0;

@@ -13,8 +13,8 @@ public sealed record TensorData(long[] Shape, float[] Values);
 public sealed record AccuracyReport(double Diff, double MaxAbsError);
 
 /// <summary>What one kernel call produced.</summary>
-public sealed record KernelResult(IReadOnlyList<TensorData> Outputs, OpTime Timing, MemoryUse Memory, long CapacityBytes,
-    AccuracyReport? Accuracy, bool Executed);
+public sealed record KernelResult(IReadOnlyList<TensorData> Outputs, OpTime Timing, MemoryUse Memory,
+    long CapacityBytes, AccuracyReport? Accuracy, bool Executed);
 
 /// <summary>
 /// Runs one kernel: reserves its device memory, models its device time, and (when asked) executes it on the CPU
@@ -22,16 +22,20 @@ public sealed record KernelResult(IReadOnlyList<TensorData> Outputs, OpTime Timi
 /// </summary>
 public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions options)
 {
-    public KernelResult Run(DeviceSpec device, KernelCall call, IReadOnlyList<TensorData> inputs, bool execute, ulong? seed)
+    public KernelResult Run(DeviceSpec device, KernelCall call, IReadOnlyList<TensorData> inputs, bool execute,
+        ulong? seed)
     {
         try { return RunChecked(device, call, inputs, execute, seed); }
         catch (OverflowException)
         {
-            throw new LimitExceededException(call.Field, "tensor sizes overflow 64-bit element or 32-bit dimension counts", double.PositiveInfinity, long.MaxValue);
+            throw new LimitExceededException(call.Field,
+                "tensor sizes overflow 64-bit element or 32-bit dimension counts", double.PositiveInfinity,
+                long.MaxValue);
         }
     }
 
-    private KernelResult RunChecked(DeviceSpec device, KernelCall call, IReadOnlyList<TensorData> inputs, bool execute, ulong? seed)
+    private KernelResult RunChecked(DeviceSpec device, KernelCall call, IReadOnlyList<TensorData> inputs, bool execute,
+        ulong? seed)
     {
         var memory = MemoryOf(call);
         var hbm = new VirtualDeviceMemory(device);
@@ -42,23 +46,27 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
 
         if (!execute)
         {
-            if (inputs.Count > 0) throw new InvalidFieldException("inputs", "must be empty when execute is false (timing only)");
+            if (inputs.Count > 0)
+                throw new InvalidFieldException("inputs", "must be empty when execute is false (timing only)");
             return new KernelResult([], time, memory, hbm.Capacity, null, false);
         }
         CheckHostLimits(call);
-        var data = inputs.Count > 0 ? Validate(call, inputs) : Draw(call, seed ?? throw new InvalidFieldException("inputs",
+        var data = inputs.Count > 0 ? Validate(call, inputs)
+            : Draw(call, seed ?? throw new InvalidFieldException("inputs",
             $"needs {call.Inputs.Count} tensor(s) ({string.Join(", ", call.Inputs)}) or a seed"));
         var (outputs, accuracy) = Execute(call, data);
         return new KernelResult(outputs, time, memory, hbm.Capacity, accuracy, true);
     }
 
-    /// <summary>Device bytes: inputs and outputs at the dtype's width (GEMM outputs at the accumulator's store width), FP8 scales as workspace.</summary>
+    /// <summary>Device bytes: inputs and outputs at the dtype's width (GEMM outputs at the accumulator's store width),
+    /// FP8 scales as workspace.</summary>
     public static MemoryUse MemoryOf(KernelCall call)
     {
         long inB = DeviceSpec.BytesPerElement(call.Dtype);
         long input = 0, output = 0, workspace = 0;
         foreach (var t in call.Inputs) input = checked(input + t.Elements * inB);
-        long outB = call is OpCall { Op: GemmShape or GroupedGemmShape } ? DeviceSpec.OutputBytesPerElement(call.Dtype) : inB;
+        long outB = call is OpCall { Op: GemmShape or GroupedGemmShape } ? DeviceSpec.OutputBytesPerElement(call.Dtype)
+            : inB;
         foreach (var t in call.Outputs) output = checked(output + t.Elements * outB);
         if (call.Dtype is DataType.Fp8E4M3 or DataType.Fp8E5M2)
             foreach (var t in call.Inputs) workspace = checked(workspace + (t.Elements + 127) / 128 * 4);
@@ -72,7 +80,8 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
         foreach (var t in call.Outputs) elements = checked(elements + t.Elements);
         if (elements > options.MaxElementsPerCall)
             throw new LimitExceededException(call.Field,
-                $"executing needs {elements:N0} elements on the host, more than Emulator:MaxElementsPerCall = {options.MaxElementsPerCall:N0}; use execute=false for timing only",
+                $"executing needs {elements:N0} elements on the host, more than Emulator:MaxElementsPerCall = " +
+                $"{options.MaxElementsPerCall:N0}; use execute=false for timing only",
                 elements, options.MaxElementsPerCall);
         double flops = call.ToOp() switch
         {
@@ -83,12 +92,14 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
         };
         if (flops > options.MaxFlopsPerCall)
             throw new LimitExceededException(call.Field,
-                $"executing needs {flops:G3} FLOPs on the host, more than Emulator:MaxFlopsPerCall = {options.MaxFlopsPerCall:G3}; use execute=false for timing only",
+                $"executing needs {flops:G3} FLOPs on the host, more than Emulator:MaxFlopsPerCall = " +
+                $"{options.MaxFlopsPerCall:G3}; use execute=false for timing only",
                 flops, options.MaxFlopsPerCall);
         long outputBytes = call.Outputs.Sum(o => o.Elements) * 5 + 64; // packed float plus shape
         if (outputBytes > options.MaxMessageBytes)
             throw new LimitExceededException(call.Field,
-                $"the outputs need about {outputBytes:N0} bytes, more than Emulator:MaxMessageBytes = {options.MaxMessageBytes:N0}",
+                $"the outputs need about {outputBytes:N0} bytes, more than Emulator:MaxMessageBytes = " +
+                $"{options.MaxMessageBytes:N0}",
                 outputBytes, options.MaxMessageBytes);
     }
 
@@ -96,7 +107,8 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
     {
         var expected = call.Inputs;
         if (inputs.Count != expected.Count)
-            throw new InvalidFieldException("inputs", $"{call.Field} takes {expected.Count} input(s): {string.Join(", ", expected)}; got {inputs.Count}");
+            throw new InvalidFieldException("inputs",
+                $"{call.Field} takes {expected.Count} input(s): {string.Join(", ", expected)}; got {inputs.Count}");
         var data = new float[inputs.Count][];
         for (int i = 0; i < inputs.Count; i++)
         {
@@ -106,7 +118,8 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
                     $"is [{string.Join(',', inputs[i].Shape)}], {call.Field} expects {expected[i]}");
             if (inputs[i].Values.Length != expected[i].Elements)
                 throw new InvalidFieldException($"inputs[{i}].values",
-                    $"has {inputs[i].Values.Length} values, shape [{string.Join(',', want)}] needs {expected[i].Elements}");
+                    $"has {inputs[i].Values.Length} values, shape [{string.Join(',', want)}] needs " +
+                    $"{expected[i].Elements}");
             data[i] = inputs[i].Values;
         }
         if (call is QuantizeCall { Dequantize: true })
@@ -114,18 +127,21 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
             var codes = data[0];
             for (int j = 0; j < codes.Length; j++)
                 if (!(codes[j] >= 0 && codes[j] <= 255 && codes[j] == MathF.Floor(codes[j])))
-                    throw new InvalidFieldException("inputs[0].values", $"[{j}] = {codes[j]}: FP8 codes are integers 0-255");
+                    throw new InvalidFieldException("inputs[0].values",
+                        $"[{j}] = {codes[j]}: FP8 codes are integers 0-255");
             var scales = data[1];
             for (int j = 0; j < scales.Length; j++)
                 if (!float.IsFinite(scales[j]) || scales[j] <= 0)
-                    throw new InvalidFieldException("inputs[1].values", $"[{j}] = {scales[j]}: scales must be finite and positive");
+                    throw new InvalidFieldException("inputs[1].values",
+                        $"[{j}] = {scales[j]}: scales must be finite and positive");
         }
         else
         {
             for (int i = 0; i < data.Length; i++)
                 for (int j = 0; j < data[i].Length; j++)
                     if (!float.IsFinite(data[i][j]))
-                        throw new InvalidFieldException($"inputs[{i}].values", $"[{j}] = {data[i][j]}: values must be finite");
+                        throw new InvalidFieldException($"inputs[{i}].values",
+                            $"[{j}] = {data[i][j]}: values must be finite");
         }
         return data;
     }
@@ -151,7 +167,8 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
             // Codes and scales of a quantized normal tensor, so the pair is consistent.
             var codes = new byte[data[0].Length];
             var scales = new float[data[1].Length];
-            Quantization.QuantizeBlocks(data[0], (int)q.Rows, (int)q.Cols, 1, (int)q.Block, Format(q.Dtype, q.Field), codes, scales);
+            Quantization.QuantizeBlocks(data[0], (int)q.Rows, (int)q.Cols, 1, (int)q.Block, Format(q.Dtype, q.Field),
+                codes, scales);
             data[0] = codes.Select(c => (float)c).ToArray();
             data[1] = scales;
         }

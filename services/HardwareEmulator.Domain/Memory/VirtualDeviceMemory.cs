@@ -21,13 +21,14 @@ public sealed class VirtualDeviceMemory(DeviceSpec device)
     public long Used => _used;
     public long Available => Capacity - _used;
 
-    /// <summary>Reserves <paramref name="bytes"/> for <paramref name="what"/>, or throws naming <paramref name="field"/>.</summary>
+    /// <summary>Reserves <paramref name="bytes"/> for <paramref name="what"/>, or throws naming
+    /// <paramref name="field"/>.</summary>
     public void Allocate(long bytes, string what, string field)
     {
         if (bytes > Available)
             throw new LimitExceededException(field,
-                $"{what} needs {bytes:N0} bytes of device memory but {device.Id} has {Available:N0} of {Capacity:N0} available",
-                bytes, Available);
+                $"{what} needs {bytes:N0} bytes of device memory but {device.Id} has {Available:N0} of {Capacity:N0} " +
+                $"available", bytes, Available);
         _used += bytes;
     }
 }

@@ -12,7 +12,8 @@ namespace HardwareEmulator.Domain.Profiling;
 internal static class ChromeTrace
 {
     public static string Write(DeviceSpec device, ProfileRequest r, IReadOnlyList<ProfiledOp> embedding,
-        IReadOnlyList<(string Kind, List<ProfiledOp> Ops)> kinds, IReadOnlyList<ProfiledOp> stageHop, IReadOnlyList<ProfiledOp> head)
+        IReadOnlyList<(string Kind, List<ProfiledOp> Ops)> kinds, IReadOnlyList<ProfiledOp> stageHop,
+        IReadOnlyList<ProfiledOp> head)
     {
         var a = r.Model;
         var buffer = new ArrayBufferWriter<byte>();

@@ -48,9 +48,13 @@ public sealed class ModelProfiler(TimingModel timing)
             comm += g.Count * ops.Where(o => o.Time.Bound == BoundKind.Communication).Sum(o => o.Time.DeviceSeconds);
         }
         var layers = groups.Where(x => x.Group.Kind is OpGroupKind.DenseLayer or OpGroupKind.MoeLayer).ToList();
-        var summaries = layers.Select(x => new LayerSummary(x.Group.Label, x.Group.Count, x.Ops.Sum(o => o.Time.DeviceSeconds), x.Ops.Sum(o => o.Time.Flops))).ToList();
-        List<ProfiledOp> Of(OpGroupKind kind) => groups.Where(x => x.Group.Kind == kind).SelectMany(x => x.Ops).ToList();
-        string trace = ChromeTrace.Write(device, r, Of(OpGroupKind.Embedding), layers.Select(x => (x.Group.Label, x.Ops)).ToList(),
+        var summaries = layers.Select(x =>
+            new LayerSummary(x.Group.Label, x.Group.Count, x.Ops.Sum(o => o.Time.DeviceSeconds),
+                x.Ops.Sum(o => o.Time.Flops))).ToList();
+        List<ProfiledOp> Of(OpGroupKind kind) =>
+            groups.Where(x => x.Group.Kind == kind).SelectMany(x => x.Ops).ToList();
+        string trace = ChromeTrace.Write(device, r, Of(OpGroupKind.Embedding),
+            layers.Select(x => (x.Group.Label, x.Ops)).ToList(),
             Of(OpGroupKind.PipelineHop), Of(OpGroupKind.Head));
         var table = groups.SelectMany(x => x.Ops).ToList();
         return new ModelProfile(table, summaries, total, flops, comm, trace);
@@ -72,15 +76,18 @@ public sealed class ModelProfiler(TimingModel timing)
     {
         var a = r.Model;
         if (r.Batch <= 0) throw new InvalidFieldException("batch", $"must be positive (got {r.Batch})");
-        if (r.SequenceLength <= 0) throw new InvalidFieldException("sequence_length", $"must be positive (got {r.SequenceLength})");
+        if (r.SequenceLength <= 0)
+            throw new InvalidFieldException("sequence_length", $"must be positive (got {r.SequenceLength})");
         if ((double)r.Batch * (r.Phase == InferencePhase.Prefill ? r.SequenceLength : 1) > int.MaxValue)
-            throw new InvalidFieldException("batch", "batch × tokens per sequence exceeds 2^31 tokens per forward pass");
+            throw new InvalidFieldException("batch",
+                "batch × tokens per sequence exceeds 2^31 tokens per forward pass");
         if (r.SequenceLength > int.MaxValue) throw new InvalidFieldException("sequence_length", "exceeds 2^31 tokens");
         if (r.TensorParallel <= 0) throw new InvalidFieldException("tensor_parallel", "must not be negative");
         if (r.ExpertParallel <= 0) throw new InvalidFieldException("expert_parallel", "must not be negative");
         if (r.PipelineParallel <= 0) throw new InvalidFieldException("pipeline_parallel", "must not be negative");
         if (a.NumAttentionHeads % r.TensorParallel != 0)
-            throw new InvalidFieldException("tensor_parallel", $"must divide the {a.NumAttentionHeads} attention heads");
+            throw new InvalidFieldException("tensor_parallel",
+                $"must divide the {a.NumAttentionHeads} attention heads");
         if (r.ExpertParallel > 1 && !a.IsMoe)
             throw new InvalidFieldException("expert_parallel", $"{a.Name} has no experts; use 1");
         if (a.IsMoe && a.Moe!.RoutedExperts % r.ExpertParallel != 0)

@@ -33,7 +33,8 @@ public sealed class DeviceTiming
         L2BytesPerSecond = DeviceDefaults.L2Tbps(d) * 1e12;
         L2Bytes = d.L2Mb * 1e6;
         double matrixBf16 = d.PeakTflops(DataType.Bf16) * 1e12;
-        VectorFlopsPerSecond = (d.Fp32 > 0 ? d.Fp32 * 1e12 : matrixBf16 * VectorOverMatrixFallback) * DeviceDefaults.MatmulEfficiencyBf16(d);
+        VectorFlopsPerSecond = (d.Fp32 > 0 ? d.Fp32 * 1e12 : matrixBf16 * VectorOverMatrixFallback)
+            * DeviceDefaults.MatmulEfficiencyBf16(d);
         foreach (var t in Enum.GetValues<DataType>())
         {
             _peak[(int)t] = d.PeakTflops(t) * 1e12;
@@ -68,7 +69,8 @@ public sealed class DeviceTiming
     private double SmRate(DataType t, string field)
     {
         double r = _smRate[(int)t];
-        return r > 0 ? r : throw new PreconditionFailedException(field, $"device '{Device.Id}' has no {t} units (peak 0)");
+        return r > 0 ? r
+            : throw new PreconditionFailedException(field, $"device '{Device.Id}' has no {t} units (peak 0)");
     }
 
     /// <summary>HBM time of a streaming transfer: bandwidth ceiling with the size-dependent fill term.</summary>
@@ -93,7 +95,8 @@ public sealed class DeviceTiming
             double sMax = tiles < Sms ? Math.Max(1, Math.Min(Math.Floor(Sms / tiles), Math.Floor(k / MinSplitK))) : 1;
             Consider(ref best, TileCandidate(bm, bn, 1, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate));
             if (sMax > 1)
-                Consider(ref best, TileCandidate(bm, bn, sMax, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate));
+                Consider(ref best,
+                    TileCandidate(bm, bn, sMax, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate));
         }
         return Finish(flops, best.HbmBytes, best.Compute, best.Hbm, best.L2, best.L2Bytes, _peak[(int)t]);
     }
@@ -108,7 +111,8 @@ public sealed class DeviceTiming
         if (c.Time < best.Time) best = c;
     }
 
-    /// <summary>One tiling: wave quantization over the SMs, operand reuse within a wave through L2, split-K partials.</summary>
+    /// <summary>One tiling: wave quantization over the SMs, operand reuse within a wave through L2, split-K
+    /// partials.</summary>
     private Candidate TileCandidate(int bm, int bn, double s, double m, double n, double k, double batch,
         double tm, double tn, double tilesPer, double tiles, double inB, double outB, double smRate)
     {
@@ -155,12 +159,14 @@ public sealed class DeviceTiming
                 if (mPerGroup[i] > 0) tiles += Math.Ceiling(mPerGroup[i] / (double)bm) * tn;
             double waves = Math.Ceiling(tiles / Sms);
             double compute = waves * 2.0 * bm * bn * (k + TileOverheadK) / smRate;
-            // Each active expert's weights are read once (masked groups skip theirs); activations once per column block.
+            // Each active expert's weights are read once (masked groups skip theirs); activations once per column
+            // block.
             double colBlocks = Math.Ceiling(tn / Math.Max(1, Math.Ceiling(Math.Sqrt(Math.Min(Sms, tiles)))));
             double hbmBytes = active * k * n * inB + colBlocks * rowsTotal * k * inB + rowsTotal * n * outB;
             double l2Bytes = tiles * k * (bm + bn) * inB + rowsTotal * n * outB;
             double hbm = MemorySeconds(hbmBytes), l2 = l2Bytes / L2BytesPerSecond;
-            Consider(ref best, new Candidate(Math.Max(compute, Math.Max(hbm, l2)), compute, hbm, l2, hbmBytes) { L2Bytes = l2Bytes });
+            Consider(ref best,
+                new Candidate(Math.Max(compute, Math.Max(hbm, l2)), compute, hbm, l2, hbmBytes) { L2Bytes = l2Bytes });
         }
         return Finish(flops, best.HbmBytes, best.Compute, best.Hbm, best.L2, best.L2Bytes, _peak[(int)t]);
     }
@@ -195,7 +201,8 @@ public sealed class DeviceTiming
         return Finish(flops, hbmBytes, compute, MemorySeconds(hbmBytes), 0, 0, _peak[(int)t]);
     }
 
-    /// <summary>Query–key pairs under a causal mask when the queries are the last <paramref name="q"/> of <paramref name="kv"/> positions.</summary>
+    /// <summary>Query–key pairs under a causal mask when the queries are the last <paramref name="q"/> of
+    /// <paramref name="kv"/> positions.</summary>
     public static double CausalPairs(long q, long kv) =>
         q <= kv ? (double)q * kv - (double)q * (q - 1) / 2.0 : (double)kv * (kv + 1) / 2.0;
 
@@ -216,11 +223,13 @@ public sealed class DeviceTiming
             ElementwiseOpKind.Rope => (3.0, 2 * e * b),
             ElementwiseOpKind.Quantize => (3.0, 2 * e + e * b + e / 128 * 4), // BF16 in, dtype out, FP32 scale per 128
             ElementwiseOpKind.Dequantize => (2.0, e * b + e / 128 * 4 + 2 * e),
-            ElementwiseOpKind.MoeGating => (8.0, e * b),                  // router logits read; top-k indices negligible
+            // router logits read; top-k indices negligible
+            ElementwiseOpKind.MoeGating => (8.0, e * b),
             _ => (0.0, 2 * e * b),                                      // copy
         };
         double flops = flopsPer * e;
-        return Finish(flops, bytes, flops / VectorFlopsPerSecond, MemorySeconds(bytes), 0, 0, VectorFlopsPerSecond / DeviceDefaults.MatmulEfficiencyBf16(Device));
+        return Finish(flops, bytes, flops / VectorFlopsPerSecond, MemorySeconds(bytes), 0, 0,
+            VectorFlopsPerSecond / DeviceDefaults.MatmulEfficiencyBf16(Device));
     }
 
     // ---------------------------------------------------------------- collectives
@@ -250,7 +259,8 @@ public sealed class DeviceTiming
         return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
     }
 
-    private static double CollectiveSeconds(CollectiveOpKind kind, double s, int n, int p, double up, double outBw, double aUp, double aOut)
+    private static double CollectiveSeconds(CollectiveOpKind kind, double s, int n, int p, double up, double outBw,
+        double aUp, double aOut)
     {
         if (n <= p) // one scale-up domain: ring algorithms
         {
@@ -263,7 +273,8 @@ public sealed class DeviceTiming
         }
         double nodes = Math.Ceiling((double)n / p);
         double intra = (p - 1) * aUp + (double)(p - 1) / p * s / up;                      // RS or AG inside a node
-        double interShard = (nodes - 1) * aOut + (nodes - 1) / nodes * (s / p) / outBw;    // RS or AG of s/p across nodes
+        // RS or AG of s/p across nodes
+        double interShard = (nodes - 1) * aOut + (nodes - 1) / nodes * (s / p) / outBw;
         return kind switch
         {
             CollectiveOpKind.AllReduce => p > 1
@@ -280,7 +291,8 @@ public sealed class DeviceTiming
     // ---------------------------------------------------------------- roofline
 
     /// <summary>Hierarchical roofline: the slowest of compute, HBM and L2, plus the fixed per-kernel latency.</summary>
-    private OpTime Finish(double flops, double hbmBytes, double compute, double hbm, double l2, double l2Bytes, double peakFlops)
+    private OpTime Finish(double flops, double hbmBytes, double compute, double hbm, double l2, double l2Bytes,
+        double peakFlops)
     {
         double core = Math.Max(compute, Math.Max(hbm, l2));
         double time = core + LaunchLatencySeconds;

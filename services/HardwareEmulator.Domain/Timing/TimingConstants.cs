@@ -1,15 +1,19 @@
 namespace HardwareEmulator.Domain.Timing;
 
-/// <summary>Constants of the timing model. Each is explained, with its source or as an assumption, in docs/EMULATOR.md.</summary>
+/// <summary>Constants of the timing model. Each is explained, with its source or as an assumption, in
+/// docs/EMULATOR.md.</summary>
 public static class TimingConstants
 {
-    /// <summary>Fixed per-kernel latency (launch gap, grid start, tail), seconds. Assumption: back-to-back kernel gaps of 2–4 µs.</summary>
+    /// <summary>Fixed per-kernel latency (launch gap, grid start, tail), seconds. Assumption: back-to-back kernel gaps
+    /// of 2–4 µs.</summary>
     public const double LaunchLatencySeconds = 3e-6;
 
-    /// <summary>Prologue/epilogue cost of one GEMM tile in units of K (pipeline fill plus the unhidden epilogue).</summary>
+    /// <summary>Prologue/epilogue cost of one GEMM tile in units of K (pipeline fill plus the unhidden
+    /// epilogue).</summary>
     public const double TileOverheadK = 128;
 
-    /// <summary>K depth of the operand slab a rasterized GEMM keeps in L2 (half of L2 holds rows + columns of one slab).</summary>
+    /// <summary>K depth of the operand slab a rasterized GEMM keeps in L2 (half of L2 holds rows + columns of one
+    /// slab).</summary>
     public const double L2SlabK = 256;
 
     /// <summary>Smallest K slice a split-K GEMM gives one SM.</summary>
@@ -33,9 +37,12 @@ public static class TimingConstants
     /// <summary>Shape at which matmul efficiencies are calibrated (MAMF reference shape).</summary>
     public const long CalibrationSize = 8192;
 
-    /// <summary>Fallback vector rate for devices without an FP32 figure (TPUs): this share of the BF16 matrix peak.</summary>
+    /// <summary>Fallback vector rate for devices without an FP32 figure (TPUs): this share of the BF16 matrix
+    /// peak.</summary>
     public const double VectorOverMatrixFallback = 1.0 / 16;
 
-    /// <summary>GEMM tile shapes (rows × columns of the output) the model chooses from, like cuBLAS heuristics.</summary>
-    internal static readonly (int M, int N)[] Tiles = [(64, 64), (64, 128), (128, 64), (128, 128), (64, 256), (128, 256), (256, 128)];
+    /// <summary>GEMM tile shapes (rows × columns of the output) the model chooses from, like cuBLAS
+    /// heuristics.</summary>
+    internal static readonly (int M, int N)[] Tiles = [(64, 64), (64, 128), (128, 64), (128, 128), (64, 256),
+        (128, 256), (256, 128)];
 }

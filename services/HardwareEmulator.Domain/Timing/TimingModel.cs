@@ -21,12 +21,15 @@ public sealed class TimingModel
 
     public static OpTime Estimate(DeviceTiming t, OpShape op, string field = "op")
     {
-        string dtypeField = field.Length == 0 || field.StartsWith("kernel", StringComparison.Ordinal) ? "dtype" : $"{field}.dtype";
+        string dtypeField = field.Length == 0 || field.StartsWith("kernel", StringComparison.Ordinal) ? "dtype"
+            : $"{field}.dtype";
         return op switch
         {
             GemmShape g => t.Gemm(g.Format, g.M, g.N, g.K, g.Batch, dtypeField),
             GroupedGemmShape gg => t.GroupedGemm(gg.Format, gg.Rows, gg.N, gg.K, dtypeField),
-            AttentionShape a => t.Attention(a.Format, a.Batch, a.QueryLen, a.KvLen, a.Heads, a.KvHeads, a.HeadDimQk, a.HeadDimV, a.Causal, dtypeField),
+            AttentionShape a =>
+                t.Attention(a.Format, a.Batch, a.QueryLen, a.KvLen, a.Heads, a.KvHeads, a.HeadDimQk, a.HeadDimV,
+                    a.Causal, dtypeField),
             ElementwiseShape e => t.Elementwise(e.Format, e.Kind, e.Elements),
             CollectiveShape c => t.Collective(c.Kind, c.Bytes, c.Ranks, c.RanksPerNode),
             _ => throw new InvalidFieldException(field, $"unsupported op {op.GetType().Name}"),
@@ -35,5 +38,7 @@ public sealed class TimingModel
 
     /// <summary>FLOPs of attention's score and context GEMMs.</summary>
     public static double AttentionFlops(AttentionShape a) =>
-        2.0 * a.Batch * a.Heads * (a.Causal ? DeviceTiming.CausalPairs(a.QueryLen, a.KvLen) : (double)a.QueryLen * a.KvLen) * (a.HeadDimQk + a.HeadDimV);
+        2.0 * a.Batch * a.Heads
+            * (a.Causal ? DeviceTiming.CausalPairs(a.QueryLen, a.KvLen) : (double)a.QueryLen * a.KvLen)
+            * (a.HeadDimQk + a.HeadDimV);
 }

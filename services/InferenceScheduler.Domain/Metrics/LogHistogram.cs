@@ -1,7 +1,8 @@
 namespace InferenceScheduler.Domain.Metrics;
 
 /// <summary>Summary of a distribution (milliseconds or whatever unit was recorded).</summary>
-public readonly record struct DistributionSummary(double Mean, double P50, double P90, double P99, double Min, double Max, long Count);
+public readonly record struct DistributionSummary(double Mean, double P50, double P90, double P99, double Min,
+    double Max, long Count);
 
 /// <summary>
 /// Fixed-memory histogram with log-spaced buckets: 128 per power of two (relative error under 0.3%), read
@@ -43,7 +44,8 @@ public sealed class LogHistogram
     private static double Value(int i)
     {
         int exp = (i >> SubBits) + MinExp, sub = i & ((1 << SubBits) - 1);
-        double lo = Math.ScaleB(1 + sub / (double)(1 << SubBits), exp), hi = Math.ScaleB(1 + (sub + 1) / (double)(1 << SubBits), exp);
+        double lo = Math.ScaleB(1 + sub / (double)(1 << SubBits), exp),
+            hi = Math.ScaleB(1 + (sub + 1) / (double)(1 << SubBits), exp);
         return Math.Sqrt(lo * hi);
     }
 

@@ -1,7 +1,8 @@
 namespace InferenceScheduler.Domain.Metrics;
 
 /// <summary>One bucket of the timeline: time-averaged over the bucket and the instances.</summary>
-public readonly record struct TimelineSample(double StartSeconds, double KvCacheUtilization, double AcceleratorUtilization, double Running, double Waiting);
+public readonly record struct TimelineSample(double StartSeconds, double KvCacheUtilization,
+    double AcceleratorUtilization, double Running, double Waiting);
 
 /// <summary>
 /// Time-weighted averages over fixed-width buckets, bounded to <see cref="MaxBuckets"/>: when time runs past the
@@ -10,7 +11,8 @@ public readonly record struct TimelineSample(double StartSeconds, double KvCache
 public sealed class Timeline
 {
     public const int MaxBuckets = 512;
-    private readonly double[] _busy = new double[MaxBuckets], _kv = new double[MaxBuckets], _run = new double[MaxBuckets], _wait = new double[MaxBuckets];
+    private readonly double[] _busy = new double[MaxBuckets], _kv = new double[MaxBuckets],
+        _run = new double[MaxBuckets], _wait = new double[MaxBuckets];
     private double _width;
     private readonly int _instances;
     private double _end;

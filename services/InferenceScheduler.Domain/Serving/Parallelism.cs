@@ -8,7 +8,8 @@ public enum NumberFormat { Bf16, Fp16, Fp8, Fp32 }
 
 /// <summary>Hardware facts of one accelerator (from the emulator's catalog).</summary>
 public sealed record AcceleratorInfo(
-    string Id, double HbmGiB, double HbmTbps, double ScaleUpGBps, double ScaleOutGBps, int ScaleUpDomain, double PriceUsdPerHour, double ScaleOutLatencyUs = 2,
+    string Id, double HbmGiB, double HbmTbps, double ScaleUpGBps, double ScaleOutGBps, int ScaleUpDomain,
+    double PriceUsdPerHour, double ScaleOutLatencyUs = 2,
     int ComputeUnits = 0);
 
 /// <summary>
@@ -16,7 +17,8 @@ public sealed record AcceleratorInfo(
 /// TP x PP accelerators with one KV cache. <see cref="DataParallel"/> instances share one expert-parallel
 /// group (DeepSeek's DP attention + EP experts), so a replica has DP x TP x PP accelerators.
 /// </summary>
-public sealed record Parallelism(int Replicas, int TensorParallel, int PipelineParallel, int ExpertParallel, int DataParallel)
+public sealed record Parallelism(int Replicas, int TensorParallel, int PipelineParallel, int ExpertParallel,
+    int DataParallel)
 {
     public int AcceleratorsPerInstance => TensorParallel * PipelineParallel;
     public int AcceleratorsPerReplica => AcceleratorsPerInstance * DataParallel;
@@ -24,12 +26,13 @@ public sealed record Parallelism(int Replicas, int TensorParallel, int PipelineP
     public int Accelerators => Replicas * AcceleratorsPerReplica;
 
     /// <summary>
-    /// Routed experts held per EP rank: ceil(E / EP). When EP does not divide E the spare slots hold redundant copies of
-    /// hot experts (DeepSeek's EPLB: 256 experts + 32 redundant on EP144 = 2 per GPU).
+    /// Routed experts held per EP rank: ceil(E / EP). When EP does not divide E the spare slots hold redundant copies
+    /// of hot experts (DeepSeek's EPLB: 256 experts + 32 redundant on EP144 = 2 per GPU).
     /// </summary>
     public static long ExpertsPerRank(long experts, int ep) => (experts + ep - 1) / ep;
 
-    /// <summary>Checks the layout against the model; field names are request paths under <paramref name="prefix"/>.</summary>
+    /// <summary>Checks the layout against the model; field names are request paths under
+    /// <paramref name="prefix"/>.</summary>
     public void Validate(ModelArchitecture m, string prefix)
     {
         if (Replicas < 1) throw new InvalidFieldException($"{prefix}.replicas", "must be at least 1");
@@ -37,18 +40,23 @@ public sealed record Parallelism(int Replicas, int TensorParallel, int PipelineP
         if (PipelineParallel < 1) throw new InvalidFieldException($"{prefix}.pipeline_parallel", "must be at least 1");
         if (DataParallel < 1) throw new InvalidFieldException($"{prefix}.data_parallel", "must be at least 1");
         if (m.NumAttentionHeads % TensorParallel != 0)
-            throw new InvalidFieldException($"{prefix}.tensor_parallel", $"{TensorParallel} does not divide the model's {m.NumAttentionHeads} attention heads");
+            throw new InvalidFieldException($"{prefix}.tensor_parallel",
+                $"{TensorParallel} does not divide the model's {m.NumAttentionHeads} attention heads");
         if (m.Mla is null && m.KvHeads % TensorParallel != 0 && TensorParallel % m.KvHeads != 0)
-            throw new InvalidFieldException($"{prefix}.tensor_parallel", $"{TensorParallel} and the model's {m.KvHeads} KV heads must divide one another");
+            throw new InvalidFieldException($"{prefix}.tensor_parallel",
+                $"{TensorParallel} and the model's {m.KvHeads} KV heads must divide one another");
         if (m.NumLayers < PipelineParallel)
-            throw new InvalidFieldException($"{prefix}.pipeline_parallel", $"{PipelineParallel} stages exceed the model's {m.NumLayers} layers");
+            throw new InvalidFieldException($"{prefix}.pipeline_parallel",
+                $"{PipelineParallel} stages exceed the model's {m.NumLayers} layers");
         if (ExpertParallel > 1)
         {
             if (!m.IsMoe) throw new InvalidFieldException($"{prefix}.expert_parallel", "the model has no experts");
             if (ExpertParallel != TensorParallel * DataParallel)
-                throw new InvalidFieldException($"{prefix}.expert_parallel", $"must equal tensor_parallel x data_parallel = {TensorParallel * DataParallel} (vLLM's EP layout)");
+                throw new InvalidFieldException($"{prefix}.expert_parallel",
+                    $"must equal tensor_parallel x data_parallel = {TensorParallel * DataParallel} (vLLM's EP layout)");
             if (ExpertParallel > m.Moe!.RoutedExperts * 2)
-                throw new InvalidFieldException($"{prefix}.expert_parallel", $"{ExpertParallel} ranks exceed twice the model's {m.Moe.RoutedExperts} routed experts");
+                throw new InvalidFieldException($"{prefix}.expert_parallel",
+                    $"{ExpertParallel} ranks exceed twice the model's {m.Moe.RoutedExperts} routed experts");
         }
     }
 }

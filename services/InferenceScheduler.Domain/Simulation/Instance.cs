@@ -46,7 +46,8 @@ internal sealed class Instance
     /// <summary>Frees everything a request holds here.</summary>
     public void ReleaseBlocks(ref RequestState r) => Cache.Release(ref r);
 
-    /// <summary>Forms the next batch into <see cref="Scheduled"/> and <see cref="Shape"/>; returns false when nothing can run.</summary>
+    /// <summary>Forms the next batch into <see cref="Scheduled"/> and <see cref="Shape"/>; returns false when nothing
+    /// can run.</summary>
     public bool Schedule(RequestState[] reqs, double now)
     {
         Scheduled.Clear();
@@ -92,7 +93,8 @@ internal sealed class Instance
         return preempted;
     }
 
-    /// <summary>Waiting requests in queue order while sequences, budget and KV allow; the first that does not fit stops admission.</summary>
+    /// <summary>Waiting requests in queue order while sequences, budget and KV allow; the first that does not fit stops
+    /// admission.</summary>
     private void AdmitWaiting(RequestState[] reqs, double now, ref int budget)
     {
         while (_waiting.Count > 0 && budget > 0 && Running.Count < S.MaxNumSeqs)
@@ -113,7 +115,8 @@ internal sealed class Instance
         }
     }
 
-    /// <summary>The step's shape for the time model: decodes (one token after a full context) and prefill chunks.</summary>
+    /// <summary>The step's shape for the time model: decodes (one token after a full context) and prefill
+    /// chunks.</summary>
     private void DescribeStep(RequestState[] reqs)
     {
         for (int k = 0; k < Scheduled.Count; k++)
@@ -133,7 +136,8 @@ internal sealed class Instance
         }
     }
 
-    /// <summary>Preempts by recompute: the victim leaves the batch and the running list, frees its KV and waits at the front.</summary>
+    /// <summary>Preempts by recompute: the victim leaves the batch and the running list, frees its KV and waits at the
+    /// front.</summary>
     private void Preempt(RequestState[] reqs, int runningIndex, ref int budget)
     {
         int slot = Running[runningIndex];
@@ -145,7 +149,8 @@ internal sealed class Instance
         _waiting.Enqueue(reqs, slot, front: true);
     }
 
-    /// <summary>After a step: advances computed tokens and registers newly complete prompt units in the prefix cache.</summary>
+    /// <summary>After a step: advances computed tokens and registers newly complete prompt units in the prefix
+    /// cache.</summary>
     public void Advance(ref RequestState r)
     {
         r.Computed += r.Scheduled;

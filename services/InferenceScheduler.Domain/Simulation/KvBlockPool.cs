@@ -3,7 +3,8 @@ namespace InferenceScheduler.Domain.Simulation;
 /// <summary>
 /// KV-cache blocks of one instance with a prefix cache, after vLLM's block pool: blocks are free, held privately by a
 /// request, or belong to a cached prefix unit (one 512-token hash block = <see cref="UnitBlocks"/> KV blocks) keyed by
-/// its hash id. Cached units nobody references stay resident and are evicted least-recently-used only when blocks run out.
+/// its hash id. Cached units nobody references stay resident and are evicted least-recently-used only when blocks run
+/// out.
 /// </summary>
 public sealed class KvBlockPool
 {
@@ -36,7 +37,8 @@ public sealed class KvBlockPool
 
     public void Release(int blocks) => FreeBlocks += blocks;
 
-    /// <summary>Number of leading hash units of <paramref name="hashes"/> resident (at most <paramref name="limit"/>), and how many of their blocks are currently evictable.</summary>
+    /// <summary>Number of leading hash units of <paramref name="hashes"/> resident (at most <paramref name="limit"/>),
+    /// and how many of their blocks are currently evictable.</summary>
     public int Lookup(int[] hashes, int limit, out int evictableHitBlocks)
     {
         evictableHitBlocks = 0;
@@ -111,7 +113,8 @@ public sealed class KvBlockPool
             if (_entryCount == _hash.Length)
             {
                 int n = _hash.Length * 2;
-                Array.Resize(ref _hash, n); Array.Resize(ref _refs, n); Array.Resize(ref _prev, n); Array.Resize(ref _next, n);
+                Array.Resize(ref _hash, n); Array.Resize(ref _refs, n); Array.Resize(ref _prev, n);
+                Array.Resize(ref _next, n);
             }
             e = _entryCount++;
         }

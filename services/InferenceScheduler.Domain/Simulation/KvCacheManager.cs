@@ -14,13 +14,15 @@ internal interface IKvCacheManager
     long Preemptions { get; }
     long RecomputedTokens { get; }
 
-    /// <summary>Prompt tokens a newly admitted request finds cached: whole resident units, at least one token left to compute.</summary>
+    /// <summary>Prompt tokens a newly admitted request finds cached: whole resident units, at least one token left to
+    /// compute.</summary>
     int CachedPrefix(in RequestState r, out int hitUnits, out int evictableHitBlocks);
     /// <summary>Blocks a request must add to hold <paramref name="tokens"/> tokens.</summary>
     int GrowthBlocks(in RequestState r, int tokens);
     bool CanAllocate(int blocks);
     void Grow(ref RequestState r, int blocks);
-    /// <summary>Takes the cached units and reserves the rest of <paramref name="reserveTokens"/>; false (nothing taken) when that does not fit.</summary>
+    /// <summary>Takes the cached units and reserves the rest of <paramref name="reserveTokens"/>; false (nothing taken)
+    /// when that does not fit.</summary>
     bool TryAdmit(ref RequestState r, int hitUnits, int evictableHitBlocks, int reserveTokens);
     /// <summary>Frees everything a request holds.</summary>
     void Release(ref RequestState r);

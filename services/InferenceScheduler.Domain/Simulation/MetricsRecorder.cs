@@ -20,8 +20,10 @@ internal sealed class MetricsRecorder
     public MetricsRecorder(SimulationSetup setup, int pools, double timelineWidthSeconds, int instances)
     {
         _setup = setup;
-        _busy = new double[pools]; _kvArea = new double[pools]; _prefillBusy = new double[pools]; _decodeBusy = new double[pools];
-        _poolInput = new double[pools]; _poolOutput = new double[pools]; _winInput = new double[pools]; _winOutput = new double[pools];
+        _busy = new double[pools]; _kvArea = new double[pools]; _prefillBusy = new double[pools];
+        _decodeBusy = new double[pools];
+        _poolInput = new double[pools]; _poolOutput = new double[pools]; _winInput = new double[pools];
+        _winOutput = new double[pools];
         _timeline = new Timeline(timelineWidthSeconds, instances);
     }
 
@@ -62,11 +64,13 @@ internal sealed class MetricsRecorder
         _timeline.AddBusy(now, now + dt, kvUtil, inst.Running.Count, inst.WaitingCount);
     }
 
-    /// <summary>A step of pool <paramref name="pool"/> has just sampled the request's <see cref="RequestState.Generated"/>-th token.</summary>
+    /// <summary>A step of pool <paramref name="pool"/> has just sampled the request's
+    /// <see cref="RequestState.Generated"/>-th token.</summary>
     public void TokenSampled(int pool, ref RequestState r, double now)
     {
         _poolOutput[pool]++;
-        if (r.Generated == 1) { r.FirstToken = now; _poolInput[pool] += r.Input; } // prompt tokens served, cache hits included
+        // prompt tokens served, cache hits included
+        if (r.Generated == 1) { r.FirstToken = now; _poolInput[pool] += r.Input; }
         if (now >= _setup.WindowStartSeconds && now < _setup.WindowEndSeconds)
         {
             _winOutput[pool]++;
@@ -96,8 +100,8 @@ internal sealed class MetricsRecorder
         if (met) _met++;
         _inFlight--;
         _lastCompletion = now;
-        return new RequestOutcome(r.Index, r.Arrival, r.Input, r.Generated, ttft, tpot, e2e, r.FirstScheduled - r.Arrival,
-            r.CachedTokens, r.Preemptions, r.Instance, met);
+        return new RequestOutcome(r.Index, r.Arrival, r.Input, r.Generated, ttft, tpot, e2e,
+            r.FirstScheduled - r.Arrival, r.CachedTokens, r.Preemptions, r.Instance, met);
     }
 
     public SimulationResult Finish(ServingPools pools)
@@ -117,9 +121,12 @@ internal sealed class MetricsRecorder
             double nodes = acc / 8.0;
             double busyFrac = span > 0 ? _busy[p] / (s.Instances * span) : 0;
             double kvMean = span > 0 ? _kvArea[p] / (s.Instances * span) : 0;
-            double prefShare = _prefillBusy[p] + _decodeBusy[p] > 0 ? _prefillBusy[p] / (_prefillBusy[p] + _decodeBusy[p]) : 0;
-            results.Add(new PoolResult(s.Name, s.Instances, acc, s.KvTokensPerInstance, s.WeightBytesPerAccelerator, busyFrac,
-                span > 0 ? _poolInput[p] / span / nodes : 0, span > 0 ? _poolOutput[p] / span / nodes : 0, kvMean, prefShare,
+            double prefShare = _prefillBusy[p] + _decodeBusy[p] > 0
+                ? _prefillBusy[p] / (_prefillBusy[p] + _decodeBusy[p]) : 0;
+            results.Add(new PoolResult(s.Name, s.Instances, acc, s.KvTokensPerInstance, s.WeightBytesPerAccelerator,
+                busyFrac,
+                span > 0 ? _poolInput[p] / span / nodes : 0, span > 0 ? _poolOutput[p] / span / nodes : 0, kvMean,
+                prefShare,
                 window > 0 ? _winInput[p] / window / nodes : 0, window > 0 ? _winOutput[p] / window / nodes : 0));
             double hours = acc * span / 3600;
             double usd = hours * _setup.PricePerAcceleratorHour;

@@ -1,6 +1,7 @@
 namespace InferenceScheduler.Domain.Simulation;
 
-/// <summary>Mutable state of one in-flight request (a slot in the simulator's table, reused after it completes).</summary>
+/// <summary>Mutable state of one in-flight request (a slot in the simulator's table, reused after it
+/// completes).</summary>
 internal struct RequestState
 {
     public long Index;
@@ -29,5 +30,5 @@ internal struct RequestState
 
 /// <summary>What happened to one request.</summary>
 public readonly record struct RequestOutcome(
-    long Index, double ArrivalSeconds, int InputTokens, int OutputTokens, double TtftSeconds, double TpotSeconds, double E2eSeconds,
-    double SchedulingDelaySeconds, int CachedTokens, int Preemptions, int Instance, bool MetSlo);
+    long Index, double ArrivalSeconds, int InputTokens, int OutputTokens, double TtftSeconds, double TpotSeconds,
+    double E2eSeconds, double SchedulingDelaySeconds, int CachedTokens, int Preemptions, int Instance, bool MetSlo);

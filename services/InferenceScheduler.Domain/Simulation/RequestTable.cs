@@ -1,6 +1,7 @@
 namespace InferenceScheduler.Domain.Simulation;
 
-/// <summary>State of the requests in flight, in slots reused after a request completes (memory bounded by what is in flight).</summary>
+/// <summary>State of the requests in flight, in slots reused after a request completes (memory bounded by what is in
+/// flight).</summary>
 internal sealed class RequestTable
 {
     private RequestState[] _reqs = new RequestState[256];

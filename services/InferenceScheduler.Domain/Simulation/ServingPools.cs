@@ -25,7 +25,8 @@ internal sealed class ServingPools
                 var members = new Instance[Math.Min(size, p.Instances - i)];
                 for (int m = 0; m < members.Length; m++)
                 {
-                    members[m] = new Instance(list.Count, poolIndex, p.Scheduler, p.Time, blocks) { Group = groups.Count };
+                    members[m] =
+                        new Instance(list.Count, poolIndex, p.Scheduler, p.Time, blocks) { Group = groups.Count };
                     list.Add(members[m]);
                 }
                 groups.Add(members);

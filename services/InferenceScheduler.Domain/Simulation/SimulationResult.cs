@@ -5,13 +5,15 @@ namespace InferenceScheduler.Domain.Simulation;
 /// <summary>Per-pool figures of a run.</summary>
 public sealed record PoolResult(
     string Name, int Instances, int Accelerators, long KvTokensPerInstance, double WeightBytesPerAccelerator,
-    double BusyFraction, double InputTokensPerSecondPerNode, double OutputTokensPerSecondPerNode, double MeanKvUtilization,
-    double PrefillBusyShare, double WindowInputTokensPerSecondPerNode = 0, double WindowOutputTokensPerSecondPerNode = 0);
+    double BusyFraction, double InputTokensPerSecondPerNode, double OutputTokensPerSecondPerNode,
+    double MeanKvUtilization, double PrefillBusyShare, double WindowInputTokensPerSecondPerNode = 0,
+    double WindowOutputTokensPerSecondPerNode = 0);
 
 /// <summary>Outcome of a whole run (times in seconds, latency distributions in milliseconds).</summary>
 public sealed record SimulationResult(
     long CompletedRequests, double SimulatedSeconds, long InputTokens, long OutputTokens, long CachedTokens,
-    DistributionSummary TtftMs, DistributionSummary TpotMs, DistributionSummary ItlMs, DistributionSummary E2eMs, DistributionSummary SchedulingDelayMs,
+    DistributionSummary TtftMs, DistributionSummary TpotMs, DistributionSummary ItlMs, DistributionSummary E2eMs,
+    DistributionSummary SchedulingDelayMs,
     long MetSlo, long Preemptions, long RecomputedTokens, long Steps, double MeanRequestsInSystem,
     double MeanKvUtilization, double PeakKvUtilization, double MeanAcceleratorUtilization,
     IReadOnlyList<TimelineSample> Timeline, IReadOnlyList<PoolResult> Pools,

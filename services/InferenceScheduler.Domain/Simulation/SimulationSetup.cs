@@ -17,7 +17,8 @@ public sealed record SchedulerSettings(
 /// </summary>
 public sealed record PoolSetup(
     string Name, int Instances, int AcceleratorsPerInstance, long KvTokensPerInstance, SchedulerSettings Scheduler,
-    IStepTimeModel Time, double WeightBytesPerAccelerator = 0, double KvBytesPerTokenPerAccelerator = 0, int LockstepGroupSize = 1);
+    IStepTimeModel Time, double WeightBytesPerAccelerator = 0, double KvBytesPerTokenPerAccelerator = 0,
+    int LockstepGroupSize = 1);
 
 /// <summary>Latency objectives in seconds; 0 = not set.</summary>
 public sealed record SloTargets(double TtftSeconds, double TpotSeconds, double E2eSeconds)
@@ -26,9 +27,10 @@ public sealed record SloTargets(double TtftSeconds, double TpotSeconds, double E
 }
 
 /// <summary>
-/// Everything a run needs. <see cref="Decode"/> null = colocated (the <see cref="Prefill"/> pool serves whole requests);
-/// otherwise prompts run on the prefill pool and KV moves to the decode pool at <see cref="KvTransferBytesPerSecond"/> per accelerator.
-/// A window (end &gt; start) also counts per-pool token rates inside it, for steady-state figures without ramp-up and drain.
+/// Everything a run needs. <see cref="Decode"/> null = colocated (the <see cref="Prefill"/> pool serves whole
+/// requests); otherwise prompts run on the prefill pool and KV moves to the decode pool at
+/// <see cref="KvTransferBytesPerSecond"/> per accelerator. A window (end &gt; start) also counts per-pool token rates
+/// inside it, for steady-state figures without ramp-up and drain.
 /// </summary>
 public sealed record SimulationSetup(
     PoolSetup Prefill, PoolSetup? Decode, RouterKind Router, SloTargets Slo,

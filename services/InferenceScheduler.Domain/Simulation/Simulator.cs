@@ -44,15 +44,17 @@ public sealed class Simulator
 
     /// <summary>
     /// Simulates the workload to the end. Every request is validated first (<see cref="WorkloadCheck"/>) on a replay of
-    /// <paramref name="source"/>, so bad input fails before <paramref name="sink"/> sees any outcome; a source that cannot
-    /// be replayed is checked request by request on arrival instead.
+    /// <paramref name="source"/>, so bad input fails before <paramref name="sink"/> sees any outcome; a source that
+    /// cannot be replayed is checked request by request on arrival instead.
     /// </summary>
-    public SimulationResult Run(WorkloadSource source, Action<RequestOutcome>? sink = null, CancellationToken ct = default)
+    public SimulationResult Run(WorkloadSource source, Action<RequestOutcome>? sink = null,
+        CancellationToken ct = default)
     {
         _source = source;
         _checkOnArrival = !_check.CheckAll(source, ct);
         _sink = sink;
-        double width = _setup.TimelineWidthSeconds > 0 ? _setup.TimelineWidthSeconds : Math.Max(1e-3, source.ExpectedSpanSeconds / 100);
+        double width = _setup.TimelineWidthSeconds > 0 ? _setup.TimelineWidthSeconds
+            : Math.Max(1e-3, source.ExpectedSpanSeconds / 100);
         _metrics = new MetricsRecorder(_setup, _pools.Setups.Count, width, _pools.Instances.Length);
 
         bool more = source.TryNext(out var next);
@@ -74,11 +76,14 @@ public sealed class Simulator
             if (ev.Kind == EventStep) EndGroupStep(ev.Id, key.Time);
             else EndTransfer(ev.Id, key.Time);
         }
-        // Unreachable for validated input (WorkloadCheck rules out both causes); kept so a gap can never pass as a result.
+        // Unreachable for validated input (WorkloadCheck rules out both causes); kept so a gap can never pass as a
+        // result.
         long completed = _metrics.Completed;
         if (completed != count)
-            throw new PreconditionFailedException("deployment", $"{count - completed} of {count} requests could never be scheduled " +
-                "(a prompt longer than max_num_batched_tokens without chunked prefill, or a KV cache too small for one request)");
+            throw new PreconditionFailedException("deployment",
+                $"{count - completed} of {count} requests could never be scheduled " +
+                "(a prompt longer than max_num_batched_tokens without chunked prefill, or a KV cache too small for " +
+                "one request)");
         return _metrics.Finish(_pools);
     }
 
@@ -144,7 +149,8 @@ public sealed class Simulator
         TryStart(members[0], now);
     }
 
-    /// <summary>Whether requests on pool <paramref name="pool"/> leave it after their first token (the prefill pool of a disaggregated run).</summary>
+    /// <summary>Whether requests on pool <paramref name="pool"/> leave it after their first token (the prefill pool of
+    /// a disaggregated run).</summary>
     private bool PrefillOnly(int pool) => _transfer is not null && pool == 0;
 
     private void EndStep(Instance inst, double now)
@@ -188,7 +194,8 @@ public sealed class Simulator
         }
     }
 
-    /// <summary>The prompt's KV has reached the decode pool: the prefill instance lets go, a decode instance takes over.</summary>
+    /// <summary>The prompt's KV has reached the decode pool: the prefill instance lets go, a decode instance takes
+    /// over.</summary>
     private void EndTransfer(int slot, double now)
     {
         ref var r = ref _reqs[slot];

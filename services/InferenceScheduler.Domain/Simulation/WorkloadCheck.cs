@@ -13,16 +13,19 @@ namespace InferenceScheduler.Domain.Simulation;
 /// <item>KV cache: prompt + output must fit one instance's KV cache (a request alone must be able to finish).</item>
 /// <item>Step budget: Orca batching schedules a prompt whole, and so does vLLM without chunked prefill, which also
 /// recomputes a preempted request whole (prompt + output − 1 tokens at most). Such a step must fit
-/// <c>max_num_batched_tokens</c>, or the request waits forever; vLLM itself refuses to start with chunked prefill off and
+/// <c>max_num_batched_tokens</c>, or the request waits forever; vLLM itself refuses to start with chunked prefill off
+/// and
 /// <c>max_num_batched_tokens</c> below <c>max_model_len</c>.</item>
 /// </list>
-/// Errors are FailedPrecondition naming the workload field, with the request's trace line or index and needed vs available.
+/// Errors are FailedPrecondition naming the workload field, with the request's trace line or index and needed vs
+/// available.
 /// </summary>
 public sealed class WorkloadCheck
 {
     private enum StepRule { None, Prompt, PromptAndOutput }
 
-    private readonly record struct PoolRule(string Name, long KvTokens, int KvSlack, StepRule Step, int Budget, bool Orca);
+    private readonly record struct PoolRule(string Name, long KvTokens, int KvSlack, StepRule Step, int Budget,
+        bool Orca);
 
     private readonly PoolRule[] _pools;
 
@@ -33,7 +36,8 @@ public sealed class WorkloadCheck
         {
             var s = p.Scheduler;
             bool orca = s.Batching == BatchingPolicyKind.Orca;
-            // Orca reserves prompt + output at admission; a vLLM prefill pool hands the request off after its first token.
+            // Orca reserves prompt + output at admission; a vLLM prefill pool hands the request off after its first
+            // token.
             int slack = orca || isDecode || !disaggregated ? 0 : 1;
             var step = orca ? (isDecode ? StepRule.None : StepRule.Prompt)
                 : s.ChunkedPrefill ? StepRule.None
@@ -44,8 +48,8 @@ public sealed class WorkloadCheck
     }
 
     /// <summary>
-    /// Checks every request of a replay of <paramref name="source"/> (its own position is untouched). Returns false when the
-    /// source cannot be replayed: the caller must then <see cref="Check"/> each request as it arrives.
+    /// Checks every request of a replay of <paramref name="source"/> (its own position is untouched). Returns false
+    /// when the source cannot be replayed: the caller must then <see cref="Check"/> each request as it arrives.
     /// </summary>
     public bool CheckAll(WorkloadSource source, CancellationToken ct = default)
     {
@@ -61,7 +65,8 @@ public sealed class WorkloadCheck
         return true;
     }
 
-    /// <summary>Whether any request of at most <paramref name="tokens"/> prompt + output tokens passes every rule (a prompt is shorter than that too).</summary>
+    /// <summary>Whether any request of at most <paramref name="tokens"/> prompt + output tokens passes every rule (a
+    /// prompt is shorter than that too).</summary>
     private bool Servable(long tokens)
     {
         foreach (var p in _pools)
@@ -69,7 +74,8 @@ public sealed class WorkloadCheck
         return true;
     }
 
-    /// <summary>Throws <see cref="PreconditionFailedException"/> when request <paramref name="index"/> of <paramref name="source"/> can never be served.</summary>
+    /// <summary>Throws <see cref="PreconditionFailedException"/> when request <paramref name="index"/> of
+    /// <paramref name="source"/> can never be served.</summary>
     public void Check(WorkloadSource source, long index, in TraceRequest r)
     {
         long total = (long)r.InputTokens + r.OutputTokens;
@@ -78,12 +84,16 @@ public sealed class WorkloadCheck
             long kv = total - p.KvSlack;
             if (kv > p.KvTokens)
                 throw new PreconditionFailedException(source.RequestsField,
-                    $"{source.Locate(index, r)}: a request of {r.InputTokens} prompt + {r.OutputTokens} output tokens needs {kv} KV-cache tokens " +
-                    $"but a {p.Name} instance holds {p.KvTokens}; bound the lengths (max) or give the deployment more KV cache");
-            long step = p.Step switch { StepRule.Prompt => r.InputTokens, StepRule.PromptAndOutput => total - 1, _ => 0 };
+                    $"{source.Locate(index, r)}: a request of {r.InputTokens} prompt + {r.OutputTokens} output " +
+                    $"tokens needs {kv} KV-cache tokens " +
+                    $"but a {p.Name} instance holds {p.KvTokens}; bound the lengths (max) or give the deployment " +
+                    $"more KV cache");
+            long step =
+                p.Step switch { StepRule.Prompt => r.InputTokens, StepRule.PromptAndOutput => total - 1, _ => 0 };
             if (step > p.Budget)
                 throw new PreconditionFailedException(source.RequestsField,
-                    $"{source.Locate(index, r)}: a request of {r.InputTokens} prompt + {r.OutputTokens} output tokens needs {step} tokens in one step of a {p.Name} instance " +
+                    $"{source.Locate(index, r)}: a request of {r.InputTokens} prompt + {r.OutputTokens} output " +
+                    $"tokens needs {step} tokens in one step of a {p.Name} instance " +
                     (p.Orca ? "(Orca batching schedules a prompt whole)"
                         : p.Step == StepRule.Prompt ? "(without chunked prefill a prompt is scheduled whole)"
                         : "(without chunked prefill a preempted request is recomputed whole: prompt + output - 1)") +

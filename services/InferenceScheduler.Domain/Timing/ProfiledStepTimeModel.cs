@@ -1,6 +1,7 @@
 namespace InferenceScheduler.Domain.Timing;
 
-/// <summary>A piecewise-linear function on an increasing grid; below the grid it holds the first value, above it extends the last segment.</summary>
+/// <summary>A piecewise-linear function on an increasing grid; below the grid it holds the first value, above it
+/// extends the last segment.</summary>
 public sealed class Table(double[] x, double[] y)
 {
     private readonly double[] _x = x;
@@ -25,8 +26,8 @@ public sealed class Table(double[] x, double[] y)
 /// by sampled sequences, decode attention by KV tokens read, prefill attention by causal pairs, plus a host overhead.
 /// With <see cref="OverlapCommunication"/> (DeepSeek's dual micro-batch overlap) communication hides behind compute.
 /// </summary>
-public sealed class ProfiledStepTimeModel(Table linear, Table communication, Table head, Table decodeAttention, Table prefillAttention,
-    double overheadSeconds, bool overlapCommunication, string source) : IStepTimeModel
+public sealed class ProfiledStepTimeModel(Table linear, Table communication, Table head, Table decodeAttention,
+    Table prefillAttention, double overheadSeconds, bool overlapCommunication, string source) : IStepTimeModel
 {
     public Table Linear { get; } = linear;
     public Table Communication { get; } = communication;
@@ -47,5 +48,7 @@ public sealed class ProfiledStepTimeModel(Table linear, Table communication, Tab
         return OverheadSeconds + (OverlapCommunication ? Math.Max(compute, comm) : compute + comm);
     }
 
-    public string Describe() => $"emulator profile ({source}), overhead {OverheadSeconds * 1e3:F2} ms/step{(OverlapCommunication ? ", communication overlapped" : "")}";
+    public string Describe() =>
+        $"emulator profile ({source}), overhead {OverheadSeconds * 1e3:F2} " +
+        $"ms/step{(OverlapCommunication ? ", communication overlapped" : "")}";
 }

@@ -4,7 +4,8 @@ using Platform.Modeling.Ops;
 
 namespace InferenceScheduler.Domain.Timing;
 
-/// <summary>One op of the profile: its time, times <see cref="Multiplier"/>, adds to grid point <see cref="Point"/> of <see cref="Table"/>.</summary>
+/// <summary>One op of the profile: its time, times <see cref="Multiplier"/>, adds to grid point <see cref="Point"/> of
+/// <see cref="Table"/>.</summary>
 public sealed record ProfileOp(ProfileTable Table, int Point, double Multiplier, OpShape Op);
 
 /// <summary>The tables a step-time profile interpolates.</summary>
@@ -30,8 +31,10 @@ public enum ProfileTable
 /// </summary>
 public sealed class StepProfilePlan
 {
-    public static readonly double[] TokenGrid = Enumerable.Range(0, 18).Select(i => Math.Pow(2, i)).ToArray(); // 1 .. 131072
-    public static readonly double[] ContextGrid = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+    // 1 .. 131072
+    public static readonly double[] TokenGrid = Enumerable.Range(0, 18).Select(i => Math.Pow(2, i)).ToArray();
+    public static readonly double[] ContextGrid = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216,
+        67108864];
     public static readonly double[] ChunkGrid = [16, 64, 256, 1024, 4096, 16384, 65536];
 
     public ModelArchitecture Model { get; }
@@ -42,10 +45,13 @@ public sealed class StepProfilePlan
     public int ScaleUpDomain { get; }
     public IReadOnlyList<ProfileOp> Ops { get; }
 
-    public StepProfilePlan(ModelArchitecture model, Parallelism layout, NumberFormat weights, NumberFormat kv, double expertImbalance, int scaleUpDomain)
+    public StepProfilePlan(ModelArchitecture model, Parallelism layout, NumberFormat weights, NumberFormat kv,
+        double expertImbalance, int scaleUpDomain)
     {
-        Model = model; Layout = layout; Weights = weights; Kv = kv; ExpertImbalance = expertImbalance; ScaleUpDomain = Math.Max(1, scaleUpDomain);
-        var opLayout = new OpLayout(layout.TensorParallel, layout.ExpertParallel, layout.PipelineParallel, ToDataType(weights), ToDataType(kv),
+        Model = model; Layout = layout; Weights = weights; Kv = kv; ExpertImbalance = expertImbalance;
+        ScaleUpDomain = Math.Max(1, scaleUpDomain);
+        var opLayout = new OpLayout(layout.TensorParallel, layout.ExpertParallel, layout.PipelineParallel,
+            ToDataType(weights), ToDataType(kv),
             ScaleUpDomain: ScaleUpDomain, ExpertImbalance: expertImbalance);
         var ops = new List<ProfileOp>();
         for (int i = 0; i < TokenGrid.Length; i++)
@@ -57,17 +63,20 @@ public sealed class StepProfilePlan
                 foreach (var op in g.Ops)
                 {
                     if (op is CollectiveShape) ops.Add(new ProfileOp(ProfileTable.Communication, i, g.Count, op));
-                    else if (!op.IsAttentionCore && g.Kind != OpGroupKind.Head) ops.Add(new ProfileOp(ProfileTable.Linear, i, g.Count, op));
+                    else if (!op.IsAttentionCore && g.Kind != OpGroupKind.Head)
+                        ops.Add(new ProfileOp(ProfileTable.Linear, i, g.Count, op));
                 }
             foreach (var op in ModelOps.Decompose(model, opLayout, PassShape.Decode(t, 1)).OpsOf(OpGroupKind.Head))
                 ops.Add(new ProfileOp(ProfileTable.Head, i, 1, op));
         }
         for (int i = 0; i < ContextGrid.Length; i++)
-            AddAttention(ops, ProfileTable.DecodeAttention, i, ModelOps.Decompose(model, opLayout, PassShape.Decode(1, (long)ContextGrid[i])));
+            AddAttention(ops, ProfileTable.DecodeAttention, i,
+                ModelOps.Decompose(model, opLayout, PassShape.Decode(1, (long)ContextGrid[i])));
         for (int i = 0; i < ChunkGrid.Length; i++)
         {
             long len = (long)ChunkGrid[i];
-            AddAttention(ops, ProfileTable.PrefillAttention, i, ModelOps.Decompose(model, opLayout, PassShape.Prefill(1, len, len)));
+            AddAttention(ops, ProfileTable.PrefillAttention, i,
+                ModelOps.Decompose(model, opLayout, PassShape.Prefill(1, len, len)));
         }
         Ops = ops;
     }
@@ -92,7 +101,8 @@ public sealed class StepProfilePlan
     /// <summary>
     /// Slow-down of compute-bound kernels when <paramref name="reservedUnits"/> of the accelerator's
     /// <paramref name="computeUnits"/> run communication kernels throughout the step (DeepEP holds 20 of 132 H800 SMs,
-    /// DeepSeek-V3 report s3.2.2): throughput is proportional to the units left, so time scales by units / (units - reserved).
+    /// DeepSeek-V3 report s3.2.2): throughput is proportional to the units left, so time scales by units / (units -
+    /// reserved).
     /// </summary>
     public static double ComputeSlowdown(int computeUnits, int reservedUnits) =>
         reservedUnits <= 0 || computeUnits <= 0 ? 1 : (double)computeUnits / (computeUnits - reservedUnits);
@@ -106,12 +116,14 @@ public sealed class StepProfilePlan
     /// it models compute units held by communication kernels (<see cref="ComputeSlowdown"/>). Memory-bound ops keep
     /// their time: the remaining units still saturate HBM, and communication has its own table.
     /// </summary>
-    public ProfiledStepTimeModel Build(IReadOnlyList<double> seconds, double overheadSeconds, bool overlapCommunication, string source,
-        IReadOnlyList<bool>? computeBound = null, double computeSlowdown = 1)
+    public ProfiledStepTimeModel Build(IReadOnlyList<double> seconds, double overheadSeconds, bool overlapCommunication,
+        string source, IReadOnlyList<bool>? computeBound = null, double computeSlowdown = 1)
     {
         if (seconds.Count != Ops.Count) throw new ArgumentException("one time per op", nameof(seconds));
-        if (computeBound is not null && computeBound.Count != Ops.Count) throw new ArgumentException("one flag per op", nameof(computeBound));
-        if (!(computeSlowdown >= 1)) throw new ArgumentOutOfRangeException(nameof(computeSlowdown), "must be at least 1");
+        if (computeBound is not null && computeBound.Count != Ops.Count)
+            throw new ArgumentException("one flag per op", nameof(computeBound));
+        if (!(computeSlowdown >= 1))
+            throw new ArgumentOutOfRangeException(nameof(computeSlowdown), "must be at least 1");
         var lin = new double[TokenGrid.Length];
         var comm = new double[TokenGrid.Length];
         var head = new double[TokenGrid.Length];
@@ -121,7 +133,8 @@ public sealed class StepProfilePlan
         {
             var op = Ops[i];
             double v = seconds[i] * op.Multiplier;
-            if (op.Table != ProfileTable.Communication && computeBound is not null && computeBound[i]) v *= computeSlowdown;
+            if (op.Table != ProfileTable.Communication && computeBound is not null && computeBound[i])
+                v *= computeSlowdown;
             switch (op.Table)
             {
                 case ProfileTable.Linear: lin[op.Point] += v; break;
@@ -133,6 +146,7 @@ public sealed class StepProfilePlan
         }
         return new ProfiledStepTimeModel(
             new Table(TokenGrid, lin), new Table(TokenGrid, comm), new Table(TokenGrid, head),
-            new Table(ContextGrid, dec), new Table(PrefillPairsGrid, pre), overheadSeconds, overlapCommunication, source);
+            new Table(ContextGrid, dec), new Table(PrefillPairsGrid, pre), overheadSeconds, overlapCommunication,
+            source);
     }
 }

@@ -2,8 +2,8 @@ namespace InferenceScheduler.Domain.Timing;
 
 /// <summary>
 /// What one engine step computes: new prompt tokens (prefill chunks, recompute included) and decode sequences.
-/// <see cref="PrefillAttentionPairs"/> is the sum over chunks of causal query–key pairs; <see cref="DecodeContextTokens"/>
-/// the KV tokens the decode sequences read.
+/// <see cref="PrefillAttentionPairs"/> is the sum over chunks of causal query–key pairs;
+/// <see cref="DecodeContextTokens"/> the KV tokens the decode sequences read.
 /// </summary>
 public struct StepShape
 {
@@ -15,11 +15,13 @@ public struct StepShape
 
     public readonly int Tokens => PrefillTokens + DecodeSequences;
 
-    /// <summary>Causal query–key pairs of a chunk of <paramref name="n"/> new tokens after <paramref name="context"/> cached ones.</summary>
+    /// <summary>Causal query–key pairs of a chunk of <paramref name="n"/> new tokens after <paramref name="context"/>
+    /// cached ones.</summary>
     public static double ChunkPairs(int n, int context) => (double)n * context + (double)n * (n + 1) / 2.0;
 }
 
-/// <summary>Device time of one engine step. Implementations are pure and fast: the simulator calls this once per step.</summary>
+/// <summary>Device time of one engine step. Implementations are pure and fast: the simulator calls this once per
+/// step.</summary>
 public interface IStepTimeModel
 {
     double StepSeconds(in StepShape shape);
@@ -29,9 +31,11 @@ public interface IStepTimeModel
 
 /// <summary>
 /// Constant costs: <c>overhead + prefill_tokens x prefillSecondsPerToken + (decode ? decodeSecondsPerStep : 0)</c>.
-/// A step that completes a prefill emits that request's first token without a decode charge (vLLM samples at the end of prefill).
+/// A step that completes a prefill emits that request's first token without a decode charge (vLLM samples at the end of
+/// prefill).
 /// </summary>
-public sealed class ConstantStepTimeModel(double prefillSecondsPerToken, double decodeSecondsPerStep, double overheadSeconds) : IStepTimeModel
+public sealed class ConstantStepTimeModel(double prefillSecondsPerToken, double decodeSecondsPerStep,
+    double overheadSeconds) : IStepTimeModel
 {
     public double PrefillSecondsPerToken { get; } = prefillSecondsPerToken;
     public double DecodeSecondsPerStep { get; } = decodeSecondsPerStep;
@@ -40,5 +44,7 @@ public sealed class ConstantStepTimeModel(double prefillSecondsPerToken, double 
     public double StepSeconds(in StepShape s) =>
         OverheadSeconds + s.PrefillTokens * PrefillSecondsPerToken + (s.DecodeSequences > 0 ? DecodeSecondsPerStep : 0);
 
-    public string Describe() => $"constant: {PrefillSecondsPerToken} s/prefill token, {DecodeSecondsPerStep} s/decode step, {OverheadSeconds} s/step overhead";
+    public string Describe() =>
+        $"constant: {PrefillSecondsPerToken} s/prefill token, {DecodeSecondsPerStep} s/decode step, " +
+        $"{OverheadSeconds} s/step overhead";
 }

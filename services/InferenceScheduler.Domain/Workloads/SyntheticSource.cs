@@ -31,7 +31,8 @@ public sealed record UniformLengthSpec(long Min, long MaxValue, long Max = 0) : 
 /// <summary>Lognormal with mean <see cref="Mean"/>: mu = ln(mean) - sigma^2 / 2.</summary>
 public sealed record LognormalLengthSpec(double Mean, double Sigma, long Max = 0) : LengthSpec(Max)
 {
-    public override double Sample(Random rng) => Math.Exp(Math.Log(Mean) - Sigma * Sigma / 2 + Sigma * Distributions.StandardNormal(rng));
+    public override double Sample(Random rng) =>
+        Math.Exp(Math.Log(Mean) - Sigma * Sigma / 2 + Sigma * Distributions.StandardNormal(rng));
 }
 /// <summary>Exponential with the given mean, rounded up to whole tokens (a geometric length).</summary>
 public sealed record ExponentialLengthSpec(double Mean, long Max = 0) : LengthSpec(Max)
@@ -64,7 +65,8 @@ public static class Distributions
             do { x = StandardNormal(rng); v = 1 + c * x; } while (v <= 0);
             v = v * v * v;
             double u = 1 - rng.NextDouble();
-            if (u < 1 - 0.0331 * x * x * x * x || Math.Log(u) < 0.5 * x * x + d * (1 - v + Math.Log(v))) return d * v * scale;
+            if (u < 1 - 0.0331 * x * x * x * x || Math.Log(u) < 0.5 * x * x + d * (1 - v + Math.Log(v)))
+                return d * v * scale;
         }
     }
 }
@@ -75,8 +77,8 @@ public sealed record SyntheticSpec(
     LengthSpec Prompt, LengthSpec Output, double Burstiness = 1, int PrefixGroups = 0, double SharedPrefixFraction = 0);
 
 /// <summary>
-/// Generates requests lazily: inter-arrival times exponential (Poisson), Gamma with shape = burstiness and the same mean
-/// (vLLM benchmark_serving's burstiness), or constant; stops after <c>Requests</c> or past <c>DurationSeconds</c>.
+/// Generates requests lazily: inter-arrival times exponential (Poisson), Gamma with shape = burstiness and the same
+/// mean (vLLM benchmark_serving's burstiness), or constant; stops after <c>Requests</c> or past <c>DurationSeconds</c>.
 /// With prefix sharing, the first <c>SharedPrefixFraction</c> of a prompt (whole 512-token blocks) is one of
 /// <c>PrefixGroups</c> shared prefixes, so the prefix cache can hit.
 /// </summary>
@@ -90,20 +92,29 @@ public sealed class SyntheticSource : WorkloadSource
 
     public SyntheticSource(SyntheticSpec spec, string field = "workload.synthetic")
     {
-        if (!(spec.RatePerSecond > 0) || double.IsInfinity(spec.RatePerSecond)) throw new InvalidFieldException($"{field}.rate_per_second", "must be positive");
+        if (!(spec.RatePerSecond > 0) || double.IsInfinity(spec.RatePerSecond))
+            throw new InvalidFieldException($"{field}.rate_per_second", "must be positive");
         if (spec.Requests < 0) throw new InvalidFieldException($"{field}.requests", "must be positive");
         if (spec.Requests > MaxRequestsPerRun)
-            throw new LimitExceededException($"{field}.requests", $"{spec.Requests} requests; one run takes at most {MaxRequestsPerRun}", spec.Requests, MaxRequestsPerRun);
-        if (spec.DurationSeconds < 0 || double.IsNaN(spec.DurationSeconds)) throw new InvalidFieldException($"{field}.duration_seconds", "must be positive");
-        if (spec.Requests == 0 && spec.DurationSeconds == 0) throw new InvalidFieldException($"{field}.requests", "give requests or duration_seconds (positive)");
-        // A duration is counted exactly by generating it (TryNext stops at the limit); one expecting twice the limit cannot
-        // come in under it (the count's spread is ~sqrt(mean / burstiness)), so it is refused without generating anything.
+            throw new LimitExceededException($"{field}.requests",
+                $"{spec.Requests} requests; one run takes at most {MaxRequestsPerRun}", spec.Requests,
+                MaxRequestsPerRun);
+        if (spec.DurationSeconds < 0 || double.IsNaN(spec.DurationSeconds))
+            throw new InvalidFieldException($"{field}.duration_seconds", "must be positive");
+        if (spec.Requests == 0 && spec.DurationSeconds == 0)
+            throw new InvalidFieldException($"{field}.requests", "give requests or duration_seconds (positive)");
+        // A duration is counted exactly by generating it (TryNext stops at the limit); one expecting twice the limit
+        // cannot come in under it (the count's spread is ~sqrt(mean / burstiness)), so it is refused without generating
+        // anything.
         if (spec.Requests == 0 && spec.DurationSeconds * spec.RatePerSecond > 2.0 * MaxRequestsPerRun)
             throw new LimitExceededException($"{field}.duration_seconds",
-                $"{spec.DurationSeconds} s at {spec.RatePerSecond} requests/s expects about {spec.DurationSeconds * spec.RatePerSecond:0} requests; one run takes at most {MaxRequestsPerRun}",
+                $"{spec.DurationSeconds} s at {spec.RatePerSecond} requests/s expects about " +
+                $"{spec.DurationSeconds * spec.RatePerSecond:0} requests; one run takes at most {MaxRequestsPerRun}",
                 spec.DurationSeconds * spec.RatePerSecond, MaxRequestsPerRun);
-        if (spec.Arrival == ArrivalProcess.Gamma && !(spec.Burstiness > 0)) throw new InvalidFieldException($"{field}.burstiness", "must be positive");
-        if (spec.PrefixGroups < 0) throw new InvalidFieldException($"{field}.prefix_sharing.groups", "must not be negative");
+        if (spec.Arrival == ArrivalProcess.Gamma && !(spec.Burstiness > 0))
+            throw new InvalidFieldException($"{field}.burstiness", "must be positive");
+        if (spec.PrefixGroups < 0)
+            throw new InvalidFieldException($"{field}.prefix_sharing.groups", "must not be negative");
         if (spec.SharedPrefixFraction is < 0 or > 1 || double.IsNaN(spec.SharedPrefixFraction))
             throw new InvalidFieldException($"{field}.prefix_sharing.shared_fraction", "must be within [0, 1]");
         _s = spec;
@@ -113,7 +124,8 @@ public sealed class SyntheticSource : WorkloadSource
         MaxRequestTokens = pMax > 0 && oMax > 0 ? pMax + oMax : 0;
     }
 
-    public override long ExpectedRequests => _s.Requests > 0 ? _s.Requests : (long)(_s.DurationSeconds * _s.RatePerSecond);
+    public override long ExpectedRequests =>
+        _s.Requests > 0 ? _s.Requests : (long)(_s.DurationSeconds * _s.RatePerSecond);
     public override double ExpectedSpanSeconds => _s.Requests > 0 ? _s.Requests / _s.RatePerSecond : _s.DurationSeconds;
     public override long MaxRequestTokens { get; }
     public override string RequestsField => _field;
@@ -139,7 +151,8 @@ public sealed class SyntheticSource : WorkloadSource
         // validation scan meets this before the run starts.
         if (_emitted >= MaxRequestsPerRun)
             throw new LimitExceededException($"{_field}.duration_seconds",
-                $"{_s.DurationSeconds} s at {_s.RatePerSecond} requests/s generates more than {MaxRequestsPerRun} requests, the most one run takes",
+                $"{_s.DurationSeconds} s at {_s.RatePerSecond} requests/s generates more than {MaxRequestsPerRun} " +
+                $"requests, the most one run takes",
                 _s.DurationSeconds * _s.RatePerSecond, MaxRequestsPerRun);
         _clock = t;
         int prompt = _s.Prompt.Draw(_rng), output = _s.Output.Draw(_rng);
@@ -151,7 +164,8 @@ public sealed class SyntheticSource : WorkloadSource
             {
                 int group = _rng.Next(_s.PrefixGroups);
                 hashes = new int[blocks];
-                // Block j of group g: a distinct id per (g, j) — equal ids mean the same prefix, as in Mooncake's hash_ids.
+                // Block j of group g: a distinct id per (g, j) — equal ids mean the same prefix, as in Mooncake's
+                // hash_ids.
                 for (int j = 0; j < blocks; j++) hashes[j] = group * 65536 + j + 1;
             }
         }

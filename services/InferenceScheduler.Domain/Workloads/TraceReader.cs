@@ -16,7 +16,8 @@ public static class TraceReader
         string? header = reader.ReadLine();
         if (header is null) yield break;
         var cols = header.Split(',').Select(c => c.Trim()).ToArray();
-        int ts = Array.IndexOf(cols, "TIMESTAMP"), ctx = Array.IndexOf(cols, "ContextTokens"), gen = Array.IndexOf(cols, "GeneratedTokens");
+        int ts = Array.IndexOf(cols, "TIMESTAMP"), ctx = Array.IndexOf(cols, "ContextTokens"),
+            gen = Array.IndexOf(cols, "GeneratedTokens");
         if (ts < 0 || ctx < 0 || gen < 0)
             throw new InvalidFieldException(field, "line 1: header must have TIMESTAMP,ContextTokens,GeneratedTokens");
         DateTime? first = null;
@@ -27,11 +28,16 @@ public static class TraceReader
             lineNo++;
             if (line.Length == 0) continue;
             var parts = line.Split(',');
-            if (parts.Length < cols.Length) throw new InvalidFieldException(field, $"line {lineNo}: expected {cols.Length} columns");
-            if (!DateTime.TryParse(parts[ts], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
+            if (parts.Length < cols.Length)
+                throw new InvalidFieldException(field, $"line {lineNo}: expected {cols.Length} columns");
+            if (!DateTime.TryParse(parts[ts], CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
             {
-                if (double.TryParse(parts[ts], NumberStyles.Float, CultureInfo.InvariantCulture, out double secs)) t = DateTime.UnixEpoch.AddSeconds(secs);
-                else throw new InvalidFieldException(field, $"line {lineNo}: TIMESTAMP '{parts[ts]}' is not a date-time or seconds");
+                if (double.TryParse(parts[ts], NumberStyles.Float, CultureInfo.InvariantCulture, out double secs))
+                    t = DateTime.UnixEpoch.AddSeconds(secs);
+                else
+                    throw new InvalidFieldException(field,
+                        $"line {lineNo}: TIMESTAMP '{parts[ts]}' is not a date-time or seconds");
             }
             first ??= t;
             int input = ParseTokens(parts[ctx], field, lineNo, "ContextTokens");
@@ -63,14 +69,18 @@ public static class TraceReader
                 int[]? hashes = e.TryGetProperty("hash_ids", out var h) && h.ValueKind == JsonValueKind.Array
                     ? h.EnumerateArray().Select(x => x.GetInt32()).ToArray() : null;
                 if (input <= 0) throw new InvalidFieldException(field, $"line {lineNo}: input_length must be positive");
-                if (output <= 0) throw new InvalidFieldException(field, $"line {lineNo}: output_length must be positive");
+                if (output <= 0)
+                    throw new InvalidFieldException(field, $"line {lineNo}: output_length must be positive");
                 r = new TraceRequest((ms - first.Value) / 1000.0, input, output, hashes, lineNo);
             }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException
+                or InvalidOperationException)
             {
-                throw new InvalidFieldException(field, $"line {lineNo}: needs numeric timestamp, input_length, output_length ({ex.GetType().Name})");
+                throw new InvalidFieldException(field,
+                    $"line {lineNo}: needs numeric timestamp, input_length, output_length ({ex.GetType().Name})");
             }
-            if (r.ArrivalSeconds < 0) throw new InvalidFieldException(field, $"line {lineNo}: timestamp goes backwards");
+            if (r.ArrivalSeconds < 0)
+                throw new InvalidFieldException(field, $"line {lineNo}: timestamp goes backwards");
             yield return r;
         }
     }

@@ -9,8 +9,9 @@ public abstract class WorkloadSource
     public const int HashBlockTokens = 512;
 
     /// <summary>
-    /// Most requests one run may have. The simulator's state grows with the requests in flight (about 100 bytes each), and
-    /// an overloaded run can hold all of them at once, so this bounds a run's memory (~1 GB) and its wall time (~30 s).
+    /// Most requests one run may have. The simulator's state grows with the requests in flight (about 100 bytes each),
+    /// and an overloaded run can hold all of them at once, so this bounds a run's memory (~1 GB) and its wall time (~30
+    /// s).
     /// </summary>
     public const long MaxRequestsPerRun = 10_000_000;
 
@@ -21,7 +22,8 @@ public abstract class WorkloadSource
     public abstract double ExpectedSpanSeconds { get; }
     /// <summary>Largest prompt + output, or 0 when unbounded.</summary>
     public abstract long MaxRequestTokens { get; }
-    /// <summary>True when the number of requests is fixed in advance and within <see cref="MaxRequestsPerRun"/> (a request count or a trace), false when only generating them tells (a duration).</summary>
+    /// <summary>True when the number of requests is fixed in advance and within <see cref="MaxRequestsPerRun"/> (a
+    /// request count or a trace), false when only generating them tells (a duration).</summary>
     public virtual bool CountKnown => false;
 
     /// <summary>
@@ -33,8 +35,10 @@ public abstract class WorkloadSource
     /// <summary>The request field that errors about single requests name (e.g. <c>workload.trace_csv</c>).</summary>
     public virtual string RequestsField => "workload";
 
-    /// <summary>Where request <paramref name="index"/> (0-based, as <c>RequestResult.index</c>) comes from, for messages: its trace line, or its index.</summary>
-    public virtual string Locate(long index, in TraceRequest request) => request.Line > 0 ? $"line {request.Line}" : $"request {index}";
+    /// <summary>Where request <paramref name="index"/> (0-based, as <c>RequestResult.index</c>) comes from, for
+    /// messages: its trace line, or its index.</summary>
+    public virtual string Locate(long index, in TraceRequest request) =>
+        request.Line > 0 ? $"line {request.Line}" : $"request {index}";
 }
 
 /// <summary>Replay of parsed trace rows; arrival times divided by the rate multiplier.</summary>
@@ -46,17 +50,22 @@ public sealed class TraceSource : WorkloadSource
     private readonly string _rowsField;
     private int _next;
 
-    /// <param name="rowsField">The field holding the rows (<c>workload.trace</c>, <c>workload.trace_csv</c>, ...), named by errors about a row.</param>
-    public TraceSource(TraceRequest[] rows, double rateMultiplier = 1, long maxRequests = 0, string field = "workload", string? rowsField = null)
+    /// <param name="rowsField">The field holding the rows (<c>workload.trace</c>, <c>workload.trace_csv</c>, ...),
+    /// named by errors about a row.</param>
+    public TraceSource(TraceRequest[] rows, double rateMultiplier = 1, long maxRequests = 0, string field = "workload",
+        string? rowsField = null)
     {
         if (rows.Length == 0) throw new InvalidFieldException(field, "the trace has no requests");
-        if (!(rateMultiplier > 0) || double.IsInfinity(rateMultiplier)) throw new InvalidFieldException($"{field}.rate_multiplier", "must be positive");
+        if (!(rateMultiplier > 0) || double.IsInfinity(rateMultiplier))
+            throw new InvalidFieldException($"{field}.rate_multiplier", "must be positive");
         if (maxRequests < 0) throw new InvalidFieldException($"{field}.max_requests", "must not be negative");
         _rows = rows;
         _count = maxRequests > 0 ? (int)Math.Min(rows.Length, maxRequests) : rows.Length;
         _rowsField = rowsField ?? field;
         if (_count > MaxRequestsPerRun)
-            throw new LimitExceededException(_rowsField, $"the trace has {_count} requests; one run takes at most {MaxRequestsPerRun} (set {field}.max_requests or split the trace)",
+            throw new LimitExceededException(_rowsField,
+                $"the trace has {_count} requests; one run takes at most {MaxRequestsPerRun} (set " +
+                $"{field}.max_requests or split the trace)",
                 _count, MaxRequestsPerRun);
         _multiplier = rateMultiplier;
         long max = 0;
@@ -76,7 +85,8 @@ public sealed class TraceSource : WorkloadSource
     public override string RequestsField => _rowsField;
     public override bool CountKnown => true;
     public override WorkloadSource Replay() => new TraceSource(this);
-    public override string Locate(long index, in TraceRequest request) => request.Line > 0 ? $"line {request.Line}" : $"row {index + 1}";
+    public override string Locate(long index, in TraceRequest request) =>
+        request.Line > 0 ? $"line {request.Line}" : $"row {index + 1}";
 
     public override bool TryNext(out TraceRequest request)
     {

@@ -35,9 +35,11 @@ public sealed record DeviceSpec
     public double PriceList { get; init; }
     public string Source { get; init; } = "";
     public string Notes { get; init; } = "";
-    /// <summary>Measured fraction of the BF16 peak a large GEMM reaches (ml-engineering MAMF); 0 = vendor default.</summary>
+    /// <summary>Measured fraction of the BF16 peak a large GEMM reaches (ml-engineering MAMF); 0 = vendor
+    /// default.</summary>
     public double MatmulEfficiencyBf16 { get; init; }
-    /// <summary>Measured fraction of the FP8 peak a large GEMM reaches; 0 = default (BF16 fraction × H100's FP8/BF16 ratio).</summary>
+    /// <summary>Measured fraction of the FP8 peak a large GEMM reaches; 0 = default (BF16 fraction × H100's FP8/BF16
+    /// ratio).</summary>
     public double MatmulEfficiencyFp8 { get; init; }
     /// <summary>Fraction of HBM bandwidth a long streaming kernel reaches; 0 = default (FlashMLA on H800).</summary>
     public double MemoryEfficiency { get; init; }

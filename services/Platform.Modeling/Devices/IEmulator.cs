@@ -9,7 +9,8 @@ namespace Platform.Modeling.Devices;
 /// </summary>
 public interface IEmulator
 {
-    /// <summary>The accelerator <paramref name="id"/>; an unknown id throws NotFoundException naming <paramref name="field"/>.</summary>
+    /// <summary>The accelerator <paramref name="id"/>; an unknown id throws NotFoundException naming
+    /// <paramref name="field"/>.</summary>
     Task<DeviceSpec> GetDeviceAsync(string id, string field, CancellationToken ct);
 
     /// <summary>
@@ -17,7 +18,8 @@ public interface IEmulator
     /// device and distinct shape (<see cref="OpShape.Key"/>). An op the device cannot run (e.g. FP8 without FP8 units)
     /// throws PreconditionFailedException naming <paramref name="field"/>.
     /// </summary>
-    Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field, CancellationToken ct);
+    Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
+        CancellationToken ct);
 
     /// <summary>Drops what is cached for a device id (it was registered or replaced).</summary>
     void Forget(string deviceId);

@@ -3,7 +3,8 @@ namespace Platform.Modeling.Errors;
 // Domain code reports bad input with these exceptions; the gRPC adapter (ServiceDefaults'
 // interceptor) maps them to status codes with the field named. No transport types here.
 
-/// <summary>Base of every error the platform reports to a caller. <see cref="Field"/> is the request field at fault.</summary>
+/// <summary>Base of every error the platform reports to a caller. <see cref="Field"/> is the request field at
+/// fault.</summary>
 public abstract class PlatformException : Exception
 {
     protected PlatformException(string field, string reason) : this(field, reason, $"{field}: {reason}") { }
@@ -36,10 +37,12 @@ public sealed record FieldViolation(string Field, string Reason);
 /// </summary>
 public sealed class InvalidFieldException : PlatformException
 {
-    public InvalidFieldException(string field, string reason) : base(field, reason) => Violations = [new FieldViolation(field, reason)];
+    public InvalidFieldException(string field, string reason) : base(field, reason) =>
+        Violations = [new FieldViolation(field, reason)];
 
     public InvalidFieldException(IReadOnlyList<FieldViolation> violations)
-        : base(First(violations).Field, violations[0].Reason, string.Join("; ", violations.Select(v => $"{v.Field}: {v.Reason}"))) =>
+        : base(First(violations).Field, violations[0].Reason,
+            string.Join("; ", violations.Select(v => $"{v.Field}: {v.Reason}"))) =>
         Violations = violations;
 
     /// <summary>Every field at fault, in the order they were found.</summary>
@@ -49,7 +52,8 @@ public sealed class InvalidFieldException : PlatformException
         new InvalidFieldException(Violations.Select(v => v with { Field = Nest(parent, v.Field) }).ToArray());
 
     private static FieldViolation First(IReadOnlyList<FieldViolation> violations) =>
-        violations.Count > 0 ? violations[0] : throw new ArgumentException("at least one violation is needed", nameof(violations));
+        violations.Count > 0 ? violations[0]
+            : throw new ArgumentException("at least one violation is needed", nameof(violations));
 }
 
 /// <summary>A name does not resolve: unknown device, preset, trace, job (gRPC NotFound).</summary>
@@ -62,10 +66,12 @@ public sealed class NotFoundException(string field, string kind, string name)
     public override PlatformException Under(string parent) => new NotFoundException(Nest(parent, Field), Kind, Name);
 }
 
-/// <summary>The input is well-formed but the system is not in a state to honour it, e.g. a model that does not fit (gRPC FailedPrecondition).</summary>
+/// <summary>The input is well-formed but the system is not in a state to honour it, e.g. a model that does not fit
+/// (gRPC FailedPrecondition).</summary>
 public sealed class PreconditionFailedException(string field, string reason) : PlatformException(field, reason)
 {
-    public override PlatformException Under(string parent) => new PreconditionFailedException(Nest(parent, Field), Reason);
+    public override PlatformException Under(string parent) =>
+        new PreconditionFailedException(Nest(parent, Field), Reason);
 }
 
 /// <summary>A limit was exceeded: device memory, host element or message limits (gRPC ResourceExhausted).</summary>
@@ -75,5 +81,6 @@ public sealed class LimitExceededException(string field, string reason, double n
     public double Needed { get; } = needed;
     public double Available { get; } = available;
 
-    public override PlatformException Under(string parent) => new LimitExceededException(Nest(parent, Field), Reason, Needed, Available);
+    public override PlatformException Under(string parent) =>
+        new LimitExceededException(Nest(parent, Field), Reason, Needed, Available);
 }

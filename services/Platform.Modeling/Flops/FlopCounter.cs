@@ -26,7 +26,8 @@ public sealed record FlopComponents(
     double Logits)
 {
     /// <summary>The main model (MTP excluded): DeepSeek's 250 GFLOP/token convention (ISCA'25 Table 2).</summary>
-    public double Total => AttentionProjections + AttentionCore + DenseMlp + RoutedExperts + SharedExperts + Router + Logits;
+    public double Total =>
+        AttentionProjections + AttentionCore + DenseMlp + RoutedExperts + SharedExperts + Router + Logits;
 
     /// <summary>Everything computed per token, MTP modules included.</summary>
     public double TotalWithMtp => Total + Mtp;
@@ -104,7 +105,8 @@ public static class FlopCounter
     }
 
     /// <summary>Training FLOPs per token: model = 3 × forward; hardware adds the recomputed forward work.</summary>
-    public static TrainingFlops Training(ModelArchitecture a, long sequenceLength, bool causal = true, RecomputeKind recompute = RecomputeKind.None)
+    public static TrainingFlops Training(ModelArchitecture a, long sequenceLength, bool causal = true,
+        RecomputeKind recompute = RecomputeKind.None)
     {
         var fwd = Forward(a, sequenceLength, causal);
         double model = 3 * fwd.Total;
@@ -118,7 +120,8 @@ public static class FlopCounter
         return new TrainingFlops(fwd.Scale(3), model, 3 * fwd.TotalWithMtp + extra);
     }
 
-    /// <summary>Multiply-adds per token of one layer's attention projections (q, k, v, o; MLA down/up projections).</summary>
+    /// <summary>Multiply-adds per token of one layer's attention projections (q, k, v, o; MLA down/up
+    /// projections).</summary>
     public static double AttentionWeightMacs(ModelArchitecture a)
     {
         double h = a.HiddenSize, heads = a.NumAttentionHeads;

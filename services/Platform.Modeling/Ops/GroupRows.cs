@@ -21,11 +21,13 @@ public sealed class GroupRows : IReadOnlyList<long>, IEquatable<GroupRows>
     public static GroupRows Of(IEnumerable<long> rows)
     {
         var copy = rows.ToArray();
-        return copy.Length > 0 && copy.All(r => r == copy[0]) ? Uniform(copy.Length, copy[0]) : new(copy.Length, 0, copy);
+        return copy.Length > 0 && copy.All(r => r == copy[0]) ? Uniform(copy.Length, copy[0])
+            : new(copy.Length, 0, copy);
     }
 
     public int Count { get; }
-    public long this[int index] => (uint)index < (uint)Count ? _rows?[index] ?? _uniform : throw new ArgumentOutOfRangeException(nameof(index));
+    public long this[int index] =>
+        (uint)index < (uint)Count ? _rows?[index] ?? _uniform : throw new ArgumentOutOfRangeException(nameof(index));
     public long Total => _rows?.Sum() ?? Count * _uniform;
     public long Max => _rows is { Length: > 0 } ? _rows.Max() : _uniform;
 
@@ -39,7 +41,8 @@ public sealed class GroupRows : IReadOnlyList<long>, IEquatable<GroupRows>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     public bool Equals(GroupRows? other) =>
-        other is not null && Count == other.Count && (_rows is null && other._rows is null ? _uniform == other._uniform : this.SequenceEqual(other));
+        other is not null && Count == other.Count
+            && (_rows is null && other._rows is null ? _uniform == other._uniform : this.SequenceEqual(other));
 
     public override bool Equals(object? obj) => Equals(obj as GroupRows);
 

@@ -4,7 +4,10 @@ namespace Platform.Modeling.Ops;
 public enum DataType { Fp64, Fp32, Tf32, Bf16, Fp16, Fp8E4M3, Fp8E5M2, Int8 }
 
 /// <summary>Memory-streaming op kinds (norms, activations, rotary embedding, gating, copies and gathers).</summary>
-public enum ElementwiseOpKind { Softmax, RmsNorm, LayerNorm, Silu, Gelu, SwiGlu, Rope, Quantize, Dequantize, MoeGating, Copy }
+public enum ElementwiseOpKind
+{
+    Softmax, RmsNorm, LayerNorm, Silu, Gelu, SwiGlu, Rope, Quantize, Dequantize, MoeGating, Copy
+}
 
 /// <summary>Collective kinds.</summary>
 public enum CollectiveOpKind { AllReduce, AllGather, ReduceScatter, AllToAll, SendRecv }
@@ -16,7 +19,8 @@ public enum CollectiveOpKind { AllReduce, AllGather, ReduceScatter, AllToAll, Se
 /// </summary>
 public abstract record OpShape(string Name, DataType Format)
 {
-    /// <summary>The shape without its label: equal keys time identically. (A method, so records do not print it.)</summary>
+    /// <summary>The shape without its label: equal keys time identically. (A method, so records do not print
+    /// it.)</summary>
     public OpShape Key() => Name.Length == 0 ? this : this with { Name = "" };
 
     /// <summary>The shape's dimensions in words, e.g. "m=4096 n=7168 k=2048".</summary>
@@ -27,14 +31,17 @@ public abstract record OpShape(string Name, DataType Format)
 }
 
 /// <summary>C[batch, m, n] = A[batch, m, k] · B[batch, k, n].</summary>
-public sealed record GemmShape(string Name, DataType Format, long M, long N, long K, long Batch = 1) : OpShape(Name, Format)
+public sealed record GemmShape(string Name, DataType Format, long M, long N, long K, long Batch = 1)
+    : OpShape(Name, Format)
 {
     public double Flops => 2.0 * M * N * K * Math.Max(1, Batch);
     public override string Describe() => Batch > 1 ? $"batch={Batch} m={M} n={N} k={K}" : $"m={M} n={N} k={K}";
 }
 
-/// <summary>One GEMM per group (MoE experts) with <see cref="Rows"/> rows each, shared n and k, in one kernel.</summary>
-public sealed record GroupedGemmShape(string Name, DataType Format, GroupRows Rows, long N, long K) : OpShape(Name, Format)
+/// <summary>One GEMM per group (MoE experts) with <see cref="Rows"/> rows each, shared n and k, in one
+/// kernel.</summary>
+public sealed record GroupedGemmShape(string Name, DataType Format, GroupRows Rows, long N, long K)
+    : OpShape(Name, Format)
 {
     public double Flops => 2.0 * Rows.Total * N * K;
     public override string Describe() => $"groups={Rows.Count} m={Rows.Describe()} n={N} k={K}";
@@ -45,20 +52,24 @@ public sealed record AttentionShape(string Name, DataType Format, long Batch, lo
     long Heads, long KvHeads, long HeadDimQk, long HeadDimV, bool Causal) : OpShape(Name, Format)
 {
     public override string Describe() =>
-        $"b={Batch} q={QueryLen} kv={KvLen} heads={Heads} kv_heads={KvHeads} d={HeadDimQk}/{HeadDimV}{(Causal ? " causal" : "")}";
+        $"b={Batch} q={QueryLen} kv={KvLen} heads={Heads} kv_heads={KvHeads} " +
+        $"d={HeadDimQk}/{HeadDimV}{(Causal ? " causal" : "")}";
 }
 
-public sealed record ElementwiseShape(string Name, DataType Format, ElementwiseOpKind Kind, long Elements) : OpShape(Name, Format)
+public sealed record ElementwiseShape(string Name, DataType Format, ElementwiseOpKind Kind,
+    long Elements) : OpShape(Name, Format)
 {
     public override string Describe() => $"{Kind} elements={Elements}";
 }
 
-/// <summary>A collective over <see cref="Ranks"/> accelerators, <see cref="RanksPerNode"/> of them in one scale-up domain
-/// (0 = the device's whole scale-up domain).</summary>
-public sealed record CollectiveShape(string Name, DataType Format, CollectiveOpKind Kind, long Bytes, int Ranks, int RanksPerNode)
+/// <summary>A collective over <see cref="Ranks"/> accelerators, <see cref="RanksPerNode"/> of them in one scale-up
+/// domain (0 = the device's whole scale-up domain).</summary>
+public sealed record CollectiveShape(string Name, DataType Format, CollectiveOpKind Kind, long Bytes, int Ranks,
+    int RanksPerNode)
     : OpShape(Name, Format)
 {
-    public override string Describe() => $"{Kind} bytes={Bytes} ranks={Ranks}" + (RanksPerNode > 0 ? $" per_node={RanksPerNode}" : "");
+    public override string Describe() =>
+        $"{Kind} bytes={Bytes} ranks={Ranks}" + (RanksPerNode > 0 ? $" per_node={RanksPerNode}" : "");
 }
 
 /// <summary>What limits an op's modelled time.</summary>
@@ -68,7 +79,8 @@ public enum BoundKind { Compute, Memory, Latency, Communication }
 /// Modelled timing of one op. <see cref="Bytes"/> is HBM traffic (link traffic per rank for collectives);
 /// <see cref="Efficiency"/> is achieved over peak of the bound resource.
 /// </summary>
-public readonly record struct OpTime(double DeviceSeconds, double Flops, double Bytes, BoundKind Bound, double Efficiency)
+public readonly record struct OpTime(double DeviceSeconds, double Flops, double Bytes, BoundKind Bound,
+    double Efficiency)
 {
     public double AchievedTflops => DeviceSeconds > 0 ? Flops / DeviceSeconds / 1e12 : 0;
     public double AchievedGBps => DeviceSeconds > 0 ? Bytes / DeviceSeconds / 1e9 : 0;

@@ -44,7 +44,8 @@ public sealed class JobStore
     public bool Adopt(Guid id, string kind)
     {
         Sweep();
-        return _jobs.TryAdd(id, new Entry(new TrainingJob(id, kind, JobStatus.Queued, 0, "queued (accepted by another instance)")));
+        return _jobs.TryAdd(id,
+            new Entry(new TrainingJob(id, kind, JobStatus.Queued, 0, "queued (accepted by another instance)")));
     }
 
     public TrainingJob Get(Guid id, string field = "job_id") =>
@@ -75,7 +76,8 @@ public sealed class JobStore
         return e.Job;
     }
 
-    /// <summary>Waits until the job changes after <paramref name="seen"/> (returns at once if it already has).</summary>
+    /// <summary>Waits until the job changes after <paramref name="seen"/> (returns at once if it already
+    /// has).</summary>
     public async Task<TrainingJob> WaitForChangeAsync(Guid id, TrainingJob seen, CancellationToken ct)
     {
         if (!_jobs.TryGetValue(id, out var e)) throw new NotFoundException("job_id", "job", id.ToString());

@@ -23,14 +23,16 @@ namespace TrainingCost.Grpc;
 public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStore jobs, IPublishEndpoint publish)
     : TrainingCostService.TrainingCostServiceBase
 {
-    public override Task<ListModelPresetsResponse> ListModelPresets(ListModelPresetsRequest request, ServerCallContext context)
+    public override Task<ListModelPresetsResponse> ListModelPresets(ListModelPresetsRequest request,
+        ServerCallContext context)
     {
         var response = new ListModelPresetsResponse();
         response.Presets.AddRange(ModelPresets.All.OrderBy(p => p.Id).Select(ToProto));
         return Task.FromResult(response);
     }
 
-    public override Task<GetModelPresetResponse> GetModelPreset(GetModelPresetRequest request, ServerCallContext context) =>
+    public override Task<GetModelPresetResponse> GetModelPreset(GetModelPresetRequest request,
+        ServerCallContext context) =>
         Task.FromResult(new GetModelPresetResponse { Preset = ToProto(ModelPresets.Get(request.Id, "id")) });
 
     public override Task<CountFlopsResponse> CountFlops(CountFlopsRequest request, ServerCallContext context)
@@ -53,27 +55,33 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
             HardwareFlopsPerToken = causal.HardwareFlopsPerToken,
             SixNFlopsPerToken = 6.0 * parameters.Active,
         };
-        response.Breakdown.AddRange(causal.PerToken.Named().Select(c => new FlopsComponent { Component = c.Name, FlopsPerToken = c.Flops }));
+        response.Breakdown.AddRange(causal.PerToken.Named()
+            .Select(c => new FlopsComponent { Component = c.Name, FlopsPerToken = c.Flops }));
         return Task.FromResult(response);
     }
 
-    public override async Task<EstimateTrainingRunResponse> EstimateTrainingRun(EstimateTrainingRunRequest request, ServerCallContext context)
+    public override async Task<EstimateTrainingRunResponse> EstimateTrainingRun(EstimateTrainingRunRequest request,
+        ServerCallContext context)
     {
         TrainingValidators.Estimate.ThrowIfInvalid(request);
-        var estimate = await InRunAsync(() => estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken));
+        var estimate = await InRunAsync(() =>
+            estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken));
         // EstimateTrainingRunResponse mirrors TrainingEstimate field for field.
         return EstimateTrainingRunResponse.Parser.ParseFrom(TrainingProtoMapping.ToProto(estimate).ToByteString());
     }
 
-    public override async Task<PlanParallelismResponse> PlanParallelism(PlanParallelismRequest request, ServerCallContext context)
+    public override async Task<PlanParallelismResponse> PlanParallelism(PlanParallelismRequest request,
+        ServerCallContext context)
     {
         TrainingValidators.Plan.ThrowIfInvalid(request);
         var result = await InRunAsync(() => estimator.SearchAsync(
-            TrainingProtoMapping.ToDomain(request.Run), request.TopK == 0 ? 5 : request.TopK, context.CancellationToken));
+            TrainingProtoMapping.ToDomain(request.Run), request.TopK == 0 ? 5 : request.TopK,
+            context.CancellationToken));
         return TrainingProtoMapping.ToProto(result);
     }
 
-    public override async Task<CompareAcceleratorsResponse> CompareAccelerators(CompareAcceleratorsRequest request, ServerCallContext context)
+    public override async Task<CompareAcceleratorsResponse> CompareAccelerators(CompareAcceleratorsRequest request,
+        ServerCallContext context)
     {
         TrainingValidators.Compare.ThrowIfInvalid(request);
         var run = InRun(() => TrainingProtoMapping.ToDomain(request.Run));
@@ -84,7 +92,11 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
             try
             {
                 var e = await estimator.EstimateAsync(spec, context.CancellationToken);
-                response.Results.Add(new AcceleratorComparison { Accelerator = e.Device.Id, Fits = e.Memory.Fits, Reason = e.Memory.Reason ?? "", Estimate = TrainingProtoMapping.ToProto(e) });
+                response.Results.Add(new AcceleratorComparison
+                {
+                    Accelerator = e.Device.Id, Fits = e.Memory.Fits, Reason = e.Memory.Reason ?? "",
+                    Estimate = TrainingProtoMapping.ToProto(e)
+                });
             }
             catch (NotFoundException e) when (e.Field == "cluster.accelerator")
             {
@@ -93,7 +105,10 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
             catch (PreconditionFailedException e)
             {
                 // This device cannot run it (no plan fits, no FP8 units): a per-device answer, not a failed call.
-                response.Results.Add(new AcceleratorComparison { Accelerator = request.Accelerators[i], Fits = false, Reason = e.Reason });
+                response.Results.Add(new AcceleratorComparison
+                {
+                    Accelerator = request.Accelerators[i], Fits = false, Reason = e.Reason
+                });
             }
             catch (PlatformException e)
             {
@@ -103,11 +118,13 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
         return response;
     }
 
-    public override Task<ComputeOptimalResponse> ComputeOptimal(ComputeOptimalRequest request, ServerCallContext context)
+    public override Task<ComputeOptimalResponse> ComputeOptimal(ComputeOptimalRequest request,
+        ServerCallContext context)
     {
         TrainingValidators.ComputeOptimal.ThrowIfInvalid(request);
         bool budget = request.ComputeBudgetFlops != 0;
-        var r = budget ? ScalingLaws.ForBudget(request.ComputeBudgetFlops) : ScalingLaws.ForParameters(request.Parameters);
+        var r = budget ? ScalingLaws.ForBudget(request.ComputeBudgetFlops)
+            : ScalingLaws.ForParameters(request.Parameters);
         return Task.FromResult(new ComputeOptimalResponse
         {
             Parameters = r.Parameters,
@@ -115,8 +132,10 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
             ComputeFlops = r.ComputeFlops,
             PredictedLoss = r.PredictedLoss,
             TokensPerParameter = r.TokensPerParameter,
-            Method = FormattableString.Invariant(
-                $"Chinchilla approach 3, Epoch AI refit (Besiroglu et al. 2024): L = {ScalingLaws.E} + {ScalingLaws.A}/N^{ScalingLaws.Alpha} + {ScalingLaws.B}/D^{ScalingLaws.Beta}, minimised under C = 6·N·D"),
+            Method = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Chinchilla approach 3, Epoch AI refit (Besiroglu et al. 2024): L = {ScalingLaws.E} + " +
+                $"{ScalingLaws.A}/N^{ScalingLaws.Alpha} + {ScalingLaws.B}/D^{ScalingLaws.Beta}, " +
+                $"minimised under C = 6·N·D"),
         });
     }
 
@@ -125,36 +144,50 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
         TrainingValidators.ProjectCost.ThrowIfInvalid(request);
         double cost = request.Run is null
             ? request.CostUsd
-            : (await InRunAsync(() => estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken))).CostUsd;
+            : (await InRunAsync(() => estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run),
+                context.CancellationToken))).CostUsd;
         int years = request.Years == 0 ? 5 : request.Years;
-        double hw = request.HardwareDoublingYears == 0 ? CostProjection.DefaultHardwareDoublingYears : request.HardwareDoublingYears;
-        double alg = request.AlgorithmicHalvingYears == 0 ? CostProjection.DefaultAlgorithmicHalvingYears : request.AlgorithmicHalvingYears;
+        double hw = request.HardwareDoublingYears == 0 ? CostProjection.DefaultHardwareDoublingYears
+            : request.HardwareDoublingYears;
+        double alg = request.AlgorithmicHalvingYears == 0 ? CostProjection.DefaultAlgorithmicHalvingYears
+            : request.AlgorithmicHalvingYears;
         int perYear = request.PointsPerYear == 0 ? 1 : request.PointsPerYear;
-        var response = new ProjectCostResponse { CostTodayUsd = cost, AnnualDecline = CostProjection.AnnualDecline(hw, alg) };
+        var response = new ProjectCostResponse
+        {
+            CostTodayUsd = cost, AnnualDecline = CostProjection.AnnualDecline(hw, alg)
+        };
         response.Series.AddRange(CostProjection.Project(cost, years, hw, alg, perYear).Select(p => new ProtoCostPoint
         {
-            YearsFromNow = p.YearsFromNow, CostUsd = p.CostUsd, HardwareFactor = p.HardwareFactor, AlgorithmicFactor = p.AlgorithmicFactor,
+            YearsFromNow = p.YearsFromNow, CostUsd = p.CostUsd, HardwareFactor = p.HardwareFactor,
+            AlgorithmicFactor = p.AlgorithmicFactor,
         }));
         return response;
     }
 
-    public override async Task<SubmitEstimateJobResponse> SubmitEstimateJob(SubmitEstimateJobRequest request, ServerCallContext context)
+    public override async Task<SubmitEstimateJobResponse> SubmitEstimateJob(SubmitEstimateJobRequest request,
+        ServerCallContext context)
     {
         TrainingValidators.SubmitEstimate.ThrowIfInvalid(request);
         return new SubmitEstimateJobResponse { JobId = await Submit("estimate", request.Run, 0, context) };
     }
 
-    public override async Task<SubmitPlanJobResponse> SubmitPlanJob(SubmitPlanJobRequest request, ServerCallContext context)
+    public override async Task<SubmitPlanJobResponse> SubmitPlanJob(SubmitPlanJobRequest request,
+        ServerCallContext context)
     {
         TrainingValidators.SubmitPlan.ThrowIfInvalid(request);
         return new SubmitPlanJobResponse { JobId = await Submit("plan", request.Run, request.TopK, context) };
     }
 
-    private async Task<string> Submit(string kind, Platform.Contracts.Training.V1.TrainingRunSpec run, int topK, ServerCallContext context)
+    private async Task<string> Submit(string kind, Platform.Contracts.Training.V1.TrainingRunSpec run, int topK,
+        ServerCallContext context)
     {
-        InRun(() => TrainingEstimator.Validate(TrainingProtoMapping.ToDomain(run))); // reject bad input now, not in the job
+        // reject bad input now, not in the job
+        InRun(() => TrainingEstimator.Validate(TrainingProtoMapping.ToDomain(run)));
         var job = jobs.Create(kind);
-        await publish.Publish(new RunTrainingJob { JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK }, context.CancellationToken);
+        await publish.Publish(new RunTrainingJob
+        {
+            JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK
+        }, context.CancellationToken);
         return job.Id.ToString();
     }
 
@@ -175,7 +208,8 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
     public override Task<GetJobResponse> GetJob(GetJobRequest request, ServerCallContext context) =>
         Task.FromResult(new GetJobResponse { Job = ToProto(jobs.Get(ParseJobId(request.JobId))) });
 
-    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream, ServerCallContext context)
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream,
+        ServerCallContext context)
     {
         var id = ParseJobId(request.JobId);
         var job = jobs.Get(id);

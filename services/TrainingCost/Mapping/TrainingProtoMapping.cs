@@ -15,7 +15,8 @@ public static class TrainingProtoMapping
     /// <summary>The request field every run-based training request carries the run in.</summary>
     public const string RunField = "run";
 
-    /// <summary>The domain form of a run that passed <see cref="Validation.TrainingRunSpecValidator"/>; resolves the model.</summary>
+    /// <summary>The domain form of a run that passed <see cref="Validation.TrainingRunSpecValidator"/>; resolves the
+    /// model.</summary>
     public static Domain.TrainingRunSpec ToDomain(TrainingRunSpec r)
     {
         var model = ModelSpecMapper.Resolve(r.Model, "model");
@@ -24,7 +25,8 @@ public static class TrainingProtoMapping
             rel = new Domain.ReliabilityOptions(
                 rr.HasMtbfHoursPerAccelerator ? rr.MtbfHoursPerAccelerator : rel.MtbfHoursPerAccelerator,
                 rr.HasRestartHours ? rr.RestartHours : rel.RestartHours,
-                rr.HasCheckpointWriteGbpsPerAccelerator ? rr.CheckpointWriteGbpsPerAccelerator : rel.CheckpointWriteGBpsPerAccelerator,
+                rr.HasCheckpointWriteGbpsPerAccelerator ? rr.CheckpointWriteGbpsPerAccelerator
+                    : rel.CheckpointWriteGBpsPerAccelerator,
                 rr.HasCheckpointIntervalHours ? rr.CheckpointIntervalHours : rel.CheckpointIntervalHours);
         var energy = new Domain.EnergyOptions();
         if (r.Energy is { } e)
@@ -45,7 +47,9 @@ public static class TrainingProtoMapping
                 Precision.Fp8 => Domain.TrainingPrecision.Fp8,
                 Precision.Fp16 => Domain.TrainingPrecision.Fp16,
                 Precision.Bf16 or Precision.Unspecified => Domain.TrainingPrecision.Bf16,
-                _ => throw new ArgumentOutOfRangeException(nameof(r), r.Precision, "precision is checked by TrainingRunSpecValidator"),
+                _ =>
+                    throw new ArgumentOutOfRangeException(nameof(r), r.Precision,
+                        "precision is checked by TrainingRunSpecValidator"),
             },
             PricePerAcceleratorHour = r.PricePerAcceleratorHourUsd,
             PriceTier = r.PricePreset switch
@@ -58,11 +62,13 @@ public static class TrainingProtoMapping
             GlobalBatchTokens = r.GlobalBatchTokens,
             Reliability = rel,
             Energy = energy,
-            Objective = r.Objective == PlanObjective.MinCost ? Domain.PlanObjective.MinCost : Domain.PlanObjective.MinTime,
+            Objective = r.Objective == PlanObjective.MinCost ? Domain.PlanObjective.MinCost
+                : Domain.PlanObjective.MinTime,
             ScaleOutGBpsOverride = r.Cluster.ScaleOutGbps,
             MaterializedAttention = r.MaterializedAttention,
             AllowedSchedules = r.AllowedSchedules.Count == 0 ? null : r.AllowedSchedules.Select(x => ToDomain(x)
-                ?? throw new ArgumentOutOfRangeException(nameof(r), x, "allowed_schedules are checked by TrainingRunSpecValidator")).Distinct().ToArray(),
+                ?? throw new ArgumentOutOfRangeException(nameof(r), x,
+                    "allowed_schedules are checked by TrainingRunSpecValidator")).Distinct().ToArray(),
         };
     }
 
@@ -82,7 +88,8 @@ public static class TrainingProtoMapping
         },
         MicroBatch = p.MicroBatchSize == 0 ? 1 : p.MicroBatchSize,
         Schedule = ToDomain(p.PipelineSchedule) ?? Domain.PipelineSchedule.OneFOneB,
-        VirtualStages = p.VirtualStages == 0 ? (p.PipelineSchedule == PipelineSchedule.Interleaved ? 2 : 1) : p.VirtualStages,
+        VirtualStages = p.VirtualStages == 0 ? (p.PipelineSchedule == PipelineSchedule.Interleaved ? 2 : 1)
+            : p.VirtualStages,
         Bf16OptimizerMoments = p.Bf16OptimizerMoments,
         RecomputeLayers = p.RecomputeNumLayers,
     };
@@ -138,20 +145,27 @@ public static class TrainingProtoMapping
             Accelerator = e.Device.Id,
             Memory = new MemoryUsage
             {
-                WeightsGb = m.WeightsGb, GradientsGb = m.GradientsGb, OptimizerGb = m.OptimizerGb, ActivationsGb = m.ActivationsGb,
-                OtherGb = m.OtherGb, TotalGb = m.TotalGb, CapacityGb = m.CapacityGb, Fits = m.Fits, Reason = m.Reason ?? "",
+                WeightsGb = m.WeightsGb, GradientsGb = m.GradientsGb, OptimizerGb = m.OptimizerGb,
+                ActivationsGb = m.ActivationsGb,
+                OtherGb = m.OtherGb, TotalGb = m.TotalGb, CapacityGb = m.CapacityGb, Fits = m.Fits,
+                Reason = m.Reason ?? "",
             },
             MemoryPerAcceleratorGb = m.TotalGb,
             Fits = m.Fits,
             Step = new StepTime
             {
-                StepSeconds = s.StepSeconds, ComputeSeconds = s.ComputeSeconds, TensorParallelSeconds = s.TensorParallelSeconds,
-                ExpertParallelExposedSeconds = s.ExpertParallelExposedSeconds, ExpertParallelOverlappedSeconds = s.ExpertParallelOverlappedSeconds,
+                StepSeconds = s.StepSeconds, ComputeSeconds = s.ComputeSeconds,
+                TensorParallelSeconds = s.TensorParallelSeconds,
+                ExpertParallelExposedSeconds = s.ExpertParallelExposedSeconds,
+                ExpertParallelOverlappedSeconds = s.ExpertParallelOverlappedSeconds,
                 PipelineP2PSeconds = s.PipelineP2pSeconds, DataParallelExposedSeconds = s.DataParallelExposedSeconds,
                 DataParallelOverlappedSeconds = s.DataParallelOverlappedSeconds, BubbleSeconds = s.BubbleSeconds,
-                OptimizerSeconds = s.OptimizerSeconds, MicroBatches = s.MicroBatches, GlobalBatchSequences = s.GlobalBatchSequences,
-                ExposedCommunicationSeconds = s.ExposedCommunicationSeconds, OverlappedCommunicationSeconds = s.OverlappedCommunicationSeconds,
-                ContextParallelExposedSeconds = s.ContextParallelExposedSeconds, ContextParallelOverlappedSeconds = s.ContextParallelOverlappedSeconds,
+                OptimizerSeconds = s.OptimizerSeconds, MicroBatches = s.MicroBatches,
+                GlobalBatchSequences = s.GlobalBatchSequences,
+                ExposedCommunicationSeconds = s.ExposedCommunicationSeconds,
+                OverlappedCommunicationSeconds = s.OverlappedCommunicationSeconds,
+                ContextParallelExposedSeconds = s.ContextParallelExposedSeconds,
+                ContextParallelOverlappedSeconds = s.ContextParallelOverlappedSeconds,
             },
             StepTimeSeconds = s.StepSeconds,
             TokensPerSecond = e.TokensPerSecond,
@@ -161,7 +175,8 @@ public static class TrainingProtoMapping
             Reliability = new ReliabilitySummary
             {
                 ClusterMtbfHours = r.ClusterMtbfHours, CheckpointSeconds = r.CheckpointSeconds,
-                CheckpointIntervalHours = r.CheckpointIntervalHours, ExpectedInterruptions = r.ExpectedInterruptions, Goodput = r.Goodput,
+                CheckpointIntervalHours = r.CheckpointIntervalHours, ExpectedInterruptions = r.ExpectedInterruptions,
+                Goodput = r.Goodput,
             },
             TrainingHours = e.TrainingHours,
             WallClockDays = e.WallClockDays,
@@ -172,7 +187,8 @@ public static class TrainingProtoMapping
             Co2Tonnes = e.Co2Tonnes,
             PeakTflops = e.Device.Peak16Tflops,
         };
-        proto.FlopsBreakdown.AddRange(e.Flops.PerToken.Named().Select(c => new FlopsComponent { Component = c.Name, FlopsPerToken = c.Flops }));
+        proto.FlopsBreakdown.AddRange(e.Flops.PerToken.Named()
+            .Select(c => new FlopsComponent { Component = c.Name, FlopsPerToken = c.Flops }));
         return proto;
     }
 
@@ -180,9 +196,11 @@ public static class TrainingProtoMapping
     {
         var response = new PlanParallelismResponse { CandidatesEvaluated = r.Evaluated };
         response.Plans.AddRange(r.Best.Select(ToProto));
-        response.Rejections.AddRange(r.RejectionCounts.OrderByDescending(kv => kv.Value).Select(kv => new RejectionSummary { Reason = kv.Key, Count = kv.Value }));
+        response.Rejections.AddRange(r.RejectionCounts.OrderByDescending(kv => kv.Value)
+            .Select(kv => new RejectionSummary { Reason = kv.Key, Count = kv.Value }));
         foreach (var group in r.Rejected.GroupBy(x => x.Reason.Split(':')[0]).Take(10))
-            response.RejectedExamples.AddRange(group.Take(3).Select(x => new RejectedPlan { Plan = ToProto(x.Plan), Reason = x.Reason }));
+            response.RejectedExamples.AddRange(group.Take(3)
+                .Select(x => new RejectedPlan { Plan = ToProto(x.Plan), Reason = x.Reason }));
         return response;
     }
 }

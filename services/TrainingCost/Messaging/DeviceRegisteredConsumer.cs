@@ -9,7 +9,8 @@ namespace TrainingCost.Messaging;
 /// Drops cached emulator op timings of a device the emulator has just registered or replaced, so the next
 /// estimate on that id uses the new specs. Every instance of the role receives the event (own queue).
 /// </summary>
-public sealed class DeviceRegisteredConsumer(IEmulator emulator, ILogger<DeviceRegisteredConsumer> logger) : IConsumer<DeviceRegistered>
+public sealed class DeviceRegisteredConsumer(IEmulator emulator,
+    ILogger<DeviceRegisteredConsumer> logger) : IConsumer<DeviceRegistered>
 {
     public Task Consume(ConsumeContext<DeviceRegistered> context)
     {

@@ -24,7 +24,8 @@ public sealed class TrainingJobCompletedConsumer(JobStore jobs, ILogger<Training
             IMessage result = done.Kind == "plan"
                 ? JsonParser.Default.Parse<PlanParallelismResponse>(json)
                 : JsonParser.Default.Parse<TrainingEstimate>(json);
-            jobs.Update(done.JobId, j => j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
+            jobs.Update(done.JobId, j =>
+                j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
         }
         else
         {
@@ -36,7 +37,8 @@ public sealed class TrainingJobCompletedConsumer(JobStore jobs, ILogger<Training
                 ErrorReason = done.ErrorReason,
             });
         }
-        logger.LogInformation("Training job {JobId} finished on another instance (succeeded: {Succeeded})", done.JobId, done.Succeeded);
+        logger.LogInformation("Training job {JobId} finished on another instance (succeeded: {Succeeded})", done.JobId,
+            done.Succeeded);
         return Task.CompletedTask;
     }
 }

@@ -38,9 +38,12 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             TrainingValidators.Run.ThrowIfInvalid(run);
             var spec = TrainingProtoMapping.ToDomain(run);
             IMessage result = cmd.Kind == "plan"
-                ? TrainingProtoMapping.ToProto(await estimator.SearchAsync(spec, cmd.TopK > 0 ? cmd.TopK : 5, context.CancellationToken, progress))
-                : TrainingProtoMapping.ToProto(await estimator.EstimateAsync(spec, context.CancellationToken, progress));
-            jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
+                ? TrainingProtoMapping.ToProto(await estimator.SearchAsync(spec, cmd.TopK > 0 ? cmd.TopK : 5,
+                    context.CancellationToken, progress))
+                : TrainingProtoMapping.ToProto(await estimator.EstimateAsync(spec, context.CancellationToken,
+                    progress));
+            jobs.Update(cmd.JobId, j =>
+                j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
             logger.LogInformation("Training job {JobId} ({Kind}) succeeded", cmd.JobId, cmd.Kind);
             await context.Publish(new TrainingJobCompleted
             {
@@ -50,23 +53,33 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         catch (Exception e) when (e is PlatformException or InvalidProtocolBufferException)
         {
             // The job was submitted as a request whose run field is this spec: name fields as the client sees them.
-            string field = e is PlatformException p ? p.Under(TrainingProtoMapping.RunField).Field : TrainingProtoMapping.RunField;
+            string field = e is PlatformException p ? p.Under(TrainingProtoMapping.RunField).Field
+                : TrainingProtoMapping.RunField;
             string reason = e is PlatformException q ? q.Reason : e.Message;
-            jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Failed, Message = "failed", ErrorField = field, ErrorReason = reason });
+            jobs.Update(cmd.JobId, j =>
+                j with { Status = JobStatus.Failed, Message = "failed", ErrorField = field, ErrorReason = reason });
             logger.LogInformation("Training job {JobId} failed on {Field}: {Reason}", cmd.JobId, field, reason);
-            await context.Publish(new TrainingJobCompleted { JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorField = field, ErrorReason = reason });
+            await context.Publish(new TrainingJobCompleted
+            {
+                JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorField = field, ErrorReason = reason
+            });
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Not the caller's fault (e.g. the emulator is unreachable): fail the job rather than leave it running.
             logger.LogError(e, "Training job {JobId} failed unexpectedly", cmd.JobId);
-            jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Failed, Message = "internal error; see the service log" });
-            await context.Publish(new TrainingJobCompleted { JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorReason = "internal error" });
+            jobs.Update(cmd.JobId, j =>
+                j with { Status = JobStatus.Failed, Message = "internal error; see the service log" });
+            await context.Publish(new TrainingJobCompleted
+            {
+                JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorReason = "internal error"
+            });
         }
     }
 
     private sealed class Progress(JobStore jobs, Guid id) : IProgress<double>
     {
-        public void Report(double value) => jobs.Update(id, j => j with { Progress = Math.Max(j.Progress, Math.Clamp(value, 0, 0.99)) });
+        public void Report(double value) =>
+            jobs.Update(id, j => j with { Progress = Math.Max(j.Progress, Math.Clamp(value, 0, 0.99)) });
     }
 }

@@ -12,12 +12,14 @@ internal interface IBatchPolicy
     /// </summary>
     bool AllocatesOnDemand { get; }
 
-    /// <summary>Tokens a running request computes this step within <paramref name="budget"/> (0 or less: none).</summary>
+    /// <summary>Tokens a running request computes this step within <paramref name="budget"/> (0 or less:
+    /// none).</summary>
     int RunningTokens(in RequestState r, int budget);
 
     /// <summary>
-    /// Whether a waiting request whose first <paramref name="computed"/> tokens are already cached starts this step; if so
-    /// the tokens it computes and the tokens of KV to reserve for it. False stops admission for this step (the queue is ordered).
+    /// Whether a waiting request whose first <paramref name="computed"/> tokens are already cached starts this step; if
+    /// so the tokens it computes and the tokens of KV to reserve for it. False stops admission for this step (the queue
+    /// is ordered).
     /// </summary>
     bool TryAdmit(in RequestState r, int computed, int budget, out int tokens, out int reserveTokens);
 }
@@ -28,7 +30,8 @@ internal static class BatchPolicy
         ? new OrcaBatching(s.LongPrefillTokenThreshold)
         : new ContinuousBatching(s.ChunkedPrefill, s.LongPrefillTokenThreshold);
 
-    /// <summary>What is left of a request's tokens, capped by the long-prefill threshold (0 = none) and the budget.</summary>
+    /// <summary>What is left of a request's tokens, capped by the long-prefill threshold (0 = none) and the
+    /// budget.</summary>
     internal static int Chunk(int remaining, int threshold, int budget)
     {
         int n = remaining;
@@ -40,8 +43,8 @@ internal static class BatchPolicy
 
 /// <summary>
 /// vLLM V1 continuous batching: every step mixes decodes with prompt chunks (chunked prefill, Sarathi) capped by
-/// <c>long_prefill_token_threshold</c>; KV blocks are allocated as tokens are computed. Without chunked prefill a prompt
-/// (or a preempted request's recompute) that does not fit the remaining budget waits for a step where it does.
+/// <c>long_prefill_token_threshold</c>; KV blocks are allocated as tokens are computed. Without chunked prefill a
+/// prompt (or a preempted request's recompute) that does not fit the remaining budget waits for a step where it does.
 /// </summary>
 internal sealed class ContinuousBatching(bool chunkedPrefill, int longPrefillTokenThreshold) : IBatchPolicy
 {

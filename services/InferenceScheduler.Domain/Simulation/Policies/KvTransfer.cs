@@ -6,7 +6,8 @@ namespace InferenceScheduler.Domain.Simulation.Policies;
 /// </summary>
 internal interface IKvTransfer
 {
-    /// <summary>Starts moving the KV of <paramref name="promptTokens"/> tokens out of <paramref name="source"/>; returns when it arrives.</summary>
+    /// <summary>Starts moving the KV of <paramref name="promptTokens"/> tokens out of <paramref name="source"/>;
+    /// returns when it arrives.</summary>
     double Start(Instance source, int promptTokens, double now);
 }
 
@@ -14,7 +15,8 @@ internal interface IKvTransfer
 /// Each prefill accelerator sends its share of the KV over its own link: <c>bytes / bandwidth + latency</c>. Transfers
 /// out of one instance queue on its link (the latency overlaps with the next transfer).
 /// </summary>
-internal sealed class LinkKvTransfer(double kvBytesPerTokenPerAccelerator, double bytesPerSecond, double latencySeconds, int instances) : IKvTransfer
+internal sealed class LinkKvTransfer(double kvBytesPerTokenPerAccelerator, double bytesPerSecond, double latencySeconds,
+    int instances) : IKvTransfer
 {
     private readonly double[] _linkFreeAt = new double[instances];
 

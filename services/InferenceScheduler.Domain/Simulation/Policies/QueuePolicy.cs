@@ -7,7 +7,8 @@ namespace InferenceScheduler.Domain.Simulation.Policies;
 internal interface IQueuePolicy
 {
     int Count { get; }
-    /// <summary>Adds a waiting request; <paramref name="front"/> for a preempted one that should go first (where the order allows).</summary>
+    /// <summary>Adds a waiting request; <paramref name="front"/> for a preempted one that should go first (where the
+    /// order allows).</summary>
     void Enqueue(RequestState[] reqs, int slot, bool front);
     /// <summary>The next request to admit (the queue must not be empty).</summary>
     int Peek();
@@ -23,7 +24,8 @@ internal static class QueuePolicy
         kind == SchedulingPolicyKind.Priority ? new PriorityQueuePolicy() : new FcfsQueuePolicy();
 }
 
-/// <summary>First come, first served: arrivals at the back, preempted requests back at the front; the victim is the last running request.</summary>
+/// <summary>First come, first served: arrivals at the back, preempted requests back at the front; the victim is the
+/// last running request.</summary>
 internal sealed class FcfsQueuePolicy : IQueuePolicy
 {
     private readonly IntDeque _waiting = new();
@@ -44,8 +46,8 @@ internal sealed class FcfsQueuePolicy : IQueuePolicy
 }
 
 /// <summary>
-/// Priority order (smaller value first, then arrival, then index), preempted requests included; the victim is the lowest
-/// priority (largest value) running request, the latest arrival among equals.
+/// Priority order (smaller value first, then arrival, then index), preempted requests included; the victim is the
+/// lowest priority (largest value) running request, the latest arrival among equals.
 /// </summary>
 internal sealed class PriorityQueuePolicy : IQueuePolicy
 {

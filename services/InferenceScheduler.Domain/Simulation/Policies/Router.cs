@@ -1,6 +1,7 @@
 namespace InferenceScheduler.Domain.Simulation.Policies;
 
-/// <summary>Router: picks the instance of a pool that a request (an arrival, or a prefilled request handed to decode) joins.</summary>
+/// <summary>Router: picks the instance of a pool that a request (an arrival, or a prefilled request handed to decode)
+/// joins.</summary>
 internal interface IRouter
 {
     Instance Route(in RequestState r, ReadOnlySpan<Instance> pool);
@@ -26,7 +27,8 @@ internal sealed class RoundRobinRouter : IRouter
         pool.Length == 1 ? pool[0] : pool[_turn++ % pool.Length];
 }
 
-/// <summary>The instance with the fewest requests routed to it and not finished there; the first among equals.</summary>
+/// <summary>The instance with the fewest requests routed to it and not finished there; the first among
+/// equals.</summary>
 internal sealed class LeastOutstandingRouter : IRouter
 {
     public Instance Route(in RequestState r, ReadOnlySpan<Instance> pool) => LeastOutstanding(pool);
@@ -47,7 +49,8 @@ internal sealed class KvCacheAwareRouter : IRouter
 {
     public Instance Route(in RequestState r, ReadOnlySpan<Instance> pool)
     {
-        if (pool.Length == 1 || r.Hashes is not { Length: > 0 } hashes || r.Pool != 0) return LeastOutstandingRouter.LeastOutstanding(pool);
+        if (pool.Length == 1 || r.Hashes is not { Length: > 0 } hashes || r.Pool != 0)
+            return LeastOutstandingRouter.LeastOutstanding(pool);
         Instance best = pool[0];
         int bestHit = -1;
         foreach (var c in pool)
