@@ -7,7 +7,8 @@ using Platform.Modeling.Ops;
 namespace Platform.EmulatorClient;
 
 /// <summary>
-/// The emulator client: <see cref="IEmulator"/> for the training and inference roles: device facts and op times from the emulator
+/// The emulator client: <see cref="IEmulator"/> for the training and inference roles: device facts and op times
+/// from the emulator
 /// (through <see cref="IEmulatorBackend"/>), with the process-wide op-time cache: each distinct (device, shape) is
 /// asked once, so a plan search or a step-time profile sends only shapes not seen before.
 /// </summary>
@@ -22,7 +23,8 @@ public sealed class Emulator(IEmulatorBackend backend, IOptions<EmulatorClientOp
         return await backend.GetDeviceAsync(id.Trim(), ct) ?? throw new NotFoundException(field, "accelerator", id);
     }
 
-    public async Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field, CancellationToken ct)
+    public async Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
+        CancellationToken ct)
     {
         var keys = new OpShape[ops.Count];
         var missing = new List<OpShape>();
@@ -30,7 +32,8 @@ public sealed class Emulator(IEmulatorBackend backend, IOptions<EmulatorClientOp
         for (int i = 0; i < ops.Count; i++)
         {
             keys[i] = ops[i].Key();
-            if (!_cache.ContainsKey((deviceId, keys[i])) && queued.Add(keys[i])) missing.Add(keys[i]); // labels differ, time once
+            // labels differ, time once
+            if (!_cache.ContainsKey((deviceId, keys[i])) && queued.Add(keys[i])) missing.Add(keys[i]);
         }
         var fetched = new Dictionary<OpShape, OpTime>(missing.Count);
         if (missing.Count > 0)

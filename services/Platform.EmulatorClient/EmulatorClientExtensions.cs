@@ -23,7 +23,8 @@ public static class EmulatorClientExtensions
     {
         var services = builder.Services;
         if (services.Any(d => d.ServiceType == typeof(IEmulator))) return builder;
-        services.AddOptions<EmulatorClientOptions>().BindConfiguration(EmulatorClientOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EmulatorClientOptions>().BindConfiguration(EmulatorClientOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         var address = new EmulatorAddress(RoleClients.ResolveAddress(builder.Configuration, "Emulator"));
         services.AddSingleton(address);
         services.AddGrpcClient<EmulatorService.EmulatorServiceClient>(o => o.Address = new Uri(address.Url))
@@ -51,7 +52,8 @@ public static class EmulatorClientExtensions
             });
         services.TryAddSingleton<IEmulatorBackend, GrpcEmulatorBackend>();
         services.AddSingleton<IEmulator, Emulator>();
-        services.AddHealthChecks().AddCheck<EmulatorHealthCheck>("emulator", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<EmulatorHealthCheck>("emulator", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }
 }

@@ -11,7 +11,9 @@ public sealed class EmulatorClientOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Attempts per call when the emulator answers Unavailable (gRPC retry policy, exponential backoff).</summary>
+    /// <summary>
+    /// Attempts per call when the emulator answers Unavailable (gRPC retry policy, exponential backoff).
+    /// </summary>
     [Range(1, 5)]
     public int MaxAttempts { get; set; } = 4;
 

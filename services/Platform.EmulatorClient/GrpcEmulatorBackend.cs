@@ -13,7 +13,8 @@ namespace Platform.EmulatorClient;
 /// retry policy (see <see cref="EmulatorClientExtensions"/>); what still fails is reported as the emulator being
 /// unavailable, never as this role's own error.
 /// </summary>
-public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient client, IOptions<EmulatorClientOptions> options,
+public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient client,
+    IOptions<EmulatorClientOptions> options,
     EmulatorAddress address) : IEmulatorBackend
 {
     private readonly EmulatorClientOptions _options = options.Value;
@@ -24,14 +25,16 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
     {
         try
         {
-            var response = await client.GetDeviceAsync(new GetDeviceRequest { Id = id }, deadline: Deadline(), cancellationToken: ct);
+            var response = await client.GetDeviceAsync(new GetDeviceRequest { Id = id }, deadline: Deadline(),
+                cancellationToken: ct);
             return OpSpecMapping.ToDomain(response.Device);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound) { return null; }
         catch (RpcException e) when (Unreachable(e)) { throw Unavailable(e); }
     }
 
-    public async Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field, CancellationToken ct)
+    public async Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
+        CancellationToken ct)
     {
         var result = new List<OpTime>(ops.Count);
         foreach (var chunk in ops.Chunk(_options.OpsPerCall))
@@ -48,7 +51,10 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
                 // The emulator cannot time an op on this device (e.g. no FP8 units): a precondition of this request.
                 throw new PreconditionFailedException(field, $"{deviceId} cannot run this: {e.Status.Detail}");
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound) { throw new NotFoundException(field, "accelerator", deviceId); }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                throw new NotFoundException(field, "accelerator", deviceId);
+            }
             catch (RpcException e) when (Unreachable(e)) { throw Unavailable(e); }
         }
         return result;
@@ -58,7 +64,8 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
     {
         try
         {
-            await client.ListDevicesAsync(new ListDevicesRequest { Vendor = "-" }, deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct);
+            await client.ListDevicesAsync(new ListDevicesRequest { Vendor = "-" },
+                deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct);
             return true;
         }
         catch (RpcException) { return false; }
@@ -67,11 +74,15 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
     private DateTime Deadline() => DateTime.UtcNow + _options.CallTimeout;
 
     private static bool Unreachable(RpcException e) =>
-        e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Unimplemented or StatusCode.Internal or StatusCode.Unknown;
+        e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Unimplemented
+            or StatusCode.Internal or StatusCode.Unknown;
 
     private DependencyUnavailableException Unavailable(RpcException e) =>
-        new("emulator", $"the emulator role at {address.Url} did not answer ({e.StatusCode}); start it or set Platform__Endpoints__Emulator");
+        new("emulator", $"the emulator role at {address.Url} did not answer ({e.StatusCode}); "
+            + "start it or set Platform__Endpoints__Emulator");
 }
 
-/// <summary>Where the emulator role answers (Platform:Endpoints:Emulator, else this host's own gRPC endpoint).</summary>
+/// <summary>
+/// Where the emulator role answers (Platform:Endpoints:Emulator, else this host's own gRPC endpoint).
+/// </summary>
 public sealed record EmulatorAddress(string Url);

@@ -16,7 +16,8 @@ public interface IEmulatorBackend
     Task<DeviceSpec?> GetDeviceAsync(string id, CancellationToken ct);
 
     /// <summary>Times of <paramref name="ops"/> in order; errors name fields under <paramref name="field"/>.</summary>
-    Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field, CancellationToken ct);
+    Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
+        CancellationToken ct);
 
     /// <summary>Whether the emulator answers now (for readiness).</summary>
     Task<bool> IsReachableAsync(CancellationToken ct);

@@ -12,7 +12,8 @@ public static class HealthProbe
 
     public static async Task<int> RunAsync()
     {
-        string url = RoleClients.Dialable(Environment.GetEnvironmentVariable("Kestrel__Endpoints__Http__Url") ?? "http://127.0.0.1:5081");
+        string url = RoleClients.Dialable(
+            Environment.GetEnvironmentVariable("Kestrel__Endpoints__Http__Url") ?? "http://127.0.0.1:5081");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         try
         {

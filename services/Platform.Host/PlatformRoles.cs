@@ -14,11 +14,15 @@ public sealed record PlatformRoles(bool Training, bool Inference, bool Emulator)
             .Select(n => n.ToLowerInvariant()).ToArray();
         foreach (var n in names)
             if (!Known.Contains(n))
-                throw new InvalidFieldException("Platform:Roles", $"unknown role '{n}'; use all, training, inference or emulator");
+                throw new InvalidFieldException("Platform:Roles",
+                    $"unknown role '{n}'; use all, training, inference or emulator");
         bool all = names.Contains("all");
-        return new PlatformRoles(all || names.Contains("training"), all || names.Contains("inference"), all || names.Contains("emulator"));
+        return new PlatformRoles(all || names.Contains("training"), all || names.Contains("inference"),
+            all || names.Contains("emulator"));
     }
 
     public override string ToString() =>
-        string.Join(",", new[] { Training ? "training" : null, Inference ? "inference" : null, Emulator ? "emulator" : null }.OfType<string>());
+        string.Join(",",
+            new[] { Training ? "training" : null, Inference ? "inference" : null, Emulator ? "emulator" : null }
+                .OfType<string>());
 }

@@ -7,11 +7,14 @@ using TrainingCost;
 if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync();
 
 ServiceDefaultsExtensions.UseBootstrapLogger();
-// Started from another directory (`dotnet path/to/Platform.Host.dll`), still read the appsettings.json shipped beside it.
+// Started from another directory (`dotnet path/to/Platform.Host.dll`), still read the appsettings.json shipped
+// beside it.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
-    ContentRootPath = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")) ? null : AppContext.BaseDirectory,
+    ContentRootPath = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"))
+        ? null
+        : AppContext.BaseDirectory,
 });
 var roles = PlatformRoles.Parse(builder.Configuration["Platform:Roles"]);
 builder.AddServiceDefaults();

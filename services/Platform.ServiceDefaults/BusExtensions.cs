@@ -25,9 +25,11 @@ public static class BusExtensions
     }
 
     /// <summary>A module adds its consumers, request clients or sagas here.</summary>
-    public static IServiceCollection AddBusRegistration(this IServiceCollection services, Action<IBusRegistrationConfigurator> configure)
+    public static IServiceCollection AddBusRegistration(this IServiceCollection services,
+        Action<IBusRegistrationConfigurator> configure)
     {
-        var regs = services.FirstOrDefault(d => d.ServiceType == typeof(BusRegistrations))?.ImplementationInstance as BusRegistrations;
+        var regs = services.FirstOrDefault(d => d.ServiceType == typeof(BusRegistrations))?.ImplementationInstance
+            as BusRegistrations;
         if (regs is null)
         {
             regs = new BusRegistrations();
@@ -56,7 +58,8 @@ public static class BusExtensions
     /// <summary>Configures MassTransit: RabbitMQ when RabbitMq:Host is set, else the in-memory transport.</summary>
     public static IHostApplicationBuilder AddPlatformBus(this IHostApplicationBuilder builder)
     {
-        var regs = builder.Services.FirstOrDefault(d => d.ServiceType == typeof(BusRegistrations))?.ImplementationInstance as BusRegistrations;
+        var regs = builder.Services.FirstOrDefault(d => d.ServiceType == typeof(BusRegistrations))
+            ?.ImplementationInstance as BusRegistrations;
         var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
         string prefix = builder.Configuration["Platform:QueuePrefix"] ?? "";
         // Ephemeral environments (tests, previews) let RabbitMQ delete their consumer queues when the process goes,
@@ -74,7 +77,10 @@ public static class BusExtensions
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
             if (autoDelete)
-                x.AddConfigureEndpointsCallback((_, _, cfg) => { if (cfg is IRabbitMqReceiveEndpointConfigurator r) r.AutoDelete = true; });
+                x.AddConfigureEndpointsCallback((_, _, cfg) =>
+                {
+                    if (cfg is IRabbitMqReceiveEndpointConfigurator r) r.AutoDelete = true;
+                });
             foreach (var a in regs?.Actions ?? []) a(x);
             if (!string.IsNullOrWhiteSpace(rabbit.Host))
             {

@@ -57,7 +57,8 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             return ToRpcException(pe);
         }
         logger.LogError(e, "Unhandled error in {Method}", context.Method);
-        return new RpcException(new Grpc.Core.Status(StatusCode.Internal, "internal error; the server log has the details"));
+        return new RpcException(
+            new Grpc.Core.Status(StatusCode.Internal, "internal error; the server log has the details"));
     }
 
     /// <summary>The gRPC form of a domain error; also used by adapters that report errors themselves.</summary>
@@ -67,7 +68,11 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         {
             InvalidFieldException invalid => (Code.InvalidArgument, Any.Pack(new BadRequest
             {
-                FieldViolations = { invalid.Violations.Select(v => new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Reason }) },
+                FieldViolations =
+                {
+                    invalid.Violations.Select(v =>
+                        new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Reason }),
+                },
             })),
             NotFoundException nf => (Code.NotFound, Any.Pack(new ResourceInfo
             {
@@ -75,7 +80,13 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             })),
             PreconditionFailedException => (Code.FailedPrecondition, Any.Pack(new PreconditionFailure
             {
-                Violations = { new PreconditionFailure.Types.Violation { Type = "PRECONDITION", Subject = pe.Field, Description = pe.Reason } },
+                Violations =
+                {
+                    new PreconditionFailure.Types.Violation
+                    {
+                        Type = "PRECONDITION", Subject = pe.Field, Description = pe.Reason,
+                    },
+                },
             })),
             LimitExceededException => (Code.ResourceExhausted, Any.Pack(new QuotaFailure
             {

@@ -18,6 +18,7 @@ public static class RoleClients
 
     /// <summary>A listen URL made dialable: a wildcard bind address (+, *, 0.0.0.0, [::]) becomes loopback.</summary>
     public static string Dialable(string listenUrl) =>
-        listenUrl.Replace("://+:", "://127.0.0.1:").Replace("://*:", "://127.0.0.1:").Replace("://0.0.0.0:", "://127.0.0.1:")
+        listenUrl.Replace("://+:", "://127.0.0.1:").Replace("://*:", "://127.0.0.1:")
+            .Replace("://0.0.0.0:", "://127.0.0.1:")
             .Replace("://[::]:", "://127.0.0.1:");
 }

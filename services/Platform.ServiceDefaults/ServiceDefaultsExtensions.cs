@@ -37,7 +37,8 @@ public static class ServiceDefaultsExtensions
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
             o.EnableDetailedErrors = false;
-            o.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? 64 * 1024 * 1024;
+            o.MaxReceiveMessageSize =
+                builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? 64 * 1024 * 1024;
         });
         builder.Services.AddGrpcReflection();
         // Metrics in Prometheus text format on the HTTP endpoint's /metrics: ASP.NET Core and gRPC server
@@ -66,7 +67,8 @@ public static class ServiceDefaultsExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) });
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/", () => "Platform: gRPC on the Grpc endpoint (h2c); /health/live, /health/ready and /metrics here.");
+        app.MapGet("/", () =>
+            "Platform: gRPC on the Grpc endpoint (h2c); /health/live, /health/ready and /metrics here.");
         return app;
     }
 }

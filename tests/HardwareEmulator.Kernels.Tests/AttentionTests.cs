@@ -13,7 +13,8 @@ public sealed class AttentionTests
     };
 
     [Theory, MemberData(nameof(Shapes))]
-    public void Tiled_online_softmax_matches_the_full_softmax_reference(int batch, int heads, int kvHeads, int qLen, int kvLen, int d, int dv)
+    public void Tiled_online_softmax_matches_the_full_softmax_reference(int batch, int heads, int kvHeads, int qLen,
+        int kvLen, int d, int dv)
     {
         var q = TestData.Normal(batch * heads * qLen * d, 1, 2f);
         var k = TestData.Normal(batch * kvHeads * kvLen * d, 2, 2f);
@@ -50,9 +51,11 @@ public sealed class AttentionTests
         Assert.Equal("kvHeads", Assert.Throws<KernelArgumentException>(() =>
             Attention.ScaledDotProduct(x, x, x, x, 1, 3, 2, 1, 1, 1, 1, false)).ParamName);
         Assert.Equal("qLen", Assert.Throws<KernelArgumentException>(() =>
-            Attention.ScaledDotProduct(new float[4], new float[2], new float[2], new float[4], 1, 1, 1, 4, 2, 1, 1, true)).ParamName);
+            Attention.ScaledDotProduct(new float[4], new float[2], new float[2], new float[4], 1, 1, 1, 4, 2, 1, 1,
+                true)).ParamName);
         Assert.Equal("v", Assert.Throws<KernelArgumentException>(() =>
-            Attention.ScaledDotProduct(new float[4], new float[4], new float[3], new float[4], 1, 1, 1, 4, 4, 1, 1, false)).ParamName);
+            Attention.ScaledDotProduct(new float[4], new float[4], new float[3], new float[4], 1, 1, 1, 4, 4, 1, 1,
+                false)).ParamName);
         Assert.Equal("headDim", Assert.Throws<KernelArgumentException>(() =>
             Attention.ScaledDotProduct(x, x, x, x, 1, 1, 1, 1, 1, 0, 1, false)).ParamName);
     }

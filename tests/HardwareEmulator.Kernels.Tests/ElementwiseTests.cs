@@ -3,7 +3,8 @@ namespace HardwareEmulator.Kernels.Tests;
 /// <summary>Each SIMD kernel against its scalar reference on odd and nice shapes.</summary>
 public sealed class ElementwiseTests
 {
-    public static TheoryData<int, int> RowShapes => new() { { 1, 1 }, { 1, 7 }, { 7, 33 }, { 33, 1000 }, { 3, 1024 }, { 1000, 16 } };
+    public static TheoryData<int, int> RowShapes =>
+        new() { { 1, 1 }, { 1, 7 }, { 7, 33 }, { 33, 1000 }, { 3, 1024 }, { 1000, 16 } };
     public static TheoryData<int> Lengths => new() { 1, 7, 33, 1000, 4096, 100_003 };
 
     [Theory, MemberData(nameof(RowShapes))]
@@ -108,13 +109,21 @@ public sealed class ElementwiseTests
     [Fact]
     public void Bad_input_names_the_parameter()
     {
-        Assert.Equal("y", Assert.Throws<KernelArgumentException>(() => Softmax.Rows(new float[6], new float[5], 2, 3)).ParamName);
-        Assert.Equal("cols", Assert.Throws<KernelArgumentException>(() => Softmax.Rows(new float[6], new float[6], 2, 0)).ParamName);
-        Assert.Equal("weight", Assert.Throws<KernelArgumentException>(() => Normalization.RmsNorm(new float[6], new float[2], new float[6], 2, 3)).ParamName);
-        Assert.Equal("beta", Assert.Throws<KernelArgumentException>(() => Normalization.LayerNorm(new float[6], default, new float[4], new float[6], 2, 3)).ParamName);
-        Assert.Equal("eps", Assert.Throws<KernelArgumentException>(() => Normalization.LayerNorm(new float[6], default, default, new float[6], 2, 3, float.NaN)).ParamName);
-        Assert.Equal("up", Assert.Throws<KernelArgumentException>(() => Activations.SwiGlu(new float[3], new float[2], new float[3])).ParamName);
-        Assert.Equal("rotaryDim", Assert.Throws<KernelArgumentException>(() => Rotary.Apply(new float[8], new float[8], new[] { 0 }, 1, 1, 8, rotaryDim: 3)).ParamName);
-        Assert.Equal("positions", Assert.Throws<KernelArgumentException>(() => Rotary.Apply(new float[8], new float[8], new[] { -1 }, 1, 1, 8)).ParamName);
+        Assert.Equal("y", Assert.Throws<KernelArgumentException>(() =>
+            Softmax.Rows(new float[6], new float[5], 2, 3)).ParamName);
+        Assert.Equal("cols", Assert.Throws<KernelArgumentException>(() =>
+            Softmax.Rows(new float[6], new float[6], 2, 0)).ParamName);
+        Assert.Equal("weight", Assert.Throws<KernelArgumentException>(() =>
+            Normalization.RmsNorm(new float[6], new float[2], new float[6], 2, 3)).ParamName);
+        Assert.Equal("beta", Assert.Throws<KernelArgumentException>(() =>
+            Normalization.LayerNorm(new float[6], default, new float[4], new float[6], 2, 3)).ParamName);
+        Assert.Equal("eps", Assert.Throws<KernelArgumentException>(() =>
+            Normalization.LayerNorm(new float[6], default, default, new float[6], 2, 3, float.NaN)).ParamName);
+        Assert.Equal("up", Assert.Throws<KernelArgumentException>(() =>
+            Activations.SwiGlu(new float[3], new float[2], new float[3])).ParamName);
+        Assert.Equal("rotaryDim", Assert.Throws<KernelArgumentException>(() =>
+            Rotary.Apply(new float[8], new float[8], new[] { 0 }, 1, 1, 8, rotaryDim: 3)).ParamName);
+        Assert.Equal("positions", Assert.Throws<KernelArgumentException>(() =>
+            Rotary.Apply(new float[8], new float[8], new[] { -1 }, 1, 1, 8)).ParamName);
     }
 }

@@ -31,7 +31,11 @@ public sealed class Fp8Tests
         Assert.Equal(1f, Fp8.Decode(0x38, Fp8Format.E4M3));
         Assert.Equal(240f, Fp8.Decode(0x77, Fp8Format.E4M3)); // 1.875·2^7: exponent 15 is a normal exponent
         int nans = 0, infs = 0;
-        foreach (float v in Fp8.DecodeTable(Fp8Format.E4M3)) { nans += float.IsNaN(v) ? 1 : 0; infs += float.IsInfinity(v) ? 1 : 0; }
+        foreach (float v in Fp8.DecodeTable(Fp8Format.E4M3))
+        {
+            nans += float.IsNaN(v) ? 1 : 0;
+            infs += float.IsInfinity(v) ? 1 : 0;
+        }
         Assert.Equal(2, nans);
         Assert.Equal(0, infs);
     }
@@ -42,7 +46,8 @@ public sealed class Fp8Tests
         Assert.Equal(57344f, Fp8.Decode(0x7B, Fp8Format.E5M2));
         Assert.Equal(float.PositiveInfinity, Fp8.Decode(0x7C, Fp8Format.E5M2));
         Assert.Equal(float.NegativeInfinity, Fp8.Decode(0xFC, Fp8Format.E5M2));
-        foreach (byte c in new byte[] { 0x7D, 0x7E, 0x7F, 0xFD, 0xFE, 0xFF }) Assert.True(float.IsNaN(Fp8.Decode(c, Fp8Format.E5M2)));
+        foreach (byte c in new byte[] { 0x7D, 0x7E, 0x7F, 0xFD, 0xFE, 0xFF })
+            Assert.True(float.IsNaN(Fp8.Decode(c, Fp8Format.E5M2)));
         Assert.Equal(MathF.ScaleB(1, -16), Fp8.Decode(0x01, Fp8Format.E5M2));
         Assert.Equal(MathF.ScaleB(1, -14), Fp8.Decode(0x04, Fp8Format.E5M2));
         Assert.Equal(1f, Fp8.Decode(0x3C, Fp8Format.E5M2));
@@ -60,19 +65,26 @@ public sealed class Fp8Tests
     [Fact]
     public void E4M3_rounds_ties_to_even()
     {
-        Assert.Equal(1f, Fp8.Decode(Fp8.Encode(1f + 1f / 16, Fp8Format.E4M3), Fp8Format.E4M3));        // 1.0625 → 1 (mantissa 000)
-        Assert.Equal(1.25f, Fp8.Decode(Fp8.Encode(1f + 3f / 16, Fp8Format.E4M3), Fp8Format.E4M3));     // 1.1875 → 1.25 (010)
-        Assert.Equal(1.125f, Fp8.Decode(Fp8.Encode(1.0626f, Fp8Format.E4M3), Fp8Format.E4M3));        // just above the tie
-        Assert.Equal(0x00, Fp8.Encode(MathF.ScaleB(1, -10), Fp8Format.E4M3));                          // half the smallest subnormal → 0
-        Assert.Equal(0x02, Fp8.Encode(MathF.ScaleB(3, -10), Fp8Format.E4M3));                          // 1.5 subnormal ulps → 2
+        // 1.0625 → 1 (mantissa 000)
+        Assert.Equal(1f, Fp8.Decode(Fp8.Encode(1f + 1f / 16, Fp8Format.E4M3), Fp8Format.E4M3));
+        // 1.1875 → 1.25 (010)
+        Assert.Equal(1.25f, Fp8.Decode(Fp8.Encode(1f + 3f / 16, Fp8Format.E4M3), Fp8Format.E4M3));
+        // just above the tie
+        Assert.Equal(1.125f, Fp8.Decode(Fp8.Encode(1.0626f, Fp8Format.E4M3), Fp8Format.E4M3));
+        // half the smallest subnormal → 0
+        Assert.Equal(0x00, Fp8.Encode(MathF.ScaleB(1, -10), Fp8Format.E4M3));
+        // 1.5 subnormal ulps → 2
+        Assert.Equal(0x02, Fp8.Encode(MathF.ScaleB(3, -10), Fp8Format.E4M3));
         Assert.Equal(0x01, Fp8.Encode(MathF.ScaleB(1, -10) * 1.0001f, Fp8Format.E4M3));
-        Assert.Equal(0x08, Fp8.Encode(MathF.ScaleB(15, -10), Fp8Format.E4M3));                         // 7.5 ulps: carries into the first normal
+        // 7.5 ulps: carries into the first normal
+        Assert.Equal(0x08, Fp8.Encode(MathF.ScaleB(15, -10), Fp8Format.E4M3));
     }
 
     [Fact]
     public void E4M3_overflow_saturates_or_becomes_nan()
     {
-        Assert.Equal(0x7E, Fp8.Encode(464f, Fp8Format.E4M3, saturate: false)); // tie between 448 and the NaN slot → even (448)
+        // tie between 448 and the NaN slot → even (448)
+        Assert.Equal(0x7E, Fp8.Encode(464f, Fp8Format.E4M3, saturate: false));
         Assert.Equal(0x7F, Fp8.Encode(464.1f, Fp8Format.E4M3, saturate: false));
         Assert.Equal(0x7E, Fp8.Encode(464.1f, Fp8Format.E4M3));
         Assert.Equal(0xFE, Fp8.Encode(-1e6f, Fp8Format.E4M3));
@@ -86,7 +98,8 @@ public sealed class Fp8Tests
     public void E5M2_overflow_saturates_or_becomes_infinity()
     {
         Assert.Equal(0x7B, Fp8.Encode(61439f, Fp8Format.E5M2, saturate: false));
-        Assert.Equal(0x7C, Fp8.Encode(61440f, Fp8Format.E5M2, saturate: false)); // tie: 57344 has an odd mantissa → up to ∞
+        // tie: 57344 has an odd mantissa → up to ∞
+        Assert.Equal(0x7C, Fp8.Encode(61440f, Fp8Format.E5M2, saturate: false));
         Assert.Equal(0x7B, Fp8.Encode(61440f, Fp8Format.E5M2));
         Assert.Equal(0xFC, Fp8.Encode(float.NegativeInfinity, Fp8Format.E5M2, saturate: false));
         Assert.Equal(0xFB, Fp8.Encode(float.NegativeInfinity, Fp8Format.E5M2));
@@ -103,20 +116,26 @@ public sealed class Fp8Tests
         float max = Fp8.MaxFinite(format);
         var rng = new Random(7);
         var samples = new List<float>();
-        for (int i = 0; i < 20000; i++) samples.Add((float)(Math.Pow(2, rng.NextDouble() * 40 - 24) * (rng.Next(2) == 0 ? -1 : 1)));
+        for (int i = 0; i < 20000; i++)
+            samples.Add((float)(Math.Pow(2, rng.NextDouble() * 40 - 24) * (rng.Next(2) == 0 ? -1 : 1)));
         for (int c = 0; c < 127; c++) // every midpoint between neighbouring positive codes: exact ties
-            if (!float.IsNaN(table[c + 1]) && !float.IsInfinity(table[c + 1])) { samples.Add((table[c] + table[c + 1]) / 2); }
+            if (!float.IsNaN(table[c + 1]) && !float.IsInfinity(table[c + 1]))
+            {
+                samples.Add((table[c] + table[c + 1]) / 2);
+            }
         foreach (float x in samples)
         {
             if (MathF.Abs(x) > max) continue;
             int best = -1; double bestErr = double.MaxValue;
             for (int c = 0; c < 256; c++)
             {
-                if (!float.IsFinite(table[c]) || (table[c] == 0 && float.IsNegative(table[c]) != float.IsNegative(x))) continue;
+                if (!float.IsFinite(table[c])
+                    || (table[c] == 0 && float.IsNegative(table[c]) != float.IsNegative(x))) continue;
                 double err = Math.Abs((double)table[c] - x);
                 if (err < bestErr || err == bestErr && (c & 1) == 0 && (best & 1) == 1) { best = c; bestErr = err; }
             }
-            Assert.True(best == Fp8.Encode(x, format), $"{x:R}: expected code 0x{best:X2} ({table[best]}), got 0x{Fp8.Encode(x, format):X2}");
+            Assert.True(best == Fp8.Encode(x, format),
+                $"{x:R}: expected code 0x{best:X2} ({table[best]}), got 0x{Fp8.Encode(x, format):X2}");
         }
     }
 
@@ -128,8 +147,10 @@ public sealed class Fp8Tests
         var back = new float[x.Length];
         Fp8.Encode(x, codes, Fp8Format.E4M3);
         Fp8.Decode(codes, back, Fp8Format.E4M3);
-        for (int i = 0; i < x.Length; i++) Assert.Equal(Fp8.Decode(Fp8.Encode(x[i], Fp8Format.E4M3), Fp8Format.E4M3), back[i]);
-        Assert.Equal("codes", Assert.Throws<KernelArgumentException>(() => Fp8.Encode(x, new byte[3], Fp8Format.E4M3)).ParamName);
+        for (int i = 0; i < x.Length; i++)
+            Assert.Equal(Fp8.Decode(Fp8.Encode(x[i], Fp8Format.E4M3), Fp8Format.E4M3), back[i]);
+        Assert.Equal("codes", Assert.Throws<KernelArgumentException>(() =>
+            Fp8.Encode(x, new byte[3], Fp8Format.E4M3)).ParamName);
     }
 }
 
@@ -146,17 +167,23 @@ public sealed class Fp8VectorTests
         var x = new float[100_003];
         for (int i = 0; i < x.Length; i++)
             x[i] = i % 2 == 0
-                ? BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32))                          // anything, NaN and ∞ included
-                : (float)(Math.Pow(2, rng.NextDouble() * 44 - 28) * (rng.Next(2) == 0 ? -1 : 1));           // the format's range
-        float[] specials = { 0f, -0f, float.PositiveInfinity, float.NegativeInfinity, 464f, 464.0001f, 61440f, 61439.996f, -448f, MathF.ScaleB(3, -10), MathF.ScaleB(1, -10), MathF.ScaleB(15, -10) };
+                ? BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32)) // anything, NaN and ∞ included
+                : (float)(Math.Pow(2, rng.NextDouble() * 44 - 28) * (rng.Next(2) == 0 ? -1 : 1)); // the format's range
+        float[] specials =
+        {
+            0f, -0f, float.PositiveInfinity, float.NegativeInfinity, 464f, 464.0001f, 61440f, 61439.996f, -448f,
+            MathF.ScaleB(3, -10), MathF.ScaleB(1, -10), MathF.ScaleB(15, -10),
+        };
         specials.CopyTo(x, 1);
         var codes = new byte[x.Length];
         Fp8.Encode(x, codes, format, saturate);
         for (int i = 0; i < x.Length; i++)
-            Assert.True(Fp8.Encode(x[i], format, saturate) == codes[i], $"x[{i}] = {x[i]:R}: scalar 0x{Fp8.Encode(x[i], format, saturate):X2}, span 0x{codes[i]:X2}");
+            Assert.True(Fp8.Encode(x[i], format, saturate) == codes[i],
+                $"x[{i}] = {x[i]:R}: scalar 0x{Fp8.Encode(x[i], format, saturate):X2}, span 0x{codes[i]:X2}");
         var decoded = new float[x.Length];
         Fp8.Decode(codes, decoded, format);
         for (int i = 0; i < x.Length; i++)
-            Assert.Equal(BitConverter.SingleToUInt32Bits(Fp8.Decode(codes[i], format)), BitConverter.SingleToUInt32Bits(decoded[i]));
+            Assert.Equal(BitConverter.SingleToUInt32Bits(Fp8.Decode(codes[i], format)),
+                BitConverter.SingleToUInt32Bits(decoded[i]));
     }
 }

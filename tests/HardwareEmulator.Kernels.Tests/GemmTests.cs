@@ -180,21 +180,29 @@ public sealed class GemmTests
     public void Bad_shapes_and_scales_name_the_parameter()
     {
         var a = new float[6]; var b = new float[6]; var c = new float[4];
-        Assert.Equal("b", Assert.Throws<KernelArgumentException>(() => Gemm.Fp32(a, new float[5], c, 2, 2, 3)).ParamName);
-        Assert.Equal("c", Assert.Throws<KernelArgumentException>(() => Gemm.Fp32(a, b, new float[5], 2, 2, 3)).ParamName);
+        Assert.Equal("b", Assert.Throws<KernelArgumentException>(() =>
+            Gemm.Fp32(a, new float[5], c, 2, 2, 3)).ParamName);
+        Assert.Equal("c", Assert.Throws<KernelArgumentException>(() =>
+            Gemm.Fp32(a, b, new float[5], 2, 2, 3)).ParamName);
         Assert.Equal("m", Assert.Throws<KernelArgumentException>(() => Gemm.Fp32(a, b, c, 0, 2, 3)).ParamName);
         Assert.Equal("k", Assert.Throws<KernelArgumentException>(() => Gemm.Bf16(a, b, c, 2, 2, -3)).ParamName);
-        Assert.Equal("threads", Assert.Throws<KernelArgumentException>(() => Gemm.Fp32(a, b, c, 2, 2, 3, -1)).ParamName);
+        Assert.Equal("threads", Assert.Throws<KernelArgumentException>(() =>
+            Gemm.Fp32(a, b, c, 2, 2, 3, -1)).ParamName);
         var codes = new byte[6];
         foreach (float bad in new[] { float.NaN, float.PositiveInfinity, 0f, -1f })
         {
-            var ex = Assert.Throws<KernelArgumentException>(() => Gemm.Fp8(codes, new[] { 1f, bad }, codes, new[] { 1f }, c, 2, 2, 3, Fp8Format.E4M3));
+            var ex = Assert.Throws<KernelArgumentException>(() =>
+                Gemm.Fp8(codes, new[] { 1f, bad }, codes, new[] { 1f }, c, 2, 2, 3, Fp8Format.E4M3));
             Assert.Equal("aScales", ex.ParamName);
-            Assert.Equal("bScales", Assert.Throws<KernelArgumentException>(() => Gemm.Fp8(codes, new[] { 1f, 1f }, codes, new[] { bad }, c, 2, 2, 3, Fp8Format.E5M2)).ParamName);
+            Assert.Equal("bScales", Assert.Throws<KernelArgumentException>(() =>
+                Gemm.Fp8(codes, new[] { 1f, 1f }, codes, new[] { bad }, c, 2, 2, 3, Fp8Format.E5M2)).ParamName);
         }
-        Assert.Equal("aScales", Assert.Throws<KernelArgumentException>(() => Gemm.Fp8(codes, new[] { 1f }, codes, new[] { 1f }, c, 2, 2, 3, Fp8Format.E4M3)).ParamName);
-        Assert.Equal("groupRows", Assert.Throws<KernelArgumentException>(() => Gemm.Grouped(a, b, new float[4], new[] { 2, -1 }, 2, 3)).ParamName);
-        Assert.Equal("a", Assert.Throws<KernelArgumentException>(() => Gemm.Fp8BlockScaled(new[] { float.NaN, 0, 0, 0, 0, 0 }, b, c, 2, 2, 3, Fp8Format.E4M3)).ParamName);
+        Assert.Equal("aScales", Assert.Throws<KernelArgumentException>(() =>
+            Gemm.Fp8(codes, new[] { 1f }, codes, new[] { 1f }, c, 2, 2, 3, Fp8Format.E4M3)).ParamName);
+        Assert.Equal("groupRows", Assert.Throws<KernelArgumentException>(() =>
+            Gemm.Grouped(a, b, new float[4], new[] { 2, -1 }, 2, 3)).ParamName);
+        Assert.Equal("a", Assert.Throws<KernelArgumentException>(() =>
+            Gemm.Fp8BlockScaled(new[] { float.NaN, 0, 0, 0, 0, 0 }, b, c, 2, 2, 3, Fp8Format.E4M3)).ParamName);
     }
 
     private static void AssertWithinBound(float[] a, float[] b, float[] c, int m, int n, int k) =>
@@ -207,7 +215,8 @@ public sealed class GemmTests
         for (int i = 0; i < c.Length; i++)
         {
             double bound = (k + 2) * u * abs[i] * 1.01 + 1e-30; // γ_k·Σ|a||b|, valid for any summation order
-            Assert.True(Math.Abs(c[i] - exact[i]) <= bound, $"element {i}: {c[i]:R} vs {exact[i]:R} (bound {bound:E2})");
+            Assert.True(Math.Abs(c[i] - exact[i]) <= bound,
+                $"element {i}: {c[i]:R} vs {exact[i]:R} (bound {bound:E2})");
         }
     }
 }

@@ -22,7 +22,8 @@ public sealed class MoeGatingTests
         float[] logits = { 3f, -3f, 1f, 1f, -1f, -1f, 1.2f, 0.9f };
         float[] bias = { 0, 0, 0, 0, 0, 0, 0, 0.01f }; // lifts group {6,7} above {2,3}, not expert 7 above 2
         var idx = new int[2]; var w = new float[2];
-        var v3 = new MoeRouting(2, MoeScoring.Sigmoid, Groups: 4, TopKGroups: 2, NormalizeTopK: true, ScalingFactor: 2.5f);
+        var v3 = new MoeRouting(2, MoeScoring.Sigmoid, Groups: 4, TopKGroups: 2, NormalizeTopK: true,
+            ScalingFactor: 2.5f);
         MoeGating.TopK(logits, 1, 8, v3, idx, w, bias);
         Assert.Equal(new[] { 6, 2 }, idx); // 6: σ(1.2); then 2 (σ(1) = σ(1), lower index wins over 3)
         double s6 = 1 / (1 + Math.Exp(-1.2)), s2 = 1 / (1 + Math.Exp(-1.0));
@@ -38,7 +39,8 @@ public sealed class MoeGatingTests
     {
         float[] logits = { 0f, 0.1f };
         var idx = new int[1]; var w = new float[1];
-        MoeGating.TopK(logits, 1, 2, new MoeRouting(1, MoeScoring.Sigmoid, NormalizeTopK: false), idx, w, new[] { 0.5f, 0f });
+        MoeGating.TopK(logits, 1, 2, new MoeRouting(1, MoeScoring.Sigmoid, NormalizeTopK: false), idx, w,
+            new[] { 0.5f, 0f });
         Assert.Equal(0, idx[0]);
         Assert.Equal(0.5f, w[0], 6);
     }
@@ -47,10 +49,15 @@ public sealed class MoeGatingTests
     public void Bad_routing_names_the_parameter()
     {
         var idx = new int[2]; var w = new float[2];
-        Assert.Equal("groups", Assert.Throws<KernelArgumentException>(() => MoeGating.TopK(new float[6], 1, 6, new MoeRouting(2, Groups: 4), idx, w)).ParamName);
-        Assert.Equal("topK", Assert.Throws<KernelArgumentException>(() => MoeGating.TopK(new float[8], 1, 8, new MoeRouting(2, Groups: 4, TopKGroups: 1) with { TopK = 3 }, new int[3], new float[3])).ParamName);
-        Assert.Equal("logits", Assert.Throws<KernelArgumentException>(() => MoeGating.TopK(new[] { 1f, float.NaN }, 1, 2, new MoeRouting(2), idx, w)).ParamName);
-        Assert.Equal("correctionBias", Assert.Throws<KernelArgumentException>(() => MoeGating.TopK(new float[2], 1, 2, new MoeRouting(2), idx, w, new float[3])).ParamName);
+        Assert.Equal("groups", Assert.Throws<KernelArgumentException>(() =>
+            MoeGating.TopK(new float[6], 1, 6, new MoeRouting(2, Groups: 4), idx, w)).ParamName);
+        Assert.Equal("topK", Assert.Throws<KernelArgumentException>(() =>
+            MoeGating.TopK(new float[8], 1, 8, new MoeRouting(2, Groups: 4, TopKGroups: 1) with { TopK = 3 },
+                new int[3], new float[3])).ParamName);
+        Assert.Equal("logits", Assert.Throws<KernelArgumentException>(() =>
+            MoeGating.TopK(new[] { 1f, float.NaN }, 1, 2, new MoeRouting(2), idx, w)).ParamName);
+        Assert.Equal("correctionBias", Assert.Throws<KernelArgumentException>(() =>
+            MoeGating.TopK(new float[2], 1, 2, new MoeRouting(2), idx, w, new float[3])).ParamName);
     }
 }
 
@@ -74,7 +81,8 @@ public sealed class QuantizationTests
         for (int i = 0; i < x.Length; i++)
         {
             float s = scales[(i / cols / 128) * 3 + (i % cols) / 128];
-            double tol = Math.Max(Math.Abs(x[i]) * relUlp / 2, s * Math.ScaleB(1, format == Fp8Format.E4M3 ? -10 : -17)) * 1.0001;
+            double tol = Math.Max(Math.Abs(x[i]) * relUlp / 2,
+                s * Math.ScaleB(1, format == Fp8Format.E4M3 ? -10 : -17)) * 1.0001;
             Assert.True(Math.Abs(back[i] - x[i]) <= tol, $"{i}: {x[i]} → {back[i]}");
         }
     }
@@ -99,11 +107,17 @@ public sealed class QuantizationTests
     {
         var codes = new byte[4];
         var x = new float[4];
-        Assert.Equal("scales", Assert.Throws<KernelArgumentException>(() => Quantization.DequantizeBlocks(codes, new[] { float.NaN }, 2, 2, 2, 2, Fp8Format.E4M3, x)).ParamName);
-        Assert.Equal("scales", Assert.Throws<KernelArgumentException>(() => Quantization.DequantizeBlocks(codes, new[] { 0f }, 2, 2, 2, 2, Fp8Format.E4M3, x)).ParamName);
-        Assert.Equal("scales", Assert.Throws<KernelArgumentException>(() => Quantization.QuantizeBlocks(x, 2, 2, 1, 2, Fp8Format.E4M3, codes, new float[1])).ParamName);
-        Assert.Equal("x", Assert.Throws<KernelArgumentException>(() => Quantization.QuantizeBlocks(new[] { 1f, float.PositiveInfinity, 0, 0 }, 2, 2, 2, 2, Fp8Format.E4M3, codes, new float[1])).ParamName);
-        Assert.Equal("blockCols", Assert.Throws<KernelArgumentException>(() => Quantization.QuantizeBlocks(x, 2, 2, 2, 0, Fp8Format.E4M3, codes, new float[1])).ParamName);
+        Assert.Equal("scales", Assert.Throws<KernelArgumentException>(() =>
+            Quantization.DequantizeBlocks(codes, new[] { float.NaN }, 2, 2, 2, 2, Fp8Format.E4M3, x)).ParamName);
+        Assert.Equal("scales", Assert.Throws<KernelArgumentException>(() =>
+            Quantization.DequantizeBlocks(codes, new[] { 0f }, 2, 2, 2, 2, Fp8Format.E4M3, x)).ParamName);
+        Assert.Equal("scales", Assert.Throws<KernelArgumentException>(() =>
+            Quantization.QuantizeBlocks(x, 2, 2, 1, 2, Fp8Format.E4M3, codes, new float[1])).ParamName);
+        Assert.Equal("x", Assert.Throws<KernelArgumentException>(() =>
+            Quantization.QuantizeBlocks(new[] { 1f, float.PositiveInfinity, 0, 0 }, 2, 2, 2, 2, Fp8Format.E4M3, codes,
+                new float[1])).ParamName);
+        Assert.Equal("blockCols", Assert.Throws<KernelArgumentException>(() =>
+            Quantization.QuantizeBlocks(x, 2, 2, 2, 0, Fp8Format.E4M3, codes, new float[1])).ParamName);
         Assert.Equal("format", Assert.Throws<KernelArgumentException>(() => Fp8.Encode(1f, (Fp8Format)7)).ParamName);
     }
 }

@@ -27,7 +27,11 @@ internal static class TestData
     public static double Diff(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         double xy = 0, sq = 0;
-        for (int i = 0; i < x.Length; i++) { xy += (double)x[i] * y[i]; sq += (double)x[i] * x[i] + (double)y[i] * y[i]; }
+        for (int i = 0; i < x.Length; i++)
+        {
+            xy += (double)x[i] * y[i];
+            sq += (double)x[i] * x[i] + (double)y[i] * y[i];
+        }
         return 1 - 2 * xy / sq;
     }
 

@@ -40,9 +40,12 @@ internal sealed class Emulators : IAsyncDisposable
     private static readonly IOptions<EmulatorClientOptions> Defaults = Options.Create(new EmulatorClientOptions());
 
     /// <summary>The client over the in-process backend (no server).</summary>
-    public static IEmulator InProcess() => new Platform.EmulatorClient.Emulator(new InProcessEmulatorBackend(new DeviceCatalog(), new TimingModel()), Defaults);
+    public static IEmulator InProcess() => new Platform.EmulatorClient.Emulator(
+        new InProcessEmulatorBackend(new DeviceCatalog(), new TimingModel()), Defaults);
 
-    /// <summary>`--emulator grpc` in <paramref name="args"/> starts a loopback emulator role; otherwise in-process.</summary>
+    /// <summary>
+    /// `--emulator grpc` in <paramref name="args"/> starts a loopback emulator role; otherwise in-process.
+    /// </summary>
     public static async Task<Emulators> StartAsync(string[] args)
     {
         int i = Array.IndexOf(args, "--emulator");
@@ -56,9 +59,11 @@ internal sealed class Emulators : IAsyncDisposable
         var app = builder.Build();
         app.MapHardwareEmulator();
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
         var channel = GrpcChannel.ForAddress(address);
-        var backend = new GrpcEmulatorBackend(new EmulatorService.EmulatorServiceClient(channel), Defaults, new EmulatorAddress(address));
+        var backend = new GrpcEmulatorBackend(new EmulatorService.EmulatorServiceClient(channel), Defaults,
+            new EmulatorAddress(address));
         return new Emulators(new Platform.EmulatorClient.Emulator(backend, Defaults), $"gRPC {address}", app, channel);
     }
 

@@ -19,7 +19,8 @@ public sealed class ModelSpecMapperTests
     {
         var ds = Platform.Modeling.ModelPresets.Get("deepseek-v3").Architecture;
         var back = ModelSpecMapper.Resolve(new ModelSpec { Architecture = ModelSpecMapper.ToProto(ds) });
-        Assert.Equal(Platform.Modeling.ParameterCounter.Count(ds).Total, Platform.Modeling.ParameterCounter.Count(back).Total);
+        Assert.Equal(Platform.Modeling.ParameterCounter.Count(ds).Total,
+            Platform.Modeling.ParameterCounter.Count(back).Total);
         Assert.Equal(ds.Moe!.FirstKDenseReplace, back.Moe!.FirstKDenseReplace);
     }
 
@@ -34,7 +35,8 @@ public sealed class ModelSpecMapperTests
         Assert.Equal(a.GatedMlp, back.GatedMlp);
         Assert.Equal(a.ParallelBlock, back.ParallelBlock);
         Assert.Equal(a.AttentionBias, back.AttentionBias);
-        Assert.Equal(Platform.Modeling.ParameterCounter.Count(a).Total, Platform.Modeling.ParameterCounter.Count(back).Total);
+        Assert.Equal(Platform.Modeling.ParameterCounter.Count(a).Total,
+            Platform.Modeling.ParameterCounter.Count(back).Total);
     }
 
     [Fact]
@@ -49,7 +51,11 @@ public sealed class ModelSpecMapperTests
     {
         var e = Assert.Throws<InvalidFieldException>(() => ModelSpecMapper.Resolve(new ModelSpec
         {
-            Architecture = new ModelArchitecture { HiddenSize = 4096, NumHiddenLayers = 32, NumAttentionHeads = 32, NumKeyValueHeads = 5, VocabSize = 32000, IntermediateSize = 11008 },
+            Architecture = new ModelArchitecture
+            {
+                HiddenSize = 4096, NumHiddenLayers = 32, NumAttentionHeads = 32, NumKeyValueHeads = 5,
+                VocabSize = 32000, IntermediateSize = 11008,
+            },
         }));
         Assert.Equal("model.architecture.num_key_value_heads", e.Field);
     }
@@ -57,7 +63,8 @@ public sealed class ModelSpecMapperTests
     [Fact]
     public void Hf_config_errors_name_the_config_field()
     {
-        var e = Assert.Throws<InvalidFieldException>(() => ModelSpecMapper.Resolve(new ModelSpec { HfConfigJson = "{\"hidden_size\": 1}" }));
+        var e = Assert.Throws<InvalidFieldException>(() =>
+            ModelSpecMapper.Resolve(new ModelSpec { HfConfigJson = "{\"hidden_size\": 1}" }));
         Assert.StartsWith("model.hf_config_json.", e.Field);
     }
 }

@@ -16,8 +16,10 @@ public sealed class OpSpecMappingTests
             new AttentionShape("a", DataType.Bf16, 2, 1, 4096, 128, 1, 576, 512, false),
         };
         foreach (var dtype in Enum.GetValues<DataType>()) data.Add(new GemmShape($"{dtype}", dtype, 1, 2, 3));
-        foreach (var kind in Enum.GetValues<ElementwiseOpKind>()) data.Add(new ElementwiseShape($"{kind}", DataType.Bf16, kind, 1024));
-        foreach (var kind in Enum.GetValues<CollectiveOpKind>()) data.Add(new CollectiveShape($"{kind}", DataType.Bf16, kind, 1 << 20, 8, 8));
+        foreach (var kind in Enum.GetValues<ElementwiseOpKind>())
+            data.Add(new ElementwiseShape($"{kind}", DataType.Bf16, kind, 1024));
+        foreach (var kind in Enum.GetValues<CollectiveOpKind>())
+            data.Add(new CollectiveShape($"{kind}", DataType.Bf16, kind, 1 << 20, 8, 8));
         return data;
     }
 
@@ -29,7 +31,8 @@ public sealed class OpSpecMappingTests
     [Fact]
     public void Every_op_the_decomposition_produces_maps_to_an_OpSpec_and_back()
     {
-        var ops = ModelOps.Decompose(ModelPresets.Get("deepseek-v3").Architecture, new OpLayout(TensorParallel: 2, ExpertParallel: 16, PipelineParallel: 2),
+        var ops = ModelOps.Decompose(ModelPresets.Get("deepseek-v3").Architecture,
+            new OpLayout(TensorParallel: 2, ExpertParallel: 16, PipelineParallel: 2),
             PassShape.Decode(64, 8192)).SelectMany(g => g.Ops).ToList();
         Assert.All(ops, op => Assert.Equal(op, OpSpecMapping.ToShape(OpSpecMapping.ToProto(op), 0)));
     }

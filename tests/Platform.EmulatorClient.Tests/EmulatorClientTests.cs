@@ -27,7 +27,8 @@ public sealed class EmulatorClientTests(PlatformFactory factory) : IClassFixture
     [Fact]
     public async Task In_process_and_gRPC_answers_are_identical()
     {
-        var grpc = new Emulator(new GrpcEmulatorBackend(new EmulatorService.EmulatorServiceClient(factory.Channel), Defaults,
+        var grpc = new Emulator(new GrpcEmulatorBackend(new EmulatorService.EmulatorServiceClient(factory.Channel),
+            Defaults,
             new EmulatorAddress("test server")), Defaults);
         var local = new Emulator(factory.Services.GetRequiredService<IEmulatorBackend>(), Defaults);
         var ops = ModelOps.Decompose(ModelPresets.Get("deepseek-v3").Architecture,
@@ -81,7 +82,11 @@ public sealed class MissingEmulatorTests(NoEmulatorFactory factory) : IClassFixt
     {
         var client = new InferenceSchedulerService.InferenceSchedulerServiceClient(factory.Channel);
         var request = Google.Protobuf.JsonParser.Default.Parse<SimulateWorkloadRequest>(
-            """{"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","replicas":1,"tensorParallel":1},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":1,"requests":10,"seed":1,"promptTokens":{"fixed":100},"outputTokens":{"fixed":10}}}}""");
+            """
+            {"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","replicas":1,"tensorParallel":1},
+            "workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":1,"requests":10,"seed":1,
+            "promptTokens":{"fixed":100},"outputTokens":{"fixed":10}}}}
+            """);
         var e = await Assert.ThrowsAsync<RpcException>(() => client.SimulateWorkloadAsync(request).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Contains("emulator", e.Status.Detail);

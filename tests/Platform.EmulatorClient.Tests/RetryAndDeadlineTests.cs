@@ -29,7 +29,8 @@ public sealed class RetryAndDeadlineTests : IAsyncLifetime
         _server = builder.Build();
         _server.MapGrpcService<ScriptedEmulatorService>();
         await _server.StartAsync();
-        _address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
     }
 
     public async Task DisposeAsync()
@@ -60,7 +61,8 @@ public sealed class RetryAndDeadlineTests : IAsyncLifetime
     public async Task An_emulator_that_stays_unavailable_is_reported_as_the_missing_dependency()
     {
         _script.UnavailableFirst = 100;
-        var e = await Assert.ThrowsAsync<DependencyUnavailableException>(() => Client(attempts: 3).GetDeviceAsync("h800", "device", default));
+        var e = await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+            Client(attempts: 3).GetDeviceAsync("h800", "device", default));
         Assert.Equal("emulator", e.Field);
         Assert.Equal(3, _script.Calls);
     }
@@ -70,7 +72,8 @@ public sealed class RetryAndDeadlineTests : IAsyncLifetime
     {
         _script.Delay = TimeSpan.FromSeconds(30);
         var started = DateTime.UtcNow;
-        var e = await Assert.ThrowsAsync<DependencyUnavailableException>(() => Client(timeout: "00:00:00.300").GetDeviceAsync("h800", "device", default));
+        var e = await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+            Client(timeout: "00:00:00.300").GetDeviceAsync("h800", "device", default));
         Assert.Contains("DeadlineExceeded", e.Reason);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
     }

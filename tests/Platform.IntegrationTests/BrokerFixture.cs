@@ -22,7 +22,8 @@ public sealed class BrokerFixture : IAsyncLifetime
             Url = url;
             return;
         }
-        if (Environment.GetEnvironmentVariable("PLATFORM_TEST_BROKER") == "testcontainers" || File.Exists("/var/run/docker.sock"))
+        if (Environment.GetEnvironmentVariable("PLATFORM_TEST_BROKER") == "testcontainers"
+            || File.Exists("/var/run/docker.sock"))
         {
             _container = new RabbitMqBuilder("rabbitmq:3.13-alpine").Build();
             await _container.StartAsync();
@@ -30,7 +31,8 @@ public sealed class BrokerFixture : IAsyncLifetime
             return;
         }
         throw new InvalidOperationException(
-            "No RabbitMQ broker: set RABBITMQ_URL (make test starts Debian's rabbitmq-server and sets it) or run a Docker daemon.");
+            "No RabbitMQ broker: set RABBITMQ_URL (make test starts Debian's rabbitmq-server and sets it) "
+            + "or run a Docker daemon.");
     }
 
     public async Task DisposeAsync()

@@ -8,7 +8,9 @@ using Platform.Testing;
 
 namespace Platform.IntegrationTests;
 
-/// <summary>An EstimateOps job over the bus: request from a client, consumed by the emulator role, reply back.</summary>
+/// <summary>
+/// An EstimateOps job over the bus: request from a client, consumed by the emulator role, reply back.
+/// </summary>
 public static class BusScenario
 {
     public static EstimateOpsCommand Command(Guid jobId, string device = "h800") => new()
@@ -17,15 +19,23 @@ public static class BusScenario
         Device = device,
         OpsJson =
         [
-            JsonFormatter.Default.Format(new OpSpec { Name = "qkv", Dtype = Dtype.Bf16, Gemm = new GemmOp { M = 4096, N = 6144, K = 4096 } }),
-            JsonFormatter.Default.Format(new OpSpec { Name = "allreduce", Dtype = Dtype.Bf16, Collective = new CollectiveOp { Kind = CollectiveKind.AllReduce, Bytes = 64 << 20, Ranks = 8 } }),
+            JsonFormatter.Default.Format(new OpSpec
+            {
+                Name = "qkv", Dtype = Dtype.Bf16, Gemm = new GemmOp { M = 4096, N = 6144, K = 4096 },
+            }),
+            JsonFormatter.Default.Format(new OpSpec
+            {
+                Name = "allreduce", Dtype = Dtype.Bf16,
+                Collective = new CollectiveOp { Kind = CollectiveKind.AllReduce, Bytes = 64 << 20, Ranks = 8 },
+            }),
         ],
     };
 
     public static async Task AssertRoundTrip(IRequestClient<EstimateOpsCommand> client)
     {
         var jobId = Guid.NewGuid();
-        var response = await client.GetResponse<OpsEstimated, CommandRejected>(Command(jobId), timeout: RequestTimeout.After(s: 30));
+        var response = await client.GetResponse<OpsEstimated, CommandRejected>(Command(jobId),
+            timeout: RequestTimeout.After(s: 30));
         Assert.True(response.Is(out Response<OpsEstimated>? ok), "expected OpsEstimated");
         Assert.Equal(jobId, ok!.Message.JobId);
         Assert.Equal(2, ok.Message.TimingsJson.Count);
@@ -34,7 +44,8 @@ public static class BusScenario
         Assert.True(gemm.DeviceSeconds > 0);
         Assert.True(ok.Message.TotalDeviceSeconds >= gemm.DeviceSeconds);
 
-        var bad = await client.GetResponse<OpsEstimated, CommandRejected>(Command(Guid.NewGuid(), "h999"), timeout: RequestTimeout.After(s: 30));
+        var bad = await client.GetResponse<OpsEstimated, CommandRejected>(Command(Guid.NewGuid(), "h999"),
+            timeout: RequestTimeout.After(s: 30));
         Assert.True(bad.Is(out Response<CommandRejected>? rejected), "expected CommandRejected for an unknown device");
         Assert.Equal("device", rejected!.Message.Field);
     }

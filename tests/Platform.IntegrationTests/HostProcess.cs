@@ -46,7 +46,8 @@ public sealed class HostProcess : IAsyncDisposable
 
     /// <summary>Starts the host and waits until its gRPC readiness check answers SERVING.</summary>
     /// <param name="workingDirectory">Where the process starts (default: the host's own output folder).</param>
-    public static async Task<HostProcess> StartAsync(string roles, IDictionary<string, string> settings, TimeSpan? timeout = null,
+    public static async Task<HostProcess> StartAsync(string roles, IDictionary<string, string> settings,
+        TimeSpan? timeout = null,
         string? workingDirectory = null)
     {
         var host = new HostProcess(roles, settings, workingDirectory);
@@ -56,10 +57,12 @@ public sealed class HostProcess : IAsyncDisposable
         while (true)
         {
             if (host._process.HasExited)
-                throw new InvalidOperationException($"host ({roles}) exited with {host._process.ExitCode}:\n{host.Output}");
+                throw new InvalidOperationException(
+                    $"host ({roles}) exited with {host._process.ExitCode}:\n{host.Output}");
             try
             {
-                var r = await health.CheckAsync(new HealthCheckRequest { Service = "readiness" }, deadline: DateTime.UtcNow.AddSeconds(2));
+                var r = await health.CheckAsync(new HealthCheckRequest { Service = "readiness" },
+                    deadline: DateTime.UtcNow.AddSeconds(2));
                 if (r.Status == HealthCheckResponse.Types.ServingStatus.Serving) return host;
             }
             catch (RpcException) { }
@@ -95,7 +98,9 @@ public sealed class HostProcess : IAsyncDisposable
     private static string LocateHostDirectory()
     {
         string baseDir = AppContext.BaseDirectory;
-        string config = baseDir.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        string config = baseDir.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}")
+            ? "Release"
+            : "Debug";
         var dir = new DirectoryInfo(baseDir);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Platform.sln"))) dir = dir.Parent;
         if (dir is null) throw new InvalidOperationException("repository root (Platform.sln) not found");

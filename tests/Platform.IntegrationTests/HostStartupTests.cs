@@ -14,11 +14,14 @@ public sealed class HostStartupTests
         string elsewhere = Directory.CreateTempSubdirectory("platform-cwd-").FullName;
         try
         {
-            await using var host = await HostProcess.StartAsync("emulator", new Dictionary<string, string>(), workingDirectory: elsewhere);
+            await using var host = await HostProcess.StartAsync("emulator", new Dictionary<string, string>(),
+                workingDirectory: elsewhere);
             using var channel = GrpcChannel.ForAddress(host.GrpcUrl);
-            var device = await new EmulatorService.EmulatorServiceClient(channel).GetDeviceAsync(new GetDeviceRequest { Id = "h800" });
+            var device = await new EmulatorService.EmulatorServiceClient(channel)
+                .GetDeviceAsync(new GetDeviceRequest { Id = "h800" });
             Assert.Equal("h800", device.Device.Id);
-            Assert.Contains("Platform host running roles", host.Output); // its Serilog console sink came from the same file
+            // its Serilog console sink came from the same file
+            Assert.Contains("Platform host running roles", host.Output);
         }
         finally { Directory.Delete(elsewhere, recursive: true); }
     }

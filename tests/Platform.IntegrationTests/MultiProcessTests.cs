@@ -15,9 +15,15 @@ public sealed class MultiProcessTests(BrokerFixture broker)
     public async Task Three_single_role_processes_serve_their_own_services_and_share_the_bus()
     {
         string prefix = $"p{Guid.NewGuid():N}"[..9];
-        var common = new Dictionary<string, string> { ["RabbitMq__Host"] = broker.Url, ["Platform__QueuePrefix"] = prefix };
+        var common = new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = broker.Url, ["Platform__QueuePrefix"] = prefix,
+        };
         await using var emulator = await HostProcess.StartAsync("emulator", common);
-        var withEmulator = new Dictionary<string, string>(common) { ["Platform__Endpoints__Emulator"] = emulator.GrpcUrl };
+        var withEmulator = new Dictionary<string, string>(common)
+        {
+            ["Platform__Endpoints__Emulator"] = emulator.GrpcUrl,
+        };
         var trainingTask = HostProcess.StartAsync("training", withEmulator);
         var inferenceTask = HostProcess.StartAsync("inference", withEmulator);
         await using var training = await trainingTask;
@@ -28,11 +34,15 @@ public sealed class MultiProcessTests(BrokerFixture broker)
         using var infChannel = GrpcChannel.ForAddress(inference.GrpcUrl);
 
         // Each process serves its role and only its role.
-        Assert.NotEmpty((await new EmulatorService.EmulatorServiceClient(emuChannel).ListDevicesAsync(new ListDevicesRequest())).Devices);
-        Assert.NotEmpty((await new TrainingCostService.TrainingCostServiceClient(trainChannel).ListModelPresetsAsync(new ListModelPresetsRequest())).Presets);
-        Assert.NotEmpty((await new InferenceSchedulerService.InferenceSchedulerServiceClient(infChannel).ListTracesAsync(new ListTracesRequest())).Traces);
+        Assert.NotEmpty((await new EmulatorService.EmulatorServiceClient(emuChannel)
+            .ListDevicesAsync(new ListDevicesRequest())).Devices);
+        Assert.NotEmpty((await new TrainingCostService.TrainingCostServiceClient(trainChannel)
+            .ListModelPresetsAsync(new ListModelPresetsRequest())).Presets);
+        Assert.NotEmpty((await new InferenceSchedulerService.InferenceSchedulerServiceClient(infChannel)
+            .ListTracesAsync(new ListTracesRequest())).Traces);
         var missing = await Assert.ThrowsAsync<RpcException>(() =>
-            new EmulatorService.EmulatorServiceClient(trainChannel).ListDevicesAsync(new ListDevicesRequest()).ResponseAsync);
+            new EmulatorService.EmulatorServiceClient(trainChannel)
+                .ListDevicesAsync(new ListDevicesRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unimplemented, missing.StatusCode);
 
         // Cross-role gRPC: the training process prices a run with op times from the emulator process.
@@ -59,13 +69,17 @@ public sealed class MultiProcessTests(BrokerFixture broker)
         {
             Model = new Platform.Contracts.Common.V1.ModelSpec { Preset = "llama-3.1-8b" },
             Deployment = new Deployment { Accelerator = device.Id, Replicas = 1, TensorParallel = 1 },
-            TimeModel = new TimeModel { Constant = new ConstantTimeModel { PrefillSecondsPerToken = 1e-4, DecodeSecondsPerStep = 0.01 } },
+            TimeModel = new TimeModel
+            {
+                Constant = new ConstantTimeModel { PrefillSecondsPerToken = 1e-4, DecodeSecondsPerStep = 0.01 },
+            },
             Workload = new Workload
             {
                 Synthetic = new SyntheticWorkload
                 {
                     Arrival = Arrival.Poisson, RatePerSecond = 1, Requests = 10, Seed = 1,
-                    PromptTokens = new LengthDistribution { Fixed = 100 }, OutputTokens = new LengthDistribution { Fixed = 10 }
+                    PromptTokens = new LengthDistribution { Fixed = 100 },
+                    OutputTokens = new LengthDistribution { Fixed = 10 }
                 }
             },
         };

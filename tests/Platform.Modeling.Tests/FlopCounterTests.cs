@@ -47,7 +47,8 @@ public sealed class FlopCounterTests
     {
         var mha = ModelPresets.Get("llama-3.1-70b").Architecture with { NumKeyValueHeads = 64 };
         var gqa = ModelPresets.Get("llama-3.1-70b").Architecture;
-        Assert.True(FlopCounter.Forward(gqa, 4096).AttentionProjections < FlopCounter.Forward(mha, 4096).AttentionProjections);
+        Assert.True(FlopCounter.Forward(gqa, 4096).AttentionProjections
+            < FlopCounter.Forward(mha, 4096).AttentionProjections);
     }
 
     [Fact]
@@ -55,7 +56,8 @@ public sealed class FlopCounterTests
     {
         var full = ModelPresets.Get("llama-3.1-8b").Architecture;
         var windowed = full with { SlidingWindow = 4096 };
-        Assert.True(FlopCounter.Forward(windowed, 32768).AttentionCore < FlopCounter.Forward(full, 32768).AttentionCore / 4);
+        Assert.True(FlopCounter.Forward(windowed, 32768).AttentionCore
+            < FlopCounter.Forward(full, 32768).AttentionCore / 4);
         Assert.Equal(FlopCounter.Forward(full, 2048).AttentionCore, FlopCounter.Forward(windowed, 2048).AttentionCore);
     }
 
@@ -64,7 +66,8 @@ public sealed class FlopCounterTests
     {
         var a = ModelPresets.Get("mixtral-8x7b").Architecture;
         var f = FlopCounter.Forward(a, 4096);
-        Assert.Equal(2.0 * 2 * 3 * a.HiddenSize * a.Moe!.ExpertIntermediateSize * a.NumLayers, f.RoutedExperts, 1e-6 * f.RoutedExperts);
+        Assert.Equal(2.0 * 2 * 3 * a.HiddenSize * a.Moe!.ExpertIntermediateSize * a.NumLayers, f.RoutedExperts,
+            1e-6 * f.RoutedExperts);
         Assert.Equal(0, f.DenseMlp);
     }
 
@@ -76,7 +79,8 @@ public sealed class FlopCounterTests
     {
         var a = ModelPresets.Get(preset).Architecture;
         var groups = ModelOps.Decompose(a, new OpLayout(tp, ep), PassShape.Training(1, 4096));
-        double OpFlops(IEnumerable<OpShape> ops) => ops.Sum(o => o switch { GemmShape g => g.Flops, GroupedGemmShape g => g.Flops, _ => 0 });
+        double OpFlops(IEnumerable<OpShape> ops) =>
+            ops.Sum(o => o switch { GemmShape g => g.Flops, GroupedGemmShape g => g.Flops, _ => 0 });
         double perRank = groups.Where(g => g.Kind is OpGroupKind.DenseLayer or OpGroupKind.MoeLayer or OpGroupKind.Head)
             .Sum(g => g.Count * OpFlops(g.Ops));
         var f = FlopCounter.Forward(a, 4096);
@@ -122,10 +126,15 @@ public sealed class HistoricalPresetTests
     [Fact]
     public void Opt_config_with_ffn_dim_and_bloom_config_with_n_layer_parse()
     {
-        var opt = HfConfigParser.Parse("""{"model_type":"opt","hidden_size":768,"ffn_dim":3072,"num_hidden_layers":12,"num_attention_heads":12,"vocab_size":50272}""");
+        var opt = HfConfigParser.Parse(
+            """
+            {"model_type":"opt","hidden_size":768,"ffn_dim":3072,"num_hidden_layers":12,"num_attention_heads":12,
+            "vocab_size":50272}
+            """);
         Assert.Equal(3072, opt.IntermediateSize);
         Assert.False(opt.GatedMlp);
-        var bloom = HfConfigParser.Parse("""{"model_type":"bloom","hidden_size":1024,"n_layer":24,"n_head":16,"vocab_size":250880}""");
+        var bloom = HfConfigParser.Parse(
+            """{"model_type":"bloom","hidden_size":1024,"n_layer":24,"n_head":16,"vocab_size":250880}""");
         Assert.Equal(24, bloom.NumLayers);
         Assert.Equal(4096, bloom.IntermediateSize);
     }

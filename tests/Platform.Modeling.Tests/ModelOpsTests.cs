@@ -16,7 +16,8 @@ public sealed class ModelOpsTests
         var decode = Layer(ModelOps.Decompose(a, new OpLayout(), PassShape.Decode(32, 4096)));
         var prefill = Layer(ModelOps.Decompose(a, new OpLayout(), PassShape.Prefill(1, 4096, 4096)));
         var attention = decode.OfType<AttentionShape>().Single();
-        Assert.Equal((1, 576, 512, 4096), ((int)attention.KvHeads, (int)attention.HeadDimQk, (int)attention.HeadDimV, (int)attention.KvLen));
+        Assert.Equal((1, 576, 512, 4096),
+            ((int)attention.KvHeads, (int)attention.HeadDimQk, (int)attention.HeadDimV, (int)attention.KvLen));
         Assert.Contains(decode, o => o.Name == "q_absorb");
         Assert.DoesNotContain(decode, o => o.Name == "kv_b_proj");
         Assert.Contains(prefill, o => o.Name == "kv_b_proj");
@@ -39,9 +40,11 @@ public sealed class ModelOpsTests
     [Fact]
     public void Tensor_parallelism_all_reduces_twice_per_layer_and_expert_parallelism_dispatches_and_combines()
     {
-        var dense = Layer(ModelOps.Decompose(Model("llama-3.1-70b"), new OpLayout(TensorParallel: 8), PassShape.Decode(8, 1024)));
+        var dense = Layer(ModelOps.Decompose(Model("llama-3.1-70b"), new OpLayout(TensorParallel: 8),
+            PassShape.Decode(8, 1024)));
         Assert.Equal(2, dense.OfType<CollectiveShape>().Count(c => c.Kind == CollectiveOpKind.AllReduce));
-        var moe = Layer(ModelOps.Decompose(Model("deepseek-v3"), new OpLayout(ExpertParallel: 32, GemmFormat: DataType.Fp8E4M3), PassShape.Decode(128, 1024)));
+        var moe = Layer(ModelOps.Decompose(Model("deepseek-v3"),
+            new OpLayout(ExpertParallel: 32, GemmFormat: DataType.Fp8E4M3), PassShape.Decode(128, 1024)));
         var a2a = moe.OfType<CollectiveShape>().Where(c => c.Kind == CollectiveOpKind.AllToAll).ToList();
         Assert.Equal(["dispatch_all_to_all", "combine_all_to_all"], a2a.Select(c => c.Name));
         Assert.Equal(2 * a2a[0].Bytes, a2a[1].Bytes); // FP8 dispatch, BF16 combine
@@ -62,7 +65,8 @@ public sealed class ModelOpsTests
     [Fact]
     public void A_pipeline_adds_one_activation_hop_per_stage_boundary()
     {
-        var groups = ModelOps.Decompose(Model("llama-3.1-8b"), new OpLayout(PipelineParallel: 4), PassShape.Decode(8, 1024));
+        var groups = ModelOps.Decompose(Model("llama-3.1-8b"), new OpLayout(PipelineParallel: 4),
+            PassShape.Decode(8, 1024));
         var hop = groups.Single(g => g.Kind == OpGroupKind.PipelineHop);
         Assert.Equal(3, hop.Count);
         Assert.Equal(8 * 4096 * 2, hop.Ops.OfType<CollectiveShape>().Single().Bytes);

@@ -26,7 +26,8 @@ public sealed class HfConfigParserTests
     [Fact]
     public void Parallel_attention_flag_of_falcon_and_neox_configs_marks_a_parallel_block()
     {
-        const string baseCfg = "\"hidden_size\": 64, \"intermediate_size\": 256, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"vocab_size\": 100";
+        const string baseCfg = "\"hidden_size\": 64, \"intermediate_size\": 256, \"num_hidden_layers\": 2, "
+            + "\"num_attention_heads\": 4, \"vocab_size\": 100";
         Assert.True(HfConfigParser.Parse("{" + baseCfg + ", \"parallel_attn\": true}").ParallelBlock);
         Assert.True(HfConfigParser.Parse("{" + baseCfg + ", \"use_parallel_residual\": true}").ParallelBlock);
         Assert.False(HfConfigParser.Parse("{" + baseCfg + "}").ParallelBlock);
@@ -46,7 +47,8 @@ public sealed class HfConfigParserTests
     [Fact]
     public void Config_without_a_needed_field_names_it()
     {
-        var e = Assert.Throws<InvalidFieldException>(() => HfConfigParser.Parse("""{"hidden_size": 4096, "num_hidden_layers": 32, "vocab_size": 32000}"""));
+        var e = Assert.Throws<InvalidFieldException>(() =>
+            HfConfigParser.Parse("""{"hidden_size": 4096, "num_hidden_layers": 32, "vocab_size": 32000}"""));
         Assert.Equal("model.hf_config_json.num_attention_heads", e.Field);
     }
 

@@ -35,7 +35,8 @@ public sealed class ErrorMappingInterceptorTests
         var violations = e.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations;
         Assert.Equal(["run.training_tokens", "run.cluster.count"], violations.Select(v => v.Field));
         Assert.Equal("must be positive (got 0)", violations[1].Description);
-        Assert.Equal("run.training_tokens: is required and must be positive; run.cluster.count: must be positive (got 0)", e.Status.Detail);
+        Assert.Equal("run.training_tokens: is required and must be positive; "
+            + "run.cluster.count: must be positive (got 0)", e.Status.Detail);
     }
 
     [Fact]
@@ -76,7 +77,8 @@ public sealed class ErrorMappingInterceptorTests
     public async Task Streaming_handlers_map_errors_too()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() => Interceptor.ServerStreamingServerHandler<string, string>(
-            "request", null!, new TestCallContext(), (_, _, _) => throw new InvalidFieldException("workload.trace", "is empty")));
+            "request", null!, new TestCallContext(),
+            (_, _, _) => throw new InvalidFieldException("workload.trace", "is empty")));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
     }
 
@@ -100,7 +102,8 @@ public sealed class ErrorMappingInterceptorTests
         protected override Grpc.Core.Status StatusCore { get; set; }
         protected override WriteOptions? WriteOptionsCore { get; set; }
         protected override AuthContext AuthContextCore => new(null, new Dictionary<string, List<AuthProperty>>());
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
+        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) =>
+            throw new NotSupportedException();
         protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
     }
 }

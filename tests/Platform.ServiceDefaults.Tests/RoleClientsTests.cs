@@ -5,12 +5,15 @@ namespace Platform.ServiceDefaults.Tests;
 public sealed class RoleClientsTests
 {
     private static IConfiguration Config(params (string Key, string Value)[] pairs) =>
-        new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)))
+            .Build();
 
     [Fact]
     public void Explicit_role_endpoint_wins()
     {
-        var c = Config(("Platform:Endpoints:Emulator", "http://emulator:5080"), ("Kestrel:Endpoints:Grpc:Url", "http://127.0.0.1:5080"));
+        var c = Config(("Platform:Endpoints:Emulator", "http://emulator:5080"),
+            ("Kestrel:Endpoints:Grpc:Url", "http://127.0.0.1:5080"));
         Assert.Equal("http://emulator:5080", RoleClients.ResolveAddress(c, "Emulator"));
     }
 

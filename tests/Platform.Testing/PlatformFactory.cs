@@ -44,7 +44,10 @@ public class PlatformFactory : WebApplicationFactory<Program>
 /// <summary>Assertions on gRPC error statuses.</summary>
 public static class GrpcAssert
 {
-    /// <summary>Asserts the call fails with <paramref name="code"/> and a message naming <paramref name="field"/>; returns the exception.</summary>
+    /// <summary>
+    /// Asserts the call fails with <paramref name="code"/> and a message naming <paramref name="field"/>; returns
+    /// the exception.
+    /// </summary>
     public static async Task<RpcException> FailsWith(StatusCode code, string field, Func<Task> call)
     {
         var e = await Assert.ThrowsAsync<RpcException>(call);
@@ -53,7 +56,9 @@ public static class GrpcAssert
         return e;
     }
 
-    /// <summary>Asserts InvalidArgument carrying a google.rpc.BadRequest violation on <paramref name="field"/>.</summary>
+    /// <summary>
+    /// Asserts InvalidArgument carrying a google.rpc.BadRequest violation on <paramref name="field"/>.
+    /// </summary>
     public static async Task<RpcException> InvalidField(string field, Func<Task> call)
     {
         var e = await FailsWith(StatusCode.InvalidArgument, field, call);
@@ -69,7 +74,8 @@ public static class GrpcAssert
     /// Asserts InvalidArgument whose google.rpc.BadRequest names exactly <paramref name="field"/> (the full path
     /// as the client sees it, e.g. "run.cluster.count") among its violations; returns the violations.
     /// </summary>
-    public static async Task<IReadOnlyList<BadRequest.Types.FieldViolation>> InvalidFieldPath(string field, Func<Task> call)
+    public static async Task<IReadOnlyList<BadRequest.Types.FieldViolation>> InvalidFieldPath(string field,
+        Func<Task> call)
     {
         var e = await Assert.ThrowsAsync<RpcException>(call);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);

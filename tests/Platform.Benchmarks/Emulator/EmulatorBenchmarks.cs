@@ -24,8 +24,11 @@ public static class EmulatorBenchmarks
         var sizes = IntList(args, "--sizes", [1024, 2048, 4096]);
         var threadCounts = IntList(args, "--threads", [1, 2]);
         int repeats = IntList(args, "--repeats", [5])[0];
-        Console.Error.WriteLine($"# gemm: FP32 C=A·B square, ISA {KernelInfo.Isa}, {Environment.ProcessorCount} cores, best of ≥{repeats} interleaved repeats (more for small n); " +
-                                $"OpenBLAS run with OPENBLAS_CORETYPE={OpenBlas.CoreType}, OPENBLAS_NUM_THREADS = threads");
+        Console.Error.WriteLine($"# gemm: FP32 C=A·B square, ISA {KernelInfo.Isa}, " +
+                                $"{Environment.ProcessorCount} cores, " +
+                                $"best of ≥{repeats} interleaved repeats (more for small n); " +
+                                $"OpenBLAS run with OPENBLAS_CORETYPE={OpenBlas.CoreType}, " +
+                                "OPENBLAS_NUM_THREADS = threads");
         foreach (int threads in threadCounts)
         {
             using var blas = OpenBlas.Start(threads);
@@ -70,7 +73,8 @@ public static class EmulatorBenchmarks
     {
         int threads = IntList(args, "--kernel-threads", [Environment.ProcessorCount])[0];
         int repeats = IntList(args, "--repeats", [5])[0];
-        Console.Error.WriteLine($"# kernels: {threads} threads, best of {repeats}; GB/s counts bytes read + written once");
+        Console.Error.WriteLine(
+            $"# kernels: {threads} threads, best of {repeats}; GB/s counts bytes read + written once");
 
         const int rows = 4096, cols = 4096;
         var x = Random(rows * cols, 3);
@@ -78,25 +82,34 @@ public static class EmulatorBenchmarks
         var g = Random(rows * cols, 4);
         var w = Random(cols, 5);
         double bytes2 = 2.0 * 4 * rows * cols, bytes3 = 3.0 * 4 * rows * cols;
-        Report("softmax", $"{rows}x{cols}", threads, gbps: bytes2 / Best(repeats, () => Softmax.Rows(x, y, rows, cols, threads)));
-        Report("rmsnorm", $"{rows}x{cols}", threads, gbps: bytes2 / Best(repeats, () => Normalization.RmsNorm(x, w, y, rows, cols, 1e-6f, threads)));
-        Report("layernorm", $"{rows}x{cols}", threads, gbps: bytes2 / Best(repeats, () => Normalization.LayerNorm(x, w, w, y, rows, cols, 1e-5f, threads)));
+        Report("softmax", $"{rows}x{cols}", threads,
+            gbps: bytes2 / Best(repeats, () => Softmax.Rows(x, y, rows, cols, threads)));
+        Report("rmsnorm", $"{rows}x{cols}", threads,
+            gbps: bytes2 / Best(repeats, () => Normalization.RmsNorm(x, w, y, rows, cols, 1e-6f, threads)));
+        Report("layernorm", $"{rows}x{cols}", threads,
+            gbps: bytes2 / Best(repeats, () => Normalization.LayerNorm(x, w, w, y, rows, cols, 1e-5f, threads)));
         Report("silu", $"{rows * cols}", threads, gbps: bytes2 / Best(repeats, () => Activations.Silu(x, y, threads)));
-        Report("gelu_tanh", $"{rows * cols}", threads, gbps: bytes2 / Best(repeats, () => Activations.Gelu(x, y, GeluForm.Tanh, threads)));
-        Report("gelu_erf", $"{rows * cols}", threads, gbps: bytes2 / Best(repeats, () => Activations.Gelu(x, y, GeluForm.Erf, threads)));
-        Report("swiglu", $"{rows * cols}", threads, gbps: bytes3 / Best(repeats, () => Activations.SwiGlu(x, g, y, threads)));
+        Report("gelu_tanh", $"{rows * cols}", threads,
+            gbps: bytes2 / Best(repeats, () => Activations.Gelu(x, y, GeluForm.Tanh, threads)));
+        Report("gelu_erf", $"{rows * cols}", threads,
+            gbps: bytes2 / Best(repeats, () => Activations.Gelu(x, y, GeluForm.Erf, threads)));
+        Report("swiglu", $"{rows * cols}", threads,
+            gbps: bytes3 / Best(repeats, () => Activations.SwiGlu(x, g, y, threads)));
         Report("bf16_round", $"{rows * cols}", threads, gbps: bytes2 / Best(repeats, () => BFloat16.Round(x, y)));
 
         const int tokens = 4096, heads = 32, headDim = 128;
         var rq = Random(tokens * heads * headDim, 6);
         var ry = new float[rq.Length];
         var pos = Enumerable.Range(0, tokens).ToArray();
-        Report("rope", $"{tokens}x{heads}x{headDim}", 1, gbps: 2.0 * 4 * rq.Length / Best(repeats, () => Rotary.Apply(rq, ry, pos, tokens, heads, headDim)));
+        Report("rope", $"{tokens}x{heads}x{headDim}", 1,
+            gbps: 2.0 * 4 * rq.Length / Best(repeats, () => Rotary.Apply(rq, ry, pos, tokens, heads, headDim)));
 
         var codes = new byte[rows * cols];
         var scales = new float[Quantization.ScaleCount(rows, cols, 1, 128)];
-        Report("fp8_quantize_1x128", $"{rows}x{cols}", 1, gbps: 5.0 * rows * cols / Best(repeats, () => Quantization.QuantizeActivations(x, rows, cols, Fp8Format.E4M3, codes, scales)));
-        Report("fp8_dequantize_1x128", $"{rows}x{cols}", 1, gbps: 5.0 * rows * cols / Best(repeats, () => Quantization.DequantizeBlocks(codes, scales, rows, cols, 1, 128, Fp8Format.E4M3, y)));
+        Report("fp8_quantize_1x128", $"{rows}x{cols}", 1, gbps: 5.0 * rows * cols / Best(repeats,
+            () => Quantization.QuantizeActivations(x, rows, cols, Fp8Format.E4M3, codes, scales)));
+        Report("fp8_dequantize_1x128", $"{rows}x{cols}", 1, gbps: 5.0 * rows * cols / Best(repeats,
+            () => Quantization.DequantizeBlocks(codes, scales, rows, cols, 1, 128, Fp8Format.E4M3, y)));
 
         // Attention: Llama-3-8B-like GQA prefill (32 query heads, 8 kv heads, d 128) at 2048 tokens, causal.
         const int sq = 2048, hq = 32, hkv = 8, d = 128;
@@ -104,13 +117,16 @@ public static class EmulatorBenchmarks
         var o = new float[q.Length];
         double attnFlops = Attention.Flops(1, hq, sq, sq, d, d, causal: true);
         Report("attention_causal_gqa", $"b1 h{hq} kv{hkv} s{sq} d{d}", threads,
-            gflops: attnFlops / Best(Math.Min(repeats, 2), () => Attention.ScaledDotProduct(q, k, v, o, 1, hq, hkv, sq, sq, d, d, true, 0f, threads)));
+            gflops: attnFlops / Best(Math.Min(repeats, 2),
+                () => Attention.ScaledDotProduct(q, k, v, o, 1, hq, hkv, sq, sq, d, d, true, 0f, threads)));
         // Decode: one query against a 8192-token cache (memory-bound).
         const int kvLen = 8192;
-        var kd = Random(hkv * kvLen * d, 10); var vd = Random(hkv * kvLen * d, 11); var qd = Random(hq * d, 12); var od = new float[hq * d];
+        var kd = Random(hkv * kvLen * d, 10); var vd = Random(hkv * kvLen * d, 11);
+        var qd = Random(hq * d, 12); var od = new float[hq * d];
         double decodeBytes = 4.0 * (kd.Length + vd.Length);
         Report("attention_decode_gqa", $"b1 h{hq} kv{hkv} kv_len{kvLen} d{d}", threads,
-            gbps: decodeBytes / Best(repeats, () => Attention.ScaledDotProduct(qd, kd, vd, od, 1, hq, hkv, 1, kvLen, d, d, true, 0f, threads)));
+            gbps: decodeBytes / Best(repeats,
+                () => Attention.ScaledDotProduct(qd, kd, vd, od, 1, hq, hkv, 1, kvLen, d, d, true, 0f, threads)));
 
         const int n = 2048;
         var ga = Random(n * n, 13); var gb = Random(n * n, 14); var gc = new float[n * n];
@@ -118,20 +134,28 @@ public static class EmulatorBenchmarks
         foreach (var precision in new[] { GemmPrecision.Fp32, GemmPrecision.Bf16, GemmPrecision.Fp8E4M3 })
         {
             HardwareEmulator.Kernels.Gemm.Run(precision, ga, gb, gc, n, n, n, threads);
-            string note = precision switch { GemmPrecision.Fp32 => "", GemmPrecision.Bf16 => " incl. rounding", _ => " incl. quantization" };
+            string note = precision switch
+            {
+                GemmPrecision.Fp32 => "",
+                GemmPrecision.Bf16 => " incl. rounding",
+                _ => " incl. quantization",
+            };
             Report($"gemm_{precision.ToString().ToLowerInvariant()}", $"{n}x{n}x{n}{note}", threads,
-                gflops: flops / Best(Math.Min(repeats, 3), () => HardwareEmulator.Kernels.Gemm.Run(precision, ga, gb, gc, n, n, n, threads)));
+                gflops: flops / Best(Math.Min(repeats, 3),
+                    () => HardwareEmulator.Kernels.Gemm.Run(precision, ga, gb, gc, n, n, n, threads)));
         }
         var (qa, sa, qb, sb) = HardwareEmulator.Kernels.Gemm.QuantizeOperands(ga, gb, n, n, n, Fp8Format.E4M3);
         Report("gemm_fp8e4m3_prequantized", $"{n}x{n}x{n}", threads,
-            gflops: flops / Best(Math.Min(repeats, 3), () => HardwareEmulator.Kernels.Gemm.Fp8(qa, sa, qb, sb, gc, n, n, n, Fp8Format.E4M3, threads)));
+            gflops: flops / Best(Math.Min(repeats, 3),
+                () => HardwareEmulator.Kernels.Gemm.Fp8(qa, sa, qb, sb, gc, n, n, n, Fp8Format.E4M3, threads)));
 
         // MoE routing: DeepSeek-V3 router (256 experts, 8 groups, top-4 groups, top-8) over 4096 tokens.
         const int moeTokens = 4096, experts = 256;
         var logits = Random(moeTokens * experts, 15);
         var idx = new int[moeTokens * 8]; var wts = new float[moeTokens * 8];
         var routing = new MoeRouting(8, MoeScoring.Sigmoid, 8, 4, true, 2.5f);
-        double sec = Best(repeats, () => MoeGating.TopK(logits, moeTokens, experts, routing, idx, wts, default, threads));
+        double sec = Best(repeats,
+            () => MoeGating.TopK(logits, moeTokens, experts, routing, idx, wts, default, threads));
         Console.WriteLine(new JsonObject
         {
             ["kernel"] = "moe_topk_deepseek_v3", ["shape"] = $"{moeTokens}x{experts}", ["threads"] = threads,
@@ -190,17 +214,19 @@ public static class EmulatorBenchmarks
             string? script = FindScript();
             if (script == null || !File.Exists("/usr/bin/python3"))
             {
-                Console.Error.WriteLine("# openblas: /usr/bin/python3 or scripts/bench/openblas_gemm.py not found; openblas_gflops = null");
+                Console.Error.WriteLine("# openblas: /usr/bin/python3 or scripts/bench/openblas_gemm.py not found; " +
+                                        "openblas_gflops = null");
                 return null;
             }
             var psi = new ProcessStartInfo("/usr/bin/python3", script)
             {
-                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+                UseShellExecute = false,
             };
             psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
             psi.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
-            // Always OpenBLAS's best kernel for this AVX-512 CPU: unset, Debian's OpenBLAS takes this VM for "Prescott",
-            // and an inherited value (this machine's shell exports Haswell) would understate the baseline.
+            // Always OpenBLAS's best kernel for this AVX-512 CPU: unset, Debian's OpenBLAS takes this VM for
+            // "Prescott", and an inherited value (this machine's shell exports Haswell) would understate the baseline.
             psi.Environment["OPENBLAS_CORETYPE"] = CoreType;
             try
             {
@@ -208,12 +234,15 @@ public static class EmulatorBenchmarks
                 string? hello = p.StandardOutput.ReadLine();
                 if (hello == null)
                 {
-                    Console.Error.WriteLine($"# openblas: numpy unavailable ({p.StandardError.ReadToEnd().Trim().Split('\n').LastOrDefault()}); " +
-                                            "install with apt-get install -y python3-numpy libopenblas0-pthread; openblas_gflops = null");
+                    Console.Error.WriteLine("# openblas: numpy unavailable " +
+                                            $"({p.StandardError.ReadToEnd().Trim().Split('\n').LastOrDefault()}); " +
+                                            "install with apt-get install -y python3-numpy libopenblas0-pthread; " +
+                                            "openblas_gflops = null");
                     return null;
                 }
                 var info = JsonNode.Parse(hello)!;
-                var inherited = string.Join(' ', psi.Environment.Where(e => e.Key.StartsWith("OPENBLAS_", StringComparison.Ordinal))
+                var inherited = string.Join(' ', psi.Environment
+                    .Where(e => e.Key.StartsWith("OPENBLAS_", StringComparison.Ordinal))
                     .OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}"));
                 Console.Error.WriteLine($"# openblas (threads {threads}): {hello} env: {inherited}");
                 if (info["openblas"]?.GetValue<bool>() != true)
@@ -226,7 +255,8 @@ public static class EmulatorBenchmarks
                 }
                 return new OpenBlas(p);
             }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or JsonException or InvalidOperationException)
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or JsonException
+                or InvalidOperationException)
             {
                 Console.Error.WriteLine($"# openblas: could not start python3 ({e.Message}); openblas_gflops = null");
                 return null;

@@ -17,10 +17,18 @@ namespace Platform.Benchmarks;
 public static class InferenceBenchmarks
 {
     private const string AzureConv70B =
-        """{"model":{"preset":"llama-3.1-70b"},"deployment":{"accelerator":"h800","replicas":1,"tensorParallel":8},"workload":{"trace":"azure-conv-2023"},"slo":{"ttftMs":2000,"tpotMs":100}}""";
+        """
+        {"model":{"preset":"llama-3.1-70b"},"deployment":{"accelerator":"h800","replicas":1,"tensorParallel":8},
+        "workload":{"trace":"azure-conv-2023"},"slo":{"ttftMs":2000,"tpotMs":100}}
+        """;
 
     private const string Synthetic1M =
-        """{"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","replicas":16,"tensorParallel":1},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":160,"requests":1000000,"seed":1,"promptTokens":{"lognormal":{"mean":600,"sigma":0.8},"max":8192},"outputTokens":{"lognormal":{"mean":150,"sigma":0.8},"max":2048}}},"slo":{"ttftMs":1000,"tpotMs":100}}""";
+        """
+        {"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","replicas":16,"tensorParallel":1},
+        "workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":160,"requests":1000000,"seed":1,
+        "promptTokens":{"lognormal":{"mean":600,"sigma":0.8},"max":8192},
+        "outputTokens":{"lognormal":{"mean":150,"sigma":0.8},"max":2048}}},"slo":{"ttftMs":1000,"tpotMs":100}}
+        """;
 
     public static int All(string[] args)
     {
@@ -33,18 +41,21 @@ public static class InferenceBenchmarks
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         // The emulator role behind gRPC on loopback, as a separately deployed inference role reaches it.
         await using var emulator = await Emulators.StartAsync(["--emulator", "grpc"]);
-        var planner = new SimulationPlanner(new EmulatorProfiles(emulator.Client, NullLogger<EmulatorProfiles>.Instance));
+        var planner = new SimulationPlanner(
+            new EmulatorProfiles(emulator.Client, NullLogger<EmulatorProfiles>.Instance));
         int rc = 0;
         if (part is "all" or "speed") rc |= await Speed(planner);
         if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(planner);
         return rc;
     }
 
-    internal static SimulateWorkloadRequest Parse(string json) => JsonParser.Default.Parse<SimulateWorkloadRequest>(json);
+    internal static SimulateWorkloadRequest Parse(string json) =>
+        JsonParser.Default.Parse<SimulateWorkloadRequest>(json);
 
     private static async Task<int> Speed(SimulationPlanner planner)
     {
-        Console.WriteLine("# inference: simulator speed (wall time of Simulator.Run; the step-time profile is fetched once and cached)");
+        Console.WriteLine("# inference: simulator speed " +
+                          "(wall time of Simulator.Run; the step-time profile is fetched once and cached)");
         // Warm-up: fetches and caches the profile, JITs the simulator.
         var sw = Stopwatch.StartNew();
         var warm = await planner.PlanAsync(Parse(AzureConv70B), null, default);
@@ -60,10 +71,14 @@ public static class InferenceBenchmarks
             res = new Simulator(plan.Setup).Run(plan.Workload);
             best = Math.Min(best, sw.Elapsed.TotalSeconds);
         }
-        Console.WriteLine($"azure-conv-2023 on llama-3.1-70b TP8 h800: {res!.CompletedRequests} requests, {res.SimulatedSeconds:F0} s simulated, " +
-                          $"{res.Steps} steps, wall {best:F3} s (best of 3; target < 2 s) -> {res.CompletedRequests / best:N0} req/s");
-        Console.WriteLine($"  TTFT mean/p50/p99 {res.TtftMs.Mean:F0}/{res.TtftMs.P50:F0}/{res.TtftMs.P99:F0} ms, TPOT mean/p99 {res.TpotMs.Mean:F1}/{res.TpotMs.P99:F1} ms, " +
-                          $"SLO attainment {res.SloAttainment:P1}, accelerator busy {res.MeanAcceleratorUtilization:P0}");
+        Console.WriteLine($"azure-conv-2023 on llama-3.1-70b TP8 h800: {res!.CompletedRequests} requests, " +
+                          $"{res.SimulatedSeconds:F0} s simulated, " +
+                          $"{res.Steps} steps, wall {best:F3} s (best of 3; target < 2 s) " +
+                          $"-> {res.CompletedRequests / best:N0} req/s");
+        Console.WriteLine($"  TTFT mean/p50/p99 {res.TtftMs.Mean:F0}/{res.TtftMs.P50:F0}/{res.TtftMs.P99:F0} ms, " +
+                          $"TPOT mean/p99 {res.TpotMs.Mean:F1}/{res.TpotMs.P99:F1} ms, " +
+                          $"SLO attainment {res.SloAttainment:P1}, " +
+                          $"accelerator busy {res.MeanAcceleratorUtilization:P0}");
 
         var p1 = await planner.PlanAsync(Parse(Synthetic1M), null, default);
         GC.Collect();
@@ -72,9 +87,13 @@ public static class InferenceBenchmarks
         var big = new Simulator(p1.Setup).Run(p1.Workload);
         double wall = sw.Elapsed.TotalSeconds;
         long allocated = GC.GetTotalAllocatedBytes(true) - before;
-        Console.WriteLine($"synthetic 1,000,000 requests, llama-3.1-8b on 16 x h100-sxm, Poisson 160 req/s: {big.SimulatedSeconds:F0} s simulated, " +
-                          $"{big.Steps:N0} steps, {big.OutputTokens:N0} output tokens, wall {wall:F2} s -> {big.CompletedRequests / wall:N0} simulated req/s (target >= 20,000)");
-        Console.WriteLine($"  allocated during the run {allocated / 1e6:F0} MB, heap after {GC.GetTotalMemory(false) / 1e6:F0} MB, peak working set {Environment.WorkingSet / 1e6:F0} MB; " +
+        Console.WriteLine("synthetic 1,000,000 requests, llama-3.1-8b on 16 x h100-sxm, Poisson 160 req/s: " +
+                          $"{big.SimulatedSeconds:F0} s simulated, " +
+                          $"{big.Steps:N0} steps, {big.OutputTokens:N0} output tokens, wall {wall:F2} s " +
+                          $"-> {big.CompletedRequests / wall:N0} simulated req/s (target >= 20,000)");
+        Console.WriteLine($"  allocated during the run {allocated / 1e6:F0} MB, " +
+                          $"heap after {GC.GetTotalMemory(false) / 1e6:F0} MB, " +
+                          $"peak working set {Environment.WorkingSet / 1e6:F0} MB; " +
                           $"TTFT p50 {big.TtftMs.P50:F0} ms, TPOT p50 {big.TpotMs.P50:F1} ms");
         return best < 2 && big.CompletedRequests / wall >= 20000 ? 0 : 1;
     }

@@ -18,13 +18,26 @@ public static class TrainingBenchmarks
         var estimator = new TrainingEstimator(emu);
         (string Name, TrainingRunSpec Spec)[] cases =
         [
-            ("deepseek-v3 / 2048 x h800 / fp8", new TrainingRunSpec { Model = ModelPresets.Get("deepseek-v3").Architecture, TrainingTokens = 14.8e12, SequenceLength = 4096, Accelerator = "h800", AcceleratorCount = 2048, Precision = TrainingPrecision.Fp8 }),
-            ("llama-3.1-405b / 16384 x h100-sxm", new TrainingRunSpec { Model = ModelPresets.Get("llama-3.1-405b").Architecture, TrainingTokens = 15.6e12, SequenceLength = 8192, Accelerator = "h100-sxm", AcceleratorCount = 16384 }),
-            ("llama-3.1-70b / 1024 x a100-80gb", new TrainingRunSpec { Model = ModelPresets.Get("llama-3.1-70b").Architecture, TrainingTokens = 15e12, SequenceLength = 8192, Accelerator = "a100-80gb", AcceleratorCount = 1024 }),
+            ("deepseek-v3 / 2048 x h800 / fp8", new TrainingRunSpec
+            {
+                Model = ModelPresets.Get("deepseek-v3").Architecture, TrainingTokens = 14.8e12, SequenceLength = 4096,
+                Accelerator = "h800", AcceleratorCount = 2048, Precision = TrainingPrecision.Fp8,
+            }),
+            ("llama-3.1-405b / 16384 x h100-sxm", new TrainingRunSpec
+            {
+                Model = ModelPresets.Get("llama-3.1-405b").Architecture, TrainingTokens = 15.6e12,
+                SequenceLength = 8192, Accelerator = "h100-sxm", AcceleratorCount = 16384,
+            }),
+            ("llama-3.1-70b / 1024 x a100-80gb", new TrainingRunSpec
+            {
+                Model = ModelPresets.Get("llama-3.1-70b").Architecture, TrainingTokens = 15e12, SequenceLength = 8192,
+                Accelerator = "a100-80gb", AcceleratorCount = 1024,
+            }),
         ];
         foreach (var (name, spec) in cases)
         {
-            var device = AcceleratorSpec.From(emu.GetDeviceAsync(spec.Accelerator, "cluster.accelerator", default).Result);
+            var device = AcceleratorSpec.From(
+                emu.GetDeviceAsync(spec.Accelerator, "cluster.accelerator", default).Result);
             var ctx = estimator.Context(spec, device);
             var plans = PlanSpace.Enumerate(spec.Model, spec.AcceleratorCount, device.ScaleUpDomain, []);
             var times = estimator.TimeAsync(ctx, plans, default).Result;
@@ -48,8 +61,15 @@ public static class TrainingBenchmarks
             var result = estimator.SearchAsync(spec, 3, default).Result;
             double searchSeconds = search.Elapsed.TotalSeconds;
             var top = result.Best[0];
-            Console.WriteLine(FormattableString.Invariant(
-                $"{{\"bench\":\"plan-parallelism\",\"case\":\"{name}\",\"candidates\":{plans.Count},\"fit\":{fits},\"distinct_ops\":{times.Count},\"plans_per_second\":{plans.Count / best:F0},\"search_seconds\":{searchSeconds:F2},\"best_plan\":\"{top.Plan}\",\"best_days\":{top.WallClockDays:F1},\"best_mfu\":{top.Mfu:F3}}}"));
+            Console.WriteLine(
+                FormattableString.Invariant(
+                    $"{{\"bench\":\"plan-parallelism\",\"case\":\"{name}\",\"candidates\":{plans.Count},")
+                + FormattableString.Invariant(
+                    $"\"fit\":{fits},\"distinct_ops\":{times.Count},\"plans_per_second\":{plans.Count / best:F0},")
+                + FormattableString.Invariant(
+                    $"\"search_seconds\":{searchSeconds:F2},\"best_plan\":\"{top.Plan}\",")
+                + FormattableString.Invariant(
+                    $"\"best_days\":{top.WallClockDays:F1},\"best_mfu\":{top.Mfu:F3}}}"));
         }
         return 0;
     }

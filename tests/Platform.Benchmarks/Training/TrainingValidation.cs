@@ -8,7 +8,8 @@ namespace Platform.Benchmarks;
 
 /// <summary>One row of the validation table.</summary>
 public sealed record ValidationRow(string Model, string Accelerator, int Count, double Tokens, double? PublishedHours,
-    double PredictedHours, double Mfu, double EffectiveUtilization, string Plan, List<string> Flags, string Note, string Detail = "", double ReportedMfu = 0)
+    double PredictedHours, double Mfu, double EffectiveUtilization, string Plan, List<string> Flags, string Note,
+    string Detail = "", double ReportedMfu = 0)
 {
     /// <summary>Modelled over reported step MFU − 1 (null when the source reports none).</summary>
     public double? MfuGap => ReportedMfu > 0 ? Mfu / ReportedMfu - 1 : null;
@@ -17,21 +18,30 @@ public sealed record ValidationRow(string Model, string Accelerator, int Count, 
     /// published figure was derived from throughput, above 1 by the share of non-step time (failures, restarts,
     /// evaluation, idle) it includes. Null without both figures.
     /// </summary>
-    public double? PublishedOverStepHours => ReportedMfu > 0 && PublishedHours is { } p ? p / (EffectiveUtilization * PredictedHours / ReportedMfu) : null;
+    public double? PublishedOverStepHours => ReportedMfu > 0 && PublishedHours is { } p
+        ? p / (EffectiveUtilization * PredictedHours / ReportedMfu)
+        : null;
     public double? Error => PublishedHours is { } p ? PredictedHours / p - 1 : null;
-    /// <summary>Counts toward the fidelity target: published hours that are neither estimates nor more than pre-training.</summary>
+    /// <summary>
+    /// Counts toward the fidelity target: published hours that are neither estimates nor more than pre-training.
+    /// </summary>
     public bool Scored => PublishedHours.HasValue;
     /// <summary>Published hours that are stated, not estimated or approximate, and cover pre-training only.</summary>
-    public bool Firm => Scored && !Flags.Any(f => f.Contains("estimated") || f.Contains("approximate") || f.Contains("more than") || f.Contains("uncertain"));
+    public bool Firm => Scored && !Flags.Any(f => f.Contains("estimated") || f.Contains("approximate")
+        || f.Contains("more than") || f.Contains("uncertain"));
 }
 
-/// <summary>`validate-training`: estimates every published run of training_runs.tsv and compares accelerator-hours.</summary>
+/// <summary>
+/// `validate-training`: estimates every published run of training_runs.tsv and compares accelerator-hours.
+/// </summary>
 public static class TrainingValidation
 {
     public static string TsvPath()
     {
         string local = Path.Combine(AppContext.BaseDirectory, "Training", "Data", "training_runs.tsv");
-        return File.Exists(local) ? local : Path.Combine("tests", "Platform.Benchmarks", "Training", "Data", "training_runs.tsv");
+        return File.Exists(local)
+            ? local
+            : Path.Combine("tests", "Platform.Benchmarks", "Training", "Data", "training_runs.tsv");
     }
 
     public static List<(Dictionary<string, string> Row, ValidationRun? Run, string? Skip)> Rows()
@@ -42,10 +52,13 @@ public static class TrainingValidation
         foreach (var line in lines.Skip(1).Where(l => l.Trim().Length > 0))
         {
             var cells = line.Split('\t');
-            var row = header.Select((h, i) => (h, v: i < cells.Length ? cells[i].Trim() : "")).ToDictionary(x => x.h, x => x.v);
+            var row = header.Select((h, i) => (h, v: i < cells.Length ? cells[i].Trim() : ""))
+                .ToDictionary(x => x.h, x => x.v);
             string[] needed = ["training_tokens", "accelerator", "accelerator_count"];
-            var missing = needed.Where(n => FirstNumber(row[n]) is null && n != "accelerator" || row[n].Length == 0).ToList();
-            var run = ValidationRuns.All.FirstOrDefault(r => row["model"].StartsWith(r.ModelPrefix, StringComparison.Ordinal));
+            var missing = needed.Where(n => FirstNumber(row[n]) is null && n != "accelerator" || row[n].Length == 0)
+                .ToList();
+            var run = ValidationRuns.All.FirstOrDefault(r =>
+                row["model"].StartsWith(r.ModelPrefix, StringComparison.Ordinal));
             string? skip = missing.Count > 0 ? $"does not state {string.Join(", ", missing)}"
                 : run is null ? "no architecture for this model" : null;
             result.Add((row, run, skip));
@@ -53,7 +66,8 @@ public static class TrainingValidation
         return result;
     }
 
-    public static async Task<List<ValidationRow>> EstimateAll(Platform.Modeling.Devices.IEmulator emulator, Calibration cal, CancellationToken ct = default)
+    public static async Task<List<ValidationRow>> EstimateAll(Platform.Modeling.Devices.IEmulator emulator,
+        Calibration cal, CancellationToken ct = default)
     {
         var estimator = new TrainingEstimator(emulator, cal);
         var rows = new List<ValidationRow>();
@@ -64,9 +78,12 @@ public static class TrainingValidation
             double tokens = run.TokensOverride > 0 ? run.TokensOverride : FirstNumber(row["training_tokens"])!.Value;
             int count = run.CountOverride > 0 ? run.CountOverride : (int)FirstNumber(row["accelerator_count"])!.Value;
             if (row["accelerator_count"].Contains('?')) flags.Add("count estimated");
-            if (row["accelerator_count"].Contains("up to", StringComparison.OrdinalIgnoreCase)) flags.Add("count is a maximum");
+            if (row["accelerator_count"].Contains("up to", StringComparison.OrdinalIgnoreCase))
+                flags.Add("count is a maximum");
             if (row["training_tokens"].Contains('?') || run.TokensOverride > 0) flags.Add("tokens uncertain");
-            double? published = run.PublishedHoursOverride > 0 ? run.PublishedHoursOverride : FirstNumber(row["gpu_hours"]);
+            double? published = run.PublishedHoursOverride > 0
+                ? run.PublishedHoursOverride
+                : FirstNumber(row["gpu_hours"]);
             if (row["gpu_hours"].Contains('?')) flags.Add("hours estimated");
             if (run.Flag is not null) flags.Add(run.Flag);
             var spec = new TrainingRunSpec
@@ -84,8 +101,8 @@ public static class TrainingValidation
                 AllowedSchedules = run.Schedules,
             };
             var e = await estimator.EstimateAsync(spec, ct);
-            rows.Add(new ValidationRow(row["model"], run.Accelerator, count, tokens, published, e.AcceleratorHours, e.Mfu,
-                e.EffectiveUtilization, e.Plan.ToString(), flags, run.Note, Detail(e), run.ReportedMfu));
+            rows.Add(new ValidationRow(row["model"], run.Accelerator, count, tokens, published, e.AcceleratorHours,
+                e.Mfu, e.EffectiveUtilization, e.Plan.ToString(), flags, run.Note, Detail(e), run.ReportedMfu));
         }
         return rows;
     }
@@ -94,7 +111,12 @@ public static class TrainingValidation
     {
         var s = e.Step;
         double t = s.StepSeconds;
-        return $"step {t:F2}s m={s.MicroBatches}: compute {s.ComputeSeconds / t:P0} tp {s.TensorParallelSeconds / t:P0} ep {s.ExpertParallelExposedSeconds / t:P0} (hidden {s.ExpertParallelOverlappedSeconds / t:P0}) pp {s.PipelineP2pSeconds / t:P0} dp {s.DataParallelExposedSeconds / t:P0} bubble {s.BubbleSeconds / t:P0} opt {s.OptimizerSeconds / t:P0}; goodput {e.Reliability.Goodput:P1} mem {e.Memory.TotalGb:F0}GB";
+        return $"step {t:F2}s m={s.MicroBatches}: compute {s.ComputeSeconds / t:P0} "
+            + $"tp {s.TensorParallelSeconds / t:P0} ep {s.ExpertParallelExposedSeconds / t:P0} "
+            + $"(hidden {s.ExpertParallelOverlappedSeconds / t:P0}) pp {s.PipelineP2pSeconds / t:P0} "
+            + $"dp {s.DataParallelExposedSeconds / t:P0} bubble {s.BubbleSeconds / t:P0} "
+            + $"opt {s.OptimizerSeconds / t:P0}; "
+            + $"goodput {e.Reliability.Goodput:P1} mem {e.Memory.TotalGb:F0}GB";
     }
 
     public static double? FirstNumber(string cell)

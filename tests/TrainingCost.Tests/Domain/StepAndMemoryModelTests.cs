@@ -15,7 +15,11 @@ public sealed class StepAndMemoryModelTests
 
     private static RunContext Context(string preset, int count, double batchTokens = 0) => new(
         ModelPresets.Get(preset).Architecture, ModelPresets.Get(preset).Parameters,
-        new TrainingRunSpec { Model = ModelPresets.Get(preset).Architecture, TrainingTokens = 1e12, SequenceLength = 4096, Accelerator = "h100-sxm", AcceleratorCount = count, GlobalBatchTokens = batchTokens },
+        new TrainingRunSpec
+        {
+            Model = ModelPresets.Get(preset).Architecture, TrainingTokens = 1e12, SequenceLength = 4096,
+            Accelerator = "h100-sxm", AcceleratorCount = count, GlobalBatchTokens = batchTokens,
+        },
         H100, Calibration.Default);
 
     // Every compute op 1 ms, every collective free: isolates the schedule arithmetic.
@@ -40,7 +44,9 @@ public sealed class StepAndMemoryModelTests
         StepBreakdown Step(long layers)
         {
             var c = ctx with { Model = ctx.Model with { NumLayers = layers } };
-            return StepModel.Evaluate(c, PlanSpace.Validate(c.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4 }, 64), ComputeOnly);
+            return StepModel.Evaluate(c,
+                PlanSpace.Validate(c.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4 }, 64),
+                ComputeOnly);
         }
         Assert.Equal(Step(84).ComputeSeconds, Step(82).ComputeSeconds, 1e-12);
         Assert.True(Step(80).ComputeSeconds < Step(82).ComputeSeconds);
@@ -63,8 +69,13 @@ public sealed class StepAndMemoryModelTests
     public void Interleaving_divides_the_bubble_by_the_virtual_stages()
     {
         var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
-        var plain = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4 }, 64), ComputeOnly);
-        var inter = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4, Schedule = PipelineSchedule.Interleaved, VirtualStages = 4 }, 64), ComputeOnly);
+        var plain = StepModel.Evaluate(ctx,
+            PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4 }, 64),
+            ComputeOnly);
+        var inter = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan
+        {
+            TensorParallel = 8, PipelineParallel = 4, Schedule = PipelineSchedule.Interleaved, VirtualStages = 4,
+        }, 64), ComputeOnly);
         Assert.Equal(plain.BubbleSeconds / 4, inter.BubbleSeconds, 1e-9);
     }
 
@@ -73,8 +84,12 @@ public sealed class StepAndMemoryModelTests
     {
         var ctx = Context("deepseek-v3", 2048, 15360.0 * 4096);
         double Time(OpShape op) => op is CollectiveShape c && c.Kind == CollectiveOpKind.AllToAll ? 1e-4 : 1e-3;
-        var dual = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { PipelineParallel = 16, ExpertParallel = 64, Schedule = PipelineSchedule.DualPipe }, 2048), Time);
-        var plain = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { PipelineParallel = 16, ExpertParallel = 64 }, 2048), Time);
+        var dual = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan
+        {
+            PipelineParallel = 16, ExpertParallel = 64, Schedule = PipelineSchedule.DualPipe,
+        }, 2048), Time);
+        var plain = StepModel.Evaluate(ctx,
+            PlanSpace.Validate(ctx.Model, new ParallelPlan { PipelineParallel = 16, ExpertParallel = 64 }, 2048), Time);
         Assert.Equal(0, dual.ExpertParallelExposedSeconds);
         Assert.True(dual.ExpertParallelOverlappedSeconds > 0);
         Assert.True(plain.ExpertParallelExposedSeconds > 0);
@@ -88,7 +103,8 @@ public sealed class StepAndMemoryModelTests
         double DpSeconds(int zero, double batchTokens)
         {
             var ctx = Context("llama-3.1-8b", 8, batchTokens);
-            var s = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { ZeroStage = zero }, 8), CollectivesOnly);
+            var s = StepModel.Evaluate(ctx, PlanSpace.Validate(ctx.Model, new ParallelPlan { ZeroStage = zero }, 8),
+                CollectivesOnly);
             return s.DataParallelExposedSeconds + s.DataParallelOverlappedSeconds;
         }
         Assert.Equal(DpSeconds(1, 8 * 4096), DpSeconds(1, 64 * 4096), 1e-12);
@@ -123,16 +139,22 @@ public sealed class StepAndMemoryModelTests
     {
         var ctx = Context("llama-3.1-70b", 64, 64 * 4096);
         ParallelPlan Plan(RecomputeKind rc, int layers = 0) =>
-            PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, PipelineParallel = 4, Recompute = rc, RecomputeLayers = layers }, 64);
+            PlanSpace.Validate(ctx.Model, new ParallelPlan
+            {
+                TensorParallel = 8, PipelineParallel = 4, Recompute = rc, RecomputeLayers = layers,
+            }, 64);
         var none = StepModel.Evaluate(ctx, Plan(RecomputeKind.None), ComputeOnly);
         var full = StepModel.Evaluate(ctx, Plan(RecomputeKind.Full), ComputeOnly);
-        var half = StepModel.Evaluate(ctx, Plan(RecomputeKind.Full, 10), ComputeOnly); // 80 layers / PP 4 = 20 per stage
+        // 80 layers / PP 4 = 20 per stage
+        var half = StepModel.Evaluate(ctx, Plan(RecomputeKind.Full, 10), ComputeOnly);
         Assert.True(full.ComputeSeconds > none.ComputeSeconds);
         Assert.Equal((none.ComputeSeconds + full.ComputeSeconds) / 2, half.ComputeSeconds, 1e-9);
 
         double Act(ParallelPlan p) => MemoryModel.ActivationBytesPerLayer(ctx.Model, p, 4096);
-        Assert.Equal((Act(Plan(RecomputeKind.None)) + Act(Plan(RecomputeKind.Full))) / 2, Act(Plan(RecomputeKind.Full, 10)), 1e-3);
-        Assert.Equal(Act(Plan(RecomputeKind.Full)), Act(Plan(RecomputeKind.Full, 20)), 1e-3); // every layer of the stage = full
+        Assert.Equal((Act(Plan(RecomputeKind.None)) + Act(Plan(RecomputeKind.Full))) / 2,
+            Act(Plan(RecomputeKind.Full, 10)), 1e-3);
+        // every layer of the stage = full
+        Assert.Equal(Act(Plan(RecomputeKind.Full)), Act(Plan(RecomputeKind.Full, 20)), 1e-3);
     }
 
     [Fact]
@@ -142,7 +164,8 @@ public sealed class StepAndMemoryModelTests
         var ctx = Context("llama-3.1-70b", 64, 64 * 32768);
         ctx = ctx with { Spec = ctx.Spec with { SequenceLength = 32768 } };
         var noCp = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8 }, 64, sequenceLength: 32768);
-        var cp2 = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, ContextParallel = 2 }, 64, sequenceLength: 32768);
+        var cp2 = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, ContextParallel = 2 }, 64,
+            sequenceLength: 32768);
         Assert.Equal(4, cp2.DataParallel);
         Assert.Equal(64, cp2.Accelerators);
         // Op time proportional to its work; collectives free.
@@ -176,7 +199,8 @@ public sealed class StepAndMemoryModelTests
     {
         var ctx = Context("llama-3.1-70b", 64);
         var e = Assert.Throws<Platform.Modeling.Errors.InvalidFieldException>(() =>
-            PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, ContextParallel = 4 }, 64, sequenceLength: 8196));
+            PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, ContextParallel = 4 }, 64,
+                sequenceLength: 8196));
         Assert.Equal("parallelism.context_parallel", e.Field);
     }
 
@@ -184,12 +208,16 @@ public sealed class StepAndMemoryModelTests
     public void Zero_1_shards_optimizer_states_over_data_parallel_ranks()
     {
         var a = ModelPresets.Get("llama-3.1-8b");
-        var z0 = MemoryModel.Estimate(a.Architecture, a.Parameters, new ParallelPlan { ZeroStage = 0, DataParallel = 64 }, 4096, H100);
-        var z1 = MemoryModel.Estimate(a.Architecture, a.Parameters, new ParallelPlan { ZeroStage = 1, DataParallel = 64 }, 4096, H100);
-        Assert.InRange(z0.OptimizerGb / (12.0 * a.Parameters.Total / 1e9), 0.99, 1.01); // 12 bytes per parameter unsharded
+        var z0 = MemoryModel.Estimate(a.Architecture, a.Parameters,
+            new ParallelPlan { ZeroStage = 0, DataParallel = 64 }, 4096, H100);
+        var z1 = MemoryModel.Estimate(a.Architecture, a.Parameters,
+            new ParallelPlan { ZeroStage = 1, DataParallel = 64 }, 4096, H100);
+        // 12 bytes per parameter unsharded
+        Assert.InRange(z0.OptimizerGb / (12.0 * a.Parameters.Total / 1e9), 0.99, 1.01);
         Assert.InRange(z0.OptimizerGb / z1.OptimizerGb, 63.9, 64.1);
         Assert.Equal(z0.WeightsGb, z1.WeightsGb);
-        Assert.InRange((z0.WeightsGb + z0.GradientsGb + z0.OptimizerGb) / (a.Parameters.Total / 1e9), 17.9, 18.1); // Megatron's 18 B/param
+        // Megatron's 18 B/param
+        Assert.InRange((z0.WeightsGb + z0.GradientsGb + z0.OptimizerGb) / (a.Parameters.Total / 1e9), 17.9, 18.1);
     }
 
     [Fact]
@@ -210,15 +238,18 @@ public sealed class StepAndMemoryModelTests
         var gqa = mha with { NumKeyValueHeads = mha.NumAttentionHeads / 8 };
         double sbh = 4096.0 * mha.HiddenSize, sbi = 4096.0 * mha.IntermediateSize;
         // 10·sbh attention (2 QKV input + 2 Q + 4 K,V + 2 output) + 4·sbh norms + 2·sbh MLP input + 6·sbi SwiGLU.
-        Assert.Equal(16 * sbh + 6 * sbi, MemoryModel.ActivationBytesPerLayer(mha, new ParallelPlan(), 4096), 1e-6 * sbh);
-        Assert.Equal(12.5 * sbh + 6 * sbi, MemoryModel.ActivationBytesPerLayer(gqa, new ParallelPlan(), 4096), 1e-6 * sbh);
+        Assert.Equal(16 * sbh + 6 * sbi, MemoryModel.ActivationBytesPerLayer(mha, new ParallelPlan(), 4096),
+            1e-6 * sbh);
+        Assert.Equal(12.5 * sbh + 6 * sbi, MemoryModel.ActivationBytesPerLayer(gqa, new ParallelPlan(), 4096),
+            1e-6 * sbh);
     }
 
     [Fact]
     public void A_model_too_big_for_the_devices_does_not_fit_and_says_why()
     {
         var a = ModelPresets.Get("llama-3.1-405b");
-        var m = MemoryModel.Estimate(a.Architecture, a.Parameters, new ParallelPlan { TensorParallel = 8, DataParallel = 1 }, 8192, H100);
+        var m = MemoryModel.Estimate(a.Architecture, a.Parameters,
+            new ParallelPlan { TensorParallel = 8, DataParallel = 1 }, 8192, H100);
         Assert.False(m.Fits);
         Assert.Contains("GB", m.Reason);
     }

@@ -6,7 +6,9 @@ using Platform.Testing;
 
 namespace TrainingCost.Tests.Grpc;
 
-/// <summary>Bad input is refused with the field named as the client sent it (run.cluster.count), before any work is done.</summary>
+/// <summary>
+/// Bad input is refused with the field named as the client sent it (run.cluster.count), before any work is done.
+/// </summary>
 public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     private TrainingCostService.TrainingCostServiceClient Client => new(factory.Channel);
@@ -20,7 +22,9 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
         },
     };
 
-    /// <summary>Estimates a valid run after <paramref name="change"/>; errors in it are named run.&lt;field&gt;.</summary>
+    /// <summary>
+    /// Estimates a valid run after <paramref name="change"/>; errors in it are named run.&lt;field&gt;.
+    /// </summary>
     private Task Estimate(Action<TrainingRunSpec> change)
     {
         var r = Valid();
@@ -29,21 +33,25 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Fact]
-    public Task Missing_tokens_is_invalid_training_tokens() => GrpcAssert.InvalidFieldPath("run.training_tokens", () => Estimate(r => r.TrainingTokens = 0));
+    public Task Missing_tokens_is_invalid_training_tokens() =>
+        GrpcAssert.InvalidFieldPath("run.training_tokens", () => Estimate(r => r.TrainingTokens = 0));
 
     [Fact]
-    public Task Negative_tokens_is_invalid_training_tokens() => GrpcAssert.InvalidFieldPath("run.training_tokens", () => Estimate(r => r.TrainingTokens = -5));
+    public Task Negative_tokens_is_invalid_training_tokens() =>
+        GrpcAssert.InvalidFieldPath("run.training_tokens", () => Estimate(r => r.TrainingTokens = -5));
 
     [Fact]
     public Task Unspecified_allowed_schedule_is_invalid() =>
-        GrpcAssert.InvalidFieldPath("run.allowed_schedules[1]", () => Estimate(r => r.AllowedSchedules.Add([PipelineSchedule.OneFOneB, PipelineSchedule.Unspecified])));
+        GrpcAssert.InvalidFieldPath("run.allowed_schedules[1]", () =>
+            Estimate(r => r.AllowedSchedules.Add([PipelineSchedule.OneFOneB, PipelineSchedule.Unspecified])));
 
     [Fact]
     public Task Recompute_layers_without_full_recompute_is_invalid() =>
-        GrpcAssert.InvalidFieldPath("run.parallelism.recompute_num_layers", () => Estimate(r => r.Parallelism = new ParallelismPlan
-        {
-            TensorParallel = 8, Recompute = RecomputeMode.Selective, RecomputeNumLayers = 4,
-        }));
+        GrpcAssert.InvalidFieldPath("run.parallelism.recompute_num_layers", () =>
+            Estimate(r => r.Parallelism = new ParallelismPlan
+            {
+                TensorParallel = 8, Recompute = RecomputeMode.Selective, RecomputeNumLayers = 4,
+            }));
 
     [Fact]
     public Task Batch_too_small_for_the_given_plans_data_parallel_ranks_is_invalid() =>
@@ -57,10 +65,11 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
     [Fact]
     public Task Context_parallel_that_does_not_split_the_sequence_evenly_is_invalid() =>
         // 8192 tokens cannot be cut into 2 × 3 load-balanced chunks.
-        GrpcAssert.InvalidFieldPath("run.parallelism.context_parallel", () => Estimate(r => r.Parallelism = new ParallelismPlan
-        {
-            TensorParallel = 8, ContextParallel = 3,
-        }));
+        GrpcAssert.InvalidFieldPath("run.parallelism.context_parallel", () =>
+            Estimate(r => r.Parallelism = new ParallelismPlan
+            {
+                TensorParallel = 8, ContextParallel = 3,
+            }));
 
     [Fact]
     public Task Allowed_schedules_no_layout_can_use_is_a_failed_precondition() =>
@@ -72,36 +81,46 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
         }));
 
     [Fact]
-    public Task Zero_sequence_length_is_invalid() => GrpcAssert.InvalidFieldPath("run.sequence_length", () => Estimate(r => r.SequenceLength = 0));
+    public Task Zero_sequence_length_is_invalid() =>
+        GrpcAssert.InvalidFieldPath("run.sequence_length", () => Estimate(r => r.SequenceLength = 0));
 
     [Fact]
-    public Task Non_positive_count_is_invalid_cluster_count() => GrpcAssert.InvalidFieldPath("run.cluster.count", () => Estimate(r => r.Cluster.Count = -8));
+    public Task Non_positive_count_is_invalid_cluster_count() =>
+        GrpcAssert.InvalidFieldPath("run.cluster.count", () => Estimate(r => r.Cluster.Count = -8));
 
     [Fact]
-    public Task Missing_cluster_is_invalid() => GrpcAssert.InvalidFieldPath("run.cluster", () => Estimate(r => r.Cluster = null));
+    public Task Missing_cluster_is_invalid() =>
+        GrpcAssert.InvalidFieldPath("run.cluster", () => Estimate(r => r.Cluster = null));
 
     [Fact]
     public Task Unknown_accelerator_is_not_found_naming_cluster_accelerator() =>
-        GrpcAssert.FailsWith(StatusCode.NotFound, "run.cluster.accelerator", () => Estimate(r => r.Cluster.Accelerator = "h9000"));
+        GrpcAssert.FailsWith(StatusCode.NotFound, "run.cluster.accelerator", () =>
+            Estimate(r => r.Cluster.Accelerator = "h9000"));
 
     [Fact]
     public Task Unknown_preset_is_not_found_naming_model_preset() =>
-        GrpcAssert.FailsWith(StatusCode.NotFound, "run.model.preset", () => Estimate(r => r.Model = new ModelSpec { Preset = "gpt-7" }));
+        GrpcAssert.FailsWith(StatusCode.NotFound, "run.model.preset", () =>
+            Estimate(r => r.Model = new ModelSpec { Preset = "gpt-7" }));
 
     [Fact]
     public Task Config_json_that_does_not_parse_is_invalid_hf_config_json() =>
-        GrpcAssert.InvalidFieldPath("run.model.hf_config_json", () => Estimate(r => r.Model = new ModelSpec { HfConfigJson = "{\"hidden_size\": 4096,," }));
+        GrpcAssert.InvalidFieldPath("run.model.hf_config_json", () =>
+            Estimate(r => r.Model = new ModelSpec { HfConfigJson = "{\"hidden_size\": 4096,," }));
 
     [Fact]
     public Task Config_json_without_hidden_size_names_the_missing_field() =>
         GrpcAssert.InvalidFieldPath("run.model.hf_config_json.hidden_size", () => Estimate(r => r.Model = new ModelSpec
         {
-            HfConfigJson = """{"model_type":"llama","num_hidden_layers":32,"num_attention_heads":32,"vocab_size":32000,"intermediate_size":11008}""",
+            HfConfigJson = """
+                {"model_type":"llama","num_hidden_layers":32,"num_attention_heads":32,"vocab_size":32000,
+                "intermediate_size":11008}
+                """,
         }));
 
     [Fact]
     public Task Tensor_parallel_that_does_not_divide_the_heads_is_invalid() =>
-        GrpcAssert.InvalidFieldPath("run.parallelism.tensor_parallel", () => Estimate(r => r.Parallelism = new ParallelismPlan { TensorParallel = 3 }));
+        GrpcAssert.InvalidFieldPath("run.parallelism.tensor_parallel", () =>
+            Estimate(r => r.Parallelism = new ParallelismPlan { TensorParallel = 3 }));
 
     [Fact]
     public Task Expert_parallel_that_does_not_divide_the_experts_is_invalid() =>
@@ -114,7 +133,8 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
 
     [Fact]
     public Task Plan_whose_product_is_not_the_count_is_invalid() =>
-        GrpcAssert.InvalidFieldPath("run.parallelism.data_parallel", () => Estimate(r => r.Parallelism = new ParallelismPlan { TensorParallel = 8, DataParallel = 4 }));
+        GrpcAssert.InvalidFieldPath("run.parallelism.data_parallel", () =>
+            Estimate(r => r.Parallelism = new ParallelismPlan { TensorParallel = 8, DataParallel = 4 }));
 
     [Fact]
     public Task Fp8_on_a_device_without_fp8_units_fails_the_precondition() =>
@@ -175,11 +195,13 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
 
     [Fact]
     public Task Compute_optimal_needs_a_positive_budget() =>
-        GrpcAssert.InvalidFieldPath("compute_budget_flops", () => Client.ComputeOptimalAsync(new ComputeOptimalRequest { ComputeBudgetFlops = -1 }).ResponseAsync);
+        GrpcAssert.InvalidFieldPath("compute_budget_flops", () =>
+            Client.ComputeOptimalAsync(new ComputeOptimalRequest { ComputeBudgetFlops = -1 }).ResponseAsync);
 
     [Fact]
     public Task Compute_optimal_needs_exactly_one_question() =>
-        GrpcAssert.InvalidFieldPath("compute_budget_flops", () => Client.ComputeOptimalAsync(new ComputeOptimalRequest()).ResponseAsync);
+        GrpcAssert.InvalidFieldPath("compute_budget_flops", () =>
+            Client.ComputeOptimalAsync(new ComputeOptimalRequest()).ResponseAsync);
 
     [Fact]
     public Task Project_cost_needs_a_cost_or_a_run() =>
@@ -187,22 +209,25 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
 
     [Fact]
     public Task Unknown_job_is_not_found() =>
-        GrpcAssert.FailsWith(StatusCode.NotFound, "job_id", () => Client.GetJobAsync(new GetJobRequest { JobId = Guid.NewGuid().ToString() }).ResponseAsync);
+        GrpcAssert.FailsWith(StatusCode.NotFound, "job_id", () =>
+            Client.GetJobAsync(new GetJobRequest { JobId = Guid.NewGuid().ToString() }).ResponseAsync);
 
     [Fact]
     public Task Malformed_job_id_is_invalid() =>
-        GrpcAssert.InvalidFieldPath("job_id", () => Client.GetJobAsync(new GetJobRequest { JobId = "job-1" }).ResponseAsync);
+        GrpcAssert.InvalidFieldPath("job_id", () =>
+            Client.GetJobAsync(new GetJobRequest { JobId = "job-1" }).ResponseAsync);
 
     [Fact]
     public Task Submitting_a_bad_run_fails_at_once_not_in_the_job() =>
-        GrpcAssert.InvalidFieldPath("run.sequence_length", () => Client.SubmitEstimateJobAsync(new SubmitEstimateJobRequest
-        {
-            Run = new TrainingRunSpec
+        GrpcAssert.InvalidFieldPath("run.sequence_length", () =>
+            Client.SubmitEstimateJobAsync(new SubmitEstimateJobRequest
             {
-                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000,
-                Cluster = new Cluster { Accelerator = "h100-sxm", Count = 8 },
-            },
-        }).ResponseAsync);
+                Run = new TrainingRunSpec
+                {
+                    Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000,
+                    Cluster = new Cluster { Accelerator = "h100-sxm", Count = 8 },
+                },
+            }).ResponseAsync);
 
     [Fact]
     public async Task Watching_an_unknown_job_is_not_found()
@@ -217,7 +242,8 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
     [Fact]
     public void Int64_tokens_are_accepted_as_json_numbers_too()
     {
-        var r = JsonParser.Default.Parse<EstimateTrainingRunRequest>("""{"run": {"trainingTokens": 14800000000000, "sequenceLength": 4096}}""");
+        var r = JsonParser.Default.Parse<EstimateTrainingRunRequest>(
+            """{"run": {"trainingTokens": 14800000000000, "sequenceLength": 4096}}""");
         Assert.Equal(14_800_000_000_000, r.Run.TrainingTokens);
     }
 
@@ -255,11 +281,13 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
 
     [Fact]
     public Task Plan_job_with_too_large_a_top_k_is_refused_at_submission() =>
-        GrpcAssert.InvalidFieldPath("top_k", () => Client.SubmitPlanJobAsync(new SubmitPlanJobRequest { Run = Valid().Run, TopK = 101 }).ResponseAsync);
+        GrpcAssert.InvalidFieldPath("top_k", () =>
+            Client.SubmitPlanJobAsync(new SubmitPlanJobRequest { Run = Valid().Run, TopK = 101 }).ResponseAsync);
 
     [Fact]
     public Task Request_without_a_run_is_invalid_run() =>
-        GrpcAssert.InvalidFieldPath("run", () => Client.PlanParallelismAsync(new PlanParallelismRequest { TopK = 3 }).ResponseAsync);
+        GrpcAssert.InvalidFieldPath("run", () =>
+            Client.PlanParallelismAsync(new PlanParallelismRequest { TopK = 3 }).ResponseAsync);
 
     private static PlanParallelismRequest PlanRequest(int topK) => new()
     {

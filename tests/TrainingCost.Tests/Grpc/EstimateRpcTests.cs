@@ -10,9 +10,13 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
     private TrainingCostService.TrainingCostServiceClient Client => new(factory.Channel);
 
     private const string DeepSeekJson =
-        """{"run":{"model":{"preset":"deepseek-v3"},"trainingTokens":"14800000000000","sequenceLength":4096,"cluster":{"accelerator":"h800","count":2048},"precision":"PRECISION_FP8","pricePerAcceleratorHourUsd":2.0}}""";
+        """
+        {"run":{"model":{"preset":"deepseek-v3"},"trainingTokens":"14800000000000","sequenceLength":4096,
+        "cluster":{"accelerator":"h800","count":2048},"precision":"PRECISION_FP8","pricePerAcceleratorHourUsd":2.0}}
+        """;
 
-    private static EstimateTrainingRunRequest Parse(string json) => JsonParser.Default.Parse<EstimateTrainingRunRequest>(json);
+    private static EstimateTrainingRunRequest Parse(string json) =>
+        JsonParser.Default.Parse<EstimateTrainingRunRequest>(json);
 
     [Fact]
     public async Task DeepSeek_v3_request_from_the_issue_answers_every_required_field()
@@ -33,7 +37,11 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
         Assert.InRange(r.Parameters.Active / 1e9, 37, 38);
         // Proto3 JSON field names the issue lists.
         string json = JsonFormatter.Default.Format(r);
-        foreach (var f in new[] { "flopsPerToken", "totalFlops", "acceleratorHours", "wallClockDays", "costUsd", "energyMwh", "modelFlopsUtilization", "memoryPerAcceleratorGb", "plan", "parameters" })
+        foreach (var f in new[]
+            {
+                "flopsPerToken", "totalFlops", "acceleratorHours", "wallClockDays", "costUsd", "energyMwh",
+                "modelFlopsUtilization", "memoryPerAcceleratorGb", "plan", "parameters",
+            })
             Assert.Contains($"\"{f}\"", json);
     }
 
@@ -64,21 +72,36 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
                 Model = new ModelSpec { Preset = "llama-3.1-405b" }, TrainingTokens = 15_600_000_000_000,
                 SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
                 Precision = Precision.Bf16, GlobalBatchTokens = 2048L * 8192,
-                Parallelism = new ParallelismPlan { TensorParallel = 8, PipelineParallel = 16, ZeroStage = 1, PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 8 },
+                Parallelism = new ParallelismPlan
+                {
+                    TensorParallel = 8, PipelineParallel = 16, ZeroStage = 1,
+                    PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 8,
+                },
             },
         };
         var r = await Client.EstimateTrainingRunAsync(request);
         Assert.InRange(r.AcceleratorHours / 30.84e6, 0.90, 1.10);
-        Assert.True(r.Reliability.ExpectedInterruptions > 100, "16k GPUs over months see hundreds of interruptions (Llama 3: 466 in 54 days)");
+        Assert.True(r.Reliability.ExpectedInterruptions > 100,
+            "16k GPUs over months see hundreds of interruptions (Llama 3: 466 in 54 days)");
     }
 
     [Fact]
     public async Task Hf_config_json_gives_the_same_flops_as_the_preset()
     {
         var presets = await Client.GetModelPresetAsync(new GetModelPresetRequest { Id = "llama-3.1-8b" });
-        const string config = """{"model_type":"llama","hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"vocab_size":128256,"max_position_embeddings":131072,"tie_word_embeddings":false}""";
-        var a = await Client.CountFlopsAsync(new CountFlopsRequest { Model = new ModelSpec { Preset = "llama-3.1-8b" }, SequenceLength = 8192 });
-        var b = await Client.CountFlopsAsync(new CountFlopsRequest { Model = new ModelSpec { HfConfigJson = config }, SequenceLength = 8192 });
+        const string config = """
+            {"model_type":"llama","hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,
+            "num_attention_heads":32,"num_key_value_heads":8,"vocab_size":128256,"max_position_embeddings":131072,
+            "tie_word_embeddings":false}
+            """;
+        var a = await Client.CountFlopsAsync(new CountFlopsRequest
+        {
+            Model = new ModelSpec { Preset = "llama-3.1-8b" }, SequenceLength = 8192,
+        });
+        var b = await Client.CountFlopsAsync(new CountFlopsRequest
+        {
+            Model = new ModelSpec { HfConfigJson = config }, SequenceLength = 8192,
+        });
         Assert.Equal(a.FlopsPerTokenCausal, b.FlopsPerTokenCausal);
         Assert.Equal(presets.Preset.Parameters.Total, b.Parameters.Total);
     }
@@ -86,35 +109,46 @@ public sealed class EstimateRpcTests(PlatformFactory factory) : IClassFixture<Pl
     [Fact]
     public async Task Count_flops_of_deepseek_v3_is_250_gflop_causal_and_280_non_causal()
     {
-        var r = await Client.CountFlopsAsync(new CountFlopsRequest { Model = new ModelSpec { Preset = "deepseek-v3" }, SequenceLength = 4096 });
+        var r = await Client.CountFlopsAsync(new CountFlopsRequest
+        {
+            Model = new ModelSpec { Preset = "deepseek-v3" }, SequenceLength = 4096,
+        });
         Assert.InRange(r.FlopsPerTokenCausal / 250e9, 0.98, 1.02);
         Assert.InRange(r.FlopsPerTokenNonCausal / 1e9, 270, 290);
         Assert.True(r.SixNFlopsPerToken < r.FlopsPerTokenCausal, "6N undercounts attention, MTP and logits");
         Assert.Contains(r.Breakdown, c => c.Component == "routed_experts" && c.FlopsPerToken > 0);
-        // flops_per_token is the main model (DeepSeek's convention); the MTP module is listed apart and counted in hardware FLOPs.
-        Assert.Equal(r.FlopsPerTokenCausal, r.Breakdown.Where(c => c.Component != "mtp").Sum(c => c.FlopsPerToken), 1e-6 * r.FlopsPerTokenCausal);
+        // flops_per_token is the main model (DeepSeek's convention); the MTP module is listed apart and counted in
+        // hardware FLOPs.
+        Assert.Equal(r.FlopsPerTokenCausal, r.Breakdown.Where(c => c.Component != "mtp").Sum(c => c.FlopsPerToken),
+            1e-6 * r.FlopsPerTokenCausal);
         Assert.InRange(r.Breakdown.Single(c => c.Component == "mtp").FlopsPerToken / 1e9, 8, 12);
         Assert.True(r.HardwareFlopsPerToken > r.FlopsPerTokenCausal);
     }
     [Fact]
     public async Task Partial_full_recompute_counts_only_the_recomputed_layers_in_hardware_flops()
     {
-        async Task<EstimateTrainingRunResponse> Run(RecomputeMode rc, int layers) => await Client.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
-        {
-            Run = new TrainingRunSpec
+        async Task<EstimateTrainingRunResponse> Run(RecomputeMode rc, int layers) =>
+            await Client.EstimateTrainingRunAsync(new EstimateTrainingRunRequest
             {
-                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
-                SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
-                Parallelism = new ParallelismPlan { TensorParallel = 8, PipelineParallel = 2, Recompute = rc, RecomputeNumLayers = layers },
-            },
-        });
+                Run = new TrainingRunSpec
+                {
+                    Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+                    SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+                    Parallelism = new ParallelismPlan
+                    {
+                        TensorParallel = 8, PipelineParallel = 2, Recompute = rc, RecomputeNumLayers = layers,
+                    },
+                },
+            });
         var none = await Run(RecomputeMode.None, 0);
         var full = await Run(RecomputeMode.Full, 0);
         var half = await Run(RecomputeMode.Full, 8); // 32 layers over PP 2 = 16 per stage
-        Assert.Equal((none.HardwareFlopsPerToken + full.HardwareFlopsPerToken) / 2, half.HardwareFlopsPerToken, 1e-6 * full.HardwareFlopsPerToken);
+        Assert.Equal((none.HardwareFlopsPerToken + full.HardwareFlopsPerToken) / 2, half.HardwareFlopsPerToken,
+            1e-6 * full.HardwareFlopsPerToken);
         Assert.Equal(8, half.Plan.RecomputeNumLayers);
         Assert.True(none.WallClockDays < half.WallClockDays && half.WallClockDays < full.WallClockDays);
-        Assert.True(half.MemoryPerAcceleratorGb > full.MemoryPerAcceleratorGb && half.MemoryPerAcceleratorGb < none.MemoryPerAcceleratorGb);
+        Assert.True(half.MemoryPerAcceleratorGb > full.MemoryPerAcceleratorGb
+            && half.MemoryPerAcceleratorGb < none.MemoryPerAcceleratorGb);
     }
     [Fact]
     public async Task Llama_31_405b_long_context_layout_runs_near_the_published_380_tflops_per_gpu()

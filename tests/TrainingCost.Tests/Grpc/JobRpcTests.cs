@@ -45,9 +45,15 @@ public sealed class JobRpcTests(PlatformFactory factory) : IClassFixture<Platfor
     public async Task Plan_job_returns_the_top_plans_and_publishes_a_completion_event()
     {
         var harnessBus = factory.Services.GetRequiredService<IBus>();
-        var completed = new TaskCompletionSource<TrainingJobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var handle = harnessBus.ConnectReceiveEndpoint("training-job-completed-test-" + Guid.NewGuid().ToString("N"), e =>
-            e.Handler<TrainingJobCompleted>(ctx => { completed.TrySetResult(ctx.Message); return Task.CompletedTask; }));
+        var completed =
+            new TaskCompletionSource<TrainingJobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handle = harnessBus.ConnectReceiveEndpoint("training-job-completed-test-" + Guid.NewGuid().ToString("N"),
+            e =>
+                e.Handler<TrainingJobCompleted>(ctx =>
+                {
+                    completed.TrySetResult(ctx.Message);
+                    return Task.CompletedTask;
+                }));
         await handle.Ready;
         try
         {

@@ -22,7 +22,8 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
         });
         Assert.Equal(4, r.Plans.Count);
         Assert.All(r.Plans, p => Assert.True(p.Fits));
-        Assert.All(r.Plans, p => Assert.Equal(512, p.Plan.TensorParallel * p.Plan.PipelineParallel * p.Plan.DataParallel));
+        Assert.All(r.Plans, p =>
+            Assert.Equal(512, p.Plan.TensorParallel * p.Plan.PipelineParallel * p.Plan.DataParallel));
         for (int i = 1; i < r.Plans.Count; i++) Assert.True(r.Plans[i - 1].WallClockDays <= r.Plans[i].WallClockDays);
         Assert.True(r.CandidatesEvaluated > 1000);
         Assert.Contains(r.Rejections, x => x.Reason == "out of memory" && x.Count > 0);
@@ -84,9 +85,12 @@ public sealed class PlanningRpcTests(PlatformFactory factory) : IClassFixture<Pl
         });
         Assert.NotEmpty(r.Plans);
         Assert.Contains(r.Plans, p => p.Plan.ContextParallel > 1);
-        Assert.All(r.Plans, p => Assert.Equal(1024, p.Plan.TensorParallel * Math.Max(1, p.Plan.ContextParallel) * p.Plan.PipelineParallel * p.Plan.DataParallel));
+        Assert.All(r.Plans, p => Assert.Equal(1024,
+            p.Plan.TensorParallel * Math.Max(1, p.Plan.ContextParallel) * p.Plan.PipelineParallel
+            * p.Plan.DataParallel));
         var best = r.Plans[0];
-        Assert.True(best.Step.ContextParallelExposedSeconds + best.Step.ContextParallelOverlappedSeconds > 0 || best.Plan.ContextParallel == 1);
+        Assert.True(best.Step.ContextParallelExposedSeconds + best.Step.ContextParallelOverlappedSeconds > 0
+            || best.Plan.ContextParallel == 1);
     }
 
     [Fact]

@@ -10,8 +10,10 @@ public sealed class PresetRpcTests(PlatformFactory factory) : IClassFixture<Plat
     [Fact]
     public async Task Presets_include_the_reference_models()
     {
-        var ids = (await Client.ListModelPresetsAsync(new ListModelPresetsRequest())).Presets.Select(p => p.Id).ToList();
-        foreach (var id in new[] { "deepseek-v3", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "mixtral-8x7b", "qwen2.5-72b" })
+        var ids = (await Client.ListModelPresetsAsync(new ListModelPresetsRequest())).Presets
+            .Select(p => p.Id).ToList();
+        foreach (var id in new[]
+            { "deepseek-v3", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "mixtral-8x7b", "qwen2.5-72b" })
             Assert.Contains(id, ids);
     }
 
@@ -30,6 +32,7 @@ public sealed class PresetRpcTests(PlatformFactory factory) : IClassFixture<Plat
     [Fact]
     public async Task Unknown_preset_is_not_found()
     {
-        await GrpcAssert.FailsWith(StatusCode.NotFound, "id", () => Client.GetModelPresetAsync(new GetModelPresetRequest { Id = "gpt-5" }).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.NotFound, "id", () =>
+            Client.GetModelPresetAsync(new GetModelPresetRequest { Id = "gpt-5" }).ResponseAsync);
     }
 }

@@ -65,7 +65,10 @@ public sealed class ValidationTests
         r.Run.Reliability = new Reliability { MtbfHoursPerAccelerator = 0 };
         var v = Violations(TrainingValidators.SubmitPlan, r);
         Assert.Equal(
-            ["run.sequence_length", "run.cluster.scale_out_gbps", "run.reliability.mtbf_hours_per_accelerator", "run.energy.pue", "top_k"],
+            [
+                "run.sequence_length", "run.cluster.scale_out_gbps", "run.reliability.mtbf_hours_per_accelerator",
+                "run.energy.pue", "top_k",
+            ],
             v.Select(x => x.Field));
         Assert.Equal("must be at least 1 (got 0.9)", Single(v, "run.energy.pue").Reason);
         Assert.Equal("must be 0–100 (got 101)", Single(v, "top_k").Reason);
@@ -74,10 +77,12 @@ public sealed class ValidationTests
     [Fact]
     public void Missing_run_and_missing_cluster_name_their_fields()
     {
-        Assert.Equal("run", Assert.Single(Violations(TrainingValidators.Estimate, new EstimateTrainingRunRequest())).Field);
+        Assert.Equal("run",
+            Assert.Single(Violations(TrainingValidators.Estimate, new EstimateTrainingRunRequest())).Field);
         var r = new SubmitEstimateJobRequest { Run = Run() };
         r.Run.Cluster = null;
-        Assert.Equal("is required: give accelerator and count", Single(Violations(TrainingValidators.SubmitEstimate, r), "run.cluster").Reason);
+        Assert.Equal("is required: give accelerator and count",
+            Single(Violations(TrainingValidators.SubmitEstimate, r), "run.cluster").Reason);
     }
 
     [Fact]
@@ -96,19 +101,26 @@ public sealed class ValidationTests
     public void Compare_needs_one_to_32_devices()
     {
         var none = new CompareAcceleratorsRequest { Run = Run() };
-        Assert.Equal("needs at least one device id", Single(Violations(TrainingValidators.Compare, none), "accelerators").Reason);
+        Assert.Equal("needs at least one device id",
+            Single(Violations(TrainingValidators.Compare, none), "accelerators").Reason);
         var many = new CompareAcceleratorsRequest { Run = Run() };
         many.Accelerators.Add(Enumerable.Repeat("h100-sxm", 33));
-        Assert.Equal("at most 32 devices per call", Single(Violations(TrainingValidators.Compare, many), "accelerators").Reason);
+        Assert.Equal("at most 32 devices per call",
+            Single(Violations(TrainingValidators.Compare, many), "accelerators").Reason);
     }
 
     [Fact]
     public void Parallelism_fields_are_named_under_run_parallelism()
     {
         var r = new EstimateTrainingRunRequest { Run = Run() };
-        r.Run.Parallelism = new ParallelismPlan { TensorParallel = -2, ZeroStage = 4, Recompute = RecomputeMode.Selective, RecomputeNumLayers = 4 };
+        r.Run.Parallelism = new ParallelismPlan
+        {
+            TensorParallel = -2, ZeroStage = 4, Recompute = RecomputeMode.Selective, RecomputeNumLayers = 4,
+        };
         var v = Violations(TrainingValidators.Estimate, r);
-        Assert.Equal(["run.parallelism.tensor_parallel", "run.parallelism.zero_stage", "run.parallelism.recompute_num_layers"], v.Select(x => x.Field));
+        Assert.Equal(
+            ["run.parallelism.tensor_parallel", "run.parallelism.zero_stage", "run.parallelism.recompute_num_layers"],
+            v.Select(x => x.Field));
         Assert.Equal("applies to RECOMPUTE_MODE_FULL only", v[2].Reason);
     }
 
@@ -128,18 +140,21 @@ public sealed class ValidationTests
     {
         var r = new EstimateTrainingRunRequest { Run = Run() };
         r.Run.GlobalBatchTokens = 4096;
-        Assert.Equal("must hold at least one sequence (8192 tokens)", Single(Violations(TrainingValidators.Estimate, r), "run.global_batch_tokens").Reason);
+        Assert.Equal("must hold at least one sequence (8192 tokens)",
+            Single(Violations(TrainingValidators.Estimate, r), "run.global_batch_tokens").Reason);
     }
 
     [Fact]
     public void Project_cost_takes_a_cost_or_a_run_and_names_the_runs_fields()
     {
         var both = new ProjectCostRequest { CostUsd = 5, Run = Run() };
-        Assert.Equal("give cost_usd or run, not both", Single(Violations(TrainingValidators.ProjectCost, both), "cost_usd").Reason);
+        Assert.Equal("give cost_usd or run, not both",
+            Single(Violations(TrainingValidators.ProjectCost, both), "cost_usd").Reason);
         Single(Violations(TrainingValidators.ProjectCost, new ProjectCostRequest { CostUsd = -1 }), "cost_usd");
         var badRun = new ProjectCostRequest { Run = Run(), Years = 51 };
         badRun.Run.Cluster.Count = 0;
-        Assert.Equal(["run.cluster.count", "years"], Violations(TrainingValidators.ProjectCost, badRun).Select(x => x.Field));
+        Assert.Equal(["run.cluster.count", "years"],
+            Violations(TrainingValidators.ProjectCost, badRun).Select(x => x.Field));
     }
 
     [Fact]
@@ -147,7 +162,9 @@ public sealed class ValidationTests
     {
         var e = new InvalidFieldException("parallelism.data_parallel", "must divide").Under("run");
         Assert.Equal("run.parallelism.data_parallel", e.Field);
-        Assert.Equal("run.cluster.accelerator", new NotFoundException("cluster.accelerator", "accelerator", "h9000").Under("run").Field);
-        Assert.Equal("run.allowed_schedules[1]", new InvalidFieldException("allowed_schedules[1]", "bad").Under("run").Field);
+        Assert.Equal("run.cluster.accelerator",
+            new NotFoundException("cluster.accelerator", "accelerator", "h9000").Under("run").Field);
+        Assert.Equal("run.allowed_schedules[1]",
+            new InvalidFieldException("allowed_schedules[1]", "bad").Under("run").Field);
     }
 }

@@ -7,7 +7,9 @@ using TrainingCost.Messaging;
 
 namespace TrainingCost.Tests.Messaging;
 
-/// <summary>Jobs survive competing consumers: any instance may run a job, and the accepting instance learns the outcome.</summary>
+/// <summary>
+/// Jobs survive competing consumers: any instance may run a job, and the accepting instance learns the outcome.
+/// </summary>
 public sealed class JobHandOffTests
 {
     [Fact]
@@ -35,7 +37,8 @@ public sealed class JobHandOffTests
 
         await harness.Bus.Publish(new TrainingJobCompleted
         {
-            JobId = job.Id, Kind = "estimate", Succeeded = false, ErrorField = "run.cluster.count", ErrorReason = "must be positive",
+            JobId = job.Id, Kind = "estimate", Succeeded = false, ErrorField = "run.cluster.count",
+            ErrorReason = "must be positive",
         });
 
         Assert.True(await harness.Consumed.Any<TrainingJobCompleted>(m => m.Context.Message.JobId == job.Id));
@@ -54,7 +57,10 @@ public sealed class JobHandOffTests
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
         var id = Guid.NewGuid();
-        await harness.Bus.Publish(new TrainingJobCompleted { JobId = id, Kind = "estimate", Succeeded = true, ResultJson = "{}" });
+        await harness.Bus.Publish(new TrainingJobCompleted
+        {
+            JobId = id, Kind = "estimate", Succeeded = true, ResultJson = "{}",
+        });
         Assert.True(await harness.Consumed.Any<TrainingJobCompleted>(m => m.Context.Message.JobId == id));
         Assert.False(provider.GetRequiredService<JobStore>().TryGet(id, out _));
     }
