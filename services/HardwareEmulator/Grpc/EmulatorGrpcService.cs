@@ -57,9 +57,9 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         Task.FromResult(Estimate(request));
 
     /// <summary>
-    /// The EstimateOps fast path (also what the benchmark measures). The validator checks the request (device, op count);
-    /// each op is checked inline as it is timed, and only when one is bad does the validator's per-op rule set run, so
-    /// the error names every bad op rather than the first.
+    /// The EstimateOps fast path (also what the benchmark measures). The validator checks the request (device, op
+    /// count); each op is checked inline as it is timed, and only when one is bad does the validator's per-op rule set
+    /// run, so the error names every bad op rather than the first.
     /// </summary>
     public EstimateOpsResponse Estimate(EstimateOpsRequest request)
     {
@@ -82,7 +82,9 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         return response;
     }
 
-    /// <summary>Every bad op of the request (null if the per-op rules find none: the inline check's error stands).</summary>
+    /// <summary>
+    /// Every bad op of the request (null if the per-op rules find none: the inline check's error stands).
+    /// </summary>
     private static PlatformException? AllBadOps(EstimateOpsRequestValidator validator, EstimateOpsRequest request)
     {
         var result = validator.ValidateOps(request);
@@ -105,7 +107,8 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         };
         var dtype = request.Dtype == Dtype.Unspecified ? DataType.Bf16 : OpSpecMapping.ToDomain(request.Dtype, "dtype");
         var profile = profiler.Profile(device, new ProfileRequest(model, phase, request.Batch, request.SequenceLength,
-            Math.Max(1, request.TensorParallel), Math.Max(1, request.ExpertParallel), Math.Max(1, request.PipelineParallel), dtype));
+            Math.Max(1, request.TensorParallel), Math.Max(1, request.ExpertParallel),
+            Math.Max(1, request.PipelineParallel), dtype));
         var response = new ProfileModelResponse
         {
             TotalDeviceSeconds = profile.TotalSeconds,

@@ -82,7 +82,8 @@ internal static class KernelMapping
     public static IReadOnlyList<TensorData> Inputs(RunKernelRequest r)
     {
         var list = new TensorData[r.Inputs.Count];
-        for (int i = 0; i < list.Length; i++) list[i] = new TensorData(r.Inputs[i].Shape.ToArray(), r.Inputs[i].Values.ToArray());
+        for (int i = 0; i < list.Length; i++)
+            list[i] = new TensorData(r.Inputs[i].Shape.ToArray(), r.Inputs[i].Values.ToArray());
         return list;
     }
 
@@ -112,7 +113,9 @@ internal static class KernelMapping
         return response;
     }
 
-    /// <summary>RunKernel for one request (shared with the bus consumer): size limit, validation, device, kernel.</summary>
+    /// <summary>
+    /// RunKernel for one request (shared with the bus consumer): size limit, validation, device, kernel.
+    /// </summary>
     public static RunKernelResponse Run(RunKernelRequest request, DeviceCatalog catalog, KernelRunner runner, EmulatorOptions options)
     {
         int size = request.CalculateSize();

@@ -44,7 +44,8 @@ internal static class ProtoMapping
     };
 
     /// <summary>
-    /// A device to register, checked by <see cref="Validation.DeviceValidator"/> first: its id normalized, defaults filled in.
+    /// A device to register, checked by <see cref="Validation.DeviceValidator"/> first: its id normalized, defaults
+    /// filled in.
     /// </summary>
     public static DeviceSpec ToDomain(Device d)
     {
@@ -81,7 +82,9 @@ internal static class ProtoMapping
         };
     }
 
-    /// <summary>Checks and times one OpSpec (EstimateOps and the bus consumer); the checks are inline, as this is the hot path.</summary>
+    /// <summary>
+    /// Checks and times one OpSpec (EstimateOps and the bus consumer); the checks are inline, as this is the hot path.
+    /// </summary>
     public static OpTiming Estimate(DeviceTiming t, OpSpec spec, int index)
     {
         var op = OpSpecMapping.ToShape(spec, index);

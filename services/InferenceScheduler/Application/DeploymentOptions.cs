@@ -49,6 +49,7 @@ internal sealed record DeploymentOptions(
         Dtype.Fp16 => NumberFormat.Fp16,
         Dtype.Fp8E4M3 or Dtype.Fp8E5M2 => NumberFormat.Fp8,
         Dtype.Fp32 => NumberFormat.Fp32,
-        _ => throw new ArgumentOutOfRangeException(field, d, "not a modelled number format (DeploymentValidator refuses it)"),
+        _ => throw new ArgumentOutOfRangeException(field, d,
+            "not a modelled number format (DeploymentValidator refuses it)"),
     };
 }

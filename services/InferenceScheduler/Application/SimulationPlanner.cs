@@ -17,9 +17,10 @@ public sealed record SimulationPlan(SimulationSetup Setup, WorkloadSource Worklo
 /// Translates a SimulateWorkloadRequest into domain terms: resolves the model and accelerator, checks the layout and
 /// memory, builds the time model (emulator profile or constant) and the workload. The request's shape has been checked
 /// by its validator (<see cref="Validation.SimulateWorkloadRequestValidator"/>); the checks that need the model, the
-/// accelerator or the emulator happen here, before anything is simulated. By concept: <see cref="DeploymentOptions"/> (model formats and layout),
-/// <see cref="SchedulerOptions"/> (engine settings, router), <see cref="StepTimeOptions"/>, <see cref="WorkloadOptions"/>;
-/// pools and the run's setup are assembled here, and the emulator is asked in <see cref="StepTimeAsync"/> only.
+/// accelerator or the emulator happen here, before anything is simulated. By concept:
+/// <see cref="DeploymentOptions"/> (model formats and layout), <see cref="SchedulerOptions"/> (engine settings,
+/// router), <see cref="StepTimeOptions"/>, <see cref="WorkloadOptions"/>; pools and the run's setup are assembled here,
+/// and the emulator is asked in <see cref="StepTimeAsync"/> only.
 /// </summary>
 public sealed class SimulationPlanner(EmulatorProfiles emulator)
 {
@@ -35,7 +36,8 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
     public async Task<SimulationPlan> PlanAsync(SimulateWorkloadRequest req, TraceRequest[]? uploaded, CancellationToken ct)
     {
         var model = ModelSpecMapper.Resolve(req.Model, "model");
-        var dep = req.Deployment ?? throw new ArgumentException("the request was not validated: deployment is missing", nameof(req));
+        var dep = req.Deployment
+            ?? throw new ArgumentException("the request was not validated: deployment is missing", nameof(req));
         var acc = await emulator.GetAcceleratorAsync(dep.Accelerator, "deployment.accelerator", ct);
         var r = new Request(model, dep, acc, DeploymentOptions.Read(dep, model, acc), StepTimeOptions.Read(req.TimeModel), []);
 

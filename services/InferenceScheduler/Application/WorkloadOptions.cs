@@ -4,8 +4,9 @@ using Platform.Contracts.Inference.V1;
 namespace InferenceScheduler.Application;
 
 /// <summary>
-/// The request's workload as a <see cref="WorkloadSource"/>: a built-in or inline trace, an uploaded one, or a synthetic
-/// spec. Its fields have been checked by <see cref="Validation.WorkloadValidator"/>; reading a trace checks its rows.
+/// The request's workload as a <see cref="WorkloadSource"/>: a built-in or inline trace, an uploaded one, or a
+/// synthetic spec. Its fields have been checked by <see cref="Validation.WorkloadValidator"/>; reading a trace checks
+/// its rows.
 /// </summary>
 internal static class WorkloadOptions
 {
@@ -57,7 +58,8 @@ internal static class WorkloadOptions
                 for (int i = 0; i < rows.Length; i++) values[i] = input ? rows[i].InputTokens : rows[i].OutputTokens;
                 return new EmpiricalLengthSpec(values, d.Max);
             default:
-                throw new ArgumentException($"{field} names no distribution (LengthDistributionValidator refuses it)", nameof(d));
+                throw new ArgumentException($"{field} names no distribution (LengthDistributionValidator refuses it)",
+                    nameof(d));
         }
     }
 }

@@ -44,7 +44,8 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
     public override async Task<SimulateUploadedTraceResponse> SimulateUploadedTrace(IAsyncStreamReader<SimulateUploadedTraceRequest> requestStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        if (!await requestStream.MoveNext(ct)) throw new InvalidFieldException("request", "the first message must carry the simulation request");
+        if (!await requestStream.MoveNext(ct))
+            throw new InvalidFieldException("request", "the first message must carry the simulation request");
         InferenceValidators.UploadedHead.ThrowIfInvalid(requestStream.Current);
         var request = requestStream.Current.Request;
         string format = SimulateUploadedTraceRequestValidator.Format(requestStream.Current.Format);

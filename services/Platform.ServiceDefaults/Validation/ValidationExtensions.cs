@@ -15,7 +15,8 @@ public static class ValidationExtensions
     public const string LimitErrorCode = "LIMIT_EXCEEDED";
 
     /// <summary>Names the rule's field as the proto does (snake_case), which is how clients see it in errors.</summary>
-    public static IRuleBuilderOptions<T, TProperty> ProtoName<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, string name) =>
+    public static IRuleBuilderOptions<T, TProperty> ProtoName<T, TProperty>(
+        this IRuleBuilderOptions<T, TProperty> rule, string name) =>
         rule.OverridePropertyName(name);
 
     /// <summary>
@@ -47,7 +48,8 @@ public static class ValidationExtensions
             var (needed, available) = limit.CustomState is Limit l ? (l.Needed, l.Available) : (0d, 0d);
             return new LimitExceededException(limit.PropertyName, limit.ErrorMessage, needed, available);
         }
-        return new InvalidFieldException(result.Errors.Select(e => new FieldViolation(e.PropertyName, e.ErrorMessage)).ToArray());
+        var violations = result.Errors.Select(e => new FieldViolation(e.PropertyName, e.ErrorMessage)).ToArray();
+        return new InvalidFieldException(violations);
     }
 
     private sealed record Limit(double Needed, double Available);

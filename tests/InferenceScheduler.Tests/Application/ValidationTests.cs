@@ -23,11 +23,13 @@ public sealed class ValidationTests
     public void Valid_requests_pass()
     {
         InferenceValidators.Simulate.ThrowIfInvalid(Md1());
-        InferenceValidators.Simulate.ThrowIfInvalid(SimulateWorkloadRpcTests.Parse(SimulateWorkloadRpcTests.AzureConvOn70B));
+        var azure = SimulateWorkloadRpcTests.Parse(SimulateWorkloadRpcTests.AzureConvOn70B);
+        InferenceValidators.Simulate.ThrowIfInvalid(azure);
         InferenceValidators.Stream.ThrowIfInvalid(new StreamSimulationRequest { Request = Md1() });
         var head = Md1();
         head.Workload = new Workload();
-        InferenceValidators.UploadedHead.ThrowIfInvalid(new SimulateUploadedTraceRequest { Request = head, Format = " CSV " });
+        InferenceValidators.UploadedHead.ThrowIfInvalid(
+            new SimulateUploadedTraceRequest { Request = head, Format = " CSV " });
     }
 
     [Theory]
@@ -67,15 +69,17 @@ public sealed class ValidationTests
         r.Deployment.MaxNumBatchedTokens = long.MaxValue;
         r.Workload.RateMultiplier = double.NaN;
         r.Workload.Synthetic.RatePerSecond = 0;
-        r.Workload.Synthetic.PromptTokens = new LengthDistribution { Uniform = new UniformLength { Min = 10, Max = 5 } };
-        r.Workload.Synthetic.OutputTokens = new LengthDistribution { Lognormal = new LognormalLength { Mean = 0.5, Sigma = -1 } };
+        var synthetic = r.Workload.Synthetic;
+        synthetic.PromptTokens = new LengthDistribution { Uniform = new UniformLength { Min = 10, Max = 5 } };
+        synthetic.OutputTokens = new LengthDistribution { Lognormal = new LognormalLength { Mean = 0.5, Sigma = -1 } };
         r.TimeModel.Constant.DecodeSecondsPerStep = double.PositiveInfinity;
         r.Slo = new Slo { TpotMs = -1 };
         r.TimelineIntervalSeconds = -1;
         Assert.Equal(
         [
-            "deployment.max_num_batched_tokens", "deployment.kv_cache_dtype", "deployment.gpu_memory_utilization", "deployment.block_size",
-            "workload.synthetic.rate_per_second", "workload.synthetic.prompt_tokens.uniform", "workload.synthetic.output_tokens.lognormal.mean",
+            "deployment.max_num_batched_tokens", "deployment.kv_cache_dtype", "deployment.gpu_memory_utilization",
+            "deployment.block_size", "workload.synthetic.rate_per_second", "workload.synthetic.prompt_tokens.uniform",
+            "workload.synthetic.output_tokens.lognormal.mean",
             "workload.synthetic.output_tokens.lognormal.sigma", "workload.rate_multiplier", "slo.tpot_ms",
             "time_model.constant.decode_seconds_per_step", "timeline_interval_seconds",
         ], Fields(InferenceValidators.Simulate, r));
@@ -100,14 +104,16 @@ public sealed class ValidationTests
     [Fact]
     public void Missing_parts_are_required()
     {
-        Assert.Equal(["model", "deployment", "workload"], Fields(InferenceValidators.Simulate, new SimulateWorkloadRequest()));
+        Assert.Equal(["model", "deployment", "workload"],
+            Fields(InferenceValidators.Simulate, new SimulateWorkloadRequest()));
         var r = Md1();
         r.Model = new ModelSpec();
         r.Deployment.Accelerator = " ";
         r.Workload.Synthetic.Arrival = Arrival.Unspecified;
         r.Workload.Synthetic.OutputTokens = null;
         r.TimeModel.Constant = new ConstantTimeModel();
-        Assert.Equal(["model", "deployment.accelerator", "workload.synthetic.arrival", "workload.synthetic.output_tokens", "time_model.constant"],
+        Assert.Equal(["model", "deployment.accelerator", "workload.synthetic.arrival",
+            "workload.synthetic.output_tokens", "time_model.constant"],
             Fields(InferenceValidators.Simulate, r));
         var empty = Md1();
         empty.Workload = new Workload();
@@ -129,12 +135,14 @@ public sealed class ValidationTests
     [Fact]
     public void An_uploaded_trace_needs_the_request_first_and_a_known_format()
     {
-        Assert.Equal(["request"], Fields(InferenceValidators.UploadedHead, new SimulateUploadedTraceRequest { Chunk = "0,1,2\n" }));
+        Assert.Equal(["request"],
+            Fields(InferenceValidators.UploadedHead, new SimulateUploadedTraceRequest { Chunk = "0,1,2\n" }));
         var head = Md1();
         head.Workload = new Workload { MaxRequests = -1 };
         head.Deployment.BlockSize = -16;
         Assert.Equal(["format", "deployment.block_size", "workload.max_requests"],
-            Fields(InferenceValidators.UploadedHead, new SimulateUploadedTraceRequest { Request = head, Format = "parquet" }));
+            Fields(InferenceValidators.UploadedHead,
+                new SimulateUploadedTraceRequest { Request = head, Format = "parquet" }));
     }
 
     [Fact]

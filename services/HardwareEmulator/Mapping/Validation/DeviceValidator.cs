@@ -15,7 +15,8 @@ public sealed partial class DeviceValidator : AbstractValidator<Device>
     public DeviceValidator()
     {
         RuleFor(x => x.Id).Must(id => Id().IsMatch(DeviceCatalog.Normalize(id ?? "")))
-            .WithMessage((_, id) => $"'{id}' is not a device id: 2-64 characters of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
+            .WithMessage((_, id) => $"'{id}' is not a device id: 2-64 characters of lowercase letters, digits, "
+                + "'.', '_' or '-', starting with a letter or digit")
             .ProtoName("id");
         RuleFor(x => x.PeakTflops).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("is required (dense TFLOPS per dtype)")
@@ -27,7 +28,8 @@ public sealed partial class DeviceValidator : AbstractValidator<Device>
         Positive(x => x.HbmTbps, "hbm_tbps");
         Positive(x => x.ScaleUpGbps, "scale_up_gbps");
         Positive(x => x.ScaleOutGbps, "scale_out_gbps");
-        RuleFor(x => x.ComputeUnits).GreaterThan(0).WithMessage((_, c) => $"must be positive (SMs or cores; got {c})").ProtoName("compute_units");
+        RuleFor(x => x.ComputeUnits).GreaterThan(0).WithMessage((_, c) => $"must be positive (SMs or cores; got {c})")
+            .ProtoName("compute_units");
         NonNegative(x => x.L2Mb, "l2_mb");
         NonNegative(x => x.TdpWatts, "tdp_watts");
         NonNegative(x => x.ScaleUpLatencyUs, "scale_up_latency_us");
@@ -36,7 +38,8 @@ public sealed partial class DeviceValidator : AbstractValidator<Device>
         NonNegative(x => x.PriceMidUsd, "price_mid_usd");
         NonNegative(x => x.PriceListUsd, "price_list_usd");
         NonNegative(x => x.L2Tbps, "l2_tbps");
-        RuleFor(x => x.ScaleUpDomain).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("scale_up_domain");
+        RuleFor(x => x.ScaleUpDomain).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("scale_up_domain");
         Fraction(x => x.MatmulEfficiencyBf16, "matmul_efficiency_bf16");
         Fraction(x => x.MatmulEfficiencyFp8, "matmul_efficiency_fp8");
         Fraction(x => x.MemoryEfficiency, "memory_efficiency");
@@ -48,10 +51,12 @@ public sealed partial class DeviceValidator : AbstractValidator<Device>
     private static partial Regex Id();
 
     private void Positive(System.Linq.Expressions.Expression<Func<Device, double>> field, string name) =>
-        RuleFor(field).Must(v => double.IsFinite(v) && v > 0).WithMessage((_, v) => $"must be a positive number (got {v})").ProtoName(name);
+        RuleFor(field).Must(v => double.IsFinite(v) && v > 0)
+            .WithMessage((_, v) => $"must be a positive number (got {v})").ProtoName(name);
 
     private void NonNegative(System.Linq.Expressions.Expression<Func<Device, double>> field, string name) =>
-        RuleFor(field).Must(v => double.IsFinite(v) && v >= 0).WithMessage((_, v) => $"must be a finite, non-negative number (got {v})").ProtoName(name);
+        RuleFor(field).Must(v => double.IsFinite(v) && v >= 0)
+            .WithMessage((_, v) => $"must be a finite, non-negative number (got {v})").ProtoName(name);
 
     private void Fraction(System.Linq.Expressions.Expression<Func<Device, double>> field, string name) =>
         RuleFor(field).Must(v => double.IsFinite(v) && v >= 0 && v <= 1)
@@ -73,6 +78,7 @@ public sealed class DtypePeaksValidator : AbstractValidator<DtypePeaks>
     }
 
     private void Peak(System.Linq.Expressions.Expression<Func<DtypePeaks, double>> peak, string name) =>
-        RuleFor(peak).Must(v => double.IsFinite(v) && v >= 0).WithMessage((_, v) => $"must be a finite, non-negative TFLOPS figure (got {v})")
+        RuleFor(peak).Must(v => double.IsFinite(v) && v >= 0)
+            .WithMessage((_, v) => $"must be a finite, non-negative TFLOPS figure (got {v})")
             .ProtoName(name);
 }

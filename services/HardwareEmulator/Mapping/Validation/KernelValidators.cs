@@ -5,14 +5,15 @@ using Platform.ServiceDefaults.Validation;
 namespace HardwareEmulator.Mapping.Validation;
 
 /// <summary>
-/// RunKernel: a device, one kernel with a well-formed shape, a dtype, input tensors with positive dimensions. Whether the
-/// inputs match the kernel's shapes and fit in device memory, and whether the device supports the dtype, is the domain's
-/// check; the request's size in bytes is checked before it is read (ResourceExhausted).
+/// RunKernel: a device, one kernel with a well-formed shape, a dtype, input tensors with positive dimensions. Whether
+/// the inputs match the kernel's shapes and fit in device memory, and whether the device supports the dtype, is the
+/// domain's check; the request's size in bytes is checked before it is read (ResourceExhausted).
 /// </summary>
 public sealed class RunKernelRequestValidator : AbstractValidator<RunKernelRequest>
 {
     private const string KernelRequired =
-        "is required: one of gemm, grouped_gemm, attention, softmax, norm, activation, rope, moe_gating, quantize, dequantize";
+        "is required: one of gemm, grouped_gemm, attention, softmax, norm, activation, rope, moe_gating, quantize, "
+        + "dequantize";
 
     public RunKernelRequestValidator()
     {
@@ -22,13 +23,16 @@ public sealed class RunKernelRequestValidator : AbstractValidator<RunKernelReque
             .Must(k => k.KernelCase != Kernel.KernelOneofCase.None).WithMessage(KernelRequired)
             .SetValidator(new KernelValidator())
             .ProtoName("kernel");
-        RuleFor(x => x.Dtype).Must(d => EmulatorValidators.KnownDtype(d, optional: false)).WithMessage((_, d) => EmulatorValidators.DtypeMessage(d))
+        RuleFor(x => x.Dtype).Must(d => EmulatorValidators.KnownDtype(d, optional: false))
+            .WithMessage((_, d) => EmulatorValidators.DtypeMessage(d))
             .ProtoName("dtype");
         RuleForEach(x => x.Inputs).SetValidator(new TensorValidator()).ProtoName("inputs");
     }
 }
 
-/// <summary>An input tensor: every dimension positive (whether its values match the shape is the runner's check).</summary>
+/// <summary>
+/// An input tensor: every dimension positive (whether its values match the shape is the runner's check).
+/// </summary>
 public sealed class TensorValidator : AbstractValidator<Tensor>
 {
     public TensorValidator() =>
@@ -42,7 +46,9 @@ public sealed class TensorValidator : AbstractValidator<Tensor>
     }
 }
 
-/// <summary>The kernel oneof: the matrix kernels share the op rules of EstimateOps; the rest are RunKernel's own.</summary>
+/// <summary>
+/// The kernel oneof: the matrix kernels share the op rules of EstimateOps; the rest are RunKernel's own.
+/// </summary>
 public sealed class KernelValidator : AbstractValidator<Kernel>
 {
     public KernelValidator()
@@ -50,16 +56,22 @@ public sealed class KernelValidator : AbstractValidator<Kernel>
         RuleFor(x => x.Gemm).SetValidator(new GemmOpValidator()).ProtoName("gemm");
         RuleFor(x => x.GroupedGemm).SetValidator(new GroupedGemmOpValidator()).ProtoName("grouped_gemm");
         RuleFor(x => x.Attention).SetValidator(new AttentionOpValidator()).ProtoName("attention");
-        RuleFor(x => x.Attention.QueryLen).Must((x, q) => q <= x.Attention.KvLen).When(x => x.Attention is { Causal: true })
-            .WithMessage(x => $"must not exceed kv_len ({x.Attention.KvLen}) when causal: queries are the last positions of the sequence")
+        RuleFor(x => x.Attention.QueryLen).Must((x, q) => q <= x.Attention.KvLen)
+            .When(x => x.Attention is { Causal: true })
+            .WithMessage(x => $"must not exceed kv_len ({x.Attention.KvLen}) when causal: "
+                + "queries are the last positions of the sequence")
             .ProtoName("attention.query_len");
-        RuleFor(x => x.Softmax).SetValidator(new RowsValidator<SoftmaxKernel>(x => x.Rows, x => x.Cols)).ProtoName("softmax");
+        RuleFor(x => x.Softmax).SetValidator(new RowsValidator<SoftmaxKernel>(x => x.Rows, x => x.Cols))
+            .ProtoName("softmax");
         RuleFor(x => x.Norm).SetValidator(new NormKernelValidator()).ProtoName("norm");
         RuleFor(x => x.Activation).SetValidator(new ActivationKernelValidator()).ProtoName("activation");
         RuleFor(x => x.Rope).SetValidator(new RopeKernelValidator()).ProtoName("rope");
         RuleFor(x => x.MoeGating).SetValidator(new MoeGatingKernelValidator()).ProtoName("moe_gating");
-        RuleFor(x => x.Quantize).SetValidator(new QuantizeValidator<QuantizeKernel>(x => x.Rows, x => x.Cols, x => x.Block)).ProtoName("quantize");
-        RuleFor(x => x.Dequantize).SetValidator(new QuantizeValidator<DequantizeKernel>(x => x.Rows, x => x.Cols, x => x.Block))
+        RuleFor(x => x.Quantize)
+            .SetValidator(new QuantizeValidator<QuantizeKernel>(x => x.Rows, x => x.Cols, x => x.Block))
+            .ProtoName("quantize");
+        RuleFor(x => x.Dequantize)
+            .SetValidator(new QuantizeValidator<DequantizeKernel>(x => x.Rows, x => x.Cols, x => x.Block))
             .ProtoName("dequantize");
     }
 }
@@ -67,7 +79,8 @@ public sealed class KernelValidator : AbstractValidator<Kernel>
 /// <summary>A kernel over a rows × cols matrix.</summary>
 public class RowsValidator<T> : AbstractValidator<T>
 {
-    public RowsValidator(System.Linq.Expressions.Expression<Func<T, long>> rows, System.Linq.Expressions.Expression<Func<T, long>> cols)
+    public RowsValidator(System.Linq.Expressions.Expression<Func<T, long>> rows,
+        System.Linq.Expressions.Expression<Func<T, long>> cols)
     {
         OpSpecValidator.Positive(this, rows, "rows");
         OpSpecValidator.Positive(this, cols, "cols");
@@ -80,7 +93,8 @@ public sealed class NormKernelValidator : RowsValidator<NormKernel>
     {
         RuleFor(x => x.Kind).Must(k => k is NormKind.Rmsnorm or NormKind.Layernorm)
             .WithMessage("is required (NORM_KIND_RMSNORM or NORM_KIND_LAYERNORM)").ProtoName("kind");
-        RuleFor(x => x.Epsilon).Must(e => double.IsFinite(e) && e >= 0).WithMessage((_, e) => $"must be finite and non-negative (got {e})")
+        RuleFor(x => x.Epsilon).Must(e => double.IsFinite(e) && e >= 0)
+            .WithMessage((_, e) => $"must be finite and non-negative (got {e})")
             .ProtoName("epsilon");
     }
 }
@@ -103,12 +117,16 @@ public sealed class RopeKernelValidator : AbstractValidator<RopeKernel>
             .GreaterThan(0).WithMessage((_, d) => $"must be positive (got {d})")
             .Must(d => d % 2 == 0).WithMessage((_, d) => $"must be even (got {d})")
             .ProtoName("head_dim");
-        RuleFor(x => x.Theta).Must(t => double.IsFinite(t) && t >= 0).WithMessage((_, t) => $"must be positive (got {t})").ProtoName("theta");
-        RuleFor(x => x.PositionOffset).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("position_offset");
+        RuleFor(x => x.Theta).Must(t => double.IsFinite(t) && t >= 0)
+            .WithMessage((_, t) => $"must be positive (got {t})").ProtoName("theta");
+        RuleFor(x => x.PositionOffset).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("position_offset");
     }
 }
 
-/// <summary>MoE routing: top_k of experts, optionally within the best topk_group of n_group groups (DeepSeek's routing).</summary>
+/// <summary>
+/// MoE routing: top_k of experts, optionally within the best topk_group of n_group groups (DeepSeek's routing).
+/// </summary>
 public sealed class MoeGatingKernelValidator : AbstractValidator<MoeGatingKernel>
 {
     public MoeGatingKernelValidator()
@@ -122,11 +140,14 @@ public sealed class MoeGatingKernelValidator : AbstractValidator<MoeGatingKernel
         RuleFor(x => x.NGroup).Must((x, g) => g >= 0 && x.Experts % Groups(x) == 0).When(x => x.Experts > 0)
             .WithMessage(x => $"must divide experts ({x.Experts})").ProtoName("n_group");
         RuleFor(x => x.TopkGroup).Cascade(CascadeMode.Stop)
-            .Must((x, _) => Keep(x) >= 1 && Keep(x) <= Groups(x)).WithMessage(x => $"must be within 1..n_group ({Groups(x)})")
-            .Must((x, _) => Keep(x) * (x.Experts / Groups(x)) >= x.TopK).WithMessage(x => $"keeps too few experts for top_k = {x.TopK}")
+            .Must((x, _) => Keep(x) >= 1 && Keep(x) <= Groups(x))
+            .WithMessage(x => $"must be within 1..n_group ({Groups(x)})")
+            .Must((x, _) => Keep(x) * (x.Experts / Groups(x)) >= x.TopK)
+            .WithMessage(x => $"keeps too few experts for top_k = {x.TopK}")
             .When(x => x.Experts > 0 && x.NGroup >= 0 && x.Experts % Groups(x) == 0)
             .ProtoName("topk_group");
-        RuleFor(x => x.RoutedScalingFactor).Must(f => double.IsFinite(f) && f >= 0).WithMessage("must be finite and non-negative")
+        RuleFor(x => x.RoutedScalingFactor).Must(f => double.IsFinite(f) && f >= 0)
+            .WithMessage("must be finite and non-negative")
             .ProtoName("routed_scaling_factor");
     }
 
@@ -137,7 +158,8 @@ public sealed class MoeGatingKernelValidator : AbstractValidator<MoeGatingKernel
 /// <summary>Block (de)quantization of a rows × cols matrix; block 0 = 128.</summary>
 public sealed class QuantizeValidator<T> : RowsValidator<T>
 {
-    public QuantizeValidator(System.Linq.Expressions.Expression<Func<T, long>> rows, System.Linq.Expressions.Expression<Func<T, long>> cols,
+    public QuantizeValidator(System.Linq.Expressions.Expression<Func<T, long>> rows,
+        System.Linq.Expressions.Expression<Func<T, long>> cols,
         System.Linq.Expressions.Expression<Func<T, long>> block) : base(rows, cols) =>
         RuleFor(block).GreaterThanOrEqualTo(0).WithMessage("must not be negative (0 means 128)").ProtoName("block");
 }

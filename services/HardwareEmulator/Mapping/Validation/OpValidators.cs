@@ -21,7 +21,8 @@ public sealed class EstimateOpsRequestValidator : AbstractValidator<EstimateOpsR
         EmulatorValidators.DeviceId(this, x => x.Device);
         RuleFor(x => x.Ops.Count).Cascade(CascadeMode.Stop)
             .GreaterThan(0).WithMessage("needs at least one op")
-            .LessThanOrEqualTo(maxOpsPerRequest).WithMessage((_, n) => $"{n} ops exceed Emulator:MaxOpsPerRequest = {maxOpsPerRequest}")
+            .LessThanOrEqualTo(maxOpsPerRequest)
+            .WithMessage((_, n) => $"{n} ops exceed Emulator:MaxOpsPerRequest = {maxOpsPerRequest}")
             .AsLimit((_, n) => n, maxOpsPerRequest)
             .ProtoName("ops");
         RuleSet(OpsRuleSet, () => RuleForEach(x => x.Ops).SetValidator(new OpSpecValidator()).ProtoName("ops"));
@@ -29,7 +30,9 @@ public sealed class EstimateOpsRequestValidator : AbstractValidator<EstimateOpsR
 
     public int MaxOpsPerRequest { get; }
 
-    /// <summary>The whole request, every op included (the op validators' rules are in no rule set, so those run too).</summary>
+    /// <summary>
+    /// The whole request, every op included (the op validators' rules are in no rule set, so those run too).
+    /// </summary>
     public ValidationResult ValidateOps(EstimateOpsRequest request) =>
         this.Validate(request, o => o.IncludeRuleSets(OpsRuleSet).IncludeRulesNotInRuleSet());
 }
@@ -41,8 +44,10 @@ public sealed class OpSpecValidator : AbstractValidator<OpSpec>
     {
         RuleFor(x => x.OpCase).NotEqual(OpSpec.OpOneofCase.None)
             .WithMessage("one of gemm, grouped_gemm, attention, elementwise, collective is required").ProtoName("op");
-        RuleFor(x => x.Dtype).Must((x, d) => EmulatorValidators.KnownDtype(d, optional: x.OpCase == OpSpec.OpOneofCase.Collective))
-            .When(x => x.OpCase != OpSpec.OpOneofCase.None).WithMessage((_, d) => EmulatorValidators.DtypeMessage(d)).ProtoName("dtype");
+        RuleFor(x => x.Dtype)
+            .Must((x, d) => EmulatorValidators.KnownDtype(d, optional: x.OpCase == OpSpec.OpOneofCase.Collective))
+            .When(x => x.OpCase != OpSpec.OpOneofCase.None).WithMessage((_, d) => EmulatorValidators.DtypeMessage(d))
+            .ProtoName("dtype");
         RuleFor(x => x.Gemm).SetValidator(new GemmOpValidator()).ProtoName("gemm");
         RuleFor(x => x.GroupedGemm).SetValidator(new GroupedGemmOpValidator()).ProtoName("grouped_gemm");
         RuleFor(x => x.Attention).SetValidator(new AttentionOpValidator()).ProtoName("attention");
@@ -51,7 +56,8 @@ public sealed class OpSpecValidator : AbstractValidator<OpSpec>
     }
 
     /// <summary>A size that must be at least one.</summary>
-    internal static void Positive<T>(AbstractValidator<T> v, System.Linq.Expressions.Expression<Func<T, long>> size, string name) =>
+    internal static void Positive<T>(AbstractValidator<T> v, System.Linq.Expressions.Expression<Func<T, long>> size,
+        string name) =>
         v.RuleFor(size).GreaterThan(0).WithMessage((_, s) => $"must be positive (got {s})").ProtoName(name);
 }
 
@@ -73,13 +79,16 @@ public sealed class GroupedGemmOpValidator : AbstractValidator<GroupedGemmOp>
     public GroupedGemmOpValidator()
     {
         RuleFor(x => x.MPerGroup.Count).GreaterThan(0).WithMessage("needs at least one group").ProtoName("m_per_group");
-        RuleForEach(x => x.MPerGroup).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("m_per_group");
+        RuleForEach(x => x.MPerGroup).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("m_per_group");
         OpSpecValidator.Positive(this, x => x.N, "n");
         OpSpecValidator.Positive(this, x => x.K, "k");
     }
 }
 
-/// <summary>Attention: sizes positive, head_dim_v 0 = head_dim_qk, num_kv_heads (0 = num_heads) dividing num_heads.</summary>
+/// <summary>
+/// Attention: sizes positive, head_dim_v 0 = head_dim_qk, num_kv_heads (0 = num_heads) dividing num_heads.
+/// </summary>
 public sealed class AttentionOpValidator : AbstractValidator<AttentionOp>
 {
     public AttentionOpValidator()
@@ -89,8 +98,10 @@ public sealed class AttentionOpValidator : AbstractValidator<AttentionOp>
         OpSpecValidator.Positive(this, x => x.KvLen, "kv_len");
         OpSpecValidator.Positive(this, x => x.NumHeads, "num_heads");
         OpSpecValidator.Positive(this, x => x.HeadDimQk, "head_dim_qk");
-        RuleFor(x => x.HeadDimV).GreaterThanOrEqualTo(0).WithMessage("must not be negative (0 means head_dim_qk)").ProtoName("head_dim_v");
-        RuleFor(x => x.NumKvHeads).Must((x, kv) => kv == 0 || (kv > 0 && x.NumHeads % kv == 0)).When(x => x.NumHeads > 0)
+        RuleFor(x => x.HeadDimV).GreaterThanOrEqualTo(0).WithMessage("must not be negative (0 means head_dim_qk)")
+            .ProtoName("head_dim_v");
+        RuleFor(x => x.NumKvHeads).Must((x, kv) => kv == 0 || (kv > 0 && x.NumHeads % kv == 0))
+            .When(x => x.NumHeads > 0)
             .WithMessage(x => $"must divide num_heads ({x.NumHeads})").ProtoName("num_kv_heads");
     }
 }
@@ -115,6 +126,7 @@ public sealed class CollectiveOpValidator : AbstractValidator<CollectiveOp>
             .WithMessage("is required (e.g. COLLECTIVE_KIND_ALL_REDUCE)").ProtoName("kind");
         OpSpecValidator.Positive(this, x => x.Bytes, "bytes");
         RuleFor(x => x.Ranks).GreaterThan(0).WithMessage((_, r) => $"must be positive (got {r})").ProtoName("ranks");
-        RuleFor(x => x.RanksPerNode).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("ranks_per_node");
+        RuleFor(x => x.RanksPerNode).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("ranks_per_node");
     }
 }

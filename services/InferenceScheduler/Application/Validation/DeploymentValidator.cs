@@ -19,30 +19,42 @@ public sealed class DeploymentValidator : AbstractValidator<Deployment>
 
     public DeploymentValidator()
     {
-        RuleFor(x => x.Accelerator).Must(a => !string.IsNullOrWhiteSpace(a)).WithMessage("is required (e.g. \"h800\")").ProtoName("accelerator");
+        RuleFor(x => x.Accelerator).Must(a => !string.IsNullOrWhiteSpace(a)).WithMessage("is required (e.g. \"h800\")")
+            .ProtoName("accelerator");
         RuleFor(x => x.Replicas).GreaterThanOrEqualTo(0).WithMessage("must be at least 1").ProtoName("replicas");
-        PoolSpecValidator.Degrees(this, x => x.TensorParallel, x => x.PipelineParallel, x => x.ExpertParallel, x => x.DataParallel);
+        PoolSpecValidator.Degrees(this, x => x.TensorParallel, x => x.PipelineParallel, x => x.ExpertParallel,
+            x => x.DataParallel);
         PoolSpecValidator.BatchLimits(this, x => x.MaxNumSeqs, x => x.MaxNumBatchedTokens);
-        RuleFor(x => x.LongPrefillTokenThreshold).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("long_prefill_token_threshold");
-        RuleFor(x => x.KvCacheDtype).Must(Modelled).WithMessage((_, d) => $"{d} is not supported (BF16, FP16, FP8, FP32)").ProtoName("kv_cache_dtype");
-        RuleFor(x => x.WeightDtype).Must(Modelled).WithMessage((_, d) => $"{d} is not supported (BF16, FP16, FP8, FP32)").ProtoName("weight_dtype");
+        RuleFor(x => x.LongPrefillTokenThreshold).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("long_prefill_token_threshold");
+        RuleFor(x => x.KvCacheDtype).Must(Modelled)
+            .WithMessage((_, d) => $"{d} is not supported (BF16, FP16, FP8, FP32)").ProtoName("kv_cache_dtype");
+        RuleFor(x => x.WeightDtype).Must(Modelled)
+            .WithMessage((_, d) => $"{d} is not supported (BF16, FP16, FP8, FP32)").ProtoName("weight_dtype");
         RuleFor(x => x.GpuMemoryUtilization).Must(u => u == 0 || (u > 0 && u <= 1)).WithMessage("must be in (0, 1]")
             .ProtoName("gpu_memory_utilization");
         RuleFor(x => x.BlockSize).Must(b => b == 0 || (b > 0 && WorkloadSource.HashBlockTokens % b == 0))
             .WithMessage($"must be a positive divisor of {WorkloadSource.HashBlockTokens}").ProtoName("block_size");
-        RuleFor(x => x.SchedulingPolicy).Must(ProtoEnums.IsDefined).WithMessage((_, p) => $"unknown value {(int)p}").ProtoName("scheduling_policy");
-        RuleFor(x => x.BatchingPolicy).Must(ProtoEnums.IsDefined).WithMessage((_, p) => $"unknown value {(int)p}").ProtoName("batching_policy");
-        RuleFor(x => x.Router).Must(ProtoEnums.IsDefined).WithMessage((_, p) => $"unknown value {(int)p}").ProtoName("router");
+        RuleFor(x => x.SchedulingPolicy).Must(ProtoEnums.IsDefined).WithMessage((_, p) => $"unknown value {(int)p}")
+            .ProtoName("scheduling_policy");
+        RuleFor(x => x.BatchingPolicy).Must(ProtoEnums.IsDefined).WithMessage((_, p) => $"unknown value {(int)p}")
+            .ProtoName("batching_policy");
+        RuleFor(x => x.Router).Must(ProtoEnums.IsDefined).WithMessage((_, p) => $"unknown value {(int)p}")
+            .ProtoName("router");
         RuleFor(x => x.Disaggregation).SetValidator(new DisaggregationValidator()).ProtoName("disaggregation");
         RuleFor(x => x.ExpertImbalance).Must(v => v == 0 || (v >= 1 && double.IsFinite(v)))
             .WithMessage("must be at least 1 (busiest rank over mean)").ProtoName("expert_imbalance");
-        RuleFor(x => x.AcceleratorHourUsd).Must(InferenceValidators.NotNegative).WithMessage("must not be negative").ProtoName("accelerator_hour_usd");
-        RuleFor(x => x.PriorityClasses).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("priority_classes");
-        RuleFor(x => x.CommunicationSms).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("communication_sms");
+        RuleFor(x => x.AcceleratorHourUsd).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .ProtoName("accelerator_hour_usd");
+        RuleFor(x => x.PriorityClasses).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("priority_classes");
+        RuleFor(x => x.CommunicationSms).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("communication_sms");
     }
 
     /// <summary>The number formats the simulator models; unspecified takes the model's default.</summary>
-    private static bool Modelled(Dtype d) => d is Dtype.Unspecified or Dtype.Bf16 or Dtype.Fp16 or Dtype.Fp8E4M3 or Dtype.Fp8E5M2 or Dtype.Fp32;
+    private static bool Modelled(Dtype d) =>
+        d is Dtype.Unspecified or Dtype.Bf16 or Dtype.Fp16 or Dtype.Fp8E4M3 or Dtype.Fp8E5M2 or Dtype.Fp32;
 }
 
 /// <summary>Prefill and decode pools, and the bandwidth the KV cache moves over between them.</summary>
@@ -52,7 +64,8 @@ public sealed class DisaggregationValidator : AbstractValidator<Disaggregation>
     {
         RuleFor(x => x.Prefill).SetValidator(new PoolSpecValidator()).ProtoName("prefill");
         RuleFor(x => x.Decode).SetValidator(new PoolSpecValidator()).ProtoName("decode");
-        RuleFor(x => x.KvTransferGbps).Must(InferenceValidators.NotNegative).WithMessage("must not be negative").ProtoName("kv_transfer_gbps");
+        RuleFor(x => x.KvTransferGbps).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .ProtoName("kv_transfer_gbps");
     }
 }
 
@@ -77,14 +90,20 @@ public sealed class PoolSpecValidator : AbstractValidator<PoolSpec>
     }
 
     private static void Degree<T>(AbstractValidator<T> v, Expression<Func<T, int>> degree, string name) =>
-        v.RuleFor(degree).GreaterThanOrEqualTo(0).WithMessage((_, d) => $"must be at least 1, or 0 for the default (got {d})").ProtoName(name);
+        v.RuleFor(degree).GreaterThanOrEqualTo(0)
+            .WithMessage((_, d) => $"must be at least 1, or 0 for the default (got {d})").ProtoName(name);
 
-    /// <summary>vLLM's <c>max_num_seqs</c> and <c>max_num_batched_tokens</c>; 0 takes the accelerator's default.</summary>
-    internal static void BatchLimits<T>(AbstractValidator<T> v, Expression<Func<T, int>> seqs, Expression<Func<T, long>> tokens)
+    /// <summary>
+    /// vLLM's <c>max_num_seqs</c> and <c>max_num_batched_tokens</c>; 0 takes the accelerator's default.
+    /// </summary>
+    internal static void BatchLimits<T>(AbstractValidator<T> v, Expression<Func<T, int>> seqs,
+        Expression<Func<T, long>> tokens)
     {
-        v.RuleFor(seqs).GreaterThanOrEqualTo(0).WithMessage((_, s) => $"must be positive, or 0 for the default (got {s})").ProtoName("max_num_seqs");
+        v.RuleFor(seqs).GreaterThanOrEqualTo(0)
+            .WithMessage((_, s) => $"must be positive, or 0 for the default (got {s})").ProtoName("max_num_seqs");
         v.RuleFor(tokens).InclusiveBetween(0, DeploymentValidator.MaxBatchedTokens)
-            .WithMessage((_, t) => $"must be positive and at most {DeploymentValidator.MaxBatchedTokens}, or 0 for the default (got {t})")
+            .WithMessage((_, t) => $"must be positive and at most {DeploymentValidator.MaxBatchedTokens}, "
+                + $"or 0 for the default (got {t})")
             .ProtoName("max_num_batched_tokens");
     }
 }

@@ -35,19 +35,23 @@ public sealed class SimulateWorkloadRequestValidator : AbstractValidator<Simulat
     {
         RuleFor(x => x.Model).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("is required: give preset, hf_config_json or architecture")
-            .Must(m => m.SourceCase != ModelSpec.SourceOneofCase.None).WithMessage("is empty: give preset, hf_config_json or architecture")
+            .Must(m => m.SourceCase != ModelSpec.SourceOneofCase.None)
+            .WithMessage("is empty: give preset, hf_config_json or architecture")
             .ProtoName("model");
-        RuleFor(x => x.Deployment).NotNull().WithMessage("is required").ProtoName("deployment").SetValidator(new DeploymentValidator());
+        RuleFor(x => x.Deployment).NotNull().WithMessage("is required").ProtoName("deployment")
+            .SetValidator(new DeploymentValidator());
         if (uploaded)
             RuleFor(x => x.Workload).SetValidator(new WorkloadValidator(requireSource: false)).ProtoName("workload");
         else
             RuleFor(x => x.Workload).Cascade(CascadeMode.Stop)
                 .NotNull().WithMessage("is required: give trace, synthetic, trace_csv or trace_jsonl")
-                .Must(w => w.SourceCase != Workload.SourceOneofCase.None).WithMessage("is empty: give trace, synthetic, trace_csv or trace_jsonl")
+                .Must(w => w.SourceCase != Workload.SourceOneofCase.None)
+                .WithMessage("is empty: give trace, synthetic, trace_csv or trace_jsonl")
                 .SetValidator(new WorkloadValidator(requireSource: true)).ProtoName("workload");
         RuleFor(x => x.Slo).SetValidator(new SloValidator()).ProtoName("slo");
         RuleFor(x => x.TimeModel).SetValidator(new TimeModelValidator()).ProtoName("time_model");
-        RuleFor(x => x.TimelineIntervalSeconds).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+        RuleFor(x => x.TimelineIntervalSeconds).Must(InferenceValidators.NotNegative)
+            .WithMessage("must not be negative")
             .ProtoName("timeline_interval_seconds");
     }
 }
@@ -58,12 +62,14 @@ public sealed class SimulateWorkloadRequestValidator : AbstractValidator<Simulat
 /// </summary>
 public sealed class StreamSimulationRequestValidator : AbstractValidator<StreamSimulationRequest>
 {
-    public StreamSimulationRequestValidator() => RuleFor(x => x.Request).NotNull().WithMessage("is required").ProtoName("request");
+    public StreamSimulationRequestValidator() => RuleFor(x => x.Request).NotNull().WithMessage("is required")
+        .ProtoName("request");
 
     public override ValidationResult Validate(ValidationContext<StreamSimulationRequest> context)
     {
         var result = base.Validate(context);
-        if (context.InstanceToValidate.Request is { } inner) result.Errors.AddRange(InferenceValidators.Simulate.Validate(inner).Errors);
+        if (context.InstanceToValidate.Request is { } inner)
+            result.Errors.AddRange(InferenceValidators.Simulate.Validate(inner).Errors);
         return result;
     }
 }
@@ -80,10 +86,13 @@ public sealed class SimulateUploadedTraceRequestValidator : AbstractValidator<Si
     {
         RuleFor(x => x.PartCase).Equal(SimulateUploadedTraceRequest.PartOneofCase.Request)
             .WithMessage("the first message must carry the simulation request").ProtoName("request");
-        RuleFor(x => x.Format).Must(f => Format(f) is "" or "csv" or "jsonl").WithMessage("must be \"csv\" or \"jsonl\"").ProtoName("format");
+        RuleFor(x => x.Format).Must(f => Format(f) is "" or "csv" or "jsonl")
+            .WithMessage("must be \"csv\" or \"jsonl\"").ProtoName("format");
     }
 
-    /// <summary>The format as the service reads it: trimmed, lower case; empty = detected from the first character.</summary>
+    /// <summary>
+    /// The format as the service reads it: trimmed, lower case; empty = detected from the first character.
+    /// </summary>
     public static string Format(string format) => format.Trim().ToLowerInvariant();
 
     public override ValidationResult Validate(ValidationContext<SimulateUploadedTraceRequest> context)
@@ -100,9 +109,12 @@ public sealed class SloValidator : AbstractValidator<Slo>
 {
     public SloValidator()
     {
-        RuleFor(x => x.TtftMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative").ProtoName("ttft_ms");
-        RuleFor(x => x.TpotMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative").ProtoName("tpot_ms");
-        RuleFor(x => x.E2EMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative").ProtoName("e2e_ms");
+        RuleFor(x => x.TtftMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .ProtoName("ttft_ms");
+        RuleFor(x => x.TpotMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .ProtoName("tpot_ms");
+        RuleFor(x => x.E2EMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .ProtoName("e2e_ms");
     }
 }
 
@@ -112,11 +124,14 @@ public sealed class TimeModelValidator : AbstractValidator<TimeModel>
     public TimeModelValidator()
     {
         RuleFor(x => x.Constant).SetValidator(new ConstantTimeModelValidator()).ProtoName("constant");
-        RuleFor(x => x.Constant).Must(c => c.PrefillSecondsPerToken + c.DecodeSecondsPerStep + c.StepOverheadSeconds > 0)
+        RuleFor(x => x.Constant)
+            .Must(c => c.PrefillSecondsPerToken + c.DecodeSecondsPerStep + c.StepOverheadSeconds > 0)
             .When(x => x.Constant is { } c && InferenceValidators.NotNegative(c.PrefillSecondsPerToken)
-                && InferenceValidators.NotNegative(c.DecodeSecondsPerStep) && InferenceValidators.NotNegative(c.StepOverheadSeconds))
+                && InferenceValidators.NotNegative(c.DecodeSecondsPerStep)
+                && InferenceValidators.NotNegative(c.StepOverheadSeconds))
             .WithMessage("needs a positive prefill, decode or overhead time").ProtoName("constant");
-        RuleFor(x => x.Emulator.StepOverheadSeconds).Must(InferenceValidators.NotNegative).When(x => x.Emulator is not null)
+        RuleFor(x => x.Emulator.StepOverheadSeconds).Must(InferenceValidators.NotNegative)
+            .When(x => x.Emulator is not null)
             .WithMessage("must not be negative").ProtoName("emulator.step_overhead_seconds");
     }
 }

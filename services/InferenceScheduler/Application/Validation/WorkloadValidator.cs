@@ -6,8 +6,8 @@ using Platform.ServiceDefaults.Validation;
 namespace InferenceScheduler.Application.Validation;
 
 /// <summary>
-/// A workload: one source (built-in trace, inline trace, synthetic spec), its rate multiplier and request cap. Whether a
-/// trace exists and its rows parse, and whether every request fits the deployment, is checked when it is read.
+/// A workload: one source (built-in trace, inline trace, synthetic spec), its rate multiplier and request cap. Whether
+/// a trace exists and its rows parse, and whether every request fits the deployment, is checked when it is read.
 /// </summary>
 public sealed class WorkloadValidator : AbstractValidator<Workload>
 {
@@ -16,23 +16,29 @@ public sealed class WorkloadValidator : AbstractValidator<Workload>
     {
         if (requireSource)
         {
-            RuleFor(x => x.Trace).Must(t => !string.IsNullOrWhiteSpace(t)).When(x => x.SourceCase == Workload.SourceOneofCase.Trace)
+            RuleFor(x => x.Trace).Must(t => !string.IsNullOrWhiteSpace(t))
+                .When(x => x.SourceCase == Workload.SourceOneofCase.Trace)
                 .WithMessage("is empty").ProtoName("trace");
             RuleFor(x => x.Synthetic).SetValidator(new SyntheticWorkloadValidator()).ProtoName("synthetic");
         }
-        RuleFor(x => x.RateMultiplier).Must(r => r == 0 || InferenceValidators.Positive(r)).WithMessage("must be positive").ProtoName("rate_multiplier");
-        RuleFor(x => x.MaxRequests).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("max_requests");
+        RuleFor(x => x.RateMultiplier).Must(r => r == 0 || InferenceValidators.Positive(r))
+            .WithMessage("must be positive").ProtoName("rate_multiplier");
+        RuleFor(x => x.MaxRequests).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("max_requests");
     }
 }
 
-/// <summary>A synthetic workload: arrival process and rate, how many requests (or for how long), prompt and output lengths.</summary>
+/// <summary>
+/// A synthetic workload: arrival process and rate, how many requests (or for how long), prompt and output lengths.
+/// </summary>
 public sealed class SyntheticWorkloadValidator : AbstractValidator<SyntheticWorkload>
 {
     public SyntheticWorkloadValidator()
     {
         RuleFor(x => x.Arrival).Must(a => a != Arrival.Unspecified && ProtoEnums.IsDefined(a))
             .WithMessage("is required (ARRIVAL_POISSON, ARRIVAL_GAMMA, ARRIVAL_CONSTANT)").ProtoName("arrival");
-        RuleFor(x => x.RatePerSecond).Must(InferenceValidators.Positive).WithMessage("must be positive").ProtoName("rate_per_second");
+        RuleFor(x => x.RatePerSecond).Must(InferenceValidators.Positive).WithMessage("must be positive")
+            .ProtoName("rate_per_second");
         RuleFor(x => x.Requests).Cascade(CascadeMode.Stop)
             .GreaterThanOrEqualTo(0).WithMessage("must be positive")
             .Must((x, n) => n > 0 || x.DurationSeconds != 0).WithMessage("give requests or duration_seconds (positive)")
@@ -40,7 +46,8 @@ public sealed class SyntheticWorkloadValidator : AbstractValidator<SyntheticWork
             .WithMessage((_, n) => $"{n} requests; one run takes at most {WorkloadSource.MaxRequestsPerRun}")
             .AsLimit((_, n) => n, WorkloadSource.MaxRequestsPerRun)
             .ProtoName("requests");
-        RuleFor(x => x.DurationSeconds).Must(InferenceValidators.NotNegative).WithMessage("must be positive").ProtoName("duration_seconds");
+        RuleFor(x => x.DurationSeconds).Must(InferenceValidators.NotNegative).WithMessage("must be positive")
+            .ProtoName("duration_seconds");
         RuleFor(x => x.PromptTokens).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("is required (fixed, uniform, lognormal, exponential_mean or empirical_trace)")
             .Must(LengthDistributionValidator.HasKind).WithMessage(LengthDistributionValidator.EmptyMessage)
@@ -49,7 +56,8 @@ public sealed class SyntheticWorkloadValidator : AbstractValidator<SyntheticWork
             .NotNull().WithMessage("is required (fixed, uniform, lognormal, exponential_mean or empirical_trace)")
             .Must(LengthDistributionValidator.HasKind).WithMessage(LengthDistributionValidator.EmptyMessage)
             .SetValidator(LengthDistributionValidator.Instance).ProtoName("output_tokens");
-        RuleFor(x => x.Burstiness).Must(b => b == 0 || InferenceValidators.Positive(b)).WithMessage("must be positive (0 = 1)").ProtoName("burstiness");
+        RuleFor(x => x.Burstiness).Must(b => b == 0 || InferenceValidators.Positive(b))
+            .WithMessage("must be positive (0 = 1)").ProtoName("burstiness");
         RuleFor(x => x.PrefixSharing.Groups).GreaterThanOrEqualTo(0).When(x => x.PrefixSharing is not null)
             .WithMessage("must not be negative").ProtoName("prefix_sharing.groups");
         RuleFor(x => x.PrefixSharing.SharedFraction).InclusiveBetween(0, 1).When(x => x.PrefixSharing is not null)
@@ -61,7 +69,8 @@ public sealed class SyntheticWorkloadValidator : AbstractValidator<SyntheticWork
 public sealed class LengthDistributionValidator : AbstractValidator<LengthDistribution>
 {
     internal static readonly LengthDistributionValidator Instance = new();
-    internal const string EmptyMessage = "is empty: give fixed, uniform, lognormal, exponential_mean or empirical_trace";
+    internal const string EmptyMessage =
+        "is empty: give fixed, uniform, lognormal, exponential_mean or empirical_trace";
 
     /// <summary>A distribution names its kind; an empty one is reported on the field that holds it.</summary>
     internal static bool HasKind(LengthDistribution d) => d.KindCase != LengthDistribution.KindOneofCase.None;
@@ -78,8 +87,10 @@ public sealed class LengthDistributionValidator : AbstractValidator<LengthDistri
         RuleFor(x => x.Lognormal.Sigma).Must(InferenceValidators.NotNegative).When(x => x.Lognormal is not null)
             .WithMessage("must not be negative").ProtoName("lognormal.sigma");
         RuleFor(x => x.ExponentialMean).Must(m => m >= 1 && double.IsFinite(m))
-            .When(x => x.KindCase == LengthDistribution.KindOneofCase.ExponentialMean).WithMessage("must be at least 1").ProtoName("exponential_mean");
+            .When(x => x.KindCase == LengthDistribution.KindOneofCase.ExponentialMean).WithMessage("must be at least 1")
+            .ProtoName("exponential_mean");
         RuleFor(x => x.EmpiricalTrace).Must(t => !string.IsNullOrWhiteSpace(t))
-            .When(x => x.KindCase == LengthDistribution.KindOneofCase.EmpiricalTrace).WithMessage("is empty").ProtoName("empirical_trace");
+            .When(x => x.KindCase == LengthDistribution.KindOneofCase.EmpiricalTrace).WithMessage("is empty")
+            .ProtoName("empirical_trace");
     }
 }
