@@ -12,12 +12,14 @@ using Platform.Contracts.Emulator.V1;
 using Platform.Contracts.Mapping;
 using Platform.Modeling.Errors;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Validation;
 using DomainProfiledOp = HardwareEmulator.Domain.Profiling.ProfiledOp;
 using Phase = Platform.Contracts.Emulator.V1.Phase;
 using ProtoLayerSummary = Platform.Contracts.Emulator.V1.LayerSummary;
 using ProtoProfiledOp = Platform.Contracts.Emulator.V1.ProfiledOp;
 
 using HardwareEmulator.Mapping;
+using HardwareEmulator.Mapping.Validation;
 
 namespace HardwareEmulator.Grpc;
 
@@ -39,6 +41,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
 
     public override async Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
     {
+        EmulatorValidators.RegisterDevice.ThrowIfInvalid(request);
         var spec = ProtoMapping.ToDomain(request.Device);
         bool added = catalog.Register(spec);
         var stored = catalog.Get(spec.Id, "device.id");
@@ -53,20 +56,25 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     public override Task<EstimateOpsResponse> EstimateOps(EstimateOpsRequest request, ServerCallContext context) =>
         Task.FromResult(Estimate(request));
 
-    /// <summary>The EstimateOps fast path (also what the benchmark measures).</summary>
+    /// <summary>
+    /// The EstimateOps fast path (also what the benchmark measures). The validator checks the request (device, op
+    /// count); each op is checked inline as it is timed, and only when one is bad does the validator's per-op rule set
+    /// run, so the error names every bad op rather than the first.
+    /// </summary>
     public EstimateOpsResponse Estimate(EstimateOpsRequest request)
     {
+        var validator = EmulatorValidators.EstimateOps(options.Value.MaxOpsPerRequest);
+        validator.ThrowIfInvalid(request);
         var device = catalog.Get(request.Device, "device");
         int count = request.Ops.Count;
-        if (count == 0) throw new InvalidFieldException("ops", "needs at least one op");
-        if (count > options.Value.MaxOpsPerRequest)
-            throw new LimitExceededException("ops", $"{count} ops exceed Emulator:MaxOpsPerRequest = {options.Value.MaxOpsPerRequest}", count, options.Value.MaxOpsPerRequest);
         var t = timing.For(device);
         var response = new EstimateOpsResponse();
         double total = 0;
         for (int i = 0; i < count; i++)
         {
-            var timingProto = ProtoMapping.Estimate(t, request.Ops[i], i);
+            OpTiming timingProto;
+            try { timingProto = ProtoMapping.Estimate(t, request.Ops[i], i); }
+            catch (InvalidFieldException) when (AllBadOps(validator, request) is { } all) { throw all; }
             total += timingProto.DeviceSeconds;
             response.Timings.Add(timingProto);
         }
@@ -74,23 +82,33 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         return response;
     }
 
+    /// <summary>
+    /// Every bad op of the request (null if the per-op rules find none: the inline check's error stands).
+    /// </summary>
+    private static PlatformException? AllBadOps(EstimateOpsRequestValidator validator, EstimateOpsRequest request)
+    {
+        var result = validator.ValidateOps(request);
+        return result.IsValid ? null : ValidationExtensions.ToException(result);
+    }
+
     public override Task<RunKernelResponse> RunKernel(RunKernelRequest request, ServerCallContext context) =>
         Task.FromResult(KernelMapping.Run(request, catalog, runner, options.Value));
 
     public override Task<ProfileModelResponse> ProfileModel(ProfileModelRequest request, ServerCallContext context)
     {
+        EmulatorValidators.ProfileModel.ThrowIfInvalid(request);
         var device = catalog.Get(request.Device, "device");
         var model = ModelSpecMapper.Resolve(request.Model, "model");
         var phase = request.Phase switch
         {
             Phase.Prefill => InferencePhase.Prefill,
             Phase.Decode => InferencePhase.Decode,
-            _ => throw new InvalidFieldException("phase", "is required (PHASE_PREFILL or PHASE_DECODE)"),
+            _ => throw new ArgumentException("the request was not validated: phase is missing", nameof(request)),
         };
         var dtype = request.Dtype == Dtype.Unspecified ? DataType.Bf16 : OpSpecMapping.ToDomain(request.Dtype, "dtype");
         var profile = profiler.Profile(device, new ProfileRequest(model, phase, request.Batch, request.SequenceLength,
-            Parallel(request.TensorParallel, "tensor_parallel"), Parallel(request.ExpertParallel, "expert_parallel"),
-            Parallel(request.PipelineParallel, "pipeline_parallel"), dtype));
+            Math.Max(1, request.TensorParallel), Math.Max(1, request.ExpertParallel),
+            Math.Max(1, request.PipelineParallel), dtype));
         var response = new ProfileModelResponse
         {
             TotalDeviceSeconds = profile.TotalSeconds,
@@ -105,7 +123,4 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
             response.Layers.Add(new ProtoLayerSummary { LayerKind = l.LayerKind, Count = l.Count, DeviceSecondsPerLayer = l.SecondsPerLayer, FlopsPerLayer = l.FlopsPerLayer });
         return Task.FromResult(response);
     }
-
-    private static int Parallel(int value, string field) =>
-        value < 0 ? throw new InvalidFieldException(field, $"must not be negative (got {value}; 0 means 1)") : Math.Max(1, value);
 }

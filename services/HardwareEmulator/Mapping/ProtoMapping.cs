@@ -1,15 +1,13 @@
-using System.Text.RegularExpressions;
 using HardwareEmulator.Domain.Devices;
 using HardwareEmulator.Domain.Timing;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
-using Platform.Modeling.Errors;
 using Platform.Contracts.Mapping;
 
 namespace HardwareEmulator.Mapping;
 
 /// <summary>Translates between the emulator's protobuf messages and its domain types, validating as it goes.</summary>
-internal static partial class ProtoMapping
+internal static class ProtoMapping
 {
     /// <summary>The device as the model sees it: calibration fields hold the effective values (defaults filled in).</summary>
     public static Device ToProto(DeviceSpec d) => ToProtoEffective(d, DeviceDefaults.Effective(d));
@@ -45,41 +43,14 @@ internal static partial class ProtoMapping
         BuiltIn = d.BuiltIn,
     };
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{1,63}$")]
-    private static partial Regex DeviceId();
-
-    /// <summary>A device to register: validated (id syntax, finite non-negative peaks with at least one positive, positive memory and links).</summary>
-    public static DeviceSpec ToDomain(Device? d, string f = "device")
+    /// <summary>
+    /// A device to register, checked by <see cref="Validation.DeviceValidator"/> first: its id normalized, defaults
+    /// filled in.
+    /// </summary>
+    public static DeviceSpec ToDomain(Device d)
     {
-        if (d is null) throw new InvalidFieldException(f, "is required");
         string id = DeviceCatalog.Normalize(d.Id ?? "");
-        if (!DeviceId().IsMatch(id))
-            throw new InvalidFieldException($"{f}.id", $"'{d.Id}' is not a device id: 2-64 characters of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit");
-        var p = d.PeakTflops ?? throw new InvalidFieldException($"{f}.peak_tflops", "is required (dense TFLOPS per dtype)");
-        (string Name, double Value)[] peaks = [("fp64", p.Fp64), ("fp32", p.Fp32), ("tf32", p.Tf32), ("bf16", p.Bf16), ("fp16", p.Fp16), ("fp8", p.Fp8), ("int8", p.Int8)];
-        foreach (var (name, v) in peaks)
-            if (!double.IsFinite(v) || v < 0) throw new InvalidFieldException($"{f}.peak_tflops.{name}", $"must be a finite, non-negative TFLOPS figure (got {v})");
-        if (p.Bf16 <= 0 && p.Fp16 <= 0 && p.Fp8 <= 0 && p.Fp32 <= 0)
-            throw new InvalidFieldException($"{f}.peak_tflops", "needs a positive peak for at least one of bf16, fp16, fp8, fp32");
-        Positive(d.HbmGb, $"{f}.hbm_gb");
-        Positive(d.HbmTbps, $"{f}.hbm_tbps");
-        Positive(d.ScaleUpGbps, $"{f}.scale_up_gbps");
-        Positive(d.ScaleOutGbps, $"{f}.scale_out_gbps");
-        if (d.ComputeUnits <= 0) throw new InvalidFieldException($"{f}.compute_units", $"must be positive (SMs or cores; got {d.ComputeUnits})");
-        NonNegative(d.L2Mb, $"{f}.l2_mb");
-        NonNegative(d.TdpWatts, $"{f}.tdp_watts");
-        NonNegative(d.ScaleUpLatencyUs, $"{f}.scale_up_latency_us");
-        NonNegative(d.ScaleOutLatencyUs, $"{f}.scale_out_latency_us");
-        NonNegative(d.PriceLowUsd, $"{f}.price_low_usd");
-        NonNegative(d.PriceMidUsd, $"{f}.price_mid_usd");
-        NonNegative(d.PriceListUsd, $"{f}.price_list_usd");
-        NonNegative(d.L2Tbps, $"{f}.l2_tbps");
-        if (d.ScaleUpDomain < 0) throw new InvalidFieldException($"{f}.scale_up_domain", "must not be negative");
-        Fraction(d.MatmulEfficiencyBf16, $"{f}.matmul_efficiency_bf16");
-        Fraction(d.MatmulEfficiencyFp8, $"{f}.matmul_efficiency_fp8");
-        Fraction(d.MemoryEfficiency, $"{f}.memory_efficiency");
-        Fraction(d.ScaleUpEfficiency, $"{f}.scale_up_efficiency");
-        Fraction(d.ScaleOutEfficiency, $"{f}.scale_out_efficiency");
+        var p = d.PeakTflops;
         return new DeviceSpec
         {
             Id = id,
@@ -111,25 +82,12 @@ internal static partial class ProtoMapping
         };
     }
 
-    /// <summary>Validates and times one OpSpec (EstimateOps and the bus consumer).</summary>
+    /// <summary>
+    /// Checks and times one OpSpec (EstimateOps and the bus consumer); the checks are inline, as this is the hot path.
+    /// </summary>
     public static OpTiming Estimate(DeviceTiming t, OpSpec spec, int index)
     {
         var op = OpSpecMapping.ToShape(spec, index);
         return OpSpecMapping.ToProto(op.Name, TimingModel.Estimate(t, op, $"ops[{index}]"));
-    }
-
-    private static void Positive(double v, string field)
-    {
-        if (!double.IsFinite(v) || v <= 0) throw new InvalidFieldException(field, $"must be a positive number (got {v})");
-    }
-
-    private static void NonNegative(double v, string field)
-    {
-        if (!double.IsFinite(v) || v < 0) throw new InvalidFieldException(field, $"must be a finite, non-negative number (got {v})");
-    }
-
-    private static void Fraction(double v, string field)
-    {
-        if (!double.IsFinite(v) || v < 0 || v > 1) throw new InvalidFieldException(field, $"must be within (0, 1], or 0 for the default (got {v})");
     }
 }

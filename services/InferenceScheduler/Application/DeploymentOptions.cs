@@ -9,8 +9,8 @@ namespace InferenceScheduler.Application;
 
 /// <summary>
 /// Model and layout settings of a deployment shared by its pools: number formats, memory share, KV block size, expert
-/// imbalance and the base parallel layout a pool spec may override. <see cref="Read"/> also checks the deployment's
-/// other scalar fields, so a request is rejected on its first bad field in the order the fields are read.
+/// imbalance and the base parallel layout a pool spec may override. The deployment's fields have been checked by
+/// <see cref="Validation.DeploymentValidator"/>; <see cref="Read"/> checks what needs the accelerator.
 /// </summary>
 internal sealed record DeploymentOptions(
     NumberFormat Weights, NumberFormat Kv, double MemoryUtilization, int BlockSize, double ExpertImbalance, Parallelism BaseLayout)
@@ -20,21 +20,12 @@ internal sealed record DeploymentOptions(
         var weights = Format(dep.WeightDtype, "deployment.weight_dtype", model.ModelType.StartsWith("deepseek_v3", StringComparison.OrdinalIgnoreCase) ? NumberFormat.Fp8 : NumberFormat.Bf16);
         var kv = Format(dep.KvCacheDtype, "deployment.kv_cache_dtype", NumberFormat.Bf16);
         double util = dep.GpuMemoryUtilization == 0 ? 0.9 : dep.GpuMemoryUtilization;
-        if (!(util > 0 && util <= 1)) throw new InvalidFieldException("deployment.gpu_memory_utilization", "must be in (0, 1]");
         int blockSize = dep.BlockSize == 0 ? 16 : dep.BlockSize;
-        if (blockSize <= 0 || WorkloadSource.HashBlockTokens % blockSize != 0)
-            throw new InvalidFieldException("deployment.block_size", $"must be a positive divisor of {WorkloadSource.HashBlockTokens}");
         double imbalance = dep.ExpertImbalance == 0 ? 1.0 : dep.ExpertImbalance;
-        if (!(imbalance >= 1)) throw new InvalidFieldException("deployment.expert_imbalance", "must be at least 1 (busiest rank over mean)");
-        if (dep.LongPrefillTokenThreshold < 0) throw new InvalidFieldException("deployment.long_prefill_token_threshold", "must not be negative");
-        if (dep.PriorityClasses < 0) throw new InvalidFieldException("deployment.priority_classes", "must not be negative");
-        if (dep.CommunicationSms < 0) throw new InvalidFieldException("deployment.communication_sms", "must not be negative");
         if (acc.ComputeUnits > 0 && dep.CommunicationSms >= acc.ComputeUnits)
             throw new InvalidFieldException("deployment.communication_sms", $"must leave compute units for compute ({acc.Id} has {acc.ComputeUnits})");
-        if (dep.AcceleratorHourUsd < 0) throw new InvalidFieldException("deployment.accelerator_hour_usd", "must not be negative");
 
         var baseLayout = new Parallelism(dep.Replicas == 0 ? 1 : dep.Replicas, Or1(dep.TensorParallel), Or1(dep.PipelineParallel), Or1(dep.ExpertParallel), Or1(dep.DataParallel));
-        if (dep.Replicas < 0) throw new InvalidFieldException("deployment.replicas", "must be at least 1");
         return new DeploymentOptions(weights, kv, util, blockSize, imbalance, baseLayout);
     }
 
@@ -58,6 +49,7 @@ internal sealed record DeploymentOptions(
         Dtype.Fp16 => NumberFormat.Fp16,
         Dtype.Fp8E4M3 or Dtype.Fp8E5M2 => NumberFormat.Fp8,
         Dtype.Fp32 => NumberFormat.Fp32,
-        _ => throw new InvalidFieldException(field, $"{d} is not supported (BF16, FP16, FP8, FP32)"),
+        _ => throw new ArgumentOutOfRangeException(field, d,
+            "not a modelled number format (DeploymentValidator refuses it)"),
     };
 }

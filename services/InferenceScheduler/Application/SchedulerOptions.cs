@@ -1,7 +1,6 @@
 using InferenceScheduler.Domain.Serving;
 using InferenceScheduler.Domain.Simulation;
 using Platform.Contracts.Inference.V1;
-using Platform.Modeling.Errors;
 
 namespace InferenceScheduler.Application;
 
@@ -16,8 +15,6 @@ internal static class SchedulerOptions
     {
         int maxSeqs = spec is { MaxNumSeqs: > 0 } ? spec.MaxNumSeqs : dep.MaxNumSeqs;
         long maxTokens = spec is { MaxNumBatchedTokens: > 0 } ? spec.MaxNumBatchedTokens : dep.MaxNumBatchedTokens;
-        if (maxSeqs < 0) throw new InvalidFieldException($"deployment.max_num_seqs", "must be positive");
-        if (maxTokens < 0 || maxTokens > int.MaxValue / 2) throw new InvalidFieldException($"deployment.max_num_batched_tokens", "must be positive");
         if (maxSeqs == 0) maxSeqs = acc.HbmGiB >= 70 ? 1024 : 256;
         if (maxTokens == 0) maxTokens = acc.HbmGiB >= 70 ? 8192 : 2048;
         return (maxSeqs, maxTokens);

@@ -5,7 +5,6 @@ using InferenceScheduler.Domain.Timing;
 using InferenceScheduler.Domain.Workloads;
 using InferenceScheduler.Infrastructure;
 using Platform.Contracts.Inference.V1;
-using Platform.Modeling.Errors;
 using Platform.ServiceDefaults;
 using ModelArchitecture = Platform.Modeling.ModelArchitecture;
 
@@ -16,10 +15,12 @@ public sealed record SimulationPlan(SimulationSetup Setup, WorkloadSource Worklo
 
 /// <summary>
 /// Translates a SimulateWorkloadRequest into domain terms: resolves the model and accelerator, checks the layout and
-/// memory, builds the time model (emulator profile or constant) and the workload. All validation happens here, before
-/// anything is simulated. By concept: <see cref="DeploymentOptions"/> (model formats and layout),
-/// <see cref="SchedulerOptions"/> (engine settings, router), <see cref="StepTimeOptions"/>, <see cref="WorkloadOptions"/>;
-/// pools and the run's setup are assembled here, and the emulator is asked in <see cref="StepTimeAsync"/> only.
+/// memory, builds the time model (emulator profile or constant) and the workload. The request's shape has been checked
+/// by its validator (<see cref="Validation.SimulateWorkloadRequestValidator"/>); the checks that need the model, the
+/// accelerator or the emulator happen here, before anything is simulated. By concept:
+/// <see cref="DeploymentOptions"/> (model formats and layout), <see cref="SchedulerOptions"/> (engine settings,
+/// router), <see cref="StepTimeOptions"/>, <see cref="WorkloadOptions"/>; pools and the run's setup are assembled here,
+/// and the emulator is asked in <see cref="StepTimeAsync"/> only.
 /// </summary>
 public sealed class SimulationPlanner(EmulatorProfiles emulator)
 {
@@ -35,7 +36,8 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
     public async Task<SimulationPlan> PlanAsync(SimulateWorkloadRequest req, TraceRequest[]? uploaded, CancellationToken ct)
     {
         var model = ModelSpecMapper.Resolve(req.Model, "model");
-        var dep = req.Deployment ?? throw new InvalidFieldException("deployment", "is required");
+        var dep = req.Deployment
+            ?? throw new ArgumentException("the request was not validated: deployment is missing", nameof(req));
         var acc = await emulator.GetAcceleratorAsync(dep.Accelerator, "deployment.accelerator", ct);
         var r = new Request(model, dep, acc, DeploymentOptions.Read(dep, model, acc), StepTimeOptions.Read(req.TimeModel), []);
 
@@ -54,7 +56,6 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
     {
         double transferBps = r.Acc.ScaleOutGBps * 1e9;
         if (r.Dep.Disaggregation is not { } dis) return (await PoolAsync(r, "colocated", null, "deployment", ct), null, transferBps);
-        if (dis.KvTransferGbps < 0) throw new InvalidFieldException("deployment.disaggregation.kv_transfer_gbps", "must not be negative");
         if (dis.KvTransferGbps > 0) transferBps = dis.KvTransferGbps * 1e9;
         var prefill = await PoolAsync(r, "prefill", dis.Prefill ?? new PoolSpec(), "deployment.disaggregation.prefill", ct);
         var decode = await PoolAsync(r, "decode", dis.Decode ?? new PoolSpec(), "deployment.disaggregation.decode", ct);
@@ -64,8 +65,6 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
     private async Task<PoolSetup> PoolAsync(Request r, string name, PoolSpec? spec, string prefix, CancellationToken ct)
     {
         var layout = r.Options.PoolLayout(spec);
-        if (spec is not null && (spec.Replicas < 0 || spec.MaxNumSeqs < 0 || spec.MaxNumBatchedTokens < 0))
-            throw new InvalidFieldException(prefix, "replicas, max_num_seqs and max_num_batched_tokens must not be negative");
         layout.Validate(r.Model, prefix);
         var (maxSeqs, maxTokens) = SchedulerOptions.BatchLimits(r.Dep, spec, r.Acc);
         var o = r.Options;
@@ -97,9 +96,7 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
         var dep = r.Dep;
         var router = SchedulerOptions.Router(dep.Router);
         var slo = req.Slo ?? new Slo();
-        if (slo.TtftMs < 0 || slo.TpotMs < 0 || slo.E2EMs < 0) throw new InvalidFieldException("slo", "targets must not be negative");
         double price = dep.AcceleratorHourUsd > 0 ? dep.AcceleratorHourUsd : r.Acc.PriceUsdPerHour;
-        if (req.TimelineIntervalSeconds < 0) throw new InvalidFieldException("timeline_interval_seconds", "must not be negative");
         return new SimulationSetup(first, second, router, new SloTargets(slo.TtftMs / 1e3, slo.TpotMs / 1e3, slo.E2EMs / 1e3),
             transferBps, r.Acc.ScaleOutLatencyUs * 1e-6, Math.Max(1, dep.PriorityClasses), price, req.TimelineIntervalSeconds);
     }

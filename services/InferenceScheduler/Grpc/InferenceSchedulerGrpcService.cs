@@ -8,8 +8,10 @@ using Microsoft.Extensions.Logging;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Inference.V1;
 using Platform.Modeling.Errors;
+using Platform.ServiceDefaults.Validation;
 
 using InferenceScheduler.Application;
+using InferenceScheduler.Application.Validation;
 
 namespace InferenceScheduler.Grpc;
 
@@ -34,6 +36,7 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
 
     public override async Task<SimulateWorkloadResponse> SimulateWorkload(SimulateWorkloadRequest request, ServerCallContext context)
     {
+        InferenceValidators.Simulate.ThrowIfInvalid(request);
         var plan = await planner.PlanAsync(request, null, context.CancellationToken);
         return await Task.Run(() => Run(plan, context.CancellationToken), context.CancellationToken);
     }
@@ -41,11 +44,11 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
     public override async Task<SimulateUploadedTraceResponse> SimulateUploadedTrace(IAsyncStreamReader<SimulateUploadedTraceRequest> requestStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        if (!await requestStream.MoveNext(ct) || requestStream.Current.PartCase != SimulateUploadedTraceRequest.PartOneofCase.Request)
+        if (!await requestStream.MoveNext(ct))
             throw new InvalidFieldException("request", "the first message must carry the simulation request");
+        InferenceValidators.UploadedHead.ThrowIfInvalid(requestStream.Current);
         var request = requestStream.Current.Request;
-        string format = requestStream.Current.Format.Trim().ToLowerInvariant();
-        if (format is not ("" or "csv" or "jsonl")) throw new InvalidFieldException("format", "must be \"csv\" or \"jsonl\"");
+        string format = SimulateUploadedTraceRequestValidator.Format(requestStream.Current.Format);
         // Chunks flow through a bounded queue into a parser on another thread, so a large upload is never held as text.
         using var chunks = new ChunkTextReader(capacity: 16);
         // Rows past max_requests are parsed (a malformed one is still an error) but not kept; past the per-run limit parsing
@@ -92,7 +95,8 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
     public override async Task StreamSimulation(StreamSimulationRequest request, IServerStreamWriter<StreamSimulationResponse> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var plan = await planner.PlanAsync(request.Request ?? throw new InvalidFieldException("request", "is required"), null, ct);
+        InferenceValidators.Stream.ThrowIfInvalid(request);
+        var plan = await planner.PlanAsync(request.Request, null, ct);
         var replay = plan.Workload.Replay() ?? throw new InvalidOperationException("planned workloads are replayable");
         var summary = await Task.Run(() => Run(plan, ct), ct);
 

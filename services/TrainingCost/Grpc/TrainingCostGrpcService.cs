@@ -15,6 +15,7 @@ using ProtoPreset = Platform.Contracts.Training.V1.ModelPreset;
 using ProtoCostPoint = Platform.Contracts.Training.V1.CostPoint;
 
 using TrainingCost.Mapping;
+using Platform.ServiceDefaults.Validation;
 using TrainingCost.Mapping.Validation;
 
 namespace TrainingCost.Grpc;

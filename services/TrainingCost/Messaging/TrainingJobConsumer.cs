@@ -7,6 +7,7 @@ using Platform.Modeling.Errors;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
 using TrainingCost.Mapping;
+using Platform.ServiceDefaults.Validation;
 using TrainingCost.Mapping.Validation;
 
 namespace TrainingCost.Messaging;

@@ -1,6 +1,7 @@
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Training.V1;
 using Platform.Modeling.Errors;
+using Platform.ServiceDefaults.Validation;
 using TrainingCost.Mapping.Validation;
 
 namespace TrainingCost.Tests.Grpc;

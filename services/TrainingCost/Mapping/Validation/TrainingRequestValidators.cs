@@ -1,5 +1,6 @@
 using FluentValidation;
 using Platform.Contracts.Training.V1;
+using Platform.ServiceDefaults.Validation;
 
 namespace TrainingCost.Mapping.Validation;
 
