@@ -29,13 +29,13 @@ public sealed class InProcessEmulatorBackend(DeviceCatalog catalog, TimingModel 
             for (int i = 0; i < ops.Count; i++)
             {
                 if ((i & 1023) == 0) ct.ThrowIfCancellationRequested();
-                result[i] = TimingModel.Estimate(t, ops[i], $"ops[{i}]");
+                result[i] = TimingModel.Estimate(t, ops[i], "");
             }
         }
         catch (PlatformException e) when (e is InvalidFieldException or PreconditionFailedException)
         {
             // Same answer as over gRPC: the device cannot time an op of this request.
-            throw new PreconditionFailedException(field, $"{deviceId} cannot run this: {e.Message}");
+            throw new PreconditionFailedException(field, $"{deviceId} cannot run this: {e.Reason}");
         }
         return Task.FromResult<IReadOnlyList<OpTime>>(result);
     }

@@ -1,3 +1,4 @@
+using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Emulator.V1;
@@ -49,7 +50,7 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
             catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
             {
                 // The emulator cannot time an op on this device (e.g. no FP8 units): a precondition of this request.
-                throw new PreconditionFailedException(field, $"{deviceId} cannot run this: {e.Status.Detail}");
+                throw new PreconditionFailedException(field, $"{deviceId} cannot run this: {Reason(e)}");
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
             {
@@ -69,6 +70,15 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
             return true;
         }
         catch (RpcException) { return false; }
+    }
+
+    /// <summary>The emulator's reason without its field path (the same words the in-process backend gives).</summary>
+    private static string Reason(RpcException e)
+    {
+        var status = e.GetRpcStatus();
+        return status?.GetDetail<PreconditionFailure>()?.Violations.FirstOrDefault()?.Description
+            ?? status?.GetDetail<BadRequest>()?.FieldViolations.FirstOrDefault()?.Description
+            ?? e.Status.Detail;
     }
 
     private DateTime Deadline() => DateTime.UtcNow + _options.CallTimeout;

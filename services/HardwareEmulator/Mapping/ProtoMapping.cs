@@ -3,6 +3,7 @@ using HardwareEmulator.Domain.Timing;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
 using Platform.Contracts.Mapping;
+using Platform.Modeling.Errors;
 
 namespace HardwareEmulator.Mapping;
 
@@ -88,6 +89,10 @@ internal static class ProtoMapping
     public static OpTiming Estimate(DeviceTiming t, OpSpec spec, int index)
     {
         var op = OpSpecMapping.ToShape(spec, index);
-        return OpSpecMapping.ToProto(op.Name, TimingModel.Estimate(t, op, $"ops[{index}]"));
+        OpTime time;
+        // The field path is formatted only when the device cannot run the op (no allocation per op otherwise).
+        try { time = TimingModel.Estimate(t, op, ""); }
+        catch (PreconditionFailedException e) { throw new PreconditionFailedException($"ops[{index}].{e.Field}", e.Reason); }
+        return OpSpecMapping.ToProto(op.Name, time);
     }
 }
