@@ -48,8 +48,10 @@ public sealed class EmulatorClientTests(PlatformFactory factory) : IClassFixture
         var e = await Assert.ThrowsAsync<PreconditionFailedException>(() =>
             emulator.TimeAsync("v100", [new GemmShape("fp8", DataType.Fp8E4M3, 128, 128, 128)], "precision", default));
         Assert.Equal("precision", e.Field);
-        var viaGrpc = new Emulator(new GrpcEmulatorBackend(new EmulatorService.EmulatorServiceClient(factory.Channel), Defaults,
-            new EmulatorAddress("test server")), Defaults);
+        var viaGrpc = new Emulator(
+            new GrpcEmulatorBackend(new EmulatorService.EmulatorServiceClient(factory.Channel), Defaults,
+                new EmulatorAddress("test server")),
+            Defaults);
         var remote = await Assert.ThrowsAsync<PreconditionFailedException>(() =>
             viaGrpc.TimeAsync("v100", [new GemmShape("fp8", DataType.Fp8E4M3, 128, 128, 128)], "precision", default));
         Assert.Equal(e.Message, remote.Message); // the same answer in-process and over gRPC
