@@ -35,7 +35,8 @@ public static class HardwareEmulatorModule
         builder.Services.AddSingleton<ModelProfiler>();
         // Roles co-hosted with the emulator call it in-process through the one emulator client.
         builder.Services.AddSingleton<IEmulatorBackend, InProcessEmulatorBackend>();
-        builder.Services.AddSingleton(sp => new KernelRunner(sp.GetRequiredService<TimingModel>(), sp.GetRequiredService<IOptions<EmulatorOptions>>().Value));
+        builder.Services.AddSingleton(sp => new KernelRunner(sp.GetRequiredService<TimingModel>(),
+            sp.GetRequiredService<IOptions<EmulatorOptions>>().Value));
         builder.Services.AddSingleton<KernelBatchJobs>();
         builder.Services.AddBusRegistration(x =>
         {

@@ -19,7 +19,8 @@ public sealed class InProcessEmulatorBackend(DeviceCatalog catalog, TimingModel 
         catch (NotFoundException) { return Task.FromResult<DeviceSpec?>(null); }
     }
 
-    public Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field, CancellationToken ct)
+    public Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
+        CancellationToken ct)
     {
         var device = catalog.Get(deviceId, field);
         var t = timing.For(device);

@@ -25,13 +25,15 @@ namespace HardwareEmulator.Grpc;
 
 /// <summary>gRPC adapter of the emulator: validates, translates, delegates to the domain.</summary>
 public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timing, KernelRunner runner,
-    ModelProfiler profiler, IOptions<EmulatorOptions> options, IPublishEndpoint? bus = null) : EmulatorService.EmulatorServiceBase
+    ModelProfiler profiler, IOptions<EmulatorOptions> options, IPublishEndpoint? bus = null)
+    : EmulatorService.EmulatorServiceBase
 {
     public override Task<ListDevicesResponse> ListDevices(ListDevicesRequest request, ServerCallContext context)
     {
         var response = new ListDevicesResponse();
         foreach (var d in catalog.All)
-            if (string.IsNullOrEmpty(request.Vendor) || d.Vendor.Equals(request.Vendor, StringComparison.OrdinalIgnoreCase))
+            if (string.IsNullOrEmpty(request.Vendor)
+                || d.Vendor.Equals(request.Vendor, StringComparison.OrdinalIgnoreCase))
                 response.Devices.Add(ProtoMapping.ToProto(d));
         return Task.FromResult(response);
     }
@@ -39,7 +41,8 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     public override Task<GetDeviceResponse> GetDevice(GetDeviceRequest request, ServerCallContext context) =>
         Task.FromResult(new GetDeviceResponse { Device = ProtoMapping.ToProto(catalog.Get(request.Id, "id")) });
 
-    public override async Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
+    public override async Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request,
+        ServerCallContext context)
     {
         EmulatorValidators.RegisterDevice.ThrowIfInvalid(request);
         var spec = ProtoMapping.ToDomain(request.Device);
@@ -118,9 +121,17 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
             ChromeTraceJson = profile.ChromeTraceJson,
         };
         foreach (DomainProfiledOp op in profile.Ops)
-            response.Ops.Add(new ProtoProfiledOp { LayerKind = op.LayerKind, OpKind = op.OpKind, Shape = op.Shape, Timing = OpSpecMapping.ToProto(op.Name, op.Time) });
+            response.Ops.Add(new ProtoProfiledOp
+            {
+                LayerKind = op.LayerKind, OpKind = op.OpKind, Shape = op.Shape,
+                Timing = OpSpecMapping.ToProto(op.Name, op.Time),
+            });
         foreach (var l in profile.Layers)
-            response.Layers.Add(new ProtoLayerSummary { LayerKind = l.LayerKind, Count = l.Count, DeviceSecondsPerLayer = l.SecondsPerLayer, FlopsPerLayer = l.FlopsPerLayer });
+            response.Layers.Add(new ProtoLayerSummary
+            {
+                LayerKind = l.LayerKind, Count = l.Count, DeviceSecondsPerLayer = l.SecondsPerLayer,
+                FlopsPerLayer = l.FlopsPerLayer,
+            });
         return Task.FromResult(response);
     }
 }

@@ -25,15 +25,16 @@ internal static class KernelMapping
         switch (k.KernelCase)
         {
             case Kernel.KernelOneofCase.Gemm:
-                return new OpCall(new GemmShape("gemm", dt, k.Gemm.M, k.Gemm.N, k.Gemm.K, Math.Max(1, k.Gemm.Batch)), "kernel.gemm");
+                return new OpCall(new GemmShape("gemm", dt, k.Gemm.M, k.Gemm.N, k.Gemm.K, Math.Max(1, k.Gemm.Batch)),
+                    "kernel.gemm");
             case Kernel.KernelOneofCase.GroupedGemm:
-                return new OpCall(new GroupedGemmShape("grouped_gemm", dt, GroupRows.Of(k.GroupedGemm.MPerGroup), k.GroupedGemm.N, k.GroupedGemm.K),
-                    "kernel.grouped_gemm");
+                return new OpCall(new GroupedGemmShape("grouped_gemm", dt, GroupRows.Of(k.GroupedGemm.MPerGroup),
+                    k.GroupedGemm.N, k.GroupedGemm.K), "kernel.grouped_gemm");
             case Kernel.KernelOneofCase.Attention:
                 var a = k.Attention;
                 long kvHeads = a.NumKvHeads == 0 ? a.NumHeads : a.NumKvHeads;
-                return new OpCall(new AttentionShape("attention", dt, a.Batch, a.QueryLen, a.KvLen, a.NumHeads, kvHeads, a.HeadDimQk,
-                    a.HeadDimV == 0 ? a.HeadDimQk : a.HeadDimV, a.Causal), "kernel.attention");
+                return new OpCall(new AttentionShape("attention", dt, a.Batch, a.QueryLen, a.KvLen, a.NumHeads, kvHeads,
+                    a.HeadDimQk, a.HeadDimV == 0 ? a.HeadDimQk : a.HeadDimV, a.Causal), "kernel.attention");
             case Kernel.KernelOneofCase.Softmax:
                 return new RowsCall(dt, ElementwiseOpKind.Softmax, k.Softmax.Rows, k.Softmax.Cols, 0, "kernel.softmax");
             case Kernel.KernelOneofCase.Norm:
@@ -62,18 +63,22 @@ internal static class KernelMapping
             case Kernel.KernelOneofCase.Rope:
             {
                 var rp = k.Rope;
-                return new RopeCall(dt, rp.Tokens, rp.Heads, rp.HeadDim, rp.Theta > 0 ? rp.Theta : 10000, rp.PositionOffset);
+                return new RopeCall(dt, rp.Tokens, rp.Heads, rp.HeadDim, rp.Theta > 0 ? rp.Theta : 10000,
+                    rp.PositionOffset);
             }
             case Kernel.KernelOneofCase.MoeGating:
             {
                 var g = k.MoeGating;
                 long groups = Math.Max(1, g.NGroup), keep = g.TopkGroup == 0 ? groups : g.TopkGroup;
-                return new MoeGatingCall(dt, g.Tokens, g.Experts, g.TopK, groups, keep, g.SigmoidScoring, g.RoutedScalingFactor > 0 ? g.RoutedScalingFactor : 1);
+                return new MoeGatingCall(dt, g.Tokens, g.Experts, g.TopK, groups, keep, g.SigmoidScoring,
+                    g.RoutedScalingFactor > 0 ? g.RoutedScalingFactor : 1);
             }
             case Kernel.KernelOneofCase.Quantize:
-                return new QuantizeCall(dt, k.Quantize.Rows, k.Quantize.Cols, k.Quantize.Block > 0 ? k.Quantize.Block : 128, false);
+                return new QuantizeCall(dt, k.Quantize.Rows, k.Quantize.Cols,
+                    k.Quantize.Block > 0 ? k.Quantize.Block : 128, false);
             case Kernel.KernelOneofCase.Dequantize:
-                return new QuantizeCall(dt, k.Dequantize.Rows, k.Dequantize.Cols, k.Dequantize.Block > 0 ? k.Dequantize.Block : 128, true);
+                return new QuantizeCall(dt, k.Dequantize.Rows, k.Dequantize.Cols,
+                    k.Dequantize.Block > 0 ? k.Dequantize.Block : 128, true);
             default:
                 throw new ArgumentException(Unvalidated, nameof(r));
         }
@@ -109,18 +114,25 @@ internal static class KernelMapping
             response.Outputs.Add(t);
         }
         if (result.Accuracy is { } acc)
-            response.Accuracy = new Accuracy { Diff = acc.Diff, MaxAbsError = acc.MaxAbsError, ReferenceDtype = Platform.Contracts.Common.V1.Dtype.Fp32 };
+            response.Accuracy = new Accuracy
+            {
+                Diff = acc.Diff, MaxAbsError = acc.MaxAbsError,
+                ReferenceDtype = Platform.Contracts.Common.V1.Dtype.Fp32,
+            };
         return response;
     }
 
     /// <summary>
     /// RunKernel for one request (shared with the bus consumer): size limit, validation, device, kernel.
     /// </summary>
-    public static RunKernelResponse Run(RunKernelRequest request, DeviceCatalog catalog, KernelRunner runner, EmulatorOptions options)
+    public static RunKernelResponse Run(RunKernelRequest request, DeviceCatalog catalog, KernelRunner runner,
+        EmulatorOptions options)
     {
         int size = request.CalculateSize();
         if (size > options.MaxMessageBytes)
-            throw new LimitExceededException("inputs", $"the request is {size:N0} bytes, more than Emulator:MaxMessageBytes = {options.MaxMessageBytes:N0}", size, options.MaxMessageBytes);
+            throw new LimitExceededException("inputs",
+                $"the request is {size:N0} bytes, more than Emulator:MaxMessageBytes = {options.MaxMessageBytes:N0}",
+                size, options.MaxMessageBytes);
         EmulatorValidators.RunKernel.ThrowIfInvalid(request);
         var device = catalog.Get(request.Device, "device");
         var call = ToCall(request);

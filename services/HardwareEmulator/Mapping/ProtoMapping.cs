@@ -10,7 +10,9 @@ namespace HardwareEmulator.Mapping;
 /// <summary>Translates between the emulator's protobuf messages and its domain types, validating as it goes.</summary>
 internal static class ProtoMapping
 {
-    /// <summary>The device as the model sees it: calibration fields hold the effective values (defaults filled in).</summary>
+    /// <summary>
+    /// The device as the model sees it: calibration fields hold the effective values (defaults filled in).
+    /// </summary>
     public static Device ToProto(DeviceSpec d) => ToProtoEffective(d, DeviceDefaults.Effective(d));
 
     private static Device ToProtoEffective(DeviceSpec d, DeviceSpec e) => new()
@@ -19,7 +21,10 @@ internal static class ProtoMapping
         Name = d.Name,
         Vendor = d.Vendor,
         Year = d.Year,
-        PeakTflops = new DtypePeaks { Fp64 = d.Fp64, Fp32 = d.Fp32, Tf32 = d.Tf32, Bf16 = d.Bf16, Fp16 = d.Fp16, Fp8 = d.Fp8, Int8 = d.Int8 },
+        PeakTflops = new DtypePeaks
+        {
+            Fp64 = d.Fp64, Fp32 = d.Fp32, Tf32 = d.Tf32, Bf16 = d.Bf16, Fp16 = d.Fp16, Fp8 = d.Fp8, Int8 = d.Int8,
+        },
         HbmGb = d.HbmGb,
         HbmTbps = d.HbmTbps,
         ScaleUpGbps = d.ScaleUpGBps,
@@ -92,7 +97,10 @@ internal static class ProtoMapping
         OpTime time;
         // The field path is formatted only when the device cannot run the op (no allocation per op otherwise).
         try { time = TimingModel.Estimate(t, op, ""); }
-        catch (PreconditionFailedException e) { throw new PreconditionFailedException($"ops[{index}].{e.Field}", e.Reason); }
+        catch (PreconditionFailedException e)
+        {
+            throw new PreconditionFailedException($"ops[{index}].{e.Field}", e.Reason);
+        }
         return OpSpecMapping.ToProto(op.Name, time);
     }
 }

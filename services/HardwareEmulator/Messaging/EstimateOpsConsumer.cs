@@ -30,13 +30,20 @@ public sealed class EstimateOpsConsumer(DeviceCatalog catalog, TimingModel timin
             {
                 OpSpec spec;
                 try { spec = Parser.Parse<OpSpec>(cmd.OpsJson[i]); }
-                catch (InvalidProtocolBufferException e) { throw new InvalidFieldException($"ops[{i}]", $"is not a valid OpSpec: {e.Message}"); }
+                catch (InvalidProtocolBufferException e)
+                {
+                    throw new InvalidFieldException($"ops[{i}]", $"is not a valid OpSpec: {e.Message}");
+                }
                 var t = ProtoMapping.Estimate(model, spec, i);
                 total += t.DeviceSeconds;
                 timings.Add(JsonFormatter.Default.Format(t));
             }
-            logger.LogInformation("Estimated {OpCount} ops on {Device} for job {JobId}", timings.Count, device.Id, cmd.JobId);
-            await context.RespondAsync(new OpsEstimated { JobId = cmd.JobId, Device = device.Id, TotalDeviceSeconds = total, TimingsJson = timings });
+            logger.LogInformation("Estimated {OpCount} ops on {Device} for job {JobId}", timings.Count, device.Id,
+                cmd.JobId);
+            await context.RespondAsync(new OpsEstimated
+            {
+                JobId = cmd.JobId, Device = device.Id, TotalDeviceSeconds = total, TimingsJson = timings,
+            });
         }
         catch (PlatformException e)
         {

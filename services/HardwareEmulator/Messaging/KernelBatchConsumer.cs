@@ -12,7 +12,10 @@ using Platform.Modeling.Errors;
 
 namespace HardwareEmulator.Messaging;
 
-/// <summary>Completed kernel-batch jobs by id, so a redelivered command is answered without running twice (bounded, oldest evicted).</summary>
+/// <summary>
+/// Completed kernel-batch jobs by id, so a redelivered command is answered without running twice (bounded, oldest
+/// evicted).
+/// </summary>
 public sealed class KernelBatchJobs(IOptions<EmulatorOptions> options)
 {
     private readonly ConcurrentDictionary<Guid, KernelBatchCompleted> _done = new();
@@ -26,13 +29,17 @@ public sealed class KernelBatchJobs(IOptions<EmulatorOptions> options)
         if (ReferenceEquals(stored, result))
         {
             _order.Enqueue(result.JobId);
-            while (_order.Count > options.Value.CompletedJobsRemembered && _order.TryDequeue(out var old)) _done.TryRemove(old, out _);
+            while (_order.Count > options.Value.CompletedJobsRemembered && _order.TryDequeue(out var old))
+                _done.TryRemove(old, out _);
         }
         return stored;
     }
 }
 
-/// <summary>Runs a <see cref="SubmitKernelBatch"/> job kernel by kernel (all validated first) and publishes <see cref="KernelBatchCompleted"/>.</summary>
+/// <summary>
+/// Runs a <see cref="SubmitKernelBatch"/> job kernel by kernel (all validated first) and publishes
+/// <see cref="KernelBatchCompleted"/>.
+/// </summary>
 public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runner, KernelBatchJobs jobs,
     IOptions<EmulatorOptions> options, ILogger<KernelBatchConsumer> logger) : IConsumer<SubmitKernelBatch>
 {
@@ -44,7 +51,8 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
         if (!jobs.TryGet(cmd.JobId, out var result))
         {
             result = jobs.Remember(Execute(cmd, context.CancellationToken));
-            logger.LogInformation("Kernel batch {JobId} on {Device}: {Succeeded}, {KernelCount} kernels, {DeviceSeconds} modelled s",
+            logger.LogInformation(
+                "Kernel batch {JobId} on {Device}: {Succeeded}, {KernelCount} kernels, {DeviceSeconds} modelled s",
                 cmd.JobId, cmd.Device, result.Succeeded, result.ResultsJson.Count, result.TotalDeviceSeconds);
         }
         else logger.LogInformation("Kernel batch {JobId} redelivered; answering from its first result", cmd.JobId);
@@ -58,15 +66,21 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
         try
         {
             var opts = options.Value;
-            if (cmd.KernelsJson is null || cmd.KernelsJson.Count == 0) throw new InvalidFieldException("kernels", "needs at least one kernel");
+            if (cmd.KernelsJson is null || cmd.KernelsJson.Count == 0)
+                throw new InvalidFieldException("kernels", "needs at least one kernel");
             if (cmd.KernelsJson.Count > opts.MaxKernelsPerBatch)
-                throw new LimitExceededException("kernels", $"{cmd.KernelsJson.Count} kernels exceed Emulator:MaxKernelsPerBatch = {opts.MaxKernelsPerBatch}", cmd.KernelsJson.Count, opts.MaxKernelsPerBatch);
+                throw new LimitExceededException("kernels",
+                    $"{cmd.KernelsJson.Count} kernels exceed Emulator:MaxKernelsPerBatch = {opts.MaxKernelsPerBatch}",
+                    cmd.KernelsJson.Count, opts.MaxKernelsPerBatch);
             var requests = new List<RunKernelRequest>(cmd.KernelsJson.Count);
             for (int i = 0; i < cmd.KernelsJson.Count; i++)
             {
                 RunKernelRequest r;
                 try { r = Parser.Parse<RunKernelRequest>(cmd.KernelsJson[i]); }
-                catch (InvalidProtocolBufferException e) { throw new InvalidFieldException($"kernels[{i}]", $"is not a valid RunKernelRequest: {e.Message}"); }
+                catch (InvalidProtocolBufferException e)
+                {
+                    throw new InvalidFieldException($"kernels[{i}]", $"is not a valid RunKernelRequest: {e.Message}");
+                }
                 if (string.IsNullOrEmpty(r.Device)) r.Device = cmd.Device;
                 requests.Add(r);
             }
@@ -81,7 +95,11 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
                 total += response.Timing.DeviceSeconds;
                 results.Add(JsonFormatter.Default.Format(response));
             }
-            return new KernelBatchCompleted { JobId = cmd.JobId, Device = cmd.Device, Succeeded = true, TotalDeviceSeconds = total, ResultsJson = results };
+            return new KernelBatchCompleted
+            {
+                JobId = cmd.JobId, Device = cmd.Device, Succeeded = true, TotalDeviceSeconds = total,
+                ResultsJson = results,
+            };
         }
         catch (PlatformException e)
         {
@@ -103,7 +121,8 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
     {
         NotFoundException nf => new NotFoundException($"{prefix}.{nf.Field}", nf.Kind, nf.Name),
         PreconditionFailedException => new PreconditionFailedException($"{prefix}.{e.Field}", e.Reason),
-        LimitExceededException le => new LimitExceededException($"{prefix}.{e.Field}", e.Reason, le.Needed, le.Available),
+        LimitExceededException le =>
+            new LimitExceededException($"{prefix}.{e.Field}", e.Reason, le.Needed, le.Available),
         _ => new InvalidFieldException($"{prefix}.{e.Field}", e.Reason),
     };
 }

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 
 namespace InferenceScheduler.Application;
 
-/// <summary>A TextReader over text chunks handed in by another thread through a bounded queue (back-pressure on the upload).</summary>
+/// <summary>
+/// A TextReader over text chunks handed in by another thread through a bounded queue (back-pressure on the upload).
+/// </summary>
 internal sealed class ChunkTextReader(int capacity) : TextReader
 {
     private readonly BlockingCollection<string> _queue = new(capacity);

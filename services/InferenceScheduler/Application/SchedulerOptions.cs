@@ -4,14 +4,17 @@ using Platform.Contracts.Inference.V1;
 
 namespace InferenceScheduler.Application;
 
-/// <summary>Engine scheduler settings of a pool (vLLM CLI names) and the router across instances, from the deployment.</summary>
+/// <summary>
+/// Engine scheduler settings of a pool (vLLM CLI names) and the router across instances, from the deployment.
+/// </summary>
 internal static class SchedulerOptions
 {
     /// <summary>
     /// <c>max_num_seqs</c> and <c>max_num_batched_tokens</c> of a pool: its spec's, else the deployment's, else vLLM's
     /// defaults for the accelerator (1024 sequences and 8192 tokens on 70 GiB or more, 256 and 2048 below).
     /// </summary>
-    public static (int MaxNumSeqs, long MaxNumBatchedTokens) BatchLimits(Deployment dep, PoolSpec? spec, AcceleratorInfo acc)
+    public static (int MaxNumSeqs, long MaxNumBatchedTokens) BatchLimits(Deployment dep, PoolSpec? spec,
+        AcceleratorInfo acc)
     {
         int maxSeqs = spec is { MaxNumSeqs: > 0 } ? spec.MaxNumSeqs : dep.MaxNumSeqs;
         long maxTokens = spec is { MaxNumBatchedTokens: > 0 } ? spec.MaxNumBatchedTokens : dep.MaxNumBatchedTokens;
@@ -23,8 +26,12 @@ internal static class SchedulerOptions
     public static SchedulerSettings Settings(Deployment dep, int maxSeqs, long maxTokens, int blockSize) =>
         new(maxSeqs, (int)maxTokens, (int)dep.LongPrefillTokenThreshold, blockSize,
             !dep.DisableChunkedPrefill, !dep.DisablePrefixCaching,
-            dep.SchedulingPolicy == Platform.Contracts.Inference.V1.SchedulingPolicy.Priority ? SchedulingPolicyKind.Priority : SchedulingPolicyKind.Fcfs,
-            dep.BatchingPolicy == Platform.Contracts.Inference.V1.BatchingPolicy.Orca ? BatchingPolicyKind.Orca : BatchingPolicyKind.VllmV1);
+            dep.SchedulingPolicy == Platform.Contracts.Inference.V1.SchedulingPolicy.Priority
+                ? SchedulingPolicyKind.Priority
+                : SchedulingPolicyKind.Fcfs,
+            dep.BatchingPolicy == Platform.Contracts.Inference.V1.BatchingPolicy.Orca
+                ? BatchingPolicyKind.Orca
+                : BatchingPolicyKind.VllmV1);
 
     public static RouterKind Router(RouterPolicy policy) => policy switch
     {

@@ -4,8 +4,8 @@ using Platform.Contracts.Inference.V1;
 namespace InferenceScheduler.Application;
 
 /// <summary>
-/// The request's time model: a <see cref="Constant"/> step-time model, or (null) the emulator profile with its host-side
-/// step overhead and whether communication overlaps compute. Its numbers have been checked by
+/// The request's time model: a <see cref="Constant"/> step-time model, or (null) the emulator profile with its
+/// host-side step overhead and whether communication overlaps compute. Its numbers have been checked by
 /// <see cref="Validation.TimeModelValidator"/>.
 /// </summary>
 internal sealed record StepTimeOptions(IStepTimeModel? Constant, double OverheadSeconds, bool Overlap)
@@ -18,7 +18,8 @@ internal sealed record StepTimeOptions(IStepTimeModel? Constant, double Overhead
         if (time?.KindCase == TimeModel.KindOneofCase.Constant)
         {
             var c = time.Constant;
-            constant = new ConstantStepTimeModel(c.PrefillSecondsPerToken, c.DecodeSecondsPerStep, c.StepOverheadSeconds);
+            constant = new ConstantStepTimeModel(c.PrefillSecondsPerToken, c.DecodeSecondsPerStep,
+                c.StepOverheadSeconds);
         }
         else if (time?.KindCase == TimeModel.KindOneofCase.Emulator)
         {

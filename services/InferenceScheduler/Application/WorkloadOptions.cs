@@ -10,7 +10,9 @@ namespace InferenceScheduler.Application;
 /// </summary>
 internal static class WorkloadOptions
 {
-    /// <summary>Rows uploaded through SimulateUploadedTrace, replayed at the workload's rate multiplier and request cap.</summary>
+    /// <summary>
+    /// Rows uploaded through SimulateUploadedTrace, replayed at the workload's rate multiplier and request cap.
+    /// </summary>
     public static WorkloadSource Uploaded(TraceRequest[] rows, Workload? w) =>
         new TraceSource(rows, Rate(w), w?.MaxRequests ?? 0, "workload", SimulationPlanner.UploadedRowsField);
 
@@ -23,18 +25,31 @@ internal static class WorkloadOptions
         switch (w.SourceCase)
         {
             case Workload.SourceOneofCase.Trace:
-                return new TraceSource(BuiltInTraces.Load(w.Trace, "workload.trace"), rate, w.MaxRequests, "workload", "workload.trace");
+                return new TraceSource(BuiltInTraces.Load(w.Trace, "workload.trace"), rate, w.MaxRequests, "workload",
+                    "workload.trace");
             case Workload.SourceOneofCase.TraceCsv:
-                return new TraceSource(TraceReader.ReadCsv(new StringReader(w.TraceCsv), "workload.trace_csv").ToArray(), rate, w.MaxRequests, "workload", "workload.trace_csv");
+                return new TraceSource(
+                    TraceReader.ReadCsv(new StringReader(w.TraceCsv), "workload.trace_csv").ToArray(),
+                    rate, w.MaxRequests, "workload", "workload.trace_csv");
             case Workload.SourceOneofCase.TraceJsonl:
-                return new TraceSource(TraceReader.ReadJsonl(new StringReader(w.TraceJsonl), "workload.trace_jsonl").ToArray(), rate, w.MaxRequests, "workload", "workload.trace_jsonl");
+                return new TraceSource(
+                    TraceReader.ReadJsonl(new StringReader(w.TraceJsonl), "workload.trace_jsonl").ToArray(),
+                    rate, w.MaxRequests, "workload", "workload.trace_jsonl");
             case Workload.SourceOneofCase.Synthetic:
                 var s = w.Synthetic;
                 const string f = "workload.synthetic";
-                var arrival = s.Arrival switch { Arrival.Gamma => ArrivalProcess.Gamma, Arrival.Constant => ArrivalProcess.Constant, _ => ArrivalProcess.Poisson };
-                return new SyntheticSource(new SyntheticSpec(arrival, s.RatePerSecond * rate, s.Requests, s.DurationSeconds, s.Seed,
-                    Length(s.PromptTokens, $"{f}.prompt_tokens", input: true), Length(s.OutputTokens, $"{f}.output_tokens", input: false),
-                    s.Burstiness == 0 ? 1 : s.Burstiness, s.PrefixSharing?.Groups ?? 0, s.PrefixSharing?.SharedFraction ?? 0), f);
+                var arrival = s.Arrival switch
+                {
+                    Arrival.Gamma => ArrivalProcess.Gamma,
+                    Arrival.Constant => ArrivalProcess.Constant,
+                    _ => ArrivalProcess.Poisson,
+                };
+                return new SyntheticSource(new SyntheticSpec(arrival, s.RatePerSecond * rate, s.Requests,
+                    s.DurationSeconds, s.Seed,
+                    Length(s.PromptTokens, $"{f}.prompt_tokens", input: true),
+                    Length(s.OutputTokens, $"{f}.output_tokens", input: false),
+                    s.Burstiness == 0 ? 1 : s.Burstiness, s.PrefixSharing?.Groups ?? 0,
+                    s.PrefixSharing?.SharedFraction ?? 0), f);
             default:
                 throw new ArgumentException("the workload names no source (WorkloadValidator refuses it)", nameof(w));
         }

@@ -15,7 +15,9 @@ using InferenceScheduler.Application.Validation;
 
 namespace InferenceScheduler.Grpc;
 
-/// <summary>gRPC adapter of the inference scheduler: validates and plans, runs the domain simulator, maps the result.</summary>
+/// <summary>
+/// gRPC adapter of the inference scheduler: validates and plans, runs the domain simulator, maps the result.
+/// </summary>
 public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILogger<InferenceSchedulerGrpcService> log)
     : InferenceSchedulerService.InferenceSchedulerServiceBase
 {
@@ -34,14 +36,16 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
         return Task.FromResult(response);
     }
 
-    public override async Task<SimulateWorkloadResponse> SimulateWorkload(SimulateWorkloadRequest request, ServerCallContext context)
+    public override async Task<SimulateWorkloadResponse> SimulateWorkload(SimulateWorkloadRequest request,
+        ServerCallContext context)
     {
         InferenceValidators.Simulate.ThrowIfInvalid(request);
         var plan = await planner.PlanAsync(request, null, context.CancellationToken);
         return await Task.Run(() => Run(plan, context.CancellationToken), context.CancellationToken);
     }
 
-    public override async Task<SimulateUploadedTraceResponse> SimulateUploadedTrace(IAsyncStreamReader<SimulateUploadedTraceRequest> requestStream, ServerCallContext context)
+    public override async Task<SimulateUploadedTraceResponse> SimulateUploadedTrace(
+        IAsyncStreamReader<SimulateUploadedTraceRequest> requestStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
         if (!await requestStream.MoveNext(ct))
@@ -51,16 +55,21 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
         string format = SimulateUploadedTraceRequestValidator.Format(requestStream.Current.Format);
         // Chunks flow through a bounded queue into a parser on another thread, so a large upload is never held as text.
         using var chunks = new ChunkTextReader(capacity: 16);
-        // Rows past max_requests are parsed (a malformed one is still an error) but not kept; past the per-run limit parsing
-        // stops with one row more than the limit, which TraceSource reports as ResourceExhausted. Memory stays bounded either way.
+        // Rows past max_requests are parsed (a malformed one is still an error) but not kept; past the per-run limit
+        // parsing stops with one row more than the limit, which TraceSource reports as ResourceExhausted. Memory stays
+        // bounded either way.
         long maxRequests = request.Workload?.MaxRequests ?? 0;
-        long keep = maxRequests > 0 ? Math.Min(maxRequests, WorkloadSource.MaxRequestsPerRun + 1) : WorkloadSource.MaxRequestsPerRun + 1;
+        long keep = maxRequests > 0
+            ? Math.Min(maxRequests, WorkloadSource.MaxRequestsPerRun + 1)
+            : WorkloadSource.MaxRequestsPerRun + 1;
         const string field = SimulationPlanner.UploadedRowsField;
         var parse = Task.Run(() =>
         {
             if (format == "") format = chunks.Peek() == '{' ? "jsonl" : "csv";
             var rows = new List<TraceRequest>();
-            foreach (var r in format == "jsonl" ? TraceReader.ReadJsonl(chunks, field) : TraceReader.ReadCsv(chunks, field))
+            foreach (var r in format == "jsonl"
+                ? TraceReader.ReadJsonl(chunks, field)
+                : TraceReader.ReadCsv(chunks, field))
             {
                 if (rows.Count < keep) rows.Add(r);
                 else if (keep > WorkloadSource.MaxRequestsPerRun) break;
@@ -73,7 +82,8 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
             while (await requestStream.MoveNext(ct))
             {
                 var m = requestStream.Current;
-                if (m.PartCase != SimulateUploadedTraceRequest.PartOneofCase.Chunk) throw new InvalidFieldException("request", "only the first message may carry the request");
+                if (m.PartCase != SimulateUploadedTraceRequest.PartOneofCase.Chunk)
+                    throw new InvalidFieldException("request", "only the first message may carry the request");
                 if (parse.IsCompleted) break;
                 chunks.Add(m.Chunk, ct);
             }
@@ -87,12 +97,14 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
     }
 
     /// <summary>
-    /// Streams per-request results only for a run known to complete: the whole run is simulated first (input is validated
-    /// before that, and any failure ends the call with an error status before a single row is sent), then the simulator,
-    /// which is deterministic, replays the same run and its outcomes are streamed as they complete, then the summary of the
-    /// first run. This costs a second simulation rather than memory: nothing per request is kept, however long the workload.
+    /// Streams per-request results only for a run known to complete: the whole run is simulated first (input is
+    /// validated before that, and any failure ends the call with an error status before a single row is sent), then
+    /// the simulator, which is deterministic, replays the same run and its outcomes are streamed as they complete, then
+    /// the summary of the first run. This costs a second simulation rather than memory: nothing per request is kept,
+    /// however long the workload.
     /// </summary>
-    public override async Task StreamSimulation(StreamSimulationRequest request, IServerStreamWriter<StreamSimulationResponse> responseStream, ServerCallContext context)
+    public override async Task StreamSimulation(StreamSimulationRequest request,
+        IServerStreamWriter<StreamSimulationResponse> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
         InferenceValidators.Stream.ThrowIfInvalid(request);
@@ -100,7 +112,8 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
         var replay = plan.Workload.Replay() ?? throw new InvalidOperationException("planned workloads are replayable");
         var summary = await Task.Run(() => Run(plan, ct), ct);
 
-        var channel = Channel.CreateBounded<RequestOutcome>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
+        var channel = Channel.CreateBounded<RequestOutcome>(
+            new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
         var run = Task.Run(() =>
         {
             try
@@ -118,25 +131,31 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
             {
                 Request = new RequestResult
                 {
-                    Index = o.Index, ArrivalSeconds = o.ArrivalSeconds, InputTokens = o.InputTokens, OutputTokens = o.OutputTokens,
+                    Index = o.Index, ArrivalSeconds = o.ArrivalSeconds, InputTokens = o.InputTokens,
+                    OutputTokens = o.OutputTokens,
                     TtftMs = o.TtftSeconds * 1e3, TpotMs = o.TpotSeconds * 1e3, E2EMs = o.E2eSeconds * 1e3,
-                    SchedulingDelayMs = o.SchedulingDelaySeconds * 1e3, CachedTokens = o.CachedTokens, Preemptions = o.Preemptions,
+                    SchedulingDelayMs = o.SchedulingDelaySeconds * 1e3, CachedTokens = o.CachedTokens,
+                    Preemptions = o.Preemptions,
                     Replica = o.Instance, MetSlo = o.MetSlo,
                 },
             }, ct);
         }
         var second = await run;
-        if (second.CompletedRequests != summary.CompletedRequests || second.SimulatedSeconds != summary.SimulatedSeconds)
-            throw new InvalidOperationException($"the streamed replay diverged from the validated run ({second.CompletedRequests} vs {summary.CompletedRequests} requests)");
+        if (second.CompletedRequests != summary.CompletedRequests
+            || second.SimulatedSeconds != summary.SimulatedSeconds)
+            throw new InvalidOperationException("the streamed replay diverged from the validated run " +
+                $"({second.CompletedRequests} vs {summary.CompletedRequests} requests)");
         await responseStream.WriteAsync(new StreamSimulationResponse { Summary = summary }, ct);
     }
 
     private SimulateWorkloadResponse Run(SimulationPlan plan, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        var result = new Simulator(plan.Setup).Run(plan.Workload, null, ct); // validates every request before simulating any
+        // validates every request before simulating any
+        var result = new Simulator(plan.Setup).Run(plan.Workload, null, ct);
         double wall = sw.Elapsed.TotalSeconds;
-        log.LogInformation("Simulated {Requests} requests over {Simulated:F1} s in {Wall:F3} s wall", result.CompletedRequests, result.SimulatedSeconds, wall);
+        log.LogInformation("Simulated {Requests} requests over {Simulated:F1} s in {Wall:F3} s wall",
+            result.CompletedRequests, result.SimulatedSeconds, wall);
         return ToProto(result, wall, plan.Notes);
     }
 
@@ -180,20 +199,26 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
         foreach (var t in r.Timeline)
             response.Timeline.Add(new TimelinePoint
             {
-                StartSeconds = t.StartSeconds, KvCacheUtilization = t.KvCacheUtilization, AcceleratorUtilization = t.AcceleratorUtilization,
+                StartSeconds = t.StartSeconds, KvCacheUtilization = t.KvCacheUtilization,
+                AcceleratorUtilization = t.AcceleratorUtilization,
                 RunningRequests = t.Running, WaitingRequests = t.Waiting,
             });
         foreach (var p in r.Pools)
             response.Pools.Add(new PoolMetrics
             {
-                Name = p.Name, Replicas = p.Instances, Accelerators = p.Accelerators, KvCacheTokensPerInstance = p.KvTokensPerInstance,
+                Name = p.Name, Replicas = p.Instances, Accelerators = p.Accelerators,
+                KvCacheTokensPerInstance = p.KvTokensPerInstance,
                 WeightGbPerAccelerator = p.WeightBytesPerAccelerator / 1e9, BusyFraction = p.BusyFraction,
-                InputTokensPerSecondPerNode = p.InputTokensPerSecondPerNode, OutputTokensPerSecondPerNode = p.OutputTokensPerSecondPerNode,
+                InputTokensPerSecondPerNode = p.InputTokensPerSecondPerNode,
+                OutputTokensPerSecondPerNode = p.OutputTokensPerSecondPerNode,
                 MeanKvCacheUtilization = p.MeanKvUtilization,
             });
         response.Notes.AddRange(notes);
         return response;
     }
 
-    private static Distribution Dist(DistributionSummary d) => new() { Mean = d.Mean, P50 = d.P50, P90 = d.P90, P99 = d.P99, Min = d.Min, Max = d.Max };
+    private static Distribution Dist(DistributionSummary d) => new()
+    {
+        Mean = d.Mean, P50 = d.P50, P90 = d.P90, P99 = d.P99, Min = d.Min, Max = d.Max,
+    };
 }

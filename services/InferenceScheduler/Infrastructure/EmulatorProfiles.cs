@@ -15,21 +15,29 @@ namespace InferenceScheduler.Infrastructure;
 /// </summary>
 public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfiles> log)
 {
-    private readonly record struct ProfileKey(ModelArchitecture Model, Parallelism Layout, NumberFormat Weights, NumberFormat Kv, double Imbalance, string Device);
-    private readonly ConcurrentDictionary<string, Lazy<Task<AcceleratorInfo>>> _devices = new(StringComparer.OrdinalIgnoreCase);
+    private readonly record struct ProfileKey(ModelArchitecture Model, Parallelism Layout, NumberFormat Weights,
+        NumberFormat Kv, double Imbalance, string Device);
+    private readonly ConcurrentDictionary<string, Lazy<Task<AcceleratorInfo>>> _devices =
+        new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<ProfileKey, Lazy<Task<OpTimes>>> _profiles = new();
 
-    /// <summary>The emulator's answer for a profile plan: seconds per op and whether each op is compute-bound.</summary>
+    /// <summary>
+    /// The emulator's answer for a profile plan: seconds per op and whether each op is compute-bound.
+    /// </summary>
     private sealed record OpTimes(double[] Seconds, bool[] ComputeBound);
 
-    /// <summary>Forgets everything cached for a device id (it was registered or replaced); returns the profiles dropped.</summary>
+    /// <summary>
+    /// Forgets everything cached for a device id (it was registered or replaced); returns the profiles dropped.
+    /// </summary>
     public int Forget(string deviceId)
     {
         emulator.Forget(deviceId);
         _devices.TryRemove(deviceId.Trim(), out _);
         int dropped = 0;
         foreach (var key in _profiles.Keys)
-            if (string.Equals(key.Device, deviceId, StringComparison.OrdinalIgnoreCase) && _profiles.TryRemove(key, out _)) dropped++;
+            if (string.Equals(key.Device, deviceId, StringComparison.OrdinalIgnoreCase)
+                && _profiles.TryRemove(key, out _))
+                dropped++;
         return dropped;
     }
 
@@ -43,23 +51,27 @@ public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfile
     private async Task<AcceleratorInfo> FetchDevice(string id, string field)
     {
         var d = await emulator.GetDeviceAsync(id, field, CancellationToken.None);
-        return new AcceleratorInfo(d.Id, d.HbmGb, d.HbmTbps, d.ScaleUpGBps, d.ScaleOutGBps, d.ScaleUpDomain > 0 ? d.ScaleUpDomain : 8,
-            d.PriceMid, d.ScaleOutLatencyUs, d.ComputeUnits);
+        return new AcceleratorInfo(d.Id, d.HbmGb, d.HbmTbps, d.ScaleUpGBps, d.ScaleOutGBps,
+            d.ScaleUpDomain > 0 ? d.ScaleUpDomain : 8, d.PriceMid, d.ScaleOutLatencyUs, d.ComputeUnits);
     }
 
     /// <summary>
-    /// The step-time profile of <paramref name="plan"/> on <paramref name="device"/>; <paramref name="communicationUnits"/>
-    /// compute units held by communication kernels slow every compute-bound op (see <see cref="StepProfilePlan.ComputeSlowdown"/>).
+    /// The step-time profile of <paramref name="plan"/> on <paramref name="device"/>;
+    /// <paramref name="communicationUnits"/> compute units held by communication kernels slow every compute-bound op
+    /// (see <see cref="StepProfilePlan.ComputeSlowdown"/>).
     /// </summary>
-    public async Task<ProfiledStepTimeModel> GetProfileAsync(StepProfilePlan plan, AcceleratorInfo device, double overheadSeconds, bool overlap,
-        string field, CancellationToken ct, int communicationUnits = 0)
+    public async Task<ProfiledStepTimeModel> GetProfileAsync(StepProfilePlan plan, AcceleratorInfo device,
+        double overheadSeconds, bool overlap, string field, CancellationToken ct, int communicationUnits = 0)
     {
         var key = new ProfileKey(plan.Model, plan.Layout, plan.Weights, plan.Kv, plan.ExpertImbalance, device.Id);
         var lazy = _profiles.GetOrAdd(key, _ => new Lazy<Task<OpTimes>>(() => FetchProfile(plan, device, field)));
         var times = await Faultless(lazy.Value, () => _profiles.TryRemove(key, out _), ct);
         double slowdown = StepProfilePlan.ComputeSlowdown(device.ComputeUnits, communicationUnits);
         string source = $"{plan.Ops.Count} emulator ops on {device.Id}" +
-                        (slowdown > 1 ? $", compute-bound ops on {device.ComputeUnits - communicationUnits} of {device.ComputeUnits} compute units (x{slowdown:F3})" : "");
+                        (slowdown > 1
+                            ? $", compute-bound ops on {device.ComputeUnits - communicationUnits} of " +
+                              $"{device.ComputeUnits} compute units (x{slowdown:F3})"
+                            : "");
         return plan.Build(times.Seconds, overheadSeconds, overlap, source, times.ComputeBound, slowdown);
     }
 
@@ -67,8 +79,10 @@ public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfile
     {
         var ops = plan.Ops.Select(o => o.Op).ToList();
         var times = await emulator.TimeAsync(device.Id, ops, field, CancellationToken.None);
-        log.LogInformation("Step-time profile for {Model} {Layout} on {Device}: {Ops} ops", plan.Model.Name, plan.Layout, device.Id, ops.Count);
-        return new OpTimes(times.Select(t => t.DeviceSeconds).ToArray(), times.Select(t => t.Bound == BoundKind.Compute).ToArray());
+        log.LogInformation("Step-time profile for {Model} {Layout} on {Device}: {Ops} ops", plan.Model.Name,
+            plan.Layout, device.Id, ops.Count);
+        return new OpTimes(times.Select(t => t.DeviceSeconds).ToArray(),
+            times.Select(t => t.Bound == BoundKind.Compute).ToArray());
     }
 
     /// <summary>Awaits a shared task; a failed one is dropped from the cache so a later call retries.</summary>

@@ -6,17 +6,22 @@ using ProtoArch = Platform.Contracts.Common.V1.ModelArchitecture;
 
 namespace Platform.Contracts.Mapping;
 
-/// <summary>Resolves a <see cref="ModelSpec"/> (preset, config.json text or explicit architecture) to the domain architecture.</summary>
+/// <summary>
+/// Resolves a <see cref="ModelSpec"/> (preset, config.json text or explicit architecture) to the domain architecture.
+/// </summary>
 public static class ModelSpecMapper
 {
     public static DomainArch Resolve(ModelSpec? spec, string field = "model")
     {
-        if (spec is null) throw new InvalidFieldException(field, "is required: give preset, hf_config_json or architecture");
+        if (spec is null)
+            throw new InvalidFieldException(field, "is required: give preset, hf_config_json or architecture");
         return spec.SourceCase switch
         {
             ModelSpec.SourceOneofCase.Preset => ModelPresets.Get(spec.Preset, $"{field}.preset").Architecture,
-            ModelSpec.SourceOneofCase.HfConfigJson => HfConfigParser.Parse(spec.HfConfigJson, $"{field}.hf_config_json"),
-            ModelSpec.SourceOneofCase.Architecture => ArchitectureValidator.Validate(ToDomain(spec.Architecture), $"{field}.architecture"),
+            ModelSpec.SourceOneofCase.HfConfigJson =>
+                HfConfigParser.Parse(spec.HfConfigJson, $"{field}.hf_config_json"),
+            ModelSpec.SourceOneofCase.Architecture =>
+                ArchitectureValidator.Validate(ToDomain(spec.Architecture), $"{field}.architecture"),
             _ => throw new InvalidFieldException(field, "is empty: give preset, hf_config_json or architecture"),
         };
     }

@@ -39,7 +39,10 @@ public static class OpSpecMapping
                 spec.Elementwise = new ElementwiseOp { Kind = ToProto(e.Kind), Elements = e.Elements };
                 break;
             case CollectiveShape c:
-                spec.Collective = new CollectiveOp { Kind = ToProto(c.Kind), Bytes = c.Bytes, Ranks = c.Ranks, RanksPerNode = c.RanksPerNode };
+                spec.Collective = new CollectiveOp
+                {
+                    Kind = ToProto(c.Kind), Bytes = c.Bytes, Ranks = c.Ranks, RanksPerNode = c.RanksPerNode,
+                };
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(s), s.GetType().Name);
@@ -50,7 +53,8 @@ public static class OpSpecMapping
     /// <summary>A validated op from an OpSpec; errors name the field under <c>ops[index]</c>.</summary>
     public static OpShape ToShape(OpSpec spec, int index)
     {
-        string name = spec.Name.Length > 0 ? spec.Name : index < DefaultNames.Length ? DefaultNames[index] : $"op{index}";
+        string name = spec.Name.Length > 0 ? spec.Name
+            : index < DefaultNames.Length ? DefaultNames[index] : $"op{index}";
         switch (spec.OpCase)
         {
             case OpSpec.OpOneofCase.Gemm:
@@ -64,20 +68,22 @@ public static class OpSpecMapping
             case OpSpec.OpOneofCase.Attention:
                 var a = spec.Attention;
                 long kvHeads = ValidateAttention(a, $"ops[{index}].attention");
-                return new AttentionShape(name, ToDomain(spec.Dtype, index), a.Batch, a.QueryLen, a.KvLen, a.NumHeads, kvHeads,
-                    a.HeadDimQk, a.HeadDimV == 0 ? a.HeadDimQk : a.HeadDimV, a.Causal);
+                return new AttentionShape(name, ToDomain(spec.Dtype, index), a.Batch, a.QueryLen, a.KvLen, a.NumHeads,
+                    kvHeads, a.HeadDimQk, a.HeadDimV == 0 ? a.HeadDimQk : a.HeadDimV, a.Causal);
             case OpSpec.OpOneofCase.Elementwise:
                 var e = spec.Elementwise;
                 Positive(e.Elements, $"ops[{index}].elementwise.elements");
                 return new ElementwiseShape(name, ToDomain(spec.Dtype, index), ToDomain(e.Kind, index), e.Elements);
             case OpSpec.OpOneofCase.Collective:
                 var c = spec.Collective;
-                if (c.Bytes <= 0 || c.Ranks <= 0 || c.RanksPerNode < 0) ValidateCollective(c, $"ops[{index}].collective");
+                if (c.Bytes <= 0 || c.Ranks <= 0 || c.RanksPerNode < 0)
+                    ValidateCollective(c, $"ops[{index}].collective");
                 // Collectives move bytes: the dtype is optional.
                 var dtype = spec.Dtype == Dtype.Unspecified ? DataType.Bf16 : ToDomain(spec.Dtype, index);
                 return new CollectiveShape(name, dtype, ToDomain(c.Kind, index), c.Bytes, c.Ranks, c.RanksPerNode);
             default:
-                throw new InvalidFieldException($"ops[{index}].op", "one of gemm, grouped_gemm, attention, elementwise, collective is required");
+                throw new InvalidFieldException($"ops[{index}].op",
+                    "one of gemm, grouped_gemm, attention, elementwise, collective is required");
         }
     }
 
@@ -111,14 +117,20 @@ public static class OpSpecMapping
     public static DeviceSpec ToDomain(Device d) => new()
     {
         Id = d.Id, Name = d.Name, Vendor = d.Vendor, Year = d.Year,
-        Fp64 = d.PeakTflops?.Fp64 ?? 0, Fp32 = d.PeakTflops?.Fp32 ?? 0, Tf32 = d.PeakTflops?.Tf32 ?? 0, Bf16 = d.PeakTflops?.Bf16 ?? 0,
+        Fp64 = d.PeakTflops?.Fp64 ?? 0, Fp32 = d.PeakTflops?.Fp32 ?? 0, Tf32 = d.PeakTflops?.Tf32 ?? 0,
+        Bf16 = d.PeakTflops?.Bf16 ?? 0,
         Fp16 = d.PeakTflops?.Fp16 ?? 0, Fp8 = d.PeakTflops?.Fp8 ?? 0, Int8 = d.PeakTflops?.Int8 ?? 0,
-        HbmGb = d.HbmGb, HbmTbps = d.HbmTbps, ScaleUpGBps = d.ScaleUpGbps, ScaleOutGBps = d.ScaleOutGbps, TdpW = d.TdpWatts,
-        ComputeUnits = d.ComputeUnits, L2Mb = d.L2Mb, ScaleUpLatencyUs = d.ScaleUpLatencyUs, ScaleOutLatencyUs = d.ScaleOutLatencyUs,
+        HbmGb = d.HbmGb, HbmTbps = d.HbmTbps, ScaleUpGBps = d.ScaleUpGbps, ScaleOutGBps = d.ScaleOutGbps,
+        TdpW = d.TdpWatts,
+        ComputeUnits = d.ComputeUnits, L2Mb = d.L2Mb, ScaleUpLatencyUs = d.ScaleUpLatencyUs,
+        ScaleOutLatencyUs = d.ScaleOutLatencyUs,
         ScaleUpDomain = d.ScaleUpDomain > 0 ? d.ScaleUpDomain : 8,
-        PriceLow = d.PriceLowUsd, PriceMid = d.PriceMidUsd, PriceList = d.PriceListUsd, Source = d.Source, Notes = d.Notes,
-        MatmulEfficiencyBf16 = d.MatmulEfficiencyBf16, MatmulEfficiencyFp8 = d.MatmulEfficiencyFp8, MemoryEfficiency = d.MemoryEfficiency,
-        L2Tbps = d.L2Tbps, ScaleUpEfficiency = d.ScaleUpEfficiency, ScaleOutEfficiency = d.ScaleOutEfficiency, BuiltIn = d.BuiltIn,
+        PriceLow = d.PriceLowUsd, PriceMid = d.PriceMidUsd, PriceList = d.PriceListUsd, Source = d.Source,
+        Notes = d.Notes,
+        MatmulEfficiencyBf16 = d.MatmulEfficiencyBf16, MatmulEfficiencyFp8 = d.MatmulEfficiencyFp8,
+        MemoryEfficiency = d.MemoryEfficiency,
+        L2Tbps = d.L2Tbps, ScaleUpEfficiency = d.ScaleUpEfficiency, ScaleOutEfficiency = d.ScaleOutEfficiency,
+        BuiltIn = d.BuiltIn,
     };
 
     public static DataType ToDomain(Dtype t, string field) => t switch
@@ -145,14 +157,16 @@ public static class OpSpecMapping
     private static ElementwiseOpKind ToDomain(ProtoElementwise k, int index) =>
         k is > ProtoElementwise.Unspecified and <= ProtoElementwise.Copy
             ? (ElementwiseOpKind)((int)k - 1)
-            : throw new InvalidFieldException($"ops[{index}].elementwise.kind", "is required (e.g. ELEMENTWISE_KIND_RMSNORM)");
+            : throw new InvalidFieldException($"ops[{index}].elementwise.kind",
+                "is required (e.g. ELEMENTWISE_KIND_RMSNORM)");
 
     private static ProtoCollective ToProto(CollectiveOpKind k) => (ProtoCollective)((int)k + 1);
 
     private static CollectiveOpKind ToDomain(ProtoCollective k, int index) =>
         k is > ProtoCollective.Unspecified and <= ProtoCollective.SendRecv
             ? (CollectiveOpKind)((int)k - 1)
-            : throw new InvalidFieldException($"ops[{index}].collective.kind", "is required (e.g. COLLECTIVE_KIND_ALL_REDUCE)");
+            : throw new InvalidFieldException($"ops[{index}].collective.kind",
+                "is required (e.g. COLLECTIVE_KIND_ALL_REDUCE)");
 
     public static void ValidateGemm(GemmOp? g, string f)
     {
@@ -178,7 +192,8 @@ public static class OpSpecMapping
         Positive(a.KvLen, $"{f}.kv_len");
         Positive(a.NumHeads, $"{f}.num_heads");
         Positive(a.HeadDimQk, $"{f}.head_dim_qk");
-        if (a.HeadDimV < 0) throw new InvalidFieldException($"{f}.head_dim_v", "must not be negative (0 means head_dim_qk)");
+        if (a.HeadDimV < 0)
+            throw new InvalidFieldException($"{f}.head_dim_v", "must not be negative (0 means head_dim_qk)");
         long kvHeads = a.NumKvHeads == 0 ? a.NumHeads : a.NumKvHeads;
         if (kvHeads < 0 || a.NumHeads % kvHeads != 0)
             throw new InvalidFieldException($"{f}.num_kv_heads", $"must divide num_heads ({a.NumHeads})");

@@ -59,7 +59,8 @@ public sealed record TrainingJobCompleted
 
 /// <summary>
 /// Asks the emulator to run (or, with execute=false, time) a batch of kernels as one job; answered and published as
-/// <see cref="KernelBatchCompleted"/>. Idempotent on <see cref="JobId"/>: a redelivered job is answered from its first result.
+/// <see cref="KernelBatchCompleted"/>. Idempotent on <see cref="JobId"/>: a redelivered job is answered from its first
+/// result.
 /// </summary>
 public sealed record SubmitKernelBatch
 {
@@ -70,7 +71,9 @@ public sealed record SubmitKernelBatch
     public required IReadOnlyList<string> KernelsJson { get; init; }
 }
 
-/// <summary>Result of a <see cref="SubmitKernelBatch"/> job; on bad input no kernel result is reported and the field is named.</summary>
+/// <summary>
+/// Result of a <see cref="SubmitKernelBatch"/> job; on bad input no kernel result is reported and the field is named.
+/// </summary>
 public sealed record KernelBatchCompleted
 {
     public required Guid JobId { get; init; }
@@ -78,12 +81,18 @@ public sealed record KernelBatchCompleted
     public required bool Succeeded { get; init; }
     /// <summary>Sum of the kernels' modelled device time.</summary>
     public double TotalDeviceSeconds { get; init; }
-    /// <summary>Per-kernel results in proto3 JSON (platform.emulator.v1.RunKernelResponse), in submission order.</summary>
+    /// <summary>
+    /// Per-kernel results in proto3 JSON (platform.emulator.v1.RunKernelResponse), in submission order.
+    /// </summary>
     public IReadOnlyList<string> ResultsJson { get; init; } = [];
-    /// <summary>The request field at fault when <see cref="Succeeded"/> is false, e.g. "kernels[2].inputs[1].shape".</summary>
+    /// <summary>
+    /// The request field at fault when <see cref="Succeeded"/> is false, e.g. "kernels[2].inputs[1].shape".
+    /// </summary>
     public string? ErrorField { get; init; }
     public string? ErrorReason { get; init; }
-    /// <summary>gRPC-style status name of the failure (InvalidArgument, NotFound, FailedPrecondition, ResourceExhausted).</summary>
+    /// <summary>
+    /// gRPC-style status name of the failure (InvalidArgument, NotFound, FailedPrecondition, ResourceExhausted).
+    /// </summary>
     public string? ErrorCode { get; init; }
 }
 

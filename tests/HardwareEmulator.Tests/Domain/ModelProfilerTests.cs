@@ -12,8 +12,10 @@ public sealed class ModelProfilerTests
     private static readonly DeviceCatalog Catalog = new();
     private static readonly ModelProfiler Profiler = new(new TimingModel());
 
-    private static ModelProfile Profile(string model, InferencePhase phase, long batch, long seq, int tp = 1, int ep = 1, int pp = 1, string device = "h800") =>
-        Profiler.Profile(Catalog.Get(device), new ProfileRequest(ModelPresets.Get(model).Architecture, phase, batch, seq, tp, ep, pp, DataType.Bf16));
+    private static ModelProfile Profile(string model, InferencePhase phase, long batch, long seq, int tp = 1,
+        int ep = 1, int pp = 1, string device = "h800") =>
+        Profiler.Profile(Catalog.Get(device),
+            new ProfileRequest(ModelPresets.Get(model).Architecture, phase, batch, seq, tp, ep, pp, DataType.Bf16));
 
     [Fact]
     public void Forward_pass_total_is_the_layer_counts_times_the_per_layer_times()
@@ -57,7 +59,8 @@ public sealed class ModelProfilerTests
     {
         var p = Profile("llama-3.1-8b", InferencePhase.Decode, 8, 1024, pp: 2);
         using var doc = JsonDocument.Parse(p.ChromeTraceJson);
-        var events = doc.RootElement.GetProperty("traceEvents").EnumerateArray().Where(e => e.GetProperty("ph").GetString() == "X").ToList();
+        var events = doc.RootElement.GetProperty("traceEvents").EnumerateArray()
+            .Where(e => e.GetProperty("ph").GetString() == "X").ToList();
         int perLayer = p.Ops.Count(o => o.LayerKind == "dense");
         Assert.Equal(32 * perLayer + 1 /*embedding*/ + 2 /*head*/ + 1 /*stage hop*/, events.Count);
         double end = events.Max(e => e.GetProperty("ts").GetDouble() + e.GetProperty("dur").GetDouble());
@@ -68,9 +71,12 @@ public sealed class ModelProfilerTests
     [Fact]
     public void Tensor_parallel_degree_must_divide_the_heads()
     {
-        var e = Assert.Throws<InvalidFieldException>(() => Profile("llama-3.1-8b", InferencePhase.Decode, 1, 128, tp: 3));
+        var e = Assert.Throws<InvalidFieldException>(
+            () => Profile("llama-3.1-8b", InferencePhase.Decode, 1, 128, tp: 3));
         Assert.Equal("tensor_parallel", e.Field);
-        Assert.Equal("expert_parallel", Assert.Throws<InvalidFieldException>(() => Profile("llama-3.1-8b", InferencePhase.Decode, 1, 128, ep: 2)).Field);
-        Assert.Equal("batch", Assert.Throws<InvalidFieldException>(() => Profile("llama-3.1-8b", InferencePhase.Decode, 0, 128)).Field);
+        Assert.Equal("expert_parallel", Assert.Throws<InvalidFieldException>(
+            () => Profile("llama-3.1-8b", InferencePhase.Decode, 1, 128, ep: 2)).Field);
+        Assert.Equal("batch", Assert.Throws<InvalidFieldException>(
+            () => Profile("llama-3.1-8b", InferencePhase.Decode, 0, 128)).Field);
     }
 }

@@ -41,7 +41,8 @@ public sealed class TimingModelTests
         {
             var t = Model.For(d).Gemm(DataType.Bf16, 8192, 8192, 8192);
             Assert.True(t.Bound == BoundKind.Compute, $"{d.Id} is {t.Bound} at 8192³");
-            Assert.InRange(t.AchievedTflops / d.PeakTflops(DataType.Bf16), DeviceDefaults.MatmulEfficiencyBf16(d) - 0.01, DeviceDefaults.MatmulEfficiencyBf16(d) + 0.01);
+            Assert.InRange(t.AchievedTflops / d.PeakTflops(DataType.Bf16),
+                DeviceDefaults.MatmulEfficiencyBf16(d) - 0.01, DeviceDefaults.MatmulEfficiencyBf16(d) + 0.01);
         }
     }
 
@@ -49,9 +50,11 @@ public sealed class TimingModelTests
     public void Devices_without_a_measurement_use_the_vendor_default_fraction()
     {
         var h800 = On("h800").Gemm(DataType.Bf16, 8192, 8192, 8192);
-        Assert.InRange(h800.AchievedTflops / 989.4, DeviceDefaults.NvidiaMatmulEfficiency - 0.01, DeviceDefaults.NvidiaMatmulEfficiency + 0.01);
+        Assert.InRange(h800.AchievedTflops / 989.4, DeviceDefaults.NvidiaMatmulEfficiency - 0.01,
+            DeviceDefaults.NvidiaMatmulEfficiency + 0.01);
         var gaudi = On("gaudi-3").Gemm(DataType.Bf16, 8192, 8192, 8192);
-        Assert.InRange(gaudi.AchievedTflops / 1677, DeviceDefaults.OtherMatmulEfficiency - 0.01, DeviceDefaults.OtherMatmulEfficiency + 0.01);
+        Assert.InRange(gaudi.AchievedTflops / 1677, DeviceDefaults.OtherMatmulEfficiency - 0.01,
+            DeviceDefaults.OtherMatmulEfficiency + 0.01);
     }
 
     [Fact]
@@ -88,14 +91,16 @@ public sealed class TimingModelTests
         var d = On("h800"); // 132 SMs
         var full = d.Gemm(DataType.Bf16, 128 * 11, 128 * 12, 8192);      // 132 tiles of 128×128: one full wave
         var partial = d.Gemm(DataType.Bf16, 128 * 12, 128 * 12, 8192);   // 144 tiles: a second, mostly idle wave
-        Assert.True(partial.AchievedTflops < 0.8 * full.AchievedTflops, $"{partial.AchievedTflops} vs {full.AchievedTflops}");
+        Assert.True(partial.AchievedTflops < 0.8 * full.AchievedTflops,
+            $"{partial.AchievedTflops} vs {full.AchievedTflops}");
     }
 
     [Fact]
     public void Short_k_gemms_reach_less_of_peak_than_long_k()
     {
         var d = On("h100-sxm");
-        Assert.True(d.Gemm(DataType.Bf16, 8192, 8192, 256).AchievedTflops < 0.8 * d.Gemm(DataType.Bf16, 8192, 8192, 8192).AchievedTflops);
+        Assert.True(d.Gemm(DataType.Bf16, 8192, 8192, 256).AchievedTflops
+            < 0.8 * d.Gemm(DataType.Bf16, 8192, 8192, 8192).AchievedTflops);
     }
 
     [Fact]
@@ -145,7 +150,8 @@ public sealed class TimingModelTests
     [Fact]
     public void Dtype_the_device_lacks_is_a_failed_precondition_naming_the_field()
     {
-        var e = Assert.Throws<PreconditionFailedException>(() => On("a100-80gb").Gemm(DataType.Fp8E4M3, 128, 128, 128, field: "ops[0].dtype"));
+        var e = Assert.Throws<PreconditionFailedException>(
+            () => On("a100-80gb").Gemm(DataType.Fp8E4M3, 128, 128, 128, field: "ops[0].dtype"));
         Assert.Equal("ops[0].dtype", e.Field);
     }
 

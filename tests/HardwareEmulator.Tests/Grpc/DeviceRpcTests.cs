@@ -45,7 +45,8 @@ public sealed class DeviceRpcTests(PlatformFactory factory) : IClassFixture<Plat
     [Fact]
     public async Task Unknown_device_is_not_found_naming_it()
     {
-        var e = await GrpcAssert.FailsWith(StatusCode.NotFound, "id", () => Client.GetDeviceAsync(new GetDeviceRequest { Id = "h900" }).ResponseAsync);
+        var e = await GrpcAssert.FailsWith(StatusCode.NotFound, "id",
+            () => Client.GetDeviceAsync(new GetDeviceRequest { Id = "h900" }).ResponseAsync);
         Assert.Contains("h900", e.Status.Detail);
     }
 
@@ -70,12 +71,20 @@ public sealed class RegisterDeviceRpcTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public async Task Registered_device_is_listed_and_usable_by_estimate_ops()
     {
-        var stored = (await Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = Custom("H800-HBM3E") })).Device;
+        var stored = (await Client.RegisterDeviceAsync(
+            new RegisterDeviceRequest { Device = Custom("H800-HBM3E") })).Device;
         Assert.Equal("h800-hbm3e", stored.Id);
         Assert.False(stored.BuiltIn);
         Assert.Equal(0.9, stored.ScaleOutEfficiency, 6);
         Assert.Equal("h800-hbm3e", (await Client.GetDeviceAsync(new GetDeviceRequest { Id = "h800-hbm3e" })).Device.Id);
-        var op = new OpSpec { Dtype = Dtype.Bf16, Elementwise = new ElementwiseOp { Kind = Platform.Contracts.Emulator.V1.ElementwiseKind.Copy, Elements = 1L << 30 } };
+        var op = new OpSpec
+        {
+            Dtype = Dtype.Bf16,
+            Elementwise = new ElementwiseOp
+            {
+                Kind = Platform.Contracts.Emulator.V1.ElementwiseKind.Copy, Elements = 1L << 30,
+            },
+        };
         var custom = await Client.EstimateOpsAsync(new EstimateOpsRequest { Device = "h800-hbm3e", Ops = { op } });
         var h800 = await Client.EstimateOpsAsync(new EstimateOpsRequest { Device = "h800", Ops = { op } });
         Assert.InRange(h800.TotalDeviceSeconds / custom.TotalDeviceSeconds, 1.4, 1.45); // 4.8 / 3.35 TB/s
@@ -83,22 +92,30 @@ public sealed class RegisterDeviceRpcTests(PlatformFactory factory) : IClassFixt
 
     [Fact]
     public async Task Built_in_ids_cannot_be_replaced() =>
-        await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "device.id", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = Custom("h100-sxm") }).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "device.id", () => Client.RegisterDeviceAsync(
+            new RegisterDeviceRequest { Device = Custom("h100-sxm") }).ResponseAsync);
 
     [Fact]
     public async Task Invalid_devices_are_refused_naming_the_field()
     {
-        await GrpcAssert.InvalidField("device.id", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = Custom("bad id!") }).ResponseAsync);
+        await GrpcAssert.InvalidField("device.id", () => Client.RegisterDeviceAsync(
+            new RegisterDeviceRequest { Device = Custom("bad id!") }).ResponseAsync);
         var negative = Custom("neg"); negative.PeakTflops.Bf16 = -1;
-        await GrpcAssert.InvalidField("device.peak_tflops.bf16", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = negative }).ResponseAsync);
+        await GrpcAssert.InvalidField("device.peak_tflops.bf16", () => Client.RegisterDeviceAsync(
+            new RegisterDeviceRequest { Device = negative }).ResponseAsync);
         var nan = Custom("nan-peak"); nan.PeakTflops.Fp8 = double.NaN;
-        await GrpcAssert.InvalidField("device.peak_tflops.fp8", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = nan }).ResponseAsync);
+        await GrpcAssert.InvalidField("device.peak_tflops.fp8", () => Client.RegisterDeviceAsync(
+            new RegisterDeviceRequest { Device = nan }).ResponseAsync);
         var noPeaks = Custom("nopeaks"); noPeaks.PeakTflops = new DtypePeaks();
-        await GrpcAssert.InvalidField("device.peak_tflops", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = noPeaks }).ResponseAsync);
+        await GrpcAssert.InvalidField("device.peak_tflops", () => Client.RegisterDeviceAsync(
+            new RegisterDeviceRequest { Device = noPeaks }).ResponseAsync);
         var noHbm = Custom("nohbm"); noHbm.HbmTbps = 0;
-        await GrpcAssert.InvalidField("device.hbm_tbps", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = noHbm }).ResponseAsync);
+        await GrpcAssert.InvalidField("device.hbm_tbps", () => Client.RegisterDeviceAsync(
+            new RegisterDeviceRequest { Device = noHbm }).ResponseAsync);
         var noLink = Custom("nolink"); noLink.ScaleUpGbps = -5;
-        await GrpcAssert.InvalidField("device.scale_up_gbps", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest { Device = noLink }).ResponseAsync);
-        await GrpcAssert.InvalidField("device", () => Client.RegisterDeviceAsync(new RegisterDeviceRequest()).ResponseAsync);
+        await GrpcAssert.InvalidField("device.scale_up_gbps", () => Client.RegisterDeviceAsync(
+            new RegisterDeviceRequest { Device = noLink }).ResponseAsync);
+        await GrpcAssert.InvalidField("device",
+            () => Client.RegisterDeviceAsync(new RegisterDeviceRequest()).ResponseAsync);
     }
 }

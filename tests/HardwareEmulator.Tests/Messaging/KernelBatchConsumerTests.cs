@@ -8,8 +8,12 @@ namespace HardwareEmulator.Tests.Messaging;
 public sealed class KernelBatchConsumerTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     private const string Gemm =
-        """{"kernel":{"gemm":{"m":2,"n":2,"k":3}},"dtype":"DTYPE_FP32","inputs":[{"shape":[2,3],"values":[1,2,3,4,5,6]},{"shape":[3,2],"values":[7,8,9,10,11,12]}]}""";
-    private const string TimingOnly = """{"kernel":{"gemm":{"m":8192,"n":8192,"k":8192}},"dtype":"DTYPE_BF16","execute":false}""";
+        """
+        {"kernel":{"gemm":{"m":2,"n":2,"k":3}},"dtype":"DTYPE_FP32",
+        "inputs":[{"shape":[2,3],"values":[1,2,3,4,5,6]},{"shape":[3,2],"values":[7,8,9,10,11,12]}]}
+        """;
+    private const string TimingOnly =
+        """{"kernel":{"gemm":{"m":8192,"n":8192,"k":8192}},"dtype":"DTYPE_BF16","execute":false}""";
 
     private async Task<KernelBatchCompleted> Submit(SubmitKernelBatch cmd)
     {
@@ -22,7 +26,8 @@ public sealed class KernelBatchConsumerTests(PlatformFactory factory) : IClassFi
     [Fact]
     public async Task A_batch_job_runs_every_kernel_and_reports_results_in_order()
     {
-        var done = await Submit(new SubmitKernelBatch { JobId = Guid.NewGuid(), Device = "h800", KernelsJson = [Gemm, TimingOnly] });
+        var done = await Submit(
+            new SubmitKernelBatch { JobId = Guid.NewGuid(), Device = "h800", KernelsJson = [Gemm, TimingOnly] });
         Assert.True(done.Succeeded, done.ErrorReason);
         Assert.Equal(2, done.ResultsJson.Count);
         Assert.Contains("\"values\":[58,64,139,154]", done.ResultsJson[0].Replace(" ", ""));
@@ -43,7 +48,10 @@ public sealed class KernelBatchConsumerTests(PlatformFactory factory) : IClassFi
     [Fact]
     public async Task Bad_kernel_fails_the_job_naming_the_field()
     {
-        var done = await Submit(new SubmitKernelBatch { JobId = Guid.NewGuid(), Device = "h800", KernelsJson = [Gemm, Gemm.Replace("\"k\":3", "\"k\":0")] });
+        var done = await Submit(new SubmitKernelBatch
+        {
+            JobId = Guid.NewGuid(), Device = "h800", KernelsJson = [Gemm, Gemm.Replace("\"k\":3", "\"k\":0")],
+        });
         Assert.False(done.Succeeded);
         Assert.Equal("kernels[1].kernel.gemm.k", done.ErrorField);
         Assert.Equal("InvalidArgument", done.ErrorCode);

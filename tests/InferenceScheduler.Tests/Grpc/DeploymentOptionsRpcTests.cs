@@ -11,7 +11,13 @@ public sealed class DeploymentOptionsRpcTests(PlatformFactory factory) : IClassF
     public async Task Disaggregated_pools_report_prefill_input_and_decode_output_rates_separately()
     {
         var req = SimulateWorkloadRpcTests.Parse(
-            """{"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","router":"ROUTER_POLICY_ROUND_ROBIN","disaggregation":{"prefill":{"replicas":1},"decode":{"replicas":2}}},"workload":{"synthetic":{"arrival":"ARRIVAL_GAMMA","burstiness":0.5,"ratePerSecond":4,"requests":300,"seed":2,"promptTokens":{"empiricalTrace":"azure-code-2023"},"outputTokens":{"uniform":{"min":2,"max":200}}}},"slo":{"ttftMs":500,"tpotMs":50}}""");
+            """
+            {"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm",
+            "router":"ROUTER_POLICY_ROUND_ROBIN","disaggregation":{"prefill":{"replicas":1},"decode":{"replicas":2}}},
+            "workload":{"synthetic":{"arrival":"ARRIVAL_GAMMA","burstiness":0.5,"ratePerSecond":4,"requests":300,
+            "seed":2,"promptTokens":{"empiricalTrace":"azure-code-2023"},"outputTokens":{"uniform":{"min":2,
+            "max":200}}}},"slo":{"ttftMs":500,"tpotMs":50}}
+            """);
         var r = await Client.SimulateWorkloadAsync(req);
         Assert.Equal(300, r.CompletedRequests);
         Assert.Equal(new[] { "prefill", "decode" }, r.Pools.Select(p => p.Name));
@@ -26,7 +32,11 @@ public sealed class DeploymentOptionsRpcTests(PlatformFactory factory) : IClassF
     public async Task Disaggregated_pool_tensor_parallel_is_checked_under_its_own_path()
     {
         var req = SimulateWorkloadRpcTests.Parse(
-            """{"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","disaggregation":{"prefill":{"tensorParallel":3},"decode":{}}},"workload":{"trace":"azure-conv-2023"}}""");
-        await GrpcAssert.InvalidField("deployment.disaggregation.prefill.tensor_parallel", () => Client.SimulateWorkloadAsync(req).ResponseAsync);
+            """
+            {"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm",
+            "disaggregation":{"prefill":{"tensorParallel":3},"decode":{}}},"workload":{"trace":"azure-conv-2023"}}
+            """);
+        await GrpcAssert.InvalidField("deployment.disaggregation.prefill.tensor_parallel",
+            () => Client.SimulateWorkloadAsync(req).ResponseAsync);
     }
 }

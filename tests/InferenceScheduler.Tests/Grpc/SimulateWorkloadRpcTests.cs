@@ -9,11 +9,20 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
     private InferenceSchedulerService.InferenceSchedulerServiceClient Client => new(factory.Channel);
 
     internal const string AzureConvOn70B =
-        """{"model":{"preset":"llama-3.1-70b"},"deployment":{"accelerator":"h800","replicas":1,"tensorParallel":8},"workload":{"trace":"azure-conv-2023"},"slo":{"ttftMs":2000,"tpotMs":100}}""";
+        """
+        {"model":{"preset":"llama-3.1-70b"},"deployment":{"accelerator":"h800","replicas":1,"tensorParallel":8},
+        "workload":{"trace":"azure-conv-2023"},"slo":{"ttftMs":2000,"tpotMs":100}}
+        """;
     internal const string MD1 =
-        """{"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","replicas":1,"tensorParallel":1,"maxNumSeqs":1},"timeModel":{"constant":{"prefillSecondsPerToken":0.0001,"decodeSecondsPerStep":0.01}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":1.0,"requests":20000,"seed":7,"promptTokens":{"fixed":100},"outputTokens":{"fixed":50}}}}""";
+        """
+        {"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","replicas":1,"tensorParallel":1,
+        "maxNumSeqs":1},"timeModel":{"constant":{"prefillSecondsPerToken":0.0001,"decodeSecondsPerStep":0.01}},
+        "workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":1.0,"requests":20000,"seed":7,
+        "promptTokens":{"fixed":100},"outputTokens":{"fixed":50}}}}
+        """;
 
-    internal static SimulateWorkloadRequest Parse(string json) => JsonParser.Default.Parse<SimulateWorkloadRequest>(json);
+    internal static SimulateWorkloadRequest Parse(string json) =>
+        JsonParser.Default.Parse<SimulateWorkloadRequest>(json);
 
     [Fact]
     public async Task Azure_conv_trace_on_llama_70b_tp8_h800_completes_every_request_with_vllm_metrics()
@@ -27,7 +36,8 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
         {
             Assert.True(d.Mean > 0 && d.P50 > 0 && d.P90 >= d.P50 && d.P99 >= d.P90, d.ToString());
         }
-        // 5.5 req/s of ~1.2k-token prompts is light load for 8 H800s: TPOT is a decode step of a 70B model over TP8 (~10-40 ms).
+        // 5.5 req/s of ~1.2k-token prompts is light load for 8 H800s: TPOT is a decode step of a 70B model over TP8
+        // (~10-40 ms).
         Assert.InRange(m.TpotMs.Mean, 8, 60);
         Assert.InRange(m.TtftMs.P50, 20, 2000);
         Assert.InRange(m.RequestThroughput, 5.2, 5.8);
@@ -59,7 +69,8 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
     {
         var req = Parse(AzureConvOn70B);
         req.Deployment.TensorParallel = 3;
-        await GrpcAssert.InvalidField("deployment.tensor_parallel", () => Client.SimulateWorkloadAsync(req).ResponseAsync);
+        await GrpcAssert.InvalidField("deployment.tensor_parallel",
+            () => Client.SimulateWorkloadAsync(req).ResponseAsync);
     }
 
     [Fact]
@@ -68,7 +79,8 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
         var req = Parse(AzureConvOn70B);
         req.Model.Preset = "llama-3.1-405b";
         req.Deployment.TensorParallel = 1;
-        var e = await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "deployment", () => Client.SimulateWorkloadAsync(req).ResponseAsync);
+        var e = await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "deployment",
+            () => Client.SimulateWorkloadAsync(req).ResponseAsync);
         Assert.Contains("needs", e.Status.Detail);
         Assert.Contains("available", e.Status.Detail);
     }
@@ -77,22 +89,28 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
     public async Task Unknown_preset_accelerator_and_trace_are_not_found()
     {
         var a = Parse(AzureConvOn70B); a.Model.Preset = "llama-9";
-        await GrpcAssert.FailsWith(StatusCode.NotFound, "model.preset", () => Client.SimulateWorkloadAsync(a).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.NotFound, "model.preset",
+            () => Client.SimulateWorkloadAsync(a).ResponseAsync);
         var b = Parse(AzureConvOn70B); b.Deployment.Accelerator = "h900";
-        await GrpcAssert.FailsWith(StatusCode.NotFound, "deployment.accelerator", () => Client.SimulateWorkloadAsync(b).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.NotFound, "deployment.accelerator",
+            () => Client.SimulateWorkloadAsync(b).ResponseAsync);
         var c = Parse(AzureConvOn70B); c.Workload.Trace = "azure-2099";
-        await GrpcAssert.FailsWith(StatusCode.NotFound, "workload.trace", () => Client.SimulateWorkloadAsync(c).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.NotFound, "workload.trace",
+            () => Client.SimulateWorkloadAsync(c).ResponseAsync);
     }
 
     [Fact]
     public async Task Non_positive_rate_and_count_are_invalid()
     {
         var a = Parse(MD1); a.Workload.Synthetic.RatePerSecond = 0;
-        await GrpcAssert.InvalidField("workload.synthetic.rate_per_second", () => Client.SimulateWorkloadAsync(a).ResponseAsync);
+        await GrpcAssert.InvalidField("workload.synthetic.rate_per_second",
+            () => Client.SimulateWorkloadAsync(a).ResponseAsync);
         var b = Parse(MD1); b.Workload.Synthetic.Requests = -5;
-        await GrpcAssert.InvalidField("workload.synthetic.requests", () => Client.SimulateWorkloadAsync(b).ResponseAsync);
+        await GrpcAssert.InvalidField("workload.synthetic.requests",
+            () => Client.SimulateWorkloadAsync(b).ResponseAsync);
         var c = Parse(MD1); c.Workload.Synthetic.PromptTokens.Fixed = 0;
-        await GrpcAssert.InvalidField("workload.synthetic.prompt_tokens.fixed", () => Client.SimulateWorkloadAsync(c).ResponseAsync);
+        await GrpcAssert.InvalidField("workload.synthetic.prompt_tokens.fixed",
+            () => Client.SimulateWorkloadAsync(c).ResponseAsync);
         var d = Parse(AzureConvOn70B); d.Workload.RateMultiplier = -1;
         await GrpcAssert.InvalidField("workload.rate_multiplier", () => Client.SimulateWorkloadAsync(d).ResponseAsync);
     }
@@ -101,11 +119,21 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
     public async Task Malformed_trace_row_names_its_line()
     {
         var req = Parse(MD1);
-        req.Workload = new Workload { TraceCsv = "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,abc,12\n" };
-        var e = await GrpcAssert.InvalidField("workload.trace_csv", () => Client.SimulateWorkloadAsync(req).ResponseAsync);
+        req.Workload = new Workload
+        {
+            TraceCsv = "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n"
+                + "2023-11-16 18:15:50.9951690,abc,12\n",
+        };
+        var e = await GrpcAssert.InvalidField("workload.trace_csv",
+            () => Client.SimulateWorkloadAsync(req).ResponseAsync);
         Assert.Contains("line 3", e.Status.Detail);
-        req.Workload = new Workload { TraceJsonl = "{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 5}\n{\"timestamp\": 5, \"input_length\": 10}\n" };
-        e = await GrpcAssert.InvalidField("workload.trace_jsonl", () => Client.SimulateWorkloadAsync(req).ResponseAsync);
+        req.Workload = new Workload
+        {
+            TraceJsonl = "{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 5}\n"
+                + "{\"timestamp\": 5, \"input_length\": 10}\n",
+        };
+        e = await GrpcAssert.InvalidField("workload.trace_jsonl",
+            () => Client.SimulateWorkloadAsync(req).ResponseAsync);
         Assert.Contains("line 2", e.Status.Detail);
     }
 
@@ -116,7 +144,8 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
         req.Deployment.GpuMemoryUtilization = 0.25; // 20 GiB: 16 GB of weights leave a small KV cache
         req.Workload.Synthetic.PromptTokens.Fixed = 100_000;
         req.Workload.Synthetic.Requests = 3;
-        var e = await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "workload", () => Client.SimulateWorkloadAsync(req).ResponseAsync);
+        var e = await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "workload",
+            () => Client.SimulateWorkloadAsync(req).ResponseAsync);
         Assert.Contains("KV", e.Status.Detail);
     }
 
@@ -124,7 +153,8 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
     public async Task Uploaded_trace_in_chunks_split_mid_line_gives_the_inline_result()
     {
         string jsonl = string.Join('\n', Enumerable.Range(0, 200).Select(i =>
-            $"{{\"timestamp\": {i * 250}, \"input_length\": {300 + i % 7 * 100}, \"output_length\": {20 + i % 5}, \"hash_ids\": [{i % 3}]}}"));
+            $"{{\"timestamp\": {i * 250}, \"input_length\": {300 + i % 7 * 100}, "
+            + $"\"output_length\": {20 + i % 5}, \"hash_ids\": [{i % 3}]}}"));
         var inline = Parse(MD1);
         inline.Deployment.MaxNumSeqs = 8;
         inline.Workload = new Workload { TraceJsonl = jsonl };
@@ -135,7 +165,8 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
         head.Workload = new Workload();
         await call.RequestStream.WriteAsync(new SimulateUploadedTraceRequest { Request = head });
         for (int i = 0; i < jsonl.Length; i += 777)
-            await call.RequestStream.WriteAsync(new SimulateUploadedTraceRequest { Chunk = jsonl.Substring(i, Math.Min(777, jsonl.Length - i)) });
+            await call.RequestStream.WriteAsync(
+                new SimulateUploadedTraceRequest { Chunk = jsonl.Substring(i, Math.Min(777, jsonl.Length - i)) });
         await call.RequestStream.CompleteAsync();
         var got = (await call.ResponseAsync).Result;
         Assert.Equal(200, got.CompletedRequests);
@@ -154,7 +185,11 @@ public sealed class SimulateWorkloadRpcTests(PlatformFactory factory) : IClassFi
         long outputTokens = 0;
         await foreach (var m in call.ResponseStream.ReadAllAsync())
         {
-            if (m.ItemCase == StreamSimulationResponse.ItemOneofCase.Request) { Assert.True(seen.Add(m.Request.Index)); outputTokens += m.Request.OutputTokens; }
+            if (m.ItemCase == StreamSimulationResponse.ItemOneofCase.Request)
+            {
+                Assert.True(seen.Add(m.Request.Index));
+                outputTokens += m.Request.OutputTokens;
+            }
             else summary = m.Summary;
         }
         Assert.NotNull(summary);

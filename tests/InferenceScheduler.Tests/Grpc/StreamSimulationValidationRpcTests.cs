@@ -19,7 +19,12 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
     /// short and finish quickly, so a simulator that checks only on arrival streams them before failing.
     /// </summary>
     private static SimulateWorkloadRequest HeavyTailed() => SimulateWorkloadRpcTests.Parse(
-        """{"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","replicas":1,"tensorParallel":1,"gpuMemoryUtilization":0.3},"timeModel":{"constant":{"prefillSecondsPerToken":0.00001,"decodeSecondsPerStep":0.01}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":1.0,"requests":5000,"seed":3,"promptTokens":{"lognormal":{"mean":2000,"sigma":2.5}},"outputTokens":{"fixed":20}}}}""");
+        """
+        {"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm","replicas":1,"tensorParallel":1,
+        "gpuMemoryUtilization":0.3},"timeModel":{"constant":{"prefillSecondsPerToken":0.00001,
+        "decodeSecondsPerStep":0.01}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":1.0,
+        "requests":5000,"seed":3,"promptTokens":{"lognormal":{"mean":2000,"sigma":2.5}},"outputTokens":{"fixed":20}}}}
+        """);
 
     /// <summary>KV-cache tokens of the deployment, from a run of the same request cut to one short request.</summary>
     private async Task<long> KvTokens(SimulateWorkloadRequest req)
@@ -30,7 +35,10 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
         return (await Client.SimulateWorkloadAsync(probe)).Pools[0].KvCacheTokensPerInstance;
     }
 
-    /// <summary>The index of the first generated request for which <paramref name="bad"/> holds (the generator is seeded, so it is known in advance).</summary>
+    /// <summary>
+    /// The index of the first generated request for which <paramref name="bad"/> holds (the generator is seeded, so
+    /// it is known in advance).
+    /// </summary>
     private static long FirstGenerated(SimulateWorkloadRequest req, Func<TraceRequest, bool> bad)
     {
         var source = InferenceScheduler.Application.SimulationPlanner.BuildWorkload(req.Workload);
@@ -39,17 +47,24 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
     }
 
     /// <summary>Reads the stream to its end; returns how many messages arrived before the error.</summary>
-    private static async Task<(int Received, RpcException Error)> ReadUntilError(AsyncServerStreamingCall<StreamSimulationResponse> call)
+    private static async Task<(int Received, RpcException Error)> ReadUntilError(
+        AsyncServerStreamingCall<StreamSimulationResponse> call)
     {
         int received = 0;
-        var e = await Assert.ThrowsAsync<RpcException>(async () => { await foreach (var _ in call.ResponseStream.ReadAllAsync()) received++; });
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var _ in call.ResponseStream.ReadAllAsync()) received++;
+        });
         return (received, e);
     }
 
     private static string Subject(RpcException e) =>
-        e.GetRpcStatus()?.GetDetail<PreconditionFailure>()?.Violations.Single().Subject ?? "(no PreconditionFailure detail)";
+        e.GetRpcStatus()?.GetDetail<PreconditionFailure>()?.Violations.Single().Subject
+        ?? "(no PreconditionFailure detail)";
 
-    /// <summary>The stream ends with FailedPrecondition naming <paramref name="subject"/> before sending a single row.</summary>
+    /// <summary>
+    /// The stream ends with FailedPrecondition naming <paramref name="subject"/> before sending a single row.
+    /// </summary>
     private async Task<RpcException> StreamFailsBeforeAnyRow(SimulateWorkloadRequest req, string subject)
     {
         using var call = Client.StreamSimulation(new StreamSimulationRequest { Request = req });
@@ -66,7 +81,8 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
         var req = HeavyTailed();
         long kv = await KvTokens(req);
         long bad = FirstGenerated(req, r => r.InputTokens + r.OutputTokens > kv);
-        Assert.True(bad > 20, $"the scenario needs the first oversized request well into the run (got {bad}, KV {kv} tokens)");
+        Assert.True(bad > 20,
+            $"the scenario needs the first oversized request well into the run (got {bad}, KV {kv} tokens)");
 
         var e = await StreamFailsBeforeAnyRow(req, "workload.synthetic");
         Assert.Contains($"request {bad}:", e.Status.Detail);
@@ -80,20 +96,23 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
         var req = HeavyTailed();
         long kv = await KvTokens(req);
         long bad = FirstGenerated(req, r => r.InputTokens + r.OutputTokens > kv);
-        var e = await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "workload.synthetic", () => Client.SimulateWorkloadAsync(req).ResponseAsync);
+        var e = await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "workload.synthetic",
+            () => Client.SimulateWorkloadAsync(req).ResponseAsync);
         Assert.Contains($"request {bad}:", e.Status.Detail);
     }
 
     [Fact]
     public async Task Stream_without_chunked_prefill_rejects_a_prompt_longer_than_the_step_budget_before_any_result()
     {
-        // Without chunked prefill a prompt is scheduled whole (and recomputed whole after a preemption), so a request longer
-        // than max_num_batched_tokens could never run; vLLM refuses max_num_batched_tokens < max_model_len in this mode.
+        // Without chunked prefill a prompt is scheduled whole (and recomputed whole after a preemption), so a request
+        // longer than max_num_batched_tokens could never run; vLLM refuses max_num_batched_tokens < max_model_len in
+        // this mode.
         var req = SimulateWorkloadRpcTests.Parse(SimulateWorkloadRpcTests.MD1);
         req.Deployment.DisableChunkedPrefill = true;
         req.Deployment.MaxNumBatchedTokens = 2048;
         req.Workload.Synthetic.Requests = 2000;
-        req.Workload.Synthetic.PromptTokens = new LengthDistribution { Uniform = new UniformLength { Min = 100, Max = 2010 } };
+        req.Workload.Synthetic.PromptTokens =
+            new LengthDistribution { Uniform = new UniformLength { Min = 100, Max = 2010 } };
         long bad = FirstGenerated(req, r => r.InputTokens + r.OutputTokens - 1 > 2048);
         Assert.True(bad > 20, $"the scenario needs the first oversized request well into the run (got {bad})");
 
@@ -107,7 +126,10 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
     {
         var req = SimulateWorkloadRpcTests.Parse(SimulateWorkloadRpcTests.MD1);
         req.Deployment.GpuMemoryUtilization = 0.25;
-        req.Workload = new Workload { TraceCsv = "TIMESTAMP,ContextTokens,GeneratedTokens\n0,374,44\n\n1,300,12\n2,100000,12\n3,200,10\n" };
+        req.Workload = new Workload
+        {
+            TraceCsv = "TIMESTAMP,ContextTokens,GeneratedTokens\n0,374,44\n\n1,300,12\n2,100000,12\n3,200,10\n",
+        };
         var e = await StreamFailsBeforeAnyRow(req, "workload.trace_csv");
         Assert.Contains("line 5:", e.Status.Detail);
     }
@@ -120,8 +142,15 @@ public sealed class StreamSimulationValidationRpcTests(PlatformFactory factory) 
         head.Workload = new Workload();
         using var call = Client.SimulateUploadedTrace();
         await call.RequestStream.WriteAsync(new SimulateUploadedTraceRequest { Request = head });
-        await call.RequestStream.WriteAsync(new SimulateUploadedTraceRequest { Chunk = "{\"timestamp\": 0, \"input_length\": 300, \"output_length\": 5}\n{\"timestamp\": 9, \"input_le" });
-        await call.RequestStream.WriteAsync(new SimulateUploadedTraceRequest { Chunk = "ngth\": 90000, \"output_length\": 5}\n{\"timestamp\": 20, \"input_length\": 10, \"output_length\": 5}\n" });
+        await call.RequestStream.WriteAsync(new SimulateUploadedTraceRequest
+        {
+            Chunk = "{\"timestamp\": 0, \"input_length\": 300, \"output_length\": 5}\n{\"timestamp\": 9, \"input_le",
+        });
+        await call.RequestStream.WriteAsync(new SimulateUploadedTraceRequest
+        {
+            Chunk = "ngth\": 90000, \"output_length\": 5}\n{\"timestamp\": 20, \"input_length\": 10, "
+                + "\"output_length\": 5}\n",
+        });
         await call.RequestStream.CompleteAsync();
         var e = await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "chunk", () => call.ResponseAsync);
         Assert.Equal("chunk", Subject(e));

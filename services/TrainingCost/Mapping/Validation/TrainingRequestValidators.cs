@@ -25,15 +25,17 @@ public static class TrainingValidators
         v.RuleFor(topK).InclusiveBetween(0, 100).WithMessage((_, k) => $"must be 0–100 (got {k})").ProtoName("top_k");
 
     /// <summary>Rules of the required <c>run</c> field.</summary>
-    internal static void RunField<T>(AbstractValidator<T> v, System.Linq.Expressions.Expression<Func<T, TrainingRunSpec>> run,
-        TrainingRunSpecValidator runValidator) =>
-        v.RuleFor(run).Cascade(CascadeMode.Stop).NotNull().WithMessage("is required: give model, training_tokens, sequence_length and cluster")
+    internal static void RunField<T>(AbstractValidator<T> v,
+        System.Linq.Expressions.Expression<Func<T, TrainingRunSpec>> run, TrainingRunSpecValidator runValidator) =>
+        v.RuleFor(run).Cascade(CascadeMode.Stop).NotNull()
+            .WithMessage("is required: give model, training_tokens, sequence_length and cluster")
             .ProtoName("run").SetValidator(runValidator);
 }
 
 public sealed class EstimateTrainingRunRequestValidator : AbstractValidator<EstimateTrainingRunRequest>
 {
-    public EstimateTrainingRunRequestValidator() => TrainingValidators.RunField(this, x => x.Run, TrainingValidators.Run);
+    public EstimateTrainingRunRequestValidator() =>
+        TrainingValidators.RunField(this, x => x.Run, TrainingValidators.Run);
 }
 
 public sealed class PlanParallelismRequestValidator : AbstractValidator<PlanParallelismRequest>
@@ -57,7 +59,8 @@ public sealed class CompareAcceleratorsRequestValidator : AbstractValidator<Comp
             .NotEmpty().WithMessage("needs at least one device id")
             .Must(a => a.Count <= MaxDevices).WithMessage($"at most {MaxDevices} devices per call")
             .ProtoName("accelerators");
-        RuleForEach(x => x.Accelerators).Must(a => !string.IsNullOrWhiteSpace(a)).WithMessage("is required, e.g. 'h800'").ProtoName("accelerators");
+        RuleForEach(x => x.Accelerators).Must(a => !string.IsNullOrWhiteSpace(a))
+            .WithMessage("is required, e.g. 'h800'").ProtoName("accelerators");
     }
 }
 
@@ -66,17 +69,22 @@ public sealed class ProjectCostRequestValidator : AbstractValidator<ProjectCostR
     public ProjectCostRequestValidator()
     {
         RuleFor(x => x.CostUsd)
-            .Must(c => c == 0).When(x => x.Run is not null, ApplyConditionTo.CurrentValidator).WithMessage("give cost_usd or run, not both")
+            .Must(c => c == 0).When(x => x.Run is not null, ApplyConditionTo.CurrentValidator)
+            .WithMessage("give cost_usd or run, not both")
             .Must(c => c > 0 && double.IsFinite(c)).When(x => x.Run is null, ApplyConditionTo.CurrentValidator)
             .WithMessage(x => $"must be positive, or give run (got {x.CostUsd})")
             .ProtoName("cost_usd");
         RuleFor(x => x.Run).SetValidator(TrainingValidators.Run).ProtoName("run");
-        RuleFor(x => x.Years).InclusiveBetween(0, 50).WithMessage(x => $"must be 1–50 (got {x.Years})").ProtoName("years");
-        RuleFor(x => x.HardwareDoublingYears).Must(ZeroOrPositive).WithMessage(x => $"must be positive (got {x.HardwareDoublingYears})")
+        RuleFor(x => x.Years).InclusiveBetween(0, 50).WithMessage(x => $"must be 1–50 (got {x.Years})")
+            .ProtoName("years");
+        RuleFor(x => x.HardwareDoublingYears).Must(ZeroOrPositive)
+            .WithMessage(x => $"must be positive (got {x.HardwareDoublingYears})")
             .ProtoName("hardware_doubling_years");
-        RuleFor(x => x.AlgorithmicHalvingYears).Must(ZeroOrPositive).WithMessage(x => $"must be positive (got {x.AlgorithmicHalvingYears})")
+        RuleFor(x => x.AlgorithmicHalvingYears).Must(ZeroOrPositive)
+            .WithMessage(x => $"must be positive (got {x.AlgorithmicHalvingYears})")
             .ProtoName("algorithmic_halving_years");
-        RuleFor(x => x.PointsPerYear).InclusiveBetween(0, 12).WithMessage(x => $"must be 1–12 (got {x.PointsPerYear})").ProtoName("points_per_year");
+        RuleFor(x => x.PointsPerYear).InclusiveBetween(0, 12)
+            .WithMessage(x => $"must be 1–12 (got {x.PointsPerYear})").ProtoName("points_per_year");
     }
 
     /// <summary>0 takes the default; anything else must be a positive number.</summary>
@@ -101,9 +109,12 @@ public sealed class CountFlopsRequestValidator : AbstractValidator<CountFlopsReq
 {
     public CountFlopsRequestValidator()
     {
-        RuleFor(x => x.Model).NotNull().WithMessage("is required: give preset, hf_config_json or architecture").ProtoName("model");
-        RuleFor(x => x.SequenceLength).GreaterThan(0).WithMessage(x => $"must be positive (got {x.SequenceLength})").ProtoName("sequence_length");
-        RuleFor(x => x.Recompute).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Recompute}").ProtoName("recompute");
+        RuleFor(x => x.Model).NotNull().WithMessage("is required: give preset, hf_config_json or architecture")
+            .ProtoName("model");
+        RuleFor(x => x.SequenceLength).GreaterThan(0).WithMessage(x => $"must be positive (got {x.SequenceLength})")
+            .ProtoName("sequence_length");
+        RuleFor(x => x.Recompute).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Recompute}")
+            .ProtoName("recompute");
     }
 }
 
@@ -112,10 +123,13 @@ public sealed class ComputeOptimalRequestValidator : AbstractValidator<ComputeOp
     public ComputeOptimalRequestValidator()
     {
         RuleFor(x => x.ComputeBudgetFlops).Cascade(CascadeMode.Stop)
-            .Must((x, budget) => (budget != 0) != (x.Parameters != 0)).WithMessage("give exactly one of compute_budget_flops or parameters")
-            .Must(b => b == 0 || (b > 0 && double.IsFinite(b))).WithMessage(x => $"must be positive (got {x.ComputeBudgetFlops})")
+            .Must((x, budget) => (budget != 0) != (x.Parameters != 0))
+            .WithMessage("give exactly one of compute_budget_flops or parameters")
+            .Must(b => b == 0 || (b > 0 && double.IsFinite(b)))
+            .WithMessage(x => $"must be positive (got {x.ComputeBudgetFlops})")
             .ProtoName("compute_budget_flops");
-        RuleFor(x => x.Parameters).Must(p => p == 0 || (p > 0 && double.IsFinite(p))).WithMessage(x => $"must be positive (got {x.Parameters})")
+        RuleFor(x => x.Parameters).Must(p => p == 0 || (p > 0 && double.IsFinite(p)))
+            .WithMessage(x => $"must be positive (got {x.Parameters})")
             .ProtoName("parameters");
     }
 }

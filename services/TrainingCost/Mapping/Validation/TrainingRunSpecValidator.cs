@@ -13,24 +13,34 @@ public sealed class TrainingRunSpecValidator : AbstractValidator<TrainingRunSpec
 {
     public const long MaxAccelerators = 1_000_000;
 
-    /// <param name="requireAccelerator">False where the request names the devices elsewhere (CompareAccelerators).</param>
+    /// <param name="requireAccelerator">
+    /// False where the request names the devices elsewhere (CompareAccelerators).
+    /// </param>
     public TrainingRunSpecValidator(bool requireAccelerator = true)
     {
         RuleLevelCascadeMode = CascadeMode.Stop;
 
-        RuleFor(x => x.Model).NotNull().WithMessage("is required: give preset, hf_config_json or architecture").ProtoName("model");
+        RuleFor(x => x.Model).NotNull().WithMessage("is required: give preset, hf_config_json or architecture")
+            .ProtoName("model");
         RuleFor(x => x.TrainingTokens).GreaterThan(0)
-            .WithMessage(x => x.TrainingTokens == 0 ? "is required and must be positive" : $"must be positive (got {x.TrainingTokens})")
+            .WithMessage(x => x.TrainingTokens == 0
+                ? "is required and must be positive"
+                : $"must be positive (got {x.TrainingTokens})")
             .ProtoName("training_tokens");
         RuleFor(x => x.SequenceLength).GreaterThan(0)
-            .WithMessage(x => x.SequenceLength == 0 ? "is required and must be positive" : $"must be positive (got {x.SequenceLength})")
+            .WithMessage(x => x.SequenceLength == 0
+                ? "is required and must be positive"
+                : $"must be positive (got {x.SequenceLength})")
             .ProtoName("sequence_length");
         RuleFor(x => x.Cluster).NotNull().WithMessage("is required: give accelerator and count").ProtoName("cluster")
             .SetValidator(new ClusterValidator(requireAccelerator));
-        RuleFor(x => x.Precision).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Precision}").ProtoName("precision");
-        RuleFor(x => x.PricePerAcceleratorHourUsd).Must(p => p >= 0 && double.IsFinite(p)).WithMessage("must not be negative")
+        RuleFor(x => x.Precision).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Precision}")
+            .ProtoName("precision");
+        RuleFor(x => x.PricePerAcceleratorHourUsd).Must(p => p >= 0 && double.IsFinite(p))
+            .WithMessage("must not be negative")
             .ProtoName("price_per_accelerator_hour_usd");
-        RuleFor(x => x.PricePreset).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.PricePreset}").ProtoName("price_preset");
+        RuleFor(x => x.PricePreset).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.PricePreset}")
+            .ProtoName("price_preset");
         RuleFor(x => x.Parallelism).SetValidator(new ParallelismPlanValidator()).ProtoName("parallelism");
         RuleFor(x => x.GlobalBatchTokens).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
             .Must((x, tokens) => tokens == 0 || x.SequenceLength <= 0 || tokens >= x.SequenceLength)
@@ -38,7 +48,8 @@ public sealed class TrainingRunSpecValidator : AbstractValidator<TrainingRunSpec
             .ProtoName("global_batch_tokens");
         RuleFor(x => x.Reliability).SetValidator(new ReliabilityValidator()).ProtoName("reliability");
         RuleFor(x => x.Energy).SetValidator(new EnergyValidator()).ProtoName("energy");
-        RuleFor(x => x.Objective).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Objective}").ProtoName("objective");
+        RuleFor(x => x.Objective).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Objective}")
+            .ProtoName("objective");
         RuleForEach(x => x.AllowedSchedules).Cascade(CascadeMode.Continue) // every bad index, not only the first
             .Must(s => s != PipelineSchedule.Unspecified && ProtoEnums.IsDefined(s))
             .WithMessage((_, s) => $"must be a pipeline schedule (got {s})")
@@ -53,12 +64,15 @@ public sealed class ClusterValidator : AbstractValidator<Cluster>
     {
         RuleLevelCascadeMode = CascadeMode.Stop;
         if (requireAccelerator)
-            RuleFor(x => x.Accelerator).Must(a => !string.IsNullOrWhiteSpace(a)).WithMessage("is required, e.g. 'h800'").ProtoName("accelerator");
+            RuleFor(x => x.Accelerator).Must(a => !string.IsNullOrWhiteSpace(a)).WithMessage("is required, e.g. 'h800'")
+                .ProtoName("accelerator");
         RuleFor(x => x.Count)
             .GreaterThan(0).WithMessage(x => $"must be positive (got {x.Count})")
-            .LessThanOrEqualTo(TrainingRunSpecValidator.MaxAccelerators).WithMessage(x => $"must be at most 1,000,000 (got {x.Count})")
+            .LessThanOrEqualTo(TrainingRunSpecValidator.MaxAccelerators)
+            .WithMessage(x => $"must be at most 1,000,000 (got {x.Count})")
             .ProtoName("count");
-        RuleFor(x => x.ScaleOutGbps).Must(g => g >= 0 && double.IsFinite(g)).WithMessage("must not be negative").ProtoName("scale_out_gbps");
+        RuleFor(x => x.ScaleOutGbps).Must(g => g >= 0 && double.IsFinite(g)).WithMessage("must not be negative")
+            .ProtoName("scale_out_gbps");
     }
 }
 
@@ -74,25 +88,31 @@ public sealed class ParallelismPlanValidator : AbstractValidator<ParallelismPlan
         Degree(x => x.TensorParallel, "tensor_parallel");
         Degree(x => x.ContextParallel, "context_parallel");
         Degree(x => x.PipelineParallel, "pipeline_parallel");
-        RuleFor(x => x.DataParallel).GreaterThanOrEqualTo(0).WithMessage(x => $"must not be negative (got {x.DataParallel}); 0 = derived from the count")
+        RuleFor(x => x.DataParallel).GreaterThanOrEqualTo(0)
+            .WithMessage(x => $"must not be negative (got {x.DataParallel}); 0 = derived from the count")
             .ProtoName("data_parallel");
         Degree(x => x.ExpertParallel, "expert_parallel");
-        RuleFor(x => x.ZeroStage).InclusiveBetween(0, 3).When(x => x.HasZeroStage).WithMessage(x => $"must be 0–3 (got {x.ZeroStage})")
+        RuleFor(x => x.ZeroStage).InclusiveBetween(0, 3).When(x => x.HasZeroStage)
+            .WithMessage(x => $"must be 0–3 (got {x.ZeroStage})")
             .ProtoName("zero_stage");
-        RuleFor(x => x.Recompute).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Recompute}").ProtoName("recompute");
+        RuleFor(x => x.Recompute).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Recompute}")
+            .ProtoName("recompute");
         Degree(x => x.MicroBatchSize, "micro_batch_size");
-        RuleFor(x => x.PipelineSchedule).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.PipelineSchedule}")
+        RuleFor(x => x.PipelineSchedule).Must(ProtoEnums.IsDefined)
+            .WithMessage(x => $"unknown value {(int)x.PipelineSchedule}")
             .ProtoName("pipeline_schedule");
         Degree(x => x.VirtualStages, "virtual_stages");
         RuleFor(x => x.RecomputeNumLayers)
             .GreaterThanOrEqualTo(0).WithMessage(x => $"must not be negative (got {x.RecomputeNumLayers})")
-            .Must((x, layers) => layers == 0 || x.Recompute == RecomputeMode.Full).WithMessage("applies to RECOMPUTE_MODE_FULL only")
+            .Must((x, layers) => layers == 0 || x.Recompute == RecomputeMode.Full)
+            .WithMessage("applies to RECOMPUTE_MODE_FULL only")
             .ProtoName("recompute_num_layers");
     }
 
     /// <summary>A degree where 0 means the default.</summary>
     private void Degree(System.Linq.Expressions.Expression<Func<ParallelismPlan, int>> degree, string name) =>
-        RuleFor(degree).GreaterThanOrEqualTo(0).WithMessage((_, v) => $"must be at least 1, or 0 for the default (got {v})").ProtoName(name);
+        RuleFor(degree).GreaterThanOrEqualTo(0)
+            .WithMessage((_, v) => $"must be at least 1, or 0 for the default (got {v})").ProtoName(name);
 }
 
 /// <summary>Failure and checkpoint assumptions; an absent field takes its default.</summary>
@@ -100,13 +120,16 @@ public sealed class ReliabilityValidator : AbstractValidator<Reliability>
 {
     public ReliabilityValidator()
     {
-        RuleFor(x => x.MtbfHoursPerAccelerator).Must(Positive).When(x => x.HasMtbfHoursPerAccelerator).WithMessage("must be positive")
+        RuleFor(x => x.MtbfHoursPerAccelerator).Must(Positive).When(x => x.HasMtbfHoursPerAccelerator)
+            .WithMessage("must be positive")
             .ProtoName("mtbf_hours_per_accelerator");
         RuleFor(x => x.RestartHours).Must(NotNegative).When(x => x.HasRestartHours).WithMessage("must not be negative")
             .ProtoName("restart_hours");
-        RuleFor(x => x.CheckpointWriteGbpsPerAccelerator).Must(Positive).When(x => x.HasCheckpointWriteGbpsPerAccelerator)
+        RuleFor(x => x.CheckpointWriteGbpsPerAccelerator).Must(Positive)
+            .When(x => x.HasCheckpointWriteGbpsPerAccelerator)
             .WithMessage("must be positive").ProtoName("checkpoint_write_gbps_per_accelerator");
-        RuleFor(x => x.CheckpointIntervalHours).Must(NotNegative).When(x => x.HasCheckpointIntervalHours).WithMessage("must not be negative")
+        RuleFor(x => x.CheckpointIntervalHours).Must(NotNegative).When(x => x.HasCheckpointIntervalHours)
+            .WithMessage("must not be negative")
             .ProtoName("checkpoint_interval_hours");
     }
 

@@ -12,9 +12,12 @@ public sealed class MemoryPlanTests
     public void Gqa_kv_cache_splits_kv_heads_over_tensor_parallel_ranks()
     {
         var llama70 = ModelPresets.Get("llama-3.1-70b").Architecture; // 80 layers, 8 KV heads of 128
-        Assert.Equal(80 * 2 * 8 * 128 * 2, MemoryPlan.KvBytesPerToken(llama70, new Parallelism(1, 1, 1, 1, 1), NumberFormat.Bf16));
-        Assert.Equal(80 * 2 * 1 * 128 * 2, MemoryPlan.KvBytesPerToken(llama70, new Parallelism(1, 8, 1, 1, 1), NumberFormat.Bf16));
-        Assert.Equal(80 * 2 * 1 * 128 * 1, MemoryPlan.KvBytesPerToken(llama70, new Parallelism(1, 8, 1, 1, 1), NumberFormat.Fp8));
+        Assert.Equal(80 * 2 * 8 * 128 * 2,
+            MemoryPlan.KvBytesPerToken(llama70, new Parallelism(1, 1, 1, 1, 1), NumberFormat.Bf16));
+        Assert.Equal(80 * 2 * 1 * 128 * 2,
+            MemoryPlan.KvBytesPerToken(llama70, new Parallelism(1, 8, 1, 1, 1), NumberFormat.Bf16));
+        Assert.Equal(80 * 2 * 1 * 128 * 1,
+            MemoryPlan.KvBytesPerToken(llama70, new Parallelism(1, 8, 1, 1, 1), NumberFormat.Fp8));
     }
 
     [Fact]
@@ -39,8 +42,9 @@ public sealed class MemoryPlanTests
     [Fact]
     public void Model_that_does_not_fit_reports_needed_and_available()
     {
-        var e = Assert.Throws<PreconditionFailedException>(() => MemoryPlan.Build(ModelPresets.Get("llama-3.1-70b").Architecture,
-            new Parallelism(1, 1, 1, 1, 1), H800, NumberFormat.Bf16, NumberFormat.Bf16, 0.9, 8192, 16, "deployment"));
+        var e = Assert.Throws<PreconditionFailedException>(() => MemoryPlan.Build(
+            ModelPresets.Get("llama-3.1-70b").Architecture, new Parallelism(1, 1, 1, 1, 1), H800, NumberFormat.Bf16,
+            NumberFormat.Bf16, 0.9, 8192, 16, "deployment"));
         Assert.Equal("deployment", e.Field);
         Assert.Contains("needs 13", e.Reason);      // 141 GB of BF16 weights = 131.4 GiB
         Assert.Contains("available 72.0 GiB", e.Reason);

@@ -10,7 +10,9 @@ namespace InferenceScheduler.Tests.Domain.Simulation;
 /// Pins every metric of <see cref="SimulationResult"/> (and a digest of the per-request outcomes) for the runs of
 /// <see cref="GoldenScenarios"/> against <c>golden-metrics.json</c>, to 1e-9 relative: restructuring the simulator must
 /// not move a number. When numbers change on purpose, regenerate the file from the source tree and review its diff:
-/// <code>UPDATE_GOLDEN=1 dotnet test tests/InferenceScheduler.Tests -c Release --filter FullyQualifiedName~GoldenMetricsTests</code>
+/// <code>
+/// UPDATE_GOLDEN=1 dotnet test tests/InferenceScheduler.Tests -c Release --filter FullyQualifiedName~GoldenMetricsTests
+/// </code>
 /// </summary>
 public sealed class GoldenMetricsTests
 {
@@ -43,16 +45,23 @@ public sealed class GoldenMetricsTests
             Update(scenario, actual);
             return;
         }
-        var golden = Load()[scenario]?.AsObject() ?? throw new Xunit.Sdk.XunitException($"{scenario} is missing from {FileName}; regenerate with UPDATE_GOLDEN=1");
+        var golden = Load()[scenario]?.AsObject() ?? throw new Xunit.Sdk.XunitException(
+            $"{scenario} is missing from {FileName}; regenerate with UPDATE_GOLDEN=1");
         var expected = golden.ToDictionary(p => p.Key, p => p.Value!.GetValue<double>());
         var problems = new List<string>();
         foreach (var (name, value) in expected)
         {
-            if (!actual.TryGetValue(name, out double got)) { problems.Add($"{name}: missing (golden {value:R})"); continue; }
+            if (!actual.TryGetValue(name, out double got))
+            {
+                problems.Add($"{name}: missing (golden {value:R})");
+                continue;
+            }
             if (!Close(value, got)) problems.Add($"{name}: golden {value:R}, now {got:R}");
         }
-        foreach (var name in actual.Keys.Where(k => !expected.ContainsKey(k))) problems.Add($"{name}: not in the golden file");
-        Assert.True(problems.Count == 0, $"{scenario}: {problems.Count} of {expected.Count} metrics differ\n" + string.Join("\n", problems.Take(40)));
+        foreach (var name in actual.Keys.Where(k => !expected.ContainsKey(k)))
+            problems.Add($"{name}: not in the golden file");
+        Assert.True(problems.Count == 0, $"{scenario}: {problems.Count} of {expected.Count} metrics differ\n"
+            + string.Join("\n", problems.Take(40)));
     }
 
     [Fact]
@@ -63,7 +72,9 @@ public sealed class GoldenMetricsTests
     }
 
     private static bool Close(double expected, double actual) =>
-        expected.Equals(actual) || Math.Abs(expected - actual) <= AbsoluteTolerance + RelativeTolerance * Math.Max(Math.Abs(expected), Math.Abs(actual));
+        expected.Equals(actual)
+        || Math.Abs(expected - actual)
+            <= AbsoluteTolerance + RelativeTolerance * Math.Max(Math.Abs(expected), Math.Abs(actual));
 
     private static Dictionary<string, double> Measure(GoldenScenarios.Scenario scenario)
     {
@@ -73,7 +84,8 @@ public sealed class GoldenMetricsTests
         void Add(string name, double value) => m.Add(name, value);
         void Distribution(string name, DistributionSummary d)
         {
-            Add($"{name}.mean", d.Mean); Add($"{name}.p50", d.P50); Add($"{name}.p90", d.P90); Add($"{name}.p99", d.P99);
+            Add($"{name}.mean", d.Mean); Add($"{name}.p50", d.P50); Add($"{name}.p90", d.P90);
+            Add($"{name}.p99", d.P99);
             Add($"{name}.min", d.Min); Add($"{name}.max", d.Max); Add($"{name}.count", d.Count);
         }
         Add("completed_requests", r.CompletedRequests);
@@ -104,8 +116,8 @@ public sealed class GoldenMetricsTests
         Add("goodput", r.Goodput);
         Add("slo_attainment", r.SloAttainment);
         Add("prefix_hit_rate", r.PrefixHitRate);
-        // The timeline (a hundred-odd buckets) is folded into per-field sums, position-weighted sums and maxima: any moved
-        // sample moves them, and the file stays reviewable.
+        // The timeline (a hundred-odd buckets) is folded into per-field sums, position-weighted sums and maxima: any
+        // moved sample moves them, and the file stays reviewable.
         Add("timeline.count", r.Timeline.Count);
         Timeline("start_seconds", t => t.StartSeconds);
         Timeline("kv_cache_utilization", t => t.KvCacheUtilization);
@@ -120,14 +132,16 @@ public sealed class GoldenMetricsTests
                 double v = field(r.Timeline[i]);
                 sum += v; weighted += (i + 1.0) * v; max = Math.Max(max, v);
             }
-            Add($"timeline.{name}.sum", sum); Add($"timeline.{name}.weighted_sum", weighted); Add($"timeline.{name}.max", max);
+            Add($"timeline.{name}.sum", sum); Add($"timeline.{name}.weighted_sum", weighted);
+            Add($"timeline.{name}.max", max);
         }
         Add("pools.count", r.Pools.Count);
         foreach (var pool in r.Pools)
         {
             string p = $"pool.{pool.Name}";
             Add($"{p}.instances", pool.Instances); Add($"{p}.accelerators", pool.Accelerators);
-            Add($"{p}.kv_tokens_per_instance", pool.KvTokensPerInstance); Add($"{p}.weight_bytes_per_accelerator", pool.WeightBytesPerAccelerator);
+            Add($"{p}.kv_tokens_per_instance", pool.KvTokensPerInstance);
+            Add($"{p}.weight_bytes_per_accelerator", pool.WeightBytesPerAccelerator);
             Add($"{p}.busy_fraction", pool.BusyFraction); Add($"{p}.mean_kv_utilization", pool.MeanKvUtilization);
             Add($"{p}.input_tokens_per_second_per_node", pool.InputTokensPerSecondPerNode);
             Add($"{p}.output_tokens_per_second_per_node", pool.OutputTokensPerSecondPerNode);
@@ -135,7 +149,8 @@ public sealed class GoldenMetricsTests
             Add($"{p}.window_input_tokens_per_second_per_node", pool.WindowInputTokensPerSecondPerNode);
             Add($"{p}.window_output_tokens_per_second_per_node", pool.WindowOutputTokensPerSecondPerNode);
         }
-        // Per-request outcomes: completion order, placement and every field, folded into sums that move if any one moves.
+        // Per-request outcomes: completion order, placement and every field, folded into sums that move if any one
+        // moves.
         double order = 0, instance = 0, ttft = 0, tpot = 0, e2e = 0, delay = 0, cached = 0, preempted = 0, met = 0;
         for (int k = 0; k < outcomes.Count; k++)
         {
@@ -161,10 +176,13 @@ public sealed class GoldenMetricsTests
     private static JsonObject Load()
     {
         string path = Path.Combine(AppContext.BaseDirectory, "Domain", "Simulation", FileName);
-        return JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false })!.AsObject();
+        return JsonNode.Parse(File.ReadAllText(path),
+            documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false })!.AsObject();
     }
 
-    /// <summary>Rewrites this scenario's entry of the file in the source tree (scenarios kept in declaration order).</summary>
+    /// <summary>
+    /// Rewrites this scenario's entry of the file in the source tree (scenarios kept in declaration order).
+    /// </summary>
     private static void Update(string scenario, Dictionary<string, double> metrics)
     {
         lock (FileLock)
@@ -186,5 +204,6 @@ public sealed class GoldenMetricsTests
         }
     }
 
-    private static string SourcePath([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, FileName);
+    private static string SourcePath([CallerFilePath] string here = "") =>
+        Path.Combine(Path.GetDirectoryName(here)!, FileName);
 }

@@ -23,8 +23,9 @@ public sealed class QueueingTheoryTests
     [Fact]
     public void One_sequence_server_with_geometric_output_lengths_matches_mm1_and_pollaczek_khinchine()
     {
-        // Output o = ceil(Exp(50)) tokens; prefill costs nothing, each of the o - 1 decode steps 10 ms, so S = 10 ms x N with
-        // N = o - 1 geometric: P(N = k) = (1 - q) q^k, q = exp(-1/50). Nearly exponential (SCV 1/q = 1.02): an M/M/1 queue.
+        // Output o = ceil(Exp(50)) tokens; prefill costs nothing, each of the o - 1 decode steps 10 ms, so
+        // S = 10 ms x N with N = o - 1 geometric: P(N = k) = (1 - q) q^k, q = exp(-1/50). Nearly exponential
+        // (SCV 1/q = 1.02): an M/M/1 queue.
         const double d = 0.01, m = 50;
         double q = Math.Exp(-1 / m), en = q / (1 - q), en2 = q * (1 + q) / ((1 - q) * (1 - q));
         double es = d * en, es2 = d * d * en2, lambda = 0.6 / es, rho = lambda * es;

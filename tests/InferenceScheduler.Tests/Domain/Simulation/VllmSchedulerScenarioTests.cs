@@ -11,11 +11,17 @@ public sealed class VllmSchedulerScenarioTests
 
     private static Instance Core(SchedulerSettings s, int blocks) => new(0, 0, s, Time, blocks);
 
-    /// <summary>A request already decoding: prompt computed, <paramref name="generated"/> tokens sampled, blocks held.</summary>
+    /// <summary>
+    /// A request already decoding: prompt computed, <paramref name="generated"/> tokens sampled, blocks held.
+    /// </summary>
     private void Decoding(Instance core, int slot, int input, int generated = 1, int priority = 0)
     {
         ref var r = ref _reqs[slot];
-        r = new RequestState { Index = slot, Arrival = slot, Input = input, Output = 1000, Generated = generated, Computed = input + generated - 1, Priority = priority, Admitted = true };
+        r = new RequestState
+        {
+            Index = slot, Arrival = slot, Input = input, Output = 1000, Generated = generated,
+            Computed = input + generated - 1, Priority = priority, Admitted = true,
+        };
         int blocks = (r.Computed + 15) / 16;
         core.Kv.Allocate(blocks);
         r.PrivateBlocks = blocks;
@@ -24,11 +30,15 @@ public sealed class VllmSchedulerScenarioTests
 
     private void Waiting(Instance core, int slot, int input, int[]? hashes = null, int output = 100)
     {
-        _reqs[slot] = new RequestState { Index = slot, Arrival = slot, Input = input, Output = output, Hashes = hashes };
+        _reqs[slot] = new RequestState
+        {
+            Index = slot, Arrival = slot, Input = input, Output = output, Hashes = hashes,
+        };
         core.Enqueue(_reqs, slot, front: false);
     }
 
-    private int[] ScheduledTokens(Instance core) => Enumerable.Range(0, core.Scheduled.Count).Select(k => _reqs[core.Scheduled[k]].Scheduled).ToArray();
+    private int[] ScheduledTokens(Instance core) =>
+        Enumerable.Range(0, core.Scheduled.Count).Select(k => _reqs[core.Scheduled[k]].Scheduled).ToArray();
 
     private void EndStep(Instance core)
     {
@@ -96,7 +106,8 @@ public sealed class VllmSchedulerScenarioTests
         Decoding(core, 0, 160, priority: 5);
         Decoding(core, 1, 160, priority: 0);
         _reqs[0].Computed = 160;
-        Assert.False(core.Schedule(_reqs, 0)); // request 0 needs a block, is itself the victim; scheduling of running stops
+        // request 0 needs a block, is itself the victim; scheduling of running stops
+        Assert.False(core.Schedule(_reqs, 0));
         Assert.Equal(1, _reqs[0].Preemptions);
         Assert.Equal(0, _reqs[1].Preemptions);
         Assert.True(core.Schedule(_reqs, 1));  // next step: request 1 decodes in the freed space
