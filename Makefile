@@ -23,8 +23,9 @@ lint: $(BUF) breaking format-check ## buf lint (STANDARD), buf breaking, C# form
 	 else command -v docker-compose >/dev/null 2>&1 || bash scripts/apt-install.sh docker-compose; \
 	      docker-compose -f docker-compose.yml config -q; fi && echo "lint: protos and docker-compose.yml ok"
 
-format-check: ## C# whitespace formatting as .editorconfig says (`make format` fixes it)
+format-check: ## C# formatting as .editorconfig says (`make format` fixes whitespace) and lines within 120 columns
 	$(DOTNET) format whitespace --folder --verify-no-changes . && echo "format: clean"
+	bash scripts/check-line-length.sh
 
 format: ## apply .editorconfig's C# formatting
 	$(DOTNET) format whitespace --folder .
