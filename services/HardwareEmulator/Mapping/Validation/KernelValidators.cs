@@ -53,9 +53,9 @@ public sealed class KernelValidator : AbstractValidator<Kernel>
 {
     public KernelValidator()
     {
-        RuleFor(x => x.Gemm).SetValidator(new GemmOpValidator()).ProtoName("gemm");
-        RuleFor(x => x.GroupedGemm).SetValidator(new GroupedGemmOpValidator()).ProtoName("grouped_gemm");
-        RuleFor(x => x.Attention).SetValidator(new AttentionOpValidator()).ProtoName("attention");
+        RuleFor(x => x.Gemm).SetValidator(OpSpecValidator.MatrixRules()).ProtoName("gemm");
+        RuleFor(x => x.GroupedGemm).SetValidator(OpSpecValidator.GroupedMatrixRules()).ProtoName("grouped_gemm");
+        RuleFor(x => x.Attention).SetValidator(OpSpecValidator.AttentionRules()).ProtoName("attention");
         RuleFor(x => x.Attention.QueryLen).Must((x, q) => q <= x.Attention.KvLen)
             .When(x => x.Attention is { Causal: true })
             .WithMessage(x => $"must not exceed kv_len ({x.Attention.KvLen}) when causal: "

@@ -48,85 +48,81 @@ public sealed class OpSpecValidator : AbstractValidator<OpSpec>
             .Must((x, d) => EmulatorValidators.KnownDtype(d, optional: x.OpCase == OpSpec.OpOneofCase.Collective))
             .When(x => x.OpCase != OpSpec.OpOneofCase.None).WithMessage((_, d) => EmulatorValidators.DtypeMessage(d))
             .ProtoName("dtype");
-        RuleFor(x => x.Gemm).SetValidator(new GemmOpValidator()).ProtoName("gemm");
-        RuleFor(x => x.GroupedGemm).SetValidator(new GroupedGemmOpValidator()).ProtoName("grouped_gemm");
-        RuleFor(x => x.Attention).SetValidator(new AttentionOpValidator()).ProtoName("attention");
-        RuleFor(x => x.Elementwise).SetValidator(new ElementwiseOpValidator()).ProtoName("elementwise");
-        RuleFor(x => x.Collective).SetValidator(new CollectiveOpValidator()).ProtoName("collective");
+        RuleFor(x => x.Gemm).SetValidator(MatrixRules()).ProtoName("gemm");
+        RuleFor(x => x.GroupedGemm).SetValidator(GroupedMatrixRules()).ProtoName("grouped_gemm");
+        RuleFor(x => x.Attention).SetValidator(AttentionRules()).ProtoName("attention");
+        RuleFor(x => x.Elementwise).SetValidator(ElementwiseRules()).ProtoName("elementwise");
+        RuleFor(x => x.Collective).SetValidator(CollectiveRules()).ProtoName("collective");
+    }
+
+    /// <summary>A (batched) GEMM: m × k by k × n, batch 0 = 1.</summary>
+    internal static IValidator<GemmOp> MatrixRules()
+    {
+        var v = new InlineValidator<GemmOp>();
+        Positive(v, x => x.M, "m");
+        Positive(v, x => x.N, "n");
+        Positive(v, x => x.K, "k");
+        v.RuleFor(x => x.Batch).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("batch");
+        return v;
+    }
+
+    /// <summary>A grouped GEMM (MoE experts): rows per group (0 for an idle expert), shared n and k.</summary>
+    internal static IValidator<GroupedGemmOp> GroupedMatrixRules()
+    {
+        var v = new InlineValidator<GroupedGemmOp>();
+        v.RuleFor(x => x.MPerGroup.Count).GreaterThan(0).WithMessage("needs at least one group")
+            .ProtoName("m_per_group");
+        v.RuleForEach(x => x.MPerGroup).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("m_per_group");
+        Positive(v, x => x.N, "n");
+        Positive(v, x => x.K, "k");
+        return v;
+    }
+
+    /// <summary>
+    /// Attention: sizes positive, head_dim_v 0 = head_dim_qk, num_kv_heads (0 = num_heads) dividing num_heads.
+    /// </summary>
+    internal static IValidator<AttentionOp> AttentionRules()
+    {
+        var v = new InlineValidator<AttentionOp>();
+        Positive(v, x => x.Batch, "batch");
+        Positive(v, x => x.QueryLen, "query_len");
+        Positive(v, x => x.KvLen, "kv_len");
+        Positive(v, x => x.NumHeads, "num_heads");
+        Positive(v, x => x.HeadDimQk, "head_dim_qk");
+        v.RuleFor(x => x.HeadDimV).GreaterThanOrEqualTo(0).WithMessage("must not be negative (0 means head_dim_qk)")
+            .ProtoName("head_dim_v");
+        v.RuleFor(x => x.NumKvHeads).Must((x, kv) => kv == 0 || (kv > 0 && x.NumHeads % kv == 0))
+            .When(x => x.NumHeads > 0)
+            .WithMessage(x => $"must divide num_heads ({x.NumHeads})").ProtoName("num_kv_heads");
+        return v;
+    }
+
+    /// <summary>A memory-bound elementwise op over a number of elements.</summary>
+    internal static IValidator<ElementwiseOp> ElementwiseRules()
+    {
+        var v = new InlineValidator<ElementwiseOp>();
+        v.RuleFor(x => x.Kind).Must(k => k != ElementwiseKind.Unspecified && ProtoEnums.IsDefined(k))
+            .WithMessage("is required (e.g. ELEMENTWISE_KIND_RMSNORM)").ProtoName("kind");
+        Positive(v, x => x.Elements, "elements");
+        return v;
+    }
+
+    /// <summary>A collective: kind, bytes per rank, ranks (ranks_per_node 0 = the device's scale-up domain).</summary>
+    internal static IValidator<CollectiveOp> CollectiveRules()
+    {
+        var v = new InlineValidator<CollectiveOp>();
+        v.RuleFor(x => x.Kind).Must(k => k != CollectiveKind.Unspecified && ProtoEnums.IsDefined(k))
+            .WithMessage("is required (e.g. COLLECTIVE_KIND_ALL_REDUCE)").ProtoName("kind");
+        Positive(v, x => x.Bytes, "bytes");
+        v.RuleFor(x => x.Ranks).GreaterThan(0).WithMessage((_, r) => $"must be positive (got {r})").ProtoName("ranks");
+        v.RuleFor(x => x.RanksPerNode).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .ProtoName("ranks_per_node");
+        return v;
     }
 
     /// <summary>A size that must be at least one.</summary>
     internal static void Positive<T>(AbstractValidator<T> v, System.Linq.Expressions.Expression<Func<T, long>> size,
         string name) =>
         v.RuleFor(size).GreaterThan(0).WithMessage((_, s) => $"must be positive (got {s})").ProtoName(name);
-}
-
-/// <summary>A (batched) GEMM: m × k by k × n, batch 0 = 1.</summary>
-public sealed class GemmOpValidator : AbstractValidator<GemmOp>
-{
-    public GemmOpValidator()
-    {
-        OpSpecValidator.Positive(this, x => x.M, "m");
-        OpSpecValidator.Positive(this, x => x.N, "n");
-        OpSpecValidator.Positive(this, x => x.K, "k");
-        RuleFor(x => x.Batch).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("batch");
-    }
-}
-
-/// <summary>A grouped GEMM (MoE experts): rows per group (0 for an idle expert), shared n and k.</summary>
-public sealed class GroupedGemmOpValidator : AbstractValidator<GroupedGemmOp>
-{
-    public GroupedGemmOpValidator()
-    {
-        RuleFor(x => x.MPerGroup.Count).GreaterThan(0).WithMessage("needs at least one group").ProtoName("m_per_group");
-        RuleForEach(x => x.MPerGroup).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
-            .ProtoName("m_per_group");
-        OpSpecValidator.Positive(this, x => x.N, "n");
-        OpSpecValidator.Positive(this, x => x.K, "k");
-    }
-}
-
-/// <summary>
-/// Attention: sizes positive, head_dim_v 0 = head_dim_qk, num_kv_heads (0 = num_heads) dividing num_heads.
-/// </summary>
-public sealed class AttentionOpValidator : AbstractValidator<AttentionOp>
-{
-    public AttentionOpValidator()
-    {
-        OpSpecValidator.Positive(this, x => x.Batch, "batch");
-        OpSpecValidator.Positive(this, x => x.QueryLen, "query_len");
-        OpSpecValidator.Positive(this, x => x.KvLen, "kv_len");
-        OpSpecValidator.Positive(this, x => x.NumHeads, "num_heads");
-        OpSpecValidator.Positive(this, x => x.HeadDimQk, "head_dim_qk");
-        RuleFor(x => x.HeadDimV).GreaterThanOrEqualTo(0).WithMessage("must not be negative (0 means head_dim_qk)")
-            .ProtoName("head_dim_v");
-        RuleFor(x => x.NumKvHeads).Must((x, kv) => kv == 0 || (kv > 0 && x.NumHeads % kv == 0))
-            .When(x => x.NumHeads > 0)
-            .WithMessage(x => $"must divide num_heads ({x.NumHeads})").ProtoName("num_kv_heads");
-    }
-}
-
-/// <summary>A memory-bound elementwise op over a number of elements.</summary>
-public sealed class ElementwiseOpValidator : AbstractValidator<ElementwiseOp>
-{
-    public ElementwiseOpValidator()
-    {
-        RuleFor(x => x.Kind).Must(k => k != ElementwiseKind.Unspecified && ProtoEnums.IsDefined(k))
-            .WithMessage("is required (e.g. ELEMENTWISE_KIND_RMSNORM)").ProtoName("kind");
-        OpSpecValidator.Positive(this, x => x.Elements, "elements");
-    }
-}
-
-/// <summary>A collective: kind, bytes per rank, ranks (ranks_per_node 0 = the device's scale-up domain).</summary>
-public sealed class CollectiveOpValidator : AbstractValidator<CollectiveOp>
-{
-    public CollectiveOpValidator()
-    {
-        RuleFor(x => x.Kind).Must(k => k != CollectiveKind.Unspecified && ProtoEnums.IsDefined(k))
-            .WithMessage("is required (e.g. COLLECTIVE_KIND_ALL_REDUCE)").ProtoName("kind");
-        OpSpecValidator.Positive(this, x => x.Bytes, "bytes");
-        RuleFor(x => x.Ranks).GreaterThan(0).WithMessage((_, r) => $"must be positive (got {r})").ProtoName("ranks");
-        RuleFor(x => x.RanksPerNode).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
-            .ProtoName("ranks_per_node");
-    }
 }
