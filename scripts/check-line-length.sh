@@ -9,6 +9,6 @@ found=0
 while IFS= read -r f; do
   out=$(LC_ALL=C awk -v max="$limit" -v f="$f" 'length > max { print f ":" FNR ": " length " > " max }' "$f")
   if [ -n "$out" ]; then echo "$out"; found=1; fi
-done < <(git ls-files '*.cs' | grep -v '\.g\.cs$')
+done < <(git ls-files --cached --others --exclude-standard '*.cs' | grep -v '\.g\.cs$')
 [ "$found" -eq 0 ] && echo "line length: every C# line within $limit columns"
 exit "$found"

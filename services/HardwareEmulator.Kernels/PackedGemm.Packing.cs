@@ -4,7 +4,9 @@ using System.Runtime.Intrinsics.X86;
 
 namespace HardwareEmulator.Kernels;
 
-/// <summary>Packing of A and B panels into the micro-kernel's layout (BF16 rounding and FP8 decoding on the way).</summary>
+/// <summary>
+/// Packing of A and B panels into the micro-kernel's layout (BF16 rounding and FP8 decoding on the way).
+/// </summary>
 internal static unsafe partial class PackedGemm
 {
     /// <summary>A[mc×kc] → micro-panels of MR rows, k-major (panel[p·MR + r] = A[r, p]); rows past mc are

@@ -53,7 +53,8 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
         if (e is PlatformException pe)
         {
-            logger.LogInformation("Rejected {Method}: {Field} {Reason}", context.Method, pe.Field, pe.Reason);
+            logger.LogInformation("Rejected {Method}: {Field} {Reason}", context.Method,
+                Bound(pe.Field, MaxFieldChars), Bound(pe.Reason, MaxDescriptionChars));
             return ToRpcException(pe);
         }
         logger.LogError(e, "Unhandled error in {Method}", context.Method);
@@ -70,13 +71,15 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             {
                 FieldViolations =
                 {
-                    invalid.Violations.Select(v =>
-                        new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Reason }),
+                    invalid.Violations.Take(MaxViolations).Select(v => new BadRequest.Types.FieldViolation
+                    {
+                        Field = Bound(v.Field, MaxFieldChars), Description = Bound(v.Reason, MaxDescriptionChars),
+                    }),
                 },
             })),
             NotFoundException nf => (Code.NotFound, Any.Pack(new ResourceInfo
             {
-                ResourceType = nf.Kind, ResourceName = nf.Name, Description = pe.Message,
+                ResourceType = nf.Kind, ResourceName = nf.Name, Description = Bound(pe.Message, MaxDescriptionChars),
             })),
             PreconditionFailedException => (Code.FailedPrecondition, Any.Pack(new PreconditionFailure
             {
@@ -84,13 +87,20 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
                 {
                     new PreconditionFailure.Types.Violation
                     {
-                        Type = "PRECONDITION", Subject = pe.Field, Description = pe.Reason,
+                        Type = "PRECONDITION", Subject = Bound(pe.Field, MaxFieldChars),
+                        Description = Bound(pe.Reason, MaxDescriptionChars),
                     },
                 },
             })),
             LimitExceededException => (Code.ResourceExhausted, Any.Pack(new QuotaFailure
             {
-                Violations = { new QuotaFailure.Types.Violation { Subject = pe.Field, Description = pe.Reason } },
+                Violations =
+                {
+                    new QuotaFailure.Types.Violation
+                    {
+                        Subject = Bound(pe.Field, MaxFieldChars), Description = Bound(pe.Reason, MaxDescriptionChars),
+                    },
+                },
             })),
             DependencyUnavailableException => (Code.Unavailable, Any.Pack(new ErrorInfo
             {
@@ -98,7 +108,24 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             })),
             _ => (Code.InvalidArgument, Any.Pack(new BadRequest())),
         };
-        var status = new Status { Code = (int)code, Message = pe.Message, Details = { detail } };
+        var status = new Status
+        {
+            Code = (int)code, Message = Bound(pe.Message, MaxMessageChars), Details = { detail },
+        };
         return status.ToRpcException();
+    }
+
+    /// <summary>Most characters of the grpc-message trailer (HTTP/2 peers reject large headers).</summary>
+    public const int MaxMessageChars = 1024;
+    private const int MaxDescriptionChars = 512;
+    private const int MaxFieldChars = 200;
+    private const int MaxViolations = 50;
+
+    /// <summary><paramref name="s"/> cut to <paramref name="max"/> characters, saying so.</summary>
+    private static string Bound(string s, int max)
+    {
+        if (s.Length <= max) return s;
+        string suffix = $"… ({s.Length:N0} characters)";
+        return string.Concat(s.AsSpan(0, max - suffix.Length), suffix);
     }
 }

@@ -25,6 +25,23 @@ public sealed class ErrorMappingInterceptorTests
     }
 
     [Fact]
+    public async Task Messages_never_grow_with_the_caller_s_input()
+    {
+        string huge = new('x', 20_000);
+        var notFound = await Call(new NotFoundException("id", "device", huge));
+        Assert.True(notFound.Status.Detail.Length < 200, notFound.Status.Detail);
+        Assert.Contains("(20,000 characters)", notFound.Status.Detail);
+        Assert.True(notFound.GetRpcStatus()!.GetDetail<ResourceInfo>()!.ResourceName.Length < 200);
+
+        var many = Enumerable.Range(0, 500).Select(i => new FieldViolation($"ops[{i}].gemm.k", huge)).ToArray();
+        var invalid = await Call(new InvalidFieldException(many));
+        Assert.True(invalid.Status.Detail.Length <= ErrorMappingInterceptor.MaxMessageChars);
+        var violations = invalid.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations;
+        Assert.Equal(50, violations.Count);
+        Assert.All(violations, v => Assert.True(v.Description.Length <= 512));
+    }
+
+    [Fact]
     public async Task Several_invalid_fields_become_one_violation_each_in_order()
     {
         var e = await Call(new InvalidFieldException([

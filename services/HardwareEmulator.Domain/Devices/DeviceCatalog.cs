@@ -49,7 +49,8 @@ public sealed class DeviceCatalog
         {
             if (existing.BuiltIn)
                 throw new PreconditionFailedException(field,
-                    $"'{id}' is a built-in device and cannot be replaced; register it under another id");
+                    $"'{PlatformException.Quote(id)}' is a built-in device and cannot be replaced; "
+                    + "register it under another id");
             added = false;
             return stored;
         });

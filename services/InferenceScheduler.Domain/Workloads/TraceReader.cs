@@ -88,7 +88,8 @@ public static class TraceReader
     private static int ParseTokens(string s, string field, int line, string column)
     {
         if (!int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v <= 0)
-            throw new InvalidFieldException(field, $"line {line}: {column} '{s}' must be a positive integer");
+            throw new InvalidFieldException(field,
+                $"line {line}: {column} '{PlatformException.Quote(s)}' must be a positive integer");
         return v;
     }
 }

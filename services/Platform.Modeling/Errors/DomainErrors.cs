@@ -24,6 +24,18 @@ public abstract class PlatformException : Exception
     /// </summary>
     public abstract PlatformException Under(string parent);
 
+    /// <summary>Longest part of a caller's value an error message quotes.</summary>
+    public const int MaxQuoted = 100;
+
+    /// <summary>
+    /// A caller's value as an error message may quote it: at most <see cref="MaxQuoted"/> characters, longer values
+    /// cut with their length stated, so a message never grows with the input.
+    /// </summary>
+    public static string Quote(string? value) =>
+        value is null ? ""
+        : value.Length <= MaxQuoted ? value
+        : $"{value[..MaxQuoted]}… ({value.Length:N0} characters)";
+
     protected static string Nest(string parent, string field) =>
         field.Length == 0 ? parent : field[0] == '[' ? parent + field : $"{parent}.{field}";
 }
@@ -42,7 +54,7 @@ public sealed class InvalidFieldException : PlatformException
 
     public InvalidFieldException(IReadOnlyList<FieldViolation> violations)
         : base(First(violations).Field, violations[0].Reason,
-            string.Join("; ", violations.Select(v => $"{v.Field}: {v.Reason}"))) =>
+            Summary(violations)) =>
         Violations = violations;
 
     /// <summary>Every field at fault, in the order they were found.</summary>
@@ -51,6 +63,14 @@ public sealed class InvalidFieldException : PlatformException
     public override PlatformException Under(string parent) =>
         new InvalidFieldException(Violations.Select(v => v with { Field = Nest(parent, v.Field) }).ToArray());
 
+    /// <summary>The first few violations in words (every one stays in <see cref="Violations"/>).</summary>
+    private static string Summary(IReadOnlyList<FieldViolation> violations)
+    {
+        const int shown = 10;
+        string text = string.Join("; ", violations.Take(shown).Select(v => $"{v.Field}: {v.Reason}"));
+        return violations.Count > shown ? $"{text}; and {violations.Count - shown} more" : text;
+    }
+
     private static FieldViolation First(IReadOnlyList<FieldViolation> violations) =>
         violations.Count > 0 ? violations[0]
             : throw new ArgumentException("at least one violation is needed", nameof(violations));
@@ -58,10 +78,12 @@ public sealed class InvalidFieldException : PlatformException
 
 /// <summary>A name does not resolve: unknown device, preset, trace, job (gRPC NotFound).</summary>
 public sealed class NotFoundException(string field, string kind, string name)
-    : PlatformException(field, $"unknown {kind} '{name}'")
+    : PlatformException(field, $"unknown {kind} '{Quote(name)}'")
 {
     public string Kind { get; } = kind;
-    public string Name { get; } = name;
+
+    /// <summary>The name as given, as <see cref="PlatformException.Quote"/> quotes it (~100 characters).</summary>
+    public string Name { get; } = Quote(name);
 
     public override PlatformException Under(string parent) => new NotFoundException(Nest(parent, Field), Kind, Name);
 }

@@ -225,7 +225,9 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
     private static Guid ParseJobId(string id)
     {
         if (string.IsNullOrWhiteSpace(id)) throw new InvalidFieldException("job_id", "is required");
-        return Guid.TryParse(id, out var g) ? g : throw new InvalidFieldException("job_id", $"'{id}' is not a job id");
+        return Guid.TryParse(id, out var g)
+            ? g
+            : throw new InvalidFieldException("job_id", $"'{PlatformException.Quote(id)}' is not a job id");
     }
 
     private static Job ToProto(TrainingJob j)

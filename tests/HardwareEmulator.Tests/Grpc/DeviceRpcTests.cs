@@ -9,6 +9,16 @@ public sealed class DeviceRpcTests(PlatformFactory factory) : IClassFixture<Plat
     private EmulatorService.EmulatorServiceClient Client => new(factory.Channel);
 
     [Fact]
+    public async Task A_huge_unknown_id_is_quoted_short_and_the_connection_stays_usable()
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.GetDeviceAsync(new GetDeviceRequest { Id = new string('h', 20_000) }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        Assert.True(e.Status.Detail.Length < 200, $"{e.Status.Detail.Length} characters");
+        Assert.Equal("h800", (await Client.GetDeviceAsync(new GetDeviceRequest { Id = "h800" })).Device.Id);
+    }
+
+    [Fact]
     public async Task Catalog_holds_the_accelerators_users_compare()
     {
         var response = await Client.ListDevicesAsync(new ListDevicesRequest());

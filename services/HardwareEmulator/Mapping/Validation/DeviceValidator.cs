@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using FluentValidation;
 using HardwareEmulator.Domain.Devices;
 using Platform.Contracts.Emulator.V1;
+using Platform.Modeling.Errors;
 using Platform.ServiceDefaults.Validation;
 
 namespace HardwareEmulator.Mapping.Validation;
@@ -15,8 +16,8 @@ public sealed partial class DeviceValidator : AbstractValidator<Device>
     public DeviceValidator()
     {
         RuleFor(x => x.Id).Must(id => Id().IsMatch(DeviceCatalog.Normalize(id ?? "")))
-            .WithMessage((_, id) => $"'{id}' is not a device id: 2-64 characters of lowercase letters, digits, "
-                + "'.', '_' or '-', starting with a letter or digit")
+            .WithMessage((_, id) => $"'{PlatformException.Quote(id)}' is not a device id: 2-64 characters of "
+                + "lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
             .ProtoName("id");
         RuleFor(x => x.PeakTflops).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("is required (dense TFLOPS per dtype)")
