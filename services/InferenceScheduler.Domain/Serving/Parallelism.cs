@@ -33,8 +33,24 @@ public sealed record Parallelism(int Replicas, int TensorParallel, int PipelineP
 
     /// <summary>Checks the layout against the model; field names are request paths under
     /// <paramref name="prefix"/>.</summary>
+    /// <summary>Most serving instances (replicas × data-parallel ranks) one pool may simulate.</summary>
+    public const int MaxInstances = 65_536;
+
+    /// <summary>Most accelerators one instance may span (tensor × pipeline parallel).</summary>
+    public const int MaxAcceleratorsPerInstance = 4_096;
+
     public void Validate(ModelArchitecture m, string prefix)
     {
+        long instances = (long)Replicas * DataParallel;
+        if (instances > MaxInstances)
+            throw new LimitExceededException($"{prefix}.replicas",
+                $"{Replicas:N0} replicas x {DataParallel:N0} data-parallel ranks = {instances:N0} instances, more than "
+                + $"the {MaxInstances:N0} one pool may simulate", instances, MaxInstances);
+        long perInstance = (long)TensorParallel * PipelineParallel;
+        if (perInstance > MaxAcceleratorsPerInstance)
+            throw new LimitExceededException($"{prefix}.tensor_parallel",
+                $"tensor x pipeline parallel = {perInstance:N0} accelerators per instance, more than "
+                + $"{MaxAcceleratorsPerInstance:N0}", perInstance, MaxAcceleratorsPerInstance);
         if (Replicas < 1) throw new InvalidFieldException($"{prefix}.replicas", "must be at least 1");
         if (TensorParallel < 1) throw new InvalidFieldException($"{prefix}.tensor_parallel", "must be at least 1");
         if (PipelineParallel < 1) throw new InvalidFieldException($"{prefix}.pipeline_parallel", "must be at least 1");

@@ -28,6 +28,25 @@ public sealed class DeploymentOptionsRpcTests(PlatformFactory factory) : IClassF
         Assert.True(r.Cost.UsdPerMillionInputTokens > 0 && r.Cost.UsdPerMillionOutputTokens > 0);
     }
 
+    [Theory]
+    [InlineData("""{"replicas":1000000000}""", "deployment.replicas")]
+    [InlineData("""{"replicas":300,"dataParallel":300}""", "deployment.replicas")]
+    [InlineData("""{"disaggregation":{"prefill":{},"decode":{"replicas":70000}}}""",
+        "deployment.disaggregation.decode.replicas")]
+    public async Task Instance_counts_past_the_limit_are_refused_before_anything_is_built(string deployment,
+        string field)
+    {
+        string workload = """{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":1,"requests":10,"seed":1,"""
+            + """ "promptTokens":{"fixed":100},"""
+            + """ "outputTokens":{"fixed":10}}}""";
+        string json = """{"model":{"preset":"llama-3.1-8b"},"deployment":{"accelerator":"h100-sxm", """
+            + deployment[1..] + ", \"workload\": " + workload + "}";
+        var started = DateTime.UtcNow;
+        await GrpcAssert.FailsWith(StatusCode.ResourceExhausted, field,
+            () => Client.SimulateWorkloadAsync(SimulateWorkloadRpcTests.Parse(json)).ResponseAsync);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+    }
+
     [Fact]
     public async Task Disaggregated_pool_tensor_parallel_is_checked_under_its_own_path()
     {
