@@ -32,8 +32,7 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
                     $"{string.Join(" or ", allowed)} (DualPipe needs an even PP ≥ 4, interleaving PP ≥ 2)");
             if (search.Best.Count == 0)
                 throw new PreconditionFailedException("cluster.count",
-                    $"no parallel plan fits {spec.Model.Name} on {spec.AcceleratorCount} × {spec.Accelerator}: " +
-                    $"{TopReason(search)}");
+                    WhyNoPlan(search, spec));
             return search.Best[0];
         }
         Validate(spec);
@@ -226,7 +225,27 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
         var s => s,
     };
 
-    private static string TopReason(PlanSearchResult r) =>
-        r.Rejected.Count == 0 ? "no candidate plans"
-            : r.Rejected.OrderBy(x => x.Plan.PipelineParallel * x.Plan.TensorParallel).Last().Reason;
+    /// <summary>
+    /// Why no plan fits. When no layout of this many accelerators exists at all (every split into TP × CP × PP × DP
+    /// broke a structural rule before memory was looked at), say so and which rules; otherwise the reason a real
+    /// candidate failed (memory, batch), from the one with the most model parallelism.
+    /// </summary>
+    private static string WhyNoPlan(PlanSearchResult r, TrainingRunSpec spec)
+    {
+        string where = $"{spec.Model.Name} on {spec.AcceleratorCount:N0} × {spec.Accelerator}";
+        var candidates = r.Rejected.Where(x => !Structural(x.Reason)).ToList();
+        if (candidates.Count > 0)
+        {
+            var largest = candidates.OrderBy(x => x.Plan.PipelineParallel * x.Plan.TensorParallel).Last();
+            return $"no parallel plan fits {where}: {largest.Reason}";
+        }
+        string rules = string.Join("; ", r.RejectionCounts.OrderByDescending(kv => kv.Value)
+            .Select(kv => $"{kv.Key} ({kv.Value:N0})"));
+        return $"no parallel layout of {where} exists: every split of {spec.AcceleratorCount:N0} accelerators into "
+            + $"TP × CP × PP × DP breaks a rule of the model ({(rules.Length > 0 ? rules : "no candidates")}); "
+            + "choose a count that factors into TP dividing the heads and PP within the layers";
+    }
+
+    private static bool Structural(string reason) => reason.StartsWith("TP ", StringComparison.Ordinal)
+        || reason.StartsWith("PP ", StringComparison.Ordinal);
 }

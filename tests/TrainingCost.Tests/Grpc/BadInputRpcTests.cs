@@ -153,6 +153,20 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
         }));
 
     [Fact]
+    public async Task A_cluster_no_plan_suits_names_the_real_reason_not_an_impossible_layout()
+    {
+        var e = await GrpcAssert.FailsWith(StatusCode.FailedPrecondition, "run.cluster.count", () => Estimate(r =>
+        {
+            r.Model = new ModelSpec { Preset = "deepseek-v3" };
+            r.Cluster = new Cluster { Accelerator = "h800", Count = 100_000 };
+            r.Precision = Precision.Fp8;
+            r.SequenceLength = 4096;
+        }));
+        Assert.DoesNotContain("exceeds the 61 layers", e.Status.Detail);
+        Assert.Contains("no parallel", e.Status.Detail);
+    }
+
+    [Fact]
     public Task Plan_search_rejects_a_negative_top_k() =>
         GrpcAssert.InvalidFieldPath("top_k", () => Client.PlanParallelismAsync(PlanRequest(-1)).ResponseAsync);
 
