@@ -76,6 +76,8 @@ public static class BusExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
+            // MassTransit's usage telemetry reports to an outside host: never from this platform.
+            x.DisableUsageTelemetry();
             if (autoDelete)
                 x.AddConfigureEndpointsCallback((_, _, cfg) =>
                 {
