@@ -6,9 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using Microsoft.AspNetCore.Http;
 using Serilog;
-using Serilog.Events;
 
 namespace Platform.ServiceDefaults;
 
@@ -61,22 +59,9 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>
-    /// Level of the one line logged per HTTP request: failures at Error, calls slower than
-    /// <see cref="SlowRequestMs"/> at Information, every other call at Debug (below the default level, so a busy
-    /// host does not write a line per request).
-    /// </summary>
-    public static LogEventLevel RequestLogLevel(HttpContext context, double elapsedMs, Exception? error) =>
-        error is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-        : elapsedMs > SlowRequestMs ? LogEventLevel.Information
-        : LogEventLevel.Debug;
-
-    /// <summary>Requests slower than this are logged at Information.</summary>
-    public const double SlowRequestMs = 1000;
-
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(o => o.GetLevel = RequestLogLevel);
+        app.UseSerilogRequestLogging();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
