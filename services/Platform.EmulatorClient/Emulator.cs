@@ -26,30 +26,28 @@ public sealed class Emulator(IEmulatorBackend backend, IOptions<EmulatorClientOp
     public async Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
         CancellationToken ct)
     {
-        var keys = new OpShape[ops.Count];
-        var missing = new List<OpShape>();
-        var queued = new HashSet<OpShape>();
-        for (int i = 0; i < ops.Count; i++)
-        {
-            keys[i] = ops[i].Key();
-            // labels differ, time once
-            if (!_cache.ContainsKey((deviceId, keys[i])) && queued.Add(keys[i])) missing.Add(keys[i]);
-        }
-        var fetched = new Dictionary<OpShape, OpTime>(missing.Count);
-        if (missing.Count > 0)
-        {
-            var times = await backend.TimeAsync(deviceId, missing, field, ct);
-            if (_cache.Count + missing.Count > _maxEntries) _cache.Clear();
-            for (int i = 0; i < missing.Count; i++)
-            {
-                fetched[missing[i]] = times[i];
-                _cache[(deviceId, missing[i])] = times[i];
-            }
-        }
+        // Cached times go straight into the result; each distinct missing shape (labels aside) is asked once.
         var result = new OpTime[ops.Count];
+        var missing = new List<OpShape>();
+        var slots = new Dictionary<OpShape, int>();
+        var pending = new List<(int Op, int Slot)>();
         for (int i = 0; i < ops.Count; i++)
-            result[i] = fetched.TryGetValue(keys[i], out var t) || _cache.TryGetValue((deviceId, keys[i]), out t)
-                ? t : (await backend.TimeAsync(deviceId, [keys[i]], field, ct))[0]; // evicted meanwhile
+        {
+            var key = ops[i].Key();
+            if (_cache.TryGetValue((deviceId, key), out var cached)) { result[i] = cached; continue; }
+            if (!slots.TryGetValue(key, out int slot))
+            {
+                slot = missing.Count;
+                slots[key] = slot;
+                missing.Add(key);
+            }
+            pending.Add((i, slot));
+        }
+        if (missing.Count == 0) return result;
+        var times = await backend.TimeAsync(deviceId, missing, field, ct);
+        if (_cache.Count + missing.Count > _maxEntries) _cache.Clear();
+        for (int j = 0; j < missing.Count; j++) _cache[(deviceId, missing[j])] = times[j];
+        foreach (var (op, slot) in pending) result[op] = times[slot];
         return result;
     }
 

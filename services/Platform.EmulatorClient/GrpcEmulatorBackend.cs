@@ -65,6 +65,7 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
     {
         try
         {
+            // A vendor no device has: one round trip with an empty answer.
             await client.ListDevicesAsync(new ListDevicesRequest { Vendor = "-" },
                 deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct);
             return true;
