@@ -53,7 +53,7 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
         if (e is PlatformException pe)
         {
-            logger.LogInformation("Rejected {Method}: {Field} {Reason}", context.Method,
+            logger.LogDebug("Rejected {Method}: {Field} {Reason}", context.Method,
                 Bound(pe.Field, MaxFieldChars), Bound(pe.Reason, MaxDescriptionChars));
             return ToRpcException(pe);
         }

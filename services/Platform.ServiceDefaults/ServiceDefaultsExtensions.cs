@@ -61,7 +61,7 @@ public static class ServiceDefaultsExtensions
 
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
-        app.UseSerilogRequestLogging();
+        app.UsePlatformRequestLogging();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });

@@ -19,7 +19,11 @@ public sealed class MultiProcessTests(BrokerFixture broker)
         {
             ["RabbitMq__Host"] = broker.Url, ["Platform__QueuePrefix"] = prefix,
         };
-        await using var emulator = await HostProcess.StartAsync("emulator", common);
+        // Successful calls are logged at Debug; this host writes them so the test can see the cross-process call.
+        await using var emulator = await HostProcess.StartAsync("emulator", new Dictionary<string, string>(common)
+        {
+            ["Serilog__MinimumLevel__Override__Serilog.AspNetCore.RequestLoggingMiddleware"] = "Debug",
+        });
         var withEmulator = new Dictionary<string, string>(common)
         {
             ["Platform__Endpoints__Emulator"] = emulator.GrpcUrl,
