@@ -5,22 +5,36 @@ using Platform.Modeling.Errors;
 namespace InferenceScheduler.Domain.Workloads;
 
 /// <summary>
-/// Parses the two trace formats: Azure 2023 CSV (<c>TIMESTAMP,ContextTokens,GeneratedTokens</c>, wall-clock
-/// timestamps) and Mooncake JSONL (<c>timestamp</c> ms, <c>input_length</c>, <c>output_length</c>, <c>hash_ids</c>).
-/// Arrival times are rebased so the first request arrives at 0. Errors name the line.
+/// Parses the two trace formats: CSV with a time column and <c>ContextTokens,GeneratedTokens</c> (the Azure 2023
+/// format), and Mooncake JSONL (<c>timestamp</c> ms, <c>input_length</c>, <c>output_length</c>, <c>hash_ids</c>).
+/// The CSV time column says its unit by its name: <c>TIMESTAMP</c> holds a number of seconds or an ISO 8601
+/// date-time (UTC unless it carries an offset), <c>TIMESTAMP_S</c> seconds, <c>TIMESTAMP_MS</c> milliseconds.
+/// Arrival times are rebased so the first request arrives at 0; an arrival earlier than the row before it, or a time
+/// that is not a finite number, is refused. Errors name the line.
 /// </summary>
 public static class TraceReader
 {
+    private enum TimeUnit { SecondsOrDate, Seconds, Milliseconds }
+
+    private static readonly (string Column, TimeUnit Unit)[] TimeColumns =
+    [
+        ("TIMESTAMP", TimeUnit.SecondsOrDate), ("TIMESTAMP_S", TimeUnit.Seconds),
+        ("TIMESTAMP_MS", TimeUnit.Milliseconds),
+    ];
+
     public static IEnumerable<TraceRequest> ReadCsv(TextReader reader, string field = "workload.trace_csv")
     {
         string? header = reader.ReadLine();
         if (header is null) yield break;
         var cols = header.Split(',').Select(c => c.Trim()).ToArray();
-        int ts = Array.IndexOf(cols, "TIMESTAMP"), ctx = Array.IndexOf(cols, "ContextTokens"),
-            gen = Array.IndexOf(cols, "GeneratedTokens");
-        if (ts < 0 || ctx < 0 || gen < 0)
-            throw new InvalidFieldException(field, "line 1: header must have TIMESTAMP,ContextTokens,GeneratedTokens");
-        DateTime? first = null;
+        int ctx = Array.IndexOf(cols, "ContextTokens"), gen = Array.IndexOf(cols, "GeneratedTokens");
+        var time = TimeColumns.Select(c => (Index: Array.IndexOf(cols, c.Column), c.Unit, c.Column))
+            .FirstOrDefault(c => c.Index >= 0, (Index: -1, Unit: TimeUnit.SecondsOrDate, Column: ""));
+        if (time.Index < 0 || ctx < 0 || gen < 0)
+            throw new InvalidFieldException(field, "line 1: header must have a time column (TIMESTAMP, TIMESTAMP_S "
+                + "or TIMESTAMP_MS), ContextTokens and GeneratedTokens");
+        double? first = null;
+        double previous = 0;
         int lineNo = 1;
         string? line;
         while ((line = reader.ReadLine()) is not null)
@@ -30,27 +44,40 @@ public static class TraceReader
             var parts = line.Split(',');
             if (parts.Length < cols.Length)
                 throw new InvalidFieldException(field, $"line {lineNo}: expected {cols.Length} columns");
-            if (!DateTime.TryParse(parts[ts], CultureInfo.InvariantCulture,
-                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
-            {
-                if (double.TryParse(parts[ts], NumberStyles.Float, CultureInfo.InvariantCulture, out double secs))
-                    t = DateTime.UnixEpoch.AddSeconds(secs);
-                else
-                    throw new InvalidFieldException(field,
-                        $"line {lineNo}: TIMESTAMP '{parts[ts]}' is not a date-time or seconds");
-            }
-            first ??= t;
+            double seconds = ParseTime(parts[time.Index].Trim(), time.Unit, time.Column, field, lineNo);
+            first ??= seconds;
             int input = ParseTokens(parts[ctx], field, lineNo, "ContextTokens");
             int output = ParseTokens(parts[gen], field, lineNo, "GeneratedTokens");
-            double arrival = (t - first.Value).TotalSeconds;
-            if (arrival < 0) throw new InvalidFieldException(field, $"line {lineNo}: TIMESTAMP goes backwards");
+            double arrival = seconds - first.Value;
+            if (arrival < previous)
+                throw new InvalidFieldException(field, $"line {lineNo}: {time.Column} goes backwards "
+                    + $"({arrival:0.###} s after the first row, the row before was at {previous:0.###} s)");
+            previous = arrival;
             yield return new TraceRequest(arrival, input, output, null, lineNo);
         }
+    }
+
+    /// <summary>Seconds since the Unix epoch (dates) or since the trace's own zero (numbers).</summary>
+    private static double ParseTime(string s, TimeUnit unit, string column, string field, int line)
+    {
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
+        {
+            if (!double.IsFinite(number))
+                throw new InvalidFieldException(field, $"line {line}: {column} must be a finite number");
+            return unit == TimeUnit.Milliseconds ? number / 1000 : number;
+        }
+        if (unit == TimeUnit.SecondsOrDate && DateTime.TryParse(s, CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
+            return (t - DateTime.UnixEpoch).TotalSeconds;
+        throw new InvalidFieldException(field, unit == TimeUnit.SecondsOrDate
+            ? $"line {line}: {column} '{PlatformException.Quote(s)}' is neither a number of seconds nor a date-time"
+            : $"line {line}: {column} '{PlatformException.Quote(s)}' is not a number");
     }
 
     public static IEnumerable<TraceRequest> ReadJsonl(TextReader reader, string field = "workload.trace_jsonl")
     {
         double? first = null;
+        double previous = 0;
         int lineNo = 0;
         string? line;
         while ((line = reader.ReadLine()) is not null)
@@ -79,8 +106,10 @@ public static class TraceReader
                 throw new InvalidFieldException(field,
                     $"line {lineNo}: needs numeric timestamp, input_length, output_length ({ex.GetType().Name})");
             }
-            if (r.ArrivalSeconds < 0)
-                throw new InvalidFieldException(field, $"line {lineNo}: timestamp goes backwards");
+            if (r.ArrivalSeconds < previous)
+                throw new InvalidFieldException(field, $"line {lineNo}: timestamp goes backwards "
+                    + $"({r.ArrivalSeconds:0.###} s after the first row, the row before was at {previous:0.###} s)");
+            previous = r.ArrivalSeconds;
             yield return r;
         }
     }
