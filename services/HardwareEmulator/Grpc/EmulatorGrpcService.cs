@@ -30,11 +30,11 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
 {
     public override Task<ListDevicesResponse> ListDevices(ListDevicesRequest request, ServerCallContext context)
     {
-        var response = new ListDevicesResponse();
-        foreach (var d in catalog.All)
-            if (string.IsNullOrEmpty(request.Vendor)
-                || d.Vendor.Equals(request.Vendor, StringComparison.OrdinalIgnoreCase))
-                response.Devices.Add(ProtoMapping.ToProto(d));
+        EmulatorValidators.ListDevices.ThrowIfInvalid(request);
+        var page = catalog.List(request.Vendor, DevicePageToken.PageSize(request.PageSize),
+                DevicePageToken.Decode(request.PageToken));
+        var response = new ListDevicesResponse { NextPageToken = DevicePageToken.Encode(page.Next) };
+        foreach (var d in page.Devices) response.Devices.Add(ProtoMapping.ToProto(d));
         return Task.FromResult(response);
     }
 
@@ -46,7 +46,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     {
         EmulatorValidators.RegisterDevice.ThrowIfInvalid(request);
         var spec = ProtoMapping.ToDomain(request.Device);
-        bool added = catalog.Register(spec);
+        bool added = catalog.Register(spec, CallerOwner(context));
         var stored = catalog.Get(spec.Id, "device.id");
         // Other roles cache device facts and op timings: tell them this id changed (no bus in offline tools).
         if (bus is not null) await bus.Publish(new DeviceRegistered
@@ -54,6 +54,21 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
             JobId = Guid.NewGuid(), DeviceId = stored.Id, Replaced = !added, RegisteredAt = DateTimeOffset.UtcNow,
         }, context.CancellationToken);
         return new RegisterDeviceResponse { Device = ProtoMapping.ToProto(stored) };
+    }
+
+    /// <summary>
+    /// Who registers a device, for the per-owner cap. The platform has no authentication yet, so a caller is its
+    /// client IP address (the connection's remote address; the gRPC peer string without its port otherwise).
+    /// </summary>
+    internal static string CallerOwner(ServerCallContext context)
+    {
+        System.Net.IPAddress? ip = null;
+        try { ip = context.GetHttpContext().Connection.RemoteIpAddress; }
+        catch (InvalidOperationException) { } // not hosted by ASP.NET Core (a test's context): the peer string
+        if (ip is not null) return (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+        string peer = context.Peer ?? "";
+        int port = peer.LastIndexOf(':');
+        return port > 0 && peer.IndexOf(':') != port ? peer[..port] : peer;
     }
 
     public override Task<EstimateOpsResponse> EstimateOps(EstimateOpsRequest request, ServerCallContext context) =>
