@@ -25,6 +25,10 @@ public sealed class EmulatorOptions
     [Range(1, int.MaxValue)]
     public int MaxOpsPerRequest { get; set; } = 1_000_000;
 
+    /// <summary>Layers of a model ProfileModel profiles (its trace has an event per op of every layer).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxProfileLayers { get; set; } = 1000;
+
     /// <summary>Kernels per bus batch job.</summary>
     [Range(1, int.MaxValue)]
     public int MaxKernelsPerBatch { get; set; } = 1000;

@@ -72,14 +72,14 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     }
 
     public override Task<EstimateOpsResponse> EstimateOps(EstimateOpsRequest request, ServerCallContext context) =>
-        Task.FromResult(Estimate(request));
+        Task.FromResult(Estimate(request, context.CancellationToken));
 
     /// <summary>
     /// The EstimateOps fast path (also what the benchmark measures). The validator checks the request (device, op
     /// count); each op is checked inline as it is timed, and only when one is bad does the validator's per-op rule set
     /// run, so the error names every bad op rather than the first.
     /// </summary>
-    public EstimateOpsResponse Estimate(EstimateOpsRequest request)
+    public EstimateOpsResponse Estimate(EstimateOpsRequest request, CancellationToken ct = default)
     {
         var validator = EmulatorValidators.EstimateOps(options.Value.MaxOpsPerRequest);
         validator.ThrowIfInvalid(request);
@@ -90,6 +90,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         double total = 0;
         for (int i = 0; i < count; i++)
         {
+            if ((i & 1023) == 0) ct.ThrowIfCancellationRequested();
             OpTiming timingProto;
             try { timingProto = ProtoMapping.Estimate(t, request.Ops[i], i); }
             catch (InvalidFieldException) when (AllBadOps(validator, request) is { } all) { throw all; }
@@ -110,13 +111,19 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     }
 
     public override Task<RunKernelResponse> RunKernel(RunKernelRequest request, ServerCallContext context) =>
-        Task.FromResult(KernelMapping.Run(request, catalog, runner, options.Value));
+        Task.FromResult(KernelMapping.Run(request, catalog, runner, options.Value, context.CancellationToken));
 
     public override Task<ProfileModelResponse> ProfileModel(ProfileModelRequest request, ServerCallContext context)
     {
         EmulatorValidators.ProfileModel.ThrowIfInvalid(request);
         var device = catalog.Get(request.Device, "device");
         var model = ModelSpecMapper.Resolve(request.Model, "model");
+        // The profile's trace has an event per op of every layer: the layer count bounds its size.
+        int maxLayers = options.Value.MaxProfileLayers;
+        if (model.NumLayers > maxLayers)
+            throw new LimitExceededException("model",
+                $"the model has {model.NumLayers:N0} layers, more than Emulator:MaxProfileLayers = {maxLayers:N0}",
+                model.NumLayers, maxLayers);
         var phase = request.Phase switch
         {
             Phase.Prefill => InferencePhase.Prefill,
