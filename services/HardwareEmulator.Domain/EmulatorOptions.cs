@@ -25,9 +25,25 @@ public sealed class EmulatorOptions
     [Range(1, int.MaxValue)]
     public int MaxOpsPerRequest { get; set; } = 1_000_000;
 
+    /// <summary>Layers of a model ProfileModel profiles (its trace has an event per op of every layer).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxProfileLayers { get; set; } = 1000;
+
     /// <summary>Kernels per bus batch job.</summary>
     [Range(1, int.MaxValue)]
     public int MaxKernelsPerBatch { get; set; } = 1000;
+
+    /// <summary>Custom devices (RegisterDevice) the catalog holds in all; a new id past it is
+    /// ResourceExhausted.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxCustomDevices { get; set; } = 1000;
+
+    /// <summary>
+    /// Custom devices one caller may register. The platform has no authentication yet, so a caller is its client
+    /// IP address.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxCustomDevicesPerOwner { get; set; } = 100;
 
     /// <summary>Completed bus jobs remembered for idempotent redelivery.</summary>
     [Range(1, int.MaxValue)]

@@ -30,7 +30,8 @@ public static class HardwareEmulatorModule
                 grpc.MaxReceiveMessageSize = emulator.Value.MaxMessageBytes;
                 grpc.MaxSendMessageSize = emulator.Value.MaxMessageBytes;
             });
-        builder.Services.AddSingleton<DeviceCatalog>();
+        builder.Services.AddSingleton(sp =>
+            new DeviceCatalog(sp.GetRequiredService<IOptions<EmulatorOptions>>().Value));
         builder.Services.AddSingleton<TimingModel>();
         builder.Services.AddSingleton<ModelProfiler>();
         // Roles co-hosted with the emulator call it in-process through the one emulator client.

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
 using TrainingCost.Domain;
@@ -19,7 +20,12 @@ public static class TrainingCostModule
         builder.AddEmulatorClient();
         builder.Services.AddSingleton(Calibration.Default);
         builder.Services.AddTransient<TrainingEstimator>();
-        builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddOptions<JobStoreOptions>()
+            .BindConfiguration(JobStoreOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp =>
+            new JobStore(sp.GetRequiredService<IOptions<JobStoreOptions>>().Value, TimeProvider.System));
         builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
         // Each instance keeps its own op-timing cache (in the emulator client) and job store, so these events reach
         // every instance.

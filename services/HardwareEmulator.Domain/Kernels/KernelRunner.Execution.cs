@@ -9,15 +9,16 @@ namespace HardwareEmulator.Domain.Kernels;
 /// <summary>The real kernels a call runs (SIMD on the host) and their accuracy report.</summary>
 public sealed partial class KernelRunner
 {
-    private static (IReadOnlyList<TensorData>, AccuracyReport?) Execute(KernelCall call, float[][] x)
+    private static (IReadOnlyList<TensorData>, AccuracyReport?) Execute(KernelCall call, float[][] x,
+        CancellationToken ct)
     {
         try
         {
             return call switch
             {
-                OpCall { Op: GemmShape g } c => RunGemm(c, g, x),
-                OpCall { Op: GroupedGemmShape gg } c => RunGrouped(c, gg, x),
-                OpCall { Op: AttentionShape a } c => RunAttention(c, a, x),
+                OpCall { Op: GemmShape g } c => RunGemm(c, g, x, ct),
+                OpCall { Op: GroupedGemmShape gg } c => RunGrouped(c, gg, x, ct),
+                OpCall { Op: AttentionShape a } c => RunAttention(c, a, x, ct),
                 RowsCall r => (Rows(r, x), null),
                 RopeCall r => (Rope(r, x), null),
                 MoeGatingCall m => (Gating(m, x), null),
@@ -63,7 +64,8 @@ public sealed partial class KernelRunner
         _ => throw new InvalidFieldException("dtype", $"{field} needs DTYPE_FP8_E4M3 or DTYPE_FP8_E5M2, not {t}"),
     };
 
-    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunGemm(OpCall call, GemmShape g, float[][] x)
+    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunGemm(OpCall call, GemmShape g, float[][] x,
+        CancellationToken ct)
     {
         var p = Precision(g.Format, call.Field);
         int m = (int)g.M, n = (int)g.N, k = (int)g.K, batch = (int)Math.Max(1, g.Batch);
@@ -72,6 +74,7 @@ public sealed partial class KernelRunner
         AccuracyReport? acc = null;
         if (p != GemmPrecision.Fp32)
         {
+            ct.ThrowIfCancellationRequested();
             var reference = new float[c.Length];
             Gemm.Batched(x[0], x[1], reference, batch, m, n, k, GemmPrecision.Fp32);
             acc = Compare(c, reference);
@@ -79,7 +82,8 @@ public sealed partial class KernelRunner
         return ([new TensorData(call.Outputs[0].Shape, c)], acc);
     }
 
-    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunGrouped(OpCall call, GroupedGemmShape g, float[][] x)
+    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunGrouped(OpCall call, GroupedGemmShape g, float[][] x,
+        CancellationToken ct)
     {
         var p = Precision(g.Format, call.Field);
         var rows = g.Rows.Select(r => (int)r).ToArray();
@@ -89,6 +93,7 @@ public sealed partial class KernelRunner
         AccuracyReport? acc = null;
         if (p != GemmPrecision.Fp32)
         {
+            ct.ThrowIfCancellationRequested();
             var reference = new float[c.Length];
             Gemm.Grouped(x[0], x[1], reference, rows, n, k, GemmPrecision.Fp32);
             acc = Compare(c, reference);
@@ -98,7 +103,8 @@ public sealed partial class KernelRunner
 
     /// <summary>Attention runs in FP32; BF16 rounds Q, K, V first and reports accuracy against the unrounded
     /// run.</summary>
-    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunAttention(OpCall call, AttentionShape a, float[][] x)
+    private static (IReadOnlyList<TensorData>, AccuracyReport?) RunAttention(OpCall call, AttentionShape a, float[][] x,
+        CancellationToken ct)
     {
         if (a.Format is not (DataType.Fp32 or DataType.Bf16))
             throw new InvalidFieldException("dtype",
@@ -114,6 +120,7 @@ public sealed partial class KernelRunner
         }
         var r = x.Select(t => { var y = new float[t.Length]; BFloat16.Round(t, y); return y; }).ToArray();
         Run(r[0], r[1], r[2], o);
+        ct.ThrowIfCancellationRequested();
         var reference = new float[o.Length];
         Run(x[0], x[1], x[2], reference);
         return ([new TensorData(call.Outputs[0].Shape, o)], Compare(o, reference));

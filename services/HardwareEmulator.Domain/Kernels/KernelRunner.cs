@@ -22,10 +22,14 @@ public sealed record KernelResult(IReadOnlyList<TensorData> Outputs, OpTime Timi
 /// </summary>
 public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions options)
 {
+    /// <summary>
+    /// Runs <paramref name="call"/>. <paramref name="ct"/> is observed between the stages of an execution (drawing
+    /// inputs, the run, the FP32 reference run); each stage is bounded by the host limits.
+    /// </summary>
     public KernelResult Run(DeviceSpec device, KernelCall call, IReadOnlyList<TensorData> inputs, bool execute,
-        ulong? seed)
+        ulong? seed, CancellationToken ct = default)
     {
-        try { return RunChecked(device, call, inputs, execute, seed); }
+        try { return RunChecked(device, call, inputs, execute, seed, ct); }
         catch (OverflowException)
         {
             throw new LimitExceededException(call.Field,
@@ -35,7 +39,7 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
     }
 
     private KernelResult RunChecked(DeviceSpec device, KernelCall call, IReadOnlyList<TensorData> inputs, bool execute,
-        ulong? seed)
+        ulong? seed, CancellationToken ct)
     {
         var memory = MemoryOf(call);
         var hbm = new VirtualDeviceMemory(device);
@@ -51,10 +55,12 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
             return new KernelResult([], time, memory, hbm.Capacity, null, false);
         }
         CheckHostLimits(call);
+        ct.ThrowIfCancellationRequested();
         var data = inputs.Count > 0 ? Validate(call, inputs)
             : Draw(call, seed ?? throw new InvalidFieldException("inputs",
             $"needs {call.Inputs.Count} tensor(s) ({string.Join(", ", call.Inputs)}) or a seed"));
-        var (outputs, accuracy) = Execute(call, data);
+        ct.ThrowIfCancellationRequested();
+        var (outputs, accuracy) = Execute(call, data, ct);
         return new KernelResult(outputs, time, memory, hbm.Capacity, accuracy, true);
     }
 

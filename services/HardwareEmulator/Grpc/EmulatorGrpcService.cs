@@ -30,11 +30,11 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
 {
     public override Task<ListDevicesResponse> ListDevices(ListDevicesRequest request, ServerCallContext context)
     {
-        var response = new ListDevicesResponse();
-        foreach (var d in catalog.All)
-            if (string.IsNullOrEmpty(request.Vendor)
-                || d.Vendor.Equals(request.Vendor, StringComparison.OrdinalIgnoreCase))
-                response.Devices.Add(ProtoMapping.ToProto(d));
+        EmulatorValidators.ListDevices.ThrowIfInvalid(request);
+        var page = catalog.List(request.Vendor, DevicePageToken.PageSize(request.PageSize),
+                DevicePageToken.Decode(request.PageToken));
+        var response = new ListDevicesResponse { NextPageToken = DevicePageToken.Encode(page.Next) };
+        foreach (var d in page.Devices) response.Devices.Add(ProtoMapping.ToProto(d));
         return Task.FromResult(response);
     }
 
@@ -46,7 +46,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     {
         EmulatorValidators.RegisterDevice.ThrowIfInvalid(request);
         var spec = ProtoMapping.ToDomain(request.Device);
-        bool added = catalog.Register(spec);
+        bool added = catalog.Register(spec, CallerOwner(context));
         var stored = catalog.Get(spec.Id, "device.id");
         // Other roles cache device facts and op timings: tell them this id changed (no bus in offline tools).
         if (bus is not null) await bus.Publish(new DeviceRegistered
@@ -56,15 +56,30 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         return new RegisterDeviceResponse { Device = ProtoMapping.ToProto(stored) };
     }
 
+    /// <summary>
+    /// Who registers a device, for the per-owner cap. The platform has no authentication yet, so a caller is its
+    /// client IP address (the connection's remote address; the gRPC peer string without its port otherwise).
+    /// </summary>
+    internal static string CallerOwner(ServerCallContext context)
+    {
+        System.Net.IPAddress? ip = null;
+        try { ip = context.GetHttpContext().Connection.RemoteIpAddress; }
+        catch (InvalidOperationException) { } // not hosted by ASP.NET Core (a test's context): the peer string
+        if (ip is not null) return (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+        string peer = context.Peer ?? "";
+        int port = peer.LastIndexOf(':');
+        return port > 0 && peer.IndexOf(':') != port ? peer[..port] : peer;
+    }
+
     public override Task<EstimateOpsResponse> EstimateOps(EstimateOpsRequest request, ServerCallContext context) =>
-        Task.FromResult(Estimate(request));
+        Task.FromResult(Estimate(request, context.CancellationToken));
 
     /// <summary>
     /// The EstimateOps fast path (also what the benchmark measures). The validator checks the request (device, op
     /// count); each op is checked inline as it is timed, and only when one is bad does the validator's per-op rule set
     /// run, so the error names every bad op rather than the first.
     /// </summary>
-    public EstimateOpsResponse Estimate(EstimateOpsRequest request)
+    public EstimateOpsResponse Estimate(EstimateOpsRequest request, CancellationToken ct = default)
     {
         var validator = EmulatorValidators.EstimateOps(options.Value.MaxOpsPerRequest);
         validator.ThrowIfInvalid(request);
@@ -75,6 +90,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         double total = 0;
         for (int i = 0; i < count; i++)
         {
+            if ((i & 1023) == 0) ct.ThrowIfCancellationRequested();
             OpTiming timingProto;
             try { timingProto = ProtoMapping.Estimate(t, request.Ops[i], i); }
             catch (InvalidFieldException) when (AllBadOps(validator, request) is { } all) { throw all; }
@@ -95,13 +111,19 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     }
 
     public override Task<RunKernelResponse> RunKernel(RunKernelRequest request, ServerCallContext context) =>
-        Task.FromResult(KernelMapping.Run(request, catalog, runner, options.Value));
+        Task.FromResult(KernelMapping.Run(request, catalog, runner, options.Value, context.CancellationToken));
 
     public override Task<ProfileModelResponse> ProfileModel(ProfileModelRequest request, ServerCallContext context)
     {
         EmulatorValidators.ProfileModel.ThrowIfInvalid(request);
         var device = catalog.Get(request.Device, "device");
         var model = ModelSpecMapper.Resolve(request.Model, "model");
+        // The profile's trace has an event per op of every layer: the layer count bounds its size.
+        int maxLayers = options.Value.MaxProfileLayers;
+        if (model.NumLayers > maxLayers)
+            throw new LimitExceededException("model",
+                $"the model has {model.NumLayers:N0} layers, more than Emulator:MaxProfileLayers = {maxLayers:N0}",
+                model.NumLayers, maxLayers);
         var phase = request.Phase switch
         {
             Phase.Prefill => InferencePhase.Prefill,

@@ -126,7 +126,7 @@ internal static class KernelMapping
     /// RunKernel for one request (shared with the bus consumer): size limit, validation, device, kernel.
     /// </summary>
     public static RunKernelResponse Run(RunKernelRequest request, DeviceCatalog catalog, KernelRunner runner,
-        EmulatorOptions options)
+        EmulatorOptions options, CancellationToken ct = default)
     {
         int size = request.CalculateSize();
         if (size > options.MaxMessageBytes)
@@ -138,7 +138,7 @@ internal static class KernelMapping
         var call = ToCall(request);
         var inputs = Inputs(request);
         bool execute = !request.HasExecute || request.Execute;
-        var result = runner.Run(device, call, inputs, execute, request.HasSeed ? request.Seed : null);
+        var result = runner.Run(device, call, inputs, execute, request.HasSeed ? request.Seed : null, ct);
         return ToProto(call, result);
     }
 }

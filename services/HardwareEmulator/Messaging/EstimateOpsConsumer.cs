@@ -4,6 +4,7 @@ using HardwareEmulator.Domain.Timing;
 using HardwareEmulator.Mapping;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Platform.Contracts.Emulator.V1;
 using Platform.Contracts.Messaging;
 using Platform.Modeling.Errors;
@@ -11,8 +12,8 @@ using Platform.Modeling.Errors;
 namespace HardwareEmulator.Messaging;
 
 /// <summary>Models a batch of ops sent over the bus (proto3 JSON per op) and replies with the timings.</summary>
-public sealed class EstimateOpsConsumer(DeviceCatalog catalog, TimingModel timing, ILogger<EstimateOpsConsumer> logger)
-    : IConsumer<EstimateOpsCommand>
+public sealed class EstimateOpsConsumer(DeviceCatalog catalog, TimingModel timing, IOptions<EmulatorOptions> options,
+    ILogger<EstimateOpsConsumer> logger) : IConsumer<EstimateOpsCommand>
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
 
@@ -23,11 +24,16 @@ public sealed class EstimateOpsConsumer(DeviceCatalog catalog, TimingModel timin
         {
             var device = catalog.Get(cmd.Device, "device");
             if (cmd.OpsJson.Count == 0) throw new InvalidFieldException("ops", "needs at least one op");
+            int max = options.Value.MaxOpsPerRequest;
+            if (cmd.OpsJson.Count > max)
+                throw new LimitExceededException("ops",
+                    $"{cmd.OpsJson.Count:N0} ops exceed Emulator:MaxOpsPerRequest = {max:N0}", cmd.OpsJson.Count, max);
             var timings = new List<string>(cmd.OpsJson.Count);
             var model = timing.For(device);
             double total = 0;
             for (int i = 0; i < cmd.OpsJson.Count; i++)
             {
+                if ((i & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
                 OpSpec spec;
                 try { spec = Parser.Parse<OpSpec>(cmd.OpsJson[i]); }
                 catch (InvalidProtocolBufferException e)

@@ -90,7 +90,7 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
             {
                 ct.ThrowIfCancellationRequested();
                 RunKernelResponse response;
-                try { response = KernelMapping.Run(requests[i], catalog, runner, opts); }
+                try { response = KernelMapping.Run(requests[i], catalog, runner, opts, ct); }
                 catch (PlatformException e) { throw Prefixed(e, $"kernels[{i}]"); }
                 total += response.Timing.DeviceSeconds;
                 results.Add(JsonFormatter.Default.Format(response));

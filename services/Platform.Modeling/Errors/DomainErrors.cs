@@ -76,16 +76,20 @@ public sealed class InvalidFieldException : PlatformException
             : throw new ArgumentException("at least one violation is needed", nameof(violations));
 }
 
-/// <summary>A name does not resolve: unknown device, preset, trace, job (gRPC NotFound).</summary>
-public sealed class NotFoundException(string field, string kind, string name)
-    : PlatformException(field, $"unknown {kind} '{Quote(name)}'")
+/// <summary>A name does not resolve: unknown device, preset, trace, job (gRPC NotFound). <paramref name="hint"/>,
+/// when given, says why a name may not resolve (e.g. how long finished jobs are kept).</summary>
+public sealed class NotFoundException(string field, string kind, string name, string? hint = null)
+    : PlatformException(field, $"unknown {kind} '{Quote(name)}'" + (hint is null ? "" : $"; {hint}"))
 {
     public string Kind { get; } = kind;
 
     /// <summary>The name as given, as <see cref="PlatformException.Quote"/> quotes it (~100 characters).</summary>
     public string Name { get; } = Quote(name);
 
-    public override PlatformException Under(string parent) => new NotFoundException(Nest(parent, Field), Kind, Name);
+    public string? Hint { get; } = hint;
+
+    public override PlatformException Under(string parent) =>
+        new NotFoundException(Nest(parent, Field), Kind, Name, Hint);
 }
 
 /// <summary>The input is well-formed but the system is not in a state to honour it, e.g. a model that does not fit

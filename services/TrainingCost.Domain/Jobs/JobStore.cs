@@ -13,43 +13,89 @@ public sealed record TrainingJob(Guid Id, string Kind, JobStatus Status, double 
 }
 
 /// <summary>
-/// In-memory registry of the training role's jobs with change notification for streaming watchers. Jobs are
-/// kept for <see cref="Retention"/> after they finish.
+/// In-memory registry of the training role's jobs with change notification for streaming watchers. A job is
+/// independent of any watcher: it runs to completion whether or not someone watches it. The store is bounded: at
+/// most <see cref="JobStoreOptions.MaxActiveJobs"/> jobs queued or running (more submissions are refused), finished
+/// jobs kept for <see cref="JobStoreOptions.JobRetention"/> and at most <see cref="JobStoreOptions.MaxRetainedJobs"/>
+/// of them (oldest evicted first), and at most <see cref="JobStoreOptions.MaxConcurrentWatches"/> watches open.
 /// </summary>
 public sealed class JobStore
 {
-    public static readonly TimeSpan Retention = TimeSpan.FromHours(6);
-
     private sealed class Entry(TrainingJob job)
     {
         public TrainingJob Job = job;
         public TaskCompletionSource Changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public DateTimeOffset Touched = DateTimeOffset.UtcNow;
     }
 
     private readonly ConcurrentDictionary<Guid, Entry> _jobs = new();
+    // Finished jobs in the order they finished, with when: eviction takes from the front.
+    private readonly ConcurrentQueue<(Guid Id, DateTimeOffset At)> _finished = new();
+    private readonly Lock _gate = new();
+    private readonly Lock _evictLock = new();
+    private readonly JobStoreOptions _options;
+    private readonly TimeProvider _time;
+    private int _active;
+    private int _watches;
 
+    /// <summary>A store with the default bounds.</summary>
+    public JobStore() : this(new JobStoreOptions()) { }
+
+    public JobStore(JobStoreOptions options, TimeProvider? time = null)
+    {
+        _options = options;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Jobs queued or running.</summary>
+    public int ActiveJobs => Volatile.Read(ref _active);
+
+    /// <summary>Jobs held, finished ones included.</summary>
+    public int Count => _jobs.Count;
+
+    /// <summary>Watches open (<see cref="Watch"/> not yet disposed).</summary>
+    public int ActiveWatches => Volatile.Read(ref _watches);
+
+    /// <summary>
+    /// A new queued job, or <see cref="LimitExceededException"/> when <see cref="JobStoreOptions.MaxActiveJobs"/>
+    /// jobs are queued or running already.
+    /// </summary>
     public TrainingJob Create(string kind)
     {
-        Sweep();
+        Evict();
         var job = new TrainingJob(Guid.NewGuid(), kind, JobStatus.Queued, 0, "queued");
-        _jobs[job.Id] = new Entry(job);
+        lock (_gate)
+        {
+            int max = _options.MaxActiveJobs;
+            if (_active >= max)
+                throw new LimitExceededException("job",
+                    $"{_active:N0} jobs are queued or running on this host, its limit (Training:MaxActiveJobs = "
+                    + $"{max:N0}); submit again when one has finished", _active + 1, max);
+            _active++;
+            _jobs[job.Id] = new Entry(job);
+        }
         return job;
     }
 
     /// <summary>
     /// Registers a job another instance accepted (competing consumers: the queue may hand it to any instance),
-    /// so it runs here instead of being dropped. Returns false when the job was already known.
+    /// so it runs here instead of being dropped. Returns false when the job was already known. An adopted job counts
+    /// as active but is never refused: the submitting instance accepted it already.
     /// </summary>
     public bool Adopt(Guid id, string kind)
     {
-        Sweep();
-        return _jobs.TryAdd(id,
-            new Entry(new TrainingJob(id, kind, JobStatus.Queued, 0, "queued (accepted by another instance)")));
+        Evict();
+        lock (_gate)
+        {
+            if (!_jobs.TryAdd(id,
+                    new Entry(new TrainingJob(id, kind, JobStatus.Queued, 0, "queued (accepted by another instance)"))))
+                return false;
+            _active++;
+            return true;
+        }
     }
 
-    public TrainingJob Get(Guid id, string field = "job_id") =>
-        _jobs.TryGetValue(id, out var e) ? e.Job : throw new NotFoundException(field, "job", id.ToString());
+    /// <summary>The job, or <see cref="NotFoundException"/> saying how long finished jobs are kept.</summary>
+    public TrainingJob Get(Guid id, string field = "job_id") => Find(id, field).Job;
 
     public bool TryGet(Guid id, out TrainingJob job)
     {
@@ -62,17 +108,24 @@ public sealed class JobStore
     /// <summary>Applies an update unless the job already finished (consumers are idempotent on redelivery).</summary>
     public TrainingJob Update(Guid id, Func<TrainingJob, TrainingJob> change)
     {
-        if (!_jobs.TryGetValue(id, out var e)) throw new NotFoundException("job_id", "job", id.ToString());
+        var e = Find(id, "job_id");
         TaskCompletionSource signal;
+        bool finished;
         lock (e)
         {
             if (e.Job.Finished) return e.Job;
             e.Job = change(e.Job);
-            e.Touched = DateTimeOffset.UtcNow;
+            finished = e.Job.Finished;
             signal = e.Changed;
             e.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        if (finished)
+        {
+            lock (_gate) _active--;
+            _finished.Enqueue((id, _time.GetUtcNow()));
+        }
         signal.TrySetResult();
+        if (finished) Evict();
         return e.Job;
     }
 
@@ -80,7 +133,7 @@ public sealed class JobStore
     /// has).</summary>
     public async Task<TrainingJob> WaitForChangeAsync(Guid id, TrainingJob seen, CancellationToken ct)
     {
-        if (!_jobs.TryGetValue(id, out var e)) throw new NotFoundException("job_id", "job", id.ToString());
+        var e = Find(id, "job_id");
         Task wait;
         lock (e)
         {
@@ -91,10 +144,78 @@ public sealed class JobStore
         return e.Job;
     }
 
-    private void Sweep()
+    /// <summary>
+    /// Opens a watch of the job: <see cref="NotFoundException"/> for an unknown or evicted job,
+    /// <see cref="LimitExceededException"/> when <see cref="JobStoreOptions.MaxConcurrentWatches"/> are open. The
+    /// watch holds a slot until it is disposed; it holds nothing of the job (the job runs on whether watched or not).
+    /// </summary>
+    public JobWatch Watch(Guid id, string field = "job_id")
     {
-        var cutoff = DateTimeOffset.UtcNow - Retention;
-        foreach (var (id, e) in _jobs)
-            if (e.Job.Finished && e.Touched < cutoff) _jobs.TryRemove(id, out _);
+        var e = Find(id, field);
+        int max = _options.MaxConcurrentWatches;
+        if (Interlocked.Increment(ref _watches) > max)
+        {
+            int open = Interlocked.Decrement(ref _watches);
+            throw new LimitExceededException(field,
+                $"{open:N0} job watches are open on this host, its limit (Training:MaxConcurrentWatches = {max:N0}); "
+                + "poll GetJob instead, or watch again later", open + 1, max);
+        }
+        return new JobWatch(this, id, e.Job);
+    }
+
+    private void Release() => Interlocked.Decrement(ref _watches);
+
+    private Entry Find(Guid id, string field) =>
+        _jobs.TryGetValue(id, out var e) ? e
+            : throw new NotFoundException(field, "job", id.ToString(),
+                $"finished jobs are kept for {Describe(_options.JobRetention)} (at most "
+                + $"{_options.MaxRetainedJobs:N0}), and a job is known to the instance that accepted or ran it");
+
+    /// <summary>Drops finished jobs past the retention time or beyond the retained count, oldest first.</summary>
+    private void Evict()
+    {
+        var cutoff = _time.GetUtcNow() - _options.JobRetention;
+        lock (_evictLock)
+        {
+            while (_finished.TryPeek(out var head)
+                   && (head.At < cutoff || _finished.Count > _options.MaxRetainedJobs)
+                   && _finished.TryDequeue(out var gone))
+                _jobs.TryRemove(gone.Id, out _);
+        }
+    }
+
+    private static string Describe(TimeSpan t) =>
+        t.TotalHours >= 1 && t.TotalHours == Math.Floor(t.TotalHours) ? $"{t.TotalHours:0} h"
+        : t.TotalMinutes >= 1 && t.TotalMinutes == Math.Floor(t.TotalMinutes) ? $"{t.TotalMinutes:0} min"
+        : $"{t.TotalSeconds:0.###} s";
+
+    /// <summary>
+    /// One open watch of a job (a WatchJob stream): its latest snapshot and the next change. Dispose it when the
+    /// stream ends, for whatever reason; that releases its slot.
+    /// </summary>
+    public sealed class JobWatch : IDisposable
+    {
+        private readonly JobStore _store;
+        private readonly Guid _id;
+        private int _disposed;
+
+        internal JobWatch(JobStore store, Guid id, TrainingJob current)
+        {
+            _store = store;
+            _id = id;
+            Current = current;
+        }
+
+        /// <summary>The latest snapshot this watch has seen.</summary>
+        public TrainingJob Current { get; private set; }
+
+        /// <summary>The next snapshot after <see cref="Current"/> (or <paramref name="ct"/> cancelled).</summary>
+        public async Task<TrainingJob> NextAsync(CancellationToken ct) =>
+            Current = await _store.WaitForChangeAsync(_id, Current, ct);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) _store.Release();
+        }
     }
 }

@@ -2,6 +2,7 @@ using Platform.Contracts.Mapping;
 using Google.Protobuf;
 using Grpc.Core;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
@@ -21,7 +22,8 @@ using TrainingCost.Mapping.Validation;
 namespace TrainingCost.Grpc;
 
 /// <summary>gRPC adapter of the training-cost service: validates, translates, delegates to the domain.</summary>
-public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStore jobs, IPublishEndpoint publish)
+public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStore jobs, IPublishEndpoint publish,
+    IHostApplicationLifetime? lifetime = null)
     : TrainingCostService.TrainingCostServiceBase
 {
     public override Task<ListModelPresetsResponse> ListModelPresets(ListModelPresetsRequest request,
@@ -209,16 +211,33 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
     public override Task<GetJobResponse> GetJob(GetJobRequest request, ServerCallContext context) =>
         Task.FromResult(new GetJobResponse { Job = ToProto(jobs.Get(ParseJobId(request.JobId))) });
 
+    /// <summary>
+    /// Streams the job's snapshots until it finishes. The stream ends when the job finishes, the client cancels, or
+    /// the host stops (Unavailable); the job itself runs on regardless, and the watch's slot is released whichever
+    /// way the stream ends.
+    /// </summary>
     public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream,
         ServerCallContext context)
     {
         var id = ParseJobId(request.JobId);
-        var job = jobs.Get(id);
-        while (true)
+        using var watch = jobs.Watch(id);
+        var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+        try
         {
-            await responseStream.WriteAsync(new WatchJobResponse { Job = ToProto(job) }, context.CancellationToken);
-            if (job.Finished) return;
-            job = await jobs.WaitForChangeAsync(id, job, context.CancellationToken);
+            while (true)
+            {
+                var job = watch.Current;
+                await responseStream.WriteAsync(new WatchJobResponse { Job = ToProto(job) }, ended.Token);
+                if (job.Finished) return;
+                await watch.NextAsync(ended.Token);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested
+                                                 && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                "the training service is stopping; the job goes on where it runs: GetJob or WatchJob it again"));
         }
     }
 

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
@@ -14,10 +15,12 @@ namespace TrainingCost.Messaging;
 
 /// <summary>
 /// Runs a queued estimate or plan search, reporting progress to the <see cref="JobStore"/> and publishing
-/// <see cref="TrainingJobCompleted"/>. Idempotent on the job id: a redelivered finished job is not rerun.
+/// <see cref="TrainingJobCompleted"/>. Idempotent on the job id: a redelivered finished job is not rerun. A job runs
+/// to completion whether or not anyone watches it; its work observes the message's cancellation and the host
+/// stopping, and a job the host stops under fails with a message saying so (so it never stays "running").
 /// </summary>
-public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimator, ILogger<TrainingJobConsumer> logger)
-    : IConsumer<RunTrainingJob>
+public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimator, ILogger<TrainingJobConsumer> logger,
+    IHostApplicationLifetime? lifetime = null) : IConsumer<RunTrainingJob>
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
 
@@ -33,16 +36,18 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         }
         jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Running, Message = "running", Progress = 0.05 });
         var progress = new Progress(jobs, cmd.JobId);
+        var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+        var ct = cancel.Token;
         try
         {
             var run = Parser.Parse<Platform.Contracts.Training.V1.TrainingRunSpec>(cmd.RunSpecJson);
             TrainingValidators.Run.ThrowIfInvalid(run);
             var spec = TrainingProtoMapping.ToDomain(run);
             IMessage result = cmd.Kind == "plan"
-                ? TrainingProtoMapping.ToProto(await estimator.SearchAsync(spec, cmd.TopK > 0 ? cmd.TopK : 5,
-                    context.CancellationToken, progress))
-                : TrainingProtoMapping.ToProto(await estimator.EstimateAsync(spec, context.CancellationToken,
-                    progress));
+                ? TrainingProtoMapping.ToProto(await estimator.SearchAsync(spec, cmd.TopK > 0 ? cmd.TopK : 5, ct,
+                    progress))
+                : TrainingProtoMapping.ToProto(await estimator.EstimateAsync(spec, ct, progress));
             jobs.Update(cmd.JobId, j =>
                 j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
             logger.LogInformation("Training job {JobId} ({Kind}) succeeded", cmd.JobId, cmd.Kind);
@@ -64,6 +69,25 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             {
                 JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorField = field, ErrorReason = reason
             });
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The host is stopping (or the broker took the message back): the job ends here rather than staying
+            // "running" in this instance's store. A redelivered message finds it finished and is not rerun.
+            const string reason = "the training service stopped before the job finished; submit it again";
+            jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Failed, Message = "cancelled: " + reason });
+            logger.LogWarning("Training job {JobId} cancelled: the host is stopping", cmd.JobId);
+            try
+            {
+                await context.Publish(new TrainingJobCompleted
+                {
+                    JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorReason = reason,
+                }, CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogWarning(e, "Could not publish the cancellation of training job {JobId}", cmd.JobId);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

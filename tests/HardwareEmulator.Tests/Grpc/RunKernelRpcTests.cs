@@ -1,6 +1,9 @@
 using Google.Protobuf;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
+using Platform.Contracts.Messaging;
 using Platform.Testing;
 
 namespace HardwareEmulator.Tests.Grpc;
@@ -249,6 +252,7 @@ public sealed class TightLimitsFactory : PlatformFactory
         ["Emulator:MaxElementsPerCall"] = "100",
         ["Emulator:MaxOpsPerRequest"] = "2",
         ["Emulator:MaxMessageBytes"] = "4096",
+        ["Emulator:MaxProfileLayers"] = "16",
     };
 }
 
@@ -291,5 +295,35 @@ public sealed class EmulatorLimitTests(TightLimitsFactory factory) : IClassFixtu
             request.Ops.Add(new OpSpec { Dtype = Dtype.Bf16, Gemm = new GemmOp { M = 1, N = 1, K = 1 } });
         await GrpcAssert.FailsWith(StatusCode.ResourceExhausted, "ops",
             () => Client.EstimateOpsAsync(request).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Configured_layer_limit_refuses_deeper_profiles()
+    {
+        var request = new ProfileModelRequest
+        {
+            Device = "h800", Model = new ModelSpec { Preset = "llama-3.1-8b" },
+            Phase = Platform.Contracts.Emulator.V1.Phase.Prefill, Batch = 1, SequenceLength = 128,
+        };
+        var e = await GrpcAssert.FailsWith(StatusCode.ResourceExhausted, "model",
+            () => Client.ProfileModelAsync(request).ResponseAsync);
+        Assert.Contains("MaxProfileLayers", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Configured_op_limit_refuses_larger_bus_jobs()
+    {
+        _ = factory.Server; // start the host
+        var op = JsonFormatter.Default.Format(
+            new OpSpec { Dtype = Dtype.Bf16, Gemm = new GemmOp { M = 1, N = 1, K = 1 } });
+        var client = factory.Services.GetRequiredService<IBus>()
+            .CreateRequestClient<EstimateOpsCommand>(RequestTimeout.After(s: 30));
+        var response = await client.GetResponse<OpsEstimated, CommandRejected>(new EstimateOpsCommand
+        {
+            JobId = Guid.NewGuid(), Device = "h800", OpsJson = [op, op, op],
+        });
+        Assert.True(response.Is(out Response<CommandRejected>? rejected));
+        Assert.Equal("ops", rejected!.Message.Field);
+        Assert.Contains("MaxOpsPerRequest", rejected.Message.Reason);
     }
 }

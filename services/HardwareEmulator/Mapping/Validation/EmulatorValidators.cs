@@ -2,6 +2,7 @@ using FluentValidation;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
 using Platform.ServiceDefaults.Validation;
+using HardwareEmulator.Mapping;
 using Phase = Platform.Contracts.Emulator.V1.Phase;
 
 namespace HardwareEmulator.Mapping.Validation;
@@ -14,6 +15,7 @@ namespace HardwareEmulator.Mapping.Validation;
 /// <summary>The validators the emulator adapters run on each request.</summary>
 public static class EmulatorValidators
 {
+    public static readonly ListDevicesRequestValidator ListDevices = new();
     public static readonly RegisterDeviceRequestValidator RegisterDevice = new();
     public static readonly RunKernelRequestValidator RunKernel = new();
     public static readonly ProfileModelRequestValidator ProfileModel = new();
@@ -43,6 +45,26 @@ public static class EmulatorValidators
 
     internal static string DtypeMessage(Dtype d) =>
         d == Dtype.Unspecified ? "is required (e.g. DTYPE_BF16)" : $"unknown dtype {(int)d}";
+}
+
+/// <summary>A page of the catalog: page_size not negative (0 = the default), a page_token this server issued.</summary>
+public sealed class ListDevicesRequestValidator : AbstractValidator<ListDevicesRequest>
+{
+    public ListDevicesRequestValidator()
+    {
+        RuleFor(x => x.Vendor).MaximumLength(DeviceValidator.MaxNameLength)
+            .WithMessage((_, v) => $"is {v.Length:N0} characters; no vendor name is longer than "
+                + $"{DeviceValidator.MaxNameLength}")
+            .ProtoName("vendor");
+        RuleFor(x => x.PageSize).GreaterThanOrEqualTo(0)
+            .WithMessage((_, n) => $"must not be negative (got {n}; 0 means {DevicePageToken.DefaultPageSize}, "
+                + $"at most {DevicePageToken.MaxPageSize:N0} are returned)")
+            .ProtoName("page_size");
+        RuleFor(x => x.PageToken).Must(t => DevicePageToken.TryDecode(t, out _))
+            .WithMessage("is not a page token this server issued: pass next_page_token of the previous response "
+                + "unchanged, or leave it empty for the first page")
+            .ProtoName("page_token");
+    }
 }
 
 public sealed class RegisterDeviceRequestValidator : AbstractValidator<RegisterDeviceRequest>
