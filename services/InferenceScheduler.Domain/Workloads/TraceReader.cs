@@ -14,6 +14,9 @@ namespace InferenceScheduler.Domain.Workloads;
 /// </summary>
 public static class TraceReader
 {
+    /// <summary>Longest line a trace may have (a Mooncake row with thousands of prefix hashes fits easily).</summary>
+    public const int MaxLineChars = 1 << 20;
+
     private enum TimeUnit { SecondsOrDate, Seconds, Milliseconds }
 
     private static readonly (string Column, TimeUnit Unit)[] TimeColumns =
@@ -24,7 +27,7 @@ public static class TraceReader
 
     public static IEnumerable<TraceRequest> ReadCsv(TextReader reader, string field = "workload.trace_csv")
     {
-        string? header = reader.ReadLine();
+        string? header = ReadLine(reader, field, 1);
         if (header is null) yield break;
         var cols = header.Split(',').Select(c => c.Trim()).ToArray();
         int ctx = Array.IndexOf(cols, "ContextTokens"), gen = Array.IndexOf(cols, "GeneratedTokens");
@@ -37,7 +40,7 @@ public static class TraceReader
         double previous = 0;
         int lineNo = 1;
         string? line;
-        while ((line = reader.ReadLine()) is not null)
+        while ((line = ReadLine(reader, field, lineNo + 1)) is not null)
         {
             lineNo++;
             if (line.Length == 0) continue;
@@ -80,7 +83,7 @@ public static class TraceReader
         double previous = 0;
         int lineNo = 0;
         string? line;
-        while ((line = reader.ReadLine()) is not null)
+        while ((line = ReadLine(reader, field, lineNo + 1)) is not null)
         {
             lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
@@ -112,6 +115,29 @@ public static class TraceReader
             previous = r.ArrivalSeconds;
             yield return r;
         }
+    }
+
+    /// <summary>
+    /// The next line without its terminator (\n, \r\n or \r), or null at the end; a line longer than
+    /// <see cref="MaxLineChars"/> is refused before it is held, so an upload without line breaks cannot grow memory.
+    /// </summary>
+    private static string? ReadLine(TextReader reader, string field, int lineNo)
+    {
+        var sb = new System.Text.StringBuilder();
+        int c;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c == '\n') return sb.ToString();
+            if (c == '\r')
+            {
+                if (reader.Peek() == '\n') reader.Read();
+                return sb.ToString();
+            }
+            if (sb.Length == MaxLineChars)
+                throw new InvalidFieldException(field, $"line {lineNo} is longer than {MaxLineChars:N0} characters");
+            sb.Append((char)c);
+        }
+        return sb.Length > 0 ? sb.ToString() : null;
     }
 
     private static int ParseTokens(string s, string field, int line, string column)

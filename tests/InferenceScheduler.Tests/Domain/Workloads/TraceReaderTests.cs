@@ -64,4 +64,28 @@ public sealed class TraceReaderTests
         var e = Assert.Throws<InvalidFieldException>(() => Jsonl(jsonl));
         Assert.Contains("line 3", e.Reason);
     }
+
+    [Fact]
+    public void A_line_without_end_is_refused_once_it_passes_the_limit()
+    {
+        var huge = new EndlessLine();
+        var e = Assert.Throws<InvalidFieldException>(() => TraceReader.ReadCsv(huge).ToList());
+        Assert.Contains("line 1 is longer than", e.Reason);
+        Assert.InRange(huge.Served, TraceReader.MaxLineChars, TraceReader.MaxLineChars + 2);
+    }
+
+    [Fact]
+    public void Line_endings_of_every_kind_split_rows()
+    {
+        var rows = Csv("TIMESTAMP,ContextTokens,GeneratedTokens\r\n0,100,10\r1,100,10\n2,100,10");
+        Assert.Equal(3, rows.Count);
+    }
+
+    /// <summary>A reader that never ends a line (an upload with no line breaks).</summary>
+    private sealed class EndlessLine : TextReader
+    {
+        public long Served { get; private set; }
+        public override int Peek() => 'a';
+        public override int Read() { Served++; return 'a'; }
+    }
 }
