@@ -11,8 +11,8 @@ REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # Compose v2 (`docker compose`) when the Docker CLI has the plugin, else v1 (`docker-compose`), else empty.
 COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; \
 	elif command -v docker-compose >/dev/null 2>&1; then echo docker-compose; fi)
-NO_COMPOSE := neither `docker compose` (Compose v2) nor `docker-compose` (v1) is installed: install the Docker \
-	Compose plugin, or `apt-get install docker-compose`
+NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is installed: install the Docker \
+	Compose plugin, or apt-get install docker-compose
 
 .PHONY: run build test lint format format-check breaking proto-baseline bench bench-gemm validate validate-grpc image up down k8s-render k8s-validate clean
 
@@ -68,12 +68,12 @@ image: ## build the container image $(IMAGE) (needs a Docker engine)
 up: ## RabbitMQ + one container per role with docker compose (needs a Docker engine and .env)
 	@[ -f .env ] || { echo "make up: no .env file: copy the template and set the credentials:" \
 	  "cp .env.example .env" >&2; exit 1; }
-	@[ -n "$(COMPOSE)" ] || { echo "make up: $(NO_COMPOSE)" >&2; exit 1; }
+	@[ -n "$(COMPOSE)" ] || { echo 'make up: $(NO_COMPOSE)' >&2; exit 1; }
 	@echo "make up: using $(COMPOSE), image $(IMAGE)"
 	IMAGE=$(IMAGE) $(COMPOSE) up -d --build
 
 down: ## stop and remove the compose containers (the broker's volume stays; add `-v` by hand to drop it)
-	@[ -n "$(COMPOSE)" ] || { echo "make down: $(NO_COMPOSE)" >&2; exit 1; }
+	@[ -n "$(COMPOSE)" ] || { echo 'make down: $(NO_COMPOSE)' >&2; exit 1; }
 	@echo "make down: using $(COMPOSE)"
 	IMAGE=$(IMAGE) $(COMPOSE) down
 
