@@ -4,8 +4,17 @@ DOTNET ?= dotnet
 CONFIG ?= Release
 BUF := node_modules/.bin/buf
 BENCH := $(DOTNET) run -c Release --project tests/Platform.Benchmarks --
+# The container image: registry/name:tag. `make image IMAGE=registry.example.com/platform:1.2.3`.
+IMAGE ?= platform:dev
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Compose v2 (`docker compose`) when the Docker CLI has the plugin, else v1 (`docker-compose`), else empty.
+COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; \
+	elif command -v docker-compose >/dev/null 2>&1; then echo docker-compose; fi)
+NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is installed: install the Docker \
+	Compose plugin, or apt-get install docker-compose
 
-.PHONY: run build test lint format format-check breaking proto-baseline bench bench-gemm validate validate-grpc up down clean
+.PHONY: run build test lint format format-check breaking proto-baseline bench bench-gemm validate validate-grpc image up down k8s-render k8s-validate clean
 
 run: ## start every role in one process (in-memory bus, no broker needed)
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
@@ -17,11 +26,12 @@ build:
 test: ## all tests; brokers: RABBITMQ_URL, else Docker (Testcontainers), else a local rabbitmq-server
 	bash scripts/test.sh
 
-lint: $(BUF) breaking format-check ## buf lint (STANDARD), buf breaking, C# formatting (.editorconfig), the compose file
+lint: $(BUF) breaking format-check ## buf lint (STANDARD), buf breaking, C# formatting, the compose file, k8s manifests
 	cd protos && ../$(BUF) lint
-	@if docker compose version >/dev/null 2>&1; then docker compose -f docker-compose.yml config -q; \
-	 else command -v docker-compose >/dev/null 2>&1 || bash scripts/apt-install.sh docker-compose; \
-	      docker-compose -f docker-compose.yml config -q; fi && echo "lint: protos and docker-compose.yml ok"
+	@if docker compose version >/dev/null 2>&1; then c="docker compose"; \
+	 else command -v docker-compose >/dev/null 2>&1 || bash scripts/apt-install.sh docker-compose; c=docker-compose; fi; \
+	 $$c --env-file .env.example -f docker-compose.yml config -q && echo "lint: protos and docker-compose.yml ok ($$c)"
+	node scripts/validate-k8s.mjs
 
 format-check: ## C# formatting as .editorconfig says (`make format` fixes whitespace) and lines within 120 columns
 	$(DOTNET) format whitespace --folder --verify-no-changes . && echo "format: clean"
@@ -51,8 +61,24 @@ validate: ## training-cost estimates vs published runs -> docs/VALIDATION.md
 validate-grpc: ## the same estimates with the emulator role behind gRPC on loopback (prints; identical figures)
 	$(BENCH) validate-training --emulator grpc
 
-up:
-	docker compose up -d --build
+image: ## build the container image $(IMAGE) (needs a Docker engine)
+	docker build -f deploy/docker/Dockerfile -t $(IMAGE) \
+	  --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) .
 
-down:
-	docker compose down
+up: ## RabbitMQ + one container per role with docker compose (needs a Docker engine and .env)
+	@[ -f .env ] || { echo "make up: no .env file: copy the template and set the credentials:" \
+	  "cp .env.example .env" >&2; exit 1; }
+	@[ -n "$(COMPOSE)" ] || { echo 'make up: $(NO_COMPOSE)' >&2; exit 1; }
+	@echo "make up: using $(COMPOSE), image $(IMAGE)"
+	IMAGE=$(IMAGE) $(COMPOSE) up -d --build
+
+down: ## stop and remove the compose containers (the broker's volume stays; add `-v` by hand to drop it)
+	@[ -n "$(COMPOSE)" ] || { echo 'make down: $(NO_COMPOSE)' >&2; exit 1; }
+	@echo "make down: using $(COMPOSE)"
+	IMAGE=$(IMAGE) $(COMPOSE) down
+
+k8s-render: ## print the production manifests with IMAGE=registry/name:tag substituted (committed files unchanged)
+	@bash scripts/k8s-render.sh "$(IMAGE)"
+
+k8s-validate: ## render every overlay and the base, validate each object's schema and the deployment rules
+	node scripts/validate-k8s.mjs

@@ -5,8 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/broker.sh
 ensure_broker || exit 1
-# buf (lint) and amqplib (the polyglot pipeline test) come from npm.
-[ -d node_modules/amqplib ] || npm ci --no-audit --no-fund >/dev/null || exit 1
+# buf (lint), amqplib (the polyglot pipeline test) and the Kubernetes schema models (scripts/validate-k8s.mjs)
+# come from npm.
+{ [ -d node_modules/amqplib ] && [ -d node_modules/kubernetes-models ]; } || npm ci --no-audit --no-fund >/dev/null || exit 1
 dotnet build Platform.sln -c Release -warnaserror -nologo -v q || exit 1
 rm -rf artifacts/test-results && mkdir -p artifacts/test-results
 status=0
