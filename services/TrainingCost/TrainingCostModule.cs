@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
+using TrainingCost.Caching;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
 using TrainingCost.Grpc;
@@ -19,10 +20,14 @@ public static class TrainingCostModule
         builder.AddEmulatorClient();
         builder.Services.AddSingleton(Calibration.Default);
         builder.Services.AddTransient<TrainingEstimator>();
+        // Repeated estimates of the same run come from a bounded cache (Platform:TrainingCost:EstimateCache).
+        builder.Services.AddOptions<TrainingEstimateCacheOptions>()
+            .BindConfiguration(TrainingEstimateCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<TrainingEstimateCache>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
-        // Each instance keeps its own op-timing cache (in the emulator client) and job store, so these events reach
-        // every instance.
+        // Each instance keeps its own op-timing cache (in the emulator client), estimate cache and job store, so these
+        // events reach every instance.
         builder.Services.AddBroadcastConsumer<DeviceRegisteredConsumer>();
         builder.Services.AddBroadcastConsumer<TrainingJobCompletedConsumer>();
         return builder;

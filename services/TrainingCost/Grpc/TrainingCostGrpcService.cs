@@ -9,6 +9,7 @@ using Platform.Modeling;
 using Platform.Modeling.Errors;
 using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
+using TrainingCost.Caching;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
 using ProtoPreset = Platform.Contracts.Training.V1.ModelPreset;
@@ -21,9 +22,13 @@ using TrainingCost.Mapping.Validation;
 namespace TrainingCost.Grpc;
 
 /// <summary>gRPC adapter of the training-cost service: validates, translates, delegates to the domain.</summary>
-public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStore jobs, IPublishEndpoint publish)
-    : TrainingCostService.TrainingCostServiceBase
+public sealed class TrainingCostGrpcService(TrainingEstimator estimator, TrainingEstimateCache estimates, JobStore jobs,
+    IPublishEndpoint publish) : TrainingCostService.TrainingCostServiceBase
 {
+    /// <summary>The estimate of a run, from the cache when the same run was estimated recently.</summary>
+    private Task<Domain.TrainingEstimate> EstimateAsync(Domain.TrainingRunSpec spec, CancellationToken ct) =>
+        estimates.GetOrEstimateAsync(spec, (s, c) => estimator.EstimateAsync(s, c), ct);
+
     public override Task<ListModelPresetsResponse> ListModelPresets(ListModelPresetsRequest request,
         ServerCallContext context)
     {
@@ -66,7 +71,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
     {
         TrainingValidators.Estimate.ThrowIfInvalid(request);
         var estimate = await InRunAsync(() =>
-            estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken));
+            EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken));
         // EstimateTrainingRunResponse mirrors TrainingEstimate field for field.
         return EstimateTrainingRunResponse.Parser.ParseFrom(TrainingProtoMapping.ToProto(estimate).ToByteString());
     }
@@ -92,7 +97,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
             var spec = run with { Accelerator = request.Accelerators[i] };
             try
             {
-                var e = await estimator.EstimateAsync(spec, context.CancellationToken);
+                var e = await EstimateAsync(spec, context.CancellationToken);
                 response.Results.Add(new AcceleratorComparison
                 {
                     Accelerator = e.Device.Id, Fits = e.Memory.Fits, Reason = e.Memory.Reason ?? "",
@@ -145,7 +150,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
         TrainingValidators.ProjectCost.ThrowIfInvalid(request);
         double cost = request.Run is null
             ? request.CostUsd
-            : (await InRunAsync(() => estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run),
+            : (await InRunAsync(() => EstimateAsync(TrainingProtoMapping.ToDomain(request.Run),
                 context.CancellationToken))).CostUsd;
         int years = request.Years == 0 ? 5 : request.Years;
         double hw = request.HardwareDoublingYears == 0 ? CostProjection.DefaultHardwareDoublingYears
