@@ -5,7 +5,7 @@ CONFIG ?= Release
 BUF := node_modules/.bin/buf
 BENCH := $(DOTNET) run -c Release --project tests/Platform.Benchmarks --
 
-.PHONY: run build test lint format format-check breaking proto-baseline bench bench-gemm validate validate-grpc up down clean
+.PHONY: run build test lint format format-check breaking proto-baseline bench bench-gemm bench-load validate validate-grpc up down clean
 
 run: ## start every role in one process (in-memory bus, no broker needed)
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
@@ -44,6 +44,9 @@ bench: ## every benchmark (prints figures)
 
 bench-gemm: ## GEMM GFLOPS vs OpenBLAS, one JSON object per row
 	OPENBLAS_CORETYPE=SkylakeX $(BENCH) gemm
+
+bench-load: ## unary gRPC load (h2load, 16 clients, DURATION=60 s per method) against the host in Release
+	bash scripts/load-bench.sh
 
 validate: ## training-cost estimates vs published runs -> docs/VALIDATION.md
 	$(BENCH) validate-training --write docs/VALIDATION.md
