@@ -105,19 +105,9 @@ public static class StepModel
         double fwd = c.Forward, bwd = c.Backward, computeMicro = c.Micro;
 
         var half = ctx.HalfFormat;
-        double layerUnits = a.NumLayers + a.NumNextnPredictLayers;
-        double layersPerStage = layerUnits / pp * stageScale;
-        double moeLayersPerStage = (double)(a.MoeLayerCount + (a.IsMoe ? a.NumNextnPredictLayers : 0)) / pp
-            * stageScale;
-
-        // TP: two all-reduces (or reduce-scatter + all-gather with sequence parallelism) forward, two backward, per
-        // layer.
-        double tpMicro = 0;
-        if (tp > 1)
-        {
-            // The layer's all-reduces (one for a parallel block, else two), in every forward, backward and recompute.
-            tpMicro = layersPerStage * f.TensorParallelPerLayer * (2 + fullShare);
-        }
+        double layersPerStage = c.LayersPerStage;
+        // TP (in Compute): the layer's all-reduces in every forward, backward and recompute.
+        double tpMicro = c.TensorParallelMicro;
 
         // CP: the ring passes every rank's K and V chunks around (an all-gather of the sequence's K/V) in the forward,
         // again in the backward, plus a reduce-scatter of their gradients; the ring overlaps them with the attention.
@@ -138,13 +128,8 @@ public static class StepModel
             cpHiddenMicro = fwdComm + bwdComm - cpExposedMicro;
         }
 
-        // EP: dispatch and combine all-to-all, forward and backward, per MoE layer.
-        double epMicro = 0;
-        if (ep > 1 && a.IsMoe)
-        {
-            // The MoE layer's dispatch and combine, forward and backward.
-            epMicro = moeLayersPerStage * 2 * f.DispatchCombine;
-        }
+        // EP (in Compute): dispatch and combine all-to-all, forward and backward, per MoE layer.
+        double epMicro = c.ExpertParallelMicro;
 
         // PP: activations forward and their gradients backward between neighbouring stages.
         double ppMicro = 0;
@@ -172,14 +157,7 @@ public static class StepModel
         long gbs = c.GlobalBatchSequences;
         int m = c.MicroBatches;
 
-        double bubble = plan.Schedule switch
-        {
-            _ when pp == 1 => 0,
-            PipelineSchedule.Interleaved => (pp - 1.0) / Math.Max(1, plan.VirtualStages) * micro,
-            // (PP/2 − 1)(F&B + B − 3W) with F&B ≈ F + B and W (weight gradients) ≈ F.
-            PipelineSchedule.DualPipe => Math.Max(0, pp / 2.0 - 1) * Math.Max(0, fwd + 2 * bwd - 3 * fwd),
-            _ => (pp - 1.0) * micro,
-        };
+        double bubble = Bubble(plan, micro, fwd, bwd);
 
         // DP gradient reduction. ZeRO-0/1 (Megatron's distributed optimizer): gradients accumulate locally and are
         // reduced once per step (reduce-scatter + parameter all-gather = one all-reduce of BF16 gradients), overlapped
@@ -266,7 +244,8 @@ public static class StepModel
     /// <summary>One micro-batch's compute on the slowest stage and the step's compute (<see cref="Seconds"/> =
     /// <see cref="StepBreakdown.ComputeSeconds"/>).</summary>
     internal readonly record struct ComputeTimes(double FullShare, double StageScale, double Forward,
-        double Backward, double Micro, long GlobalBatchSequences, int MicroBatches, double Seconds);
+        double Backward, double Micro, long GlobalBatchSequences, int MicroBatches, double Seconds,
+        double LayersPerStage, double TensorParallelMicro, double ExpertParallelMicro);
 
     internal static ForwardTimes ForwardOf(RunContext ctx, ParallelPlan plan, Func<OpShape, double> time,
         StepMemo? memo)
@@ -366,7 +345,52 @@ public static class StepModel
         if (plan.Schedule == PipelineSchedule.DualPipe) computeMicro *= cal.OverlapComputePenalty;
         long gbs = ctx.Spec.GlobalBatchSequences(dp, plan.MicroBatch);
         int m = (int)(gbs / ((long)dp * plan.MicroBatch));
-        return new ComputeTimes(fullShare, stageScale, fwd, bwd, computeMicro, gbs, m, m * computeMicro);
+
+        double layersPerStage = layerUnits / pp * stageScale;
+        double moeLayersPerStage = (double)(a.MoeLayerCount + (a.IsMoe ? a.NumNextnPredictLayers : 0)) / pp
+            * stageScale;
+        // TP: two all-reduces (or reduce-scatter + all-gather with sequence parallelism) forward, two backward, per
+        // layer (one each for a parallel block), in every forward, backward and recompute.
+        double tpMicro = 0;
+        if (plan.TensorParallel > 1) tpMicro = layersPerStage * f.TensorParallelPerLayer * (2 + fullShare);
+        // EP: the MoE layer's dispatch and combine, forward and backward.
+        double epMicro = 0;
+        if (plan.ExpertParallel > 1 && a.IsMoe) epMicro = moeLayersPerStage * 2 * f.DispatchCombine;
+        return new ComputeTimes(fullShare, stageScale, fwd, bwd, computeMicro, gbs, m, m * computeMicro,
+            layersPerStage, tpMicro, epMicro);
+    }
+
+    /// <summary>The pipeline bubble of a step whose micro-batch takes <paramref name="micro"/> on the critical
+    /// path.</summary>
+    private static double Bubble(ParallelPlan plan, double micro, double fwd, double bwd)
+    {
+        int pp = plan.PipelineParallel;
+        return plan.Schedule switch
+        {
+            _ when pp == 1 => 0,
+            PipelineSchedule.Interleaved => (pp - 1.0) / Math.Max(1, plan.VirtualStages) * micro,
+            // (PP/2 − 1)(F&B + B − 3W) with F&B ≈ F + B and W (weight gradients) ≈ F.
+            PipelineSchedule.DualPipe => Math.Max(0, pp / 2.0 - 1) * Math.Max(0, fwd + 2 * bwd - 3 * fwd),
+            _ => (pp - 1.0) * micro,
+        };
+    }
+
+    /// <summary>
+    /// A lower bound of <see cref="StepBreakdown.StepSeconds"/> from <paramref name="c"/> alone (no op time beyond
+    /// the forward memo's): compute, TP, the EP all-to-alls (less what DualPipe can hide) and the bubble they imply,
+    /// with CP, PP, DP and the optimizer taken as 0. Each term is computed by the same expression as in
+    /// <see cref="Evaluate(RunContext, ParallelPlan, Func{OpShape, double}, StepMemo?)"/> from operands no larger, and
+    /// summed in the same order, so with non-negative op times and an overlap penalty of at least 1 the bound holds
+    /// exactly in floating point.
+    /// </summary>
+    internal static double StepSecondsLowerBound(ParallelPlan plan, ComputeTimes c)
+    {
+        int m = c.MicroBatches;
+        double epExposed = c.ExpertParallelMicro;
+        // DualPipe hides EP and PP behind compute: exposed = comm − min(comm, compute), non-decreasing in comm.
+        if (plan.Schedule == PipelineSchedule.DualPipe) epExposed -= Math.Min(c.ExpertParallelMicro, c.Micro);
+        double micro = c.Micro + c.TensorParallelMicro + epExposed;
+        return c.Seconds + m * c.TensorParallelMicro + m * epExposed + Bubble(plan, micro, c.Forward, c.Backward);
     }
 }
 

@@ -53,9 +53,9 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
 
     /// <summary>
     /// Top <paramref name="topK"/> plans under memory for the spec's objective. Plans are ranked as if every fitting
-    /// plan were evaluated, but only those that can still make the top are: a plan's compute alone (forward,
-    /// backward, recompute) bounds its time and cost from below, so once <paramref name="topK"/> plans are known, a
-    /// plan whose bound is already worse is never timed or evaluated.
+    /// plan were evaluated, but only those that can still make the top are: a plan's compute (forward, backward,
+    /// recompute) with its TP and EP communication and the bubble they imply bounds its time and cost from below,
+    /// so once <paramref name="topK"/> plans are known, a plan whose bound is already worse is never evaluated.
     /// </summary>
     public async Task<PlanSearchResult> SearchAsync(TrainingRunSpec spec, int topK, CancellationToken ct,
         IProgress<double>? progress = null) => await SearchAsync(spec, topK, prune: true, ct, progress);
@@ -118,7 +118,7 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
     /// <summary>
     /// Evaluates the fitting plans that can reach the top <paramref name="topK"/> (all of them without
     /// <paramref name="prune"/>), with their indices. First the forward times of every distinct (TP, EP, CP,
-    /// micro-batch) are timed in one batch, giving each plan's compute time; the plans with the lowest bound are
+    /// micro-batch) are timed in one batch, giving each plan's bound; the plans with the lowest bound are
     /// evaluated, and then every plan whose bound does not exceed the k-th best objective found.
     /// </summary>
     private async Task<List<(int Index, TrainingEstimate Estimate)>> EvaluateCandidatesAsync(RunContext ctx,
@@ -159,7 +159,8 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
             progress?.Report(0.6);
             return result;
         }
-        // Forward times of every distinct (TP, EP, CP, micro-batch), then each plan's bound from its compute.
+        // Forward times of every distinct (TP, EP, CP, micro-batch), then each plan's bound from its compute, TP and
+        // EP times.
         shapes.Clear();
         for (int i = 0; i < fitting.Count; i++)
         {
@@ -193,16 +194,16 @@ public sealed class TrainingEstimator(IEmulator emulator, Calibration? calibrati
     }
 
     /// <summary>
-    /// A lower bound of the search objective (wall-clock hours, or cost) of a plan from its compute alone: every
-    /// other part of the step time is non-negative and goodput is at most 1, and the figures are computed by the
-    /// same operations in the same order as <see cref="TrainingEstimate"/> does, so the bound holds exactly in
-    /// floating point.
+    /// A lower bound of the search objective (wall-clock hours, or cost) of a plan from its compute, TP and EP
+    /// times (<see cref="StepModel.StepSecondsLowerBound"/>): the other parts of the step time are non-negative and
+    /// goodput is at most 1, and the figures are computed by the same operations in the same order as
+    /// <see cref="TrainingEstimate"/> does, so the bound holds exactly in floating point.
     /// </summary>
     private static double LowerBound(RunContext ctx, ParallelPlan plan, StepModel.ComputeTimes compute)
     {
         var spec = ctx.Spec;
         double tokensPerStep = (double)compute.GlobalBatchSequences * spec.SequenceLength;
-        double hours = spec.TrainingTokens / tokensPerStep * compute.Seconds / 3600;
+        double hours = spec.TrainingTokens / tokensPerStep * StepModel.StepSecondsLowerBound(plan, compute) / 3600;
         if (spec.Objective != PlanObjective.MinCost) return hours;
         return hours * plan.Accelerators * Price(ctx);
     }

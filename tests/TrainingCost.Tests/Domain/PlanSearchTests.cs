@@ -53,7 +53,26 @@ public sealed class PlanSearchTests
         { "llama-3.1-8b", "h100-sxm", 256, 32768, TrainingPrecision.Bf16, PlanObjective.MinTime, 3 },
         { "mixtral-8x7b", "h100-sxm", 512, 4096, TrainingPrecision.Bf16, PlanObjective.MinCost, 5 },
         { "llama-3.1-405b", "h100-sxm", 4096, 8192, TrainingPrecision.Fp8, PlanObjective.MinCost, 2 },
+        // More than the first round of 64 plans: the bound of the 100th decides.
+        { "deepseek-v3", "h800", 1024, 4096, TrainingPrecision.Fp8, PlanObjective.MinCost, 100 },
+        { "llama-3.1-70b", "a100-80gb", 2048, 4096, TrainingPrecision.Bf16, PlanObjective.MinTime, 80 },
     };
+
+    [Fact]
+    public async Task Pruned_search_matches_brute_force_on_a_slower_fabric_and_a_narrowed_schedule_list()
+    {
+        var emulator = new CountingEmulator();
+        var estimator = new TrainingEstimator(emulator);
+        var spec = Run("mixtral-8x7b", "h100-sxm", 1024) with { ScaleOutGBpsOverride = 12.5 };
+        AssertSame(await BruteForceAsync(estimator, emulator, spec, 4), (await estimator.SearchAsync(spec, 4,
+            default)).Best);
+        var narrowed = Run("deepseek-v3", "h800", 2048, precision: TrainingPrecision.Fp8) with
+        {
+            AllowedSchedules = [PipelineSchedule.OneFOneB, PipelineSchedule.Interleaved],
+        };
+        AssertSame(await BruteForceAsync(estimator, emulator, narrowed, 3), (await estimator.SearchAsync(narrowed, 3,
+            default)).Best);
+    }
 
     /// <summary>
     /// The reference: every fitting plan timed in one batch and evaluated alone (no memo), ranked by the objective,
@@ -68,8 +87,8 @@ public sealed class PlanSearchTests
             ? new[] { spec.AcceleratorCount, spec.AcceleratorCount / 2, spec.AcceleratorCount / 4 }
                 .Where(w => w >= 1 && w * 4 >= spec.AcceleratorCount).Distinct()
             : [spec.AcceleratorCount];
-        var fitting = worlds.SelectMany(w => PlanSpace.Enumerate(spec.Model, w, device.ScaleUpDomain, [], null,
-                spec.SequenceLength))
+        var fitting = worlds.SelectMany(w => PlanSpace.Enumerate(spec.Model, w, device.ScaleUpDomain, [],
+                spec.AllowedSchedules, spec.SequenceLength))
             .Where(p => MemoryModel.Estimate(ctx.Model, ctx.Parameters, p, spec.SequenceLength, device).Fits
                 && (long)p.DataParallel * p.MicroBatch <= spec.RequestedBatchSequences
                 && (p.PipelineParallel == 1 || spec.GlobalBatchSequences(p.DataParallel, p.MicroBatch)
