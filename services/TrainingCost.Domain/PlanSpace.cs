@@ -5,7 +5,43 @@ using Platform.Modeling.Flops;
 namespace TrainingCost.Domain;
 
 /// <summary>A plan that was not kept, and why.</summary>
-public sealed record RejectedPlan(ParallelPlan Plan, string Reason);
+public sealed record RejectedPlan
+{
+    private string? _reason;
+    private readonly MemoryBreakdown? _memory;
+
+    public RejectedPlan(ParallelPlan plan, string reason)
+    {
+        Plan = plan;
+        _reason = reason;
+    }
+
+    /// <summary>A plan that does not fit in memory; the reason is worded when first read (a search rejects tens of
+    /// thousands of plans and words only a few).</summary>
+    internal RejectedPlan(ParallelPlan plan, MemoryBreakdown memory)
+    {
+        Plan = plan;
+        _memory = memory;
+    }
+
+    public ParallelPlan Plan { get; init; }
+
+    public string Reason
+    {
+        get => _reason ??= "out of memory: " + _memory!.Reason;
+        init => _reason = value;
+    }
+
+    /// <summary>The reason's kind: its text before the first colon.</summary>
+    public string Group => _reason is null ? "out of memory" : _reason.Split(':', 2)[0];
+
+    public bool Equals(RejectedPlan? other) =>
+        other is not null && Plan == other.Plan && (ReferenceEquals(this, other) || Reason == other.Reason);
+
+    public override int GetHashCode() => HashCode.Combine(Plan, Reason);
+
+    public void Deconstruct(out ParallelPlan plan, out string reason) => (plan, reason) = (Plan, Reason);
+}
 
 /// <summary>Checks plans against the model and cluster, and enumerates the search space.</summary>
 public static class PlanSpace
@@ -84,7 +120,8 @@ public static class PlanSpace
     /// <summary>Every structurally valid plan for <paramref name="accelerators"/>; structural misfits go to
     /// <paramref name="rejected"/>.</summary>
     public static List<ParallelPlan> Enumerate(ModelArchitecture a, int accelerators, int nodeSize,
-        List<RejectedPlan> rejected, IReadOnlyList<PipelineSchedule>? allowedSchedules = null, long sequenceLength = 0)
+        List<RejectedPlan> rejected, IReadOnlyList<PipelineSchedule>? allowedSchedules = null, long sequenceLength = 0,
+        CancellationToken ct = default)
     {
         var plans = new List<ParallelPlan>();
         int[] microBatches = [1, 2, 4, 8];
@@ -108,6 +145,7 @@ public static class PlanSpace
                 if (accelerators % (tp * cp) != 0) continue;
                 foreach (int pp in Divisors(accelerators / (tp * cp)))
                 {
+                    ct.ThrowIfCancellationRequested();
                     if (pp > a.NumLayers)
                     {
                         rejected.Add(new RejectedPlan(

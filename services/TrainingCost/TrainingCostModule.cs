@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
+using TrainingCost.Caching;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
 using TrainingCost.Grpc;
@@ -26,9 +27,13 @@ public static class TrainingCostModule
             .ValidateOnStart();
         builder.Services.AddSingleton(sp =>
             new JobStore(sp.GetRequiredService<IOptions<JobStoreOptions>>().Value, TimeProvider.System));
+        // Repeated estimates of the same run come from a bounded cache (Platform:TrainingCost:EstimateCache).
+        builder.Services.AddOptions<TrainingEstimateCacheOptions>()
+            .BindConfiguration(TrainingEstimateCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<TrainingEstimateCache>();
         builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
-        // Each instance keeps its own op-timing cache (in the emulator client) and job store, so these events reach
-        // every instance.
+        // Each instance keeps its own op-timing cache (in the emulator client), estimate cache and job store, so these
+        // events reach every instance.
         builder.Services.AddBroadcastConsumer<DeviceRegisteredConsumer>();
         builder.Services.AddBroadcastConsumer<TrainingJobCompletedConsumer>();
         return builder;

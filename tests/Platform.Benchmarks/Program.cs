@@ -8,6 +8,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["kernels"] = EmulatorBenchmarks.All,
     ["estimate-ops"] = EmulatorTimingBenchmarks.EstimateOps,
     ["training"] = TrainingBenchmarks.All,
+    ["grpc-frame"] = GrpcFrame.Write,
     ["validate-training"] = TrainingBenchmarks.Validate,
     ["inference"] = InferenceBenchmarks.All,
 };

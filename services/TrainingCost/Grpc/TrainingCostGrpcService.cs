@@ -10,6 +10,7 @@ using Platform.Modeling;
 using Platform.Modeling.Errors;
 using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
+using TrainingCost.Caching;
 using TrainingCost.Domain;
 using TrainingCost.Domain.Jobs;
 using ProtoPreset = Platform.Contracts.Training.V1.ModelPreset;
@@ -22,10 +23,13 @@ using TrainingCost.Mapping.Validation;
 namespace TrainingCost.Grpc;
 
 /// <summary>gRPC adapter of the training-cost service: validates, translates, delegates to the domain.</summary>
-public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStore jobs, IPublishEndpoint publish,
-    IHostApplicationLifetime? lifetime = null)
-    : TrainingCostService.TrainingCostServiceBase
+public sealed class TrainingCostGrpcService(TrainingEstimator estimator, TrainingEstimateCache estimates, JobStore jobs,
+    IPublishEndpoint publish, IHostApplicationLifetime? lifetime = null) : TrainingCostService.TrainingCostServiceBase
 {
+    /// <summary>The estimate of a run, from the cache when the same run was estimated recently.</summary>
+    private Task<Domain.TrainingEstimate> EstimateAsync(Domain.TrainingRunSpec spec, CancellationToken ct) =>
+        estimates.GetOrEstimateAsync(spec, (s, c) => estimator.EstimateAsync(s, c), ct);
+
     public override Task<ListModelPresetsResponse> ListModelPresets(ListModelPresetsRequest request,
         ServerCallContext context)
     {
@@ -68,7 +72,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
     {
         TrainingValidators.Estimate.ThrowIfInvalid(request);
         var estimate = await InRunAsync(() =>
-            estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken));
+            EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken));
         // EstimateTrainingRunResponse mirrors TrainingEstimate field for field.
         return EstimateTrainingRunResponse.Parser.ParseFrom(TrainingProtoMapping.ToProto(estimate).ToByteString());
     }
@@ -94,7 +98,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
             var spec = run with { Accelerator = request.Accelerators[i] };
             try
             {
-                var e = await estimator.EstimateAsync(spec, context.CancellationToken);
+                var e = await EstimateAsync(spec, context.CancellationToken);
                 response.Results.Add(new AcceleratorComparison
                 {
                     Accelerator = e.Device.Id, Fits = e.Memory.Fits, Reason = e.Memory.Reason ?? "",
@@ -147,7 +151,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, JobStor
         TrainingValidators.ProjectCost.ThrowIfInvalid(request);
         double cost = request.Run is null
             ? request.CostUsd
-            : (await InRunAsync(() => estimator.EstimateAsync(TrainingProtoMapping.ToDomain(request.Run),
+            : (await InRunAsync(() => EstimateAsync(TrainingProtoMapping.ToDomain(request.Run),
                 context.CancellationToken))).CostUsd;
         int years = request.Years == 0 ? 5 : request.Years;
         double hw = request.HardwareDoublingYears == 0 ? CostProjection.DefaultHardwareDoublingYears

@@ -198,7 +198,7 @@ public static class TrainingProtoMapping
         response.Plans.AddRange(r.Best.Select(ToProto));
         response.Rejections.AddRange(r.RejectionCounts.OrderByDescending(kv => kv.Value)
             .Select(kv => new RejectionSummary { Reason = kv.Key, Count = kv.Value }));
-        foreach (var group in r.Rejected.GroupBy(x => x.Reason.Split(':')[0]).Take(10))
+        foreach (var group in r.Rejected.GroupBy(x => x.Group).Take(10))
             response.RejectedExamples.AddRange(group.Take(3)
                 .Select(x => new RejectedPlan { Plan = ToProto(x.Plan), Reason = x.Reason }));
         return response;
