@@ -40,6 +40,7 @@ public static class ServiceDefaultsExtensions
             o.MaxReceiveMessageSize =
                 builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? 64 * 1024 * 1024;
         });
+        builder.Services.AddGrpcRequestDecoding();
         builder.Services.AddGrpcReflection();
         // Metrics in Prometheus text format on the HTTP endpoint's /metrics: ASP.NET Core and gRPC server
         // requests, .NET runtime, MassTransit (its "MassTransit" meter) and the platform's own meters.
