@@ -32,30 +32,57 @@ public sealed class FuzzFactory : PlatformFactory
 /// <summary>One recorded log event as the console would print it.</summary>
 public sealed record LoggedLine(LogEventLevel Level, string Text, bool HasException, string Source);
 
-/// <summary>Records log events rendered with the console's template (message, then any exception).</summary>
+/// <summary>What was logged over a stretch of time: counts, the longest line, the most recent and the worst
+/// lines.</summary>
+public sealed record LogSummary(IReadOnlyDictionary<LogEventLevel, long> Counts, int LongestChars,
+    IReadOnlyList<LoggedLine> Recent, IReadOnlyList<LoggedLine> Offending);
+
+/// <summary>
+/// Records log events rendered with the console's template (message, then any exception). Memory stays bounded over
+/// hundreds of thousands of events: it keeps counts, the longest length, the last few thousand lines and the first
+/// lines at Error or above, with an exception or longer than <see cref="LongChars"/>.
+/// </summary>
 public sealed class LogRecorder : ILogEventSink
 {
+    public const int LongChars = 2_000;
+    private const int RecentKept = 5_000, OffendingKept = 50;
+
     private static readonly MessageTemplateTextFormatter Format =
         new("[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
 
-    private readonly ConcurrentQueue<(long Seq, LoggedLine Line)> _lines = new();
+    private readonly ConcurrentQueue<(long Seq, LoggedLine Line)> _recent = new();
+    private readonly ConcurrentQueue<(long Seq, LoggedLine Line)> _offending = new();
+    private readonly ConcurrentQueue<(long Seq, LogEventLevel Level, int Length)> _sizes = new();
     private long _seq;
 
     public void Emit(LogEvent e)
     {
         var w = new StringWriter();
         Format.Format(e, w);
+        string text = w.ToString().TrimEnd();
         string source = e.Properties.TryGetValue("SourceContext", out var s) ? s.ToString().Trim('"') : "";
-        _lines.Enqueue((Interlocked.Increment(ref _seq),
-            new LoggedLine(e.Level, w.ToString().TrimEnd(), e.Exception is not null, source)));
-        // Keep the recorder itself bounded: the oldest lines go first.
-        while (_lines.Count > 200_000) _lines.TryDequeue(out _);
+        var line = new LoggedLine(e.Level, text, e.Exception is not null, source);
+        long seq = Interlocked.Increment(ref _seq);
+        _sizes.Enqueue((seq, e.Level, text.Length));
+        _recent.Enqueue((seq, line));
+        while (_recent.Count > RecentKept) _recent.TryDequeue(out _);
+        if ((e.Level >= LogEventLevel.Error || line.HasException || text.Length > LongChars)
+            && _offending.Count < OffendingKept)
+            _offending.Enqueue((seq, line));
     }
 
-    /// <summary>The lines recorded from now on (call before the action, enumerate after).</summary>
-    public Func<IReadOnlyList<LoggedLine>> Since()
+    /// <summary>A summary of what is logged from now on (call before the action, the result after).</summary>
+    public Func<LogSummary> Since()
     {
         long after = Interlocked.Read(ref _seq);
-        return () => _lines.Where(l => l.Seq > after).Select(l => l.Line).ToList();
+        return () =>
+        {
+            var sizes = _sizes.Where(x => x.Seq > after).ToList();
+            return new LogSummary(
+                sizes.GroupBy(x => x.Level).ToDictionary(g => g.Key, g => (long)g.Count()),
+                sizes.Count == 0 ? 0 : sizes.Max(x => x.Length),
+                [.. _recent.Where(x => x.Seq > after).Select(x => x.Line)],
+                [.. _offending.Where(x => x.Seq > after).Select(x => x.Line)]);
+        };
     }
 }
