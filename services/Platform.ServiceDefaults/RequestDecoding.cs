@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,10 @@ public static class RequestDecoding
             services.Remove(d);
         services.TryAddEnumerable(
             ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(DecodingServiceMethodProvider<>)));
+        // gRPC's per-message limits (Platform:MaxMessageBytes, Emulator:MaxMessageBytes) bound a request, refusing a
+        // larger one as ResourceExhausted before it is read. Kestrel's own body limit (30 MB) would instead fail a
+        // call under a larger message limit with Unknown and an Error with a stack trace.
+        services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = null);
         return services;
     }
 

@@ -59,6 +59,18 @@ public sealed class MalformedRequestTests(FuzzFactory factory) : IClassFixture<F
     }
 
     [Fact]
+    public async Task A_request_over_the_message_limit_is_ResourceExhausted_before_it_is_read()
+    {
+        var logs = factory.Logs.Since();
+        var payload = new byte[Platform.ServiceDefaults.ServiceDefaultsExtensions.DefaultMaxMessageBytes + 1];
+        var e = await Assert.ThrowsAsync<RpcException>(() => factory.Channel.CreateCallInvoker()
+            .AsyncUnaryCall(Raw(MethodType.Unary, "platform.training.v1.TrainingCostService", "ComputeOptimal"), null,
+                new CallOptions(), payload).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        Assert.DoesNotContain(logs().Recent, l => l.Level >= LogEventLevel.Error || l.HasException);
+    }
+
+    [Fact]
     public async Task Well_formed_requests_still_work()
     {
         var health = await new Health.HealthClient(factory.Channel).CheckAsync(new HealthCheckRequest());

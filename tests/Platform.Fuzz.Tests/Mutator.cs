@@ -1,9 +1,14 @@
 namespace Platform.Fuzz.Tests;
 
 /// <summary>Fuzz payloads: random bytes, and mutations of valid encoded requests.</summary>
-public sealed class Mutator(Random random)
+public sealed class Mutator(Random random, int maxBytes = Mutator.DefaultMaxBytes)
 {
-    /// <summary>Random bytes, lengths skewed short (most under 100 bytes, a few up to 64 KiB).</summary>
+    public const int DefaultMaxBytes = 64 * 1024;
+
+    /// <summary>
+    /// Random bytes, lengths skewed short: a quarter under 16 bytes, a quarter under 128, a quarter under 2 KiB, the
+    /// rest up to <c>maxBytes</c> (64 KiB unless given).
+    /// </summary>
     public byte[] RandomBytes()
     {
         int length = random.Next(4) switch
@@ -11,7 +16,7 @@ public sealed class Mutator(Random random)
             0 => random.Next(0, 16),
             1 => random.Next(16, 128),
             2 => random.Next(128, 2048),
-            _ => random.Next(2048, 64 * 1024),
+            _ => random.Next(2048, Math.Max(2049, maxBytes)),
         };
         var b = new byte[length];
         random.NextBytes(b);
