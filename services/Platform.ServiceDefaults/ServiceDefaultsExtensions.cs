@@ -16,6 +16,13 @@ public static class ServiceDefaultsExtensions
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
 
+    /// <summary>
+    /// Largest request message, bytes (Platform:MaxMessageBytes): 16 MiB, above the largest inline trace or
+    /// architecture a caller sends; the emulator's service has its own limit (Emulator:MaxMessageBytes) for kernel
+    /// tensors. A larger message is refused (ResourceExhausted) before it is buffered.
+    /// </summary>
+    public const int DefaultMaxMessageBytes = 16 * 1024 * 1024;
+
     /// <summary>A console logger for start-up, replaced by the configured one once the host is built.</summary>
     public static void UseBootstrapLogger()
     {
@@ -38,8 +45,9 @@ public static class ServiceDefaultsExtensions
             o.Interceptors.Add<ErrorMappingInterceptor>();
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize =
-                builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? 64 * 1024 * 1024;
+                builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? DefaultMaxMessageBytes;
         });
+        builder.Services.AddGrpcRequestDecoding();
         builder.Services.AddGrpcReflection();
         // Metrics in Prometheus text format on the HTTP endpoint's /metrics: ASP.NET Core and gRPC server
         // requests, .NET runtime, MassTransit (its "MassTransit" meter) and the platform's own meters.

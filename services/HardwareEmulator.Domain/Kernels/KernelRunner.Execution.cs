@@ -42,6 +42,8 @@ public sealed partial class KernelRunner
         "groups" => $"{call.Field}.n_group",
         "topKGroups" => $"{call.Field}.topk_group",
         "headDim" => $"{call.Field}.head_dim",
+        "eps" => $"{call.Field}.epsilon",
+        "scalingFactor" => $"{call.Field}.routed_scaling_factor",
         null => call.Field,
         _ => $"{call.Field}.{parameter}",
     };

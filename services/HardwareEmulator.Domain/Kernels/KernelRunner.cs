@@ -22,6 +22,10 @@ public sealed record KernelResult(IReadOnlyList<TensorData> Outputs, OpTime Timi
 /// </summary>
 public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions options)
 {
+    /// <summary>Largest magnitude of an input value (and of a dequantization scale): beyond it FP32 outputs of the
+    /// largest allowed kernels could overflow to Infinity.</summary>
+    public const float MaxInputMagnitude = 1e15f;
+
     /// <summary>
     /// Runs <paramref name="call"/>. <paramref name="ct"/> is observed between the stages of an execution (drawing
     /// inputs, the run, the FP32 reference run); each stage is bounded by the host limits.
@@ -140,6 +144,9 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
                 if (!float.IsFinite(scales[j]) || scales[j] <= 0)
                     throw new InvalidFieldException("inputs[1].values",
                         $"[{j}] = {scales[j]}: scales must be finite and positive");
+                else if (scales[j] > MaxInputMagnitude)
+                    throw new InvalidFieldException("inputs[1].values",
+                        $"[{j}] = {scales[j]}: scales must be at most 1e15");
         }
         else
         {
@@ -148,6 +155,9 @@ public sealed partial class KernelRunner(TimingModel timing, EmulatorOptions opt
                     if (!float.IsFinite(data[i][j]))
                         throw new InvalidFieldException($"inputs[{i}].values",
                             $"[{j}] = {data[i][j]}: values must be finite");
+                    else if (Math.Abs(data[i][j]) > MaxInputMagnitude)
+                        throw new InvalidFieldException($"inputs[{i}].values",
+                            $"[{j}] = {data[i][j]}: values must be within ±1e15");
         }
         return data;
     }

@@ -11,7 +11,9 @@ namespace InferenceScheduler.Infrastructure;
 
 /// <summary>
 /// Accelerator facts and step-time profiles from the emulator (through the one emulator client): the op times behind
-/// a profile are asked once per model × layout × accelerator and the built profile cached for the process lifetime.
+/// a profile are asked once per model × layout × accelerator and the built profile cached (at most
+/// <see cref="MaxProfiles"/> profiles and <see cref="MaxDevices"/> devices: a full cache starts over, so requests that
+/// vary the model or layout endlessly cannot grow the process).
 /// </summary>
 public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfiles> log)
 {
@@ -20,6 +22,12 @@ public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfile
     private readonly ConcurrentDictionary<string, Lazy<Task<AcceleratorInfo>>> _devices =
         new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<ProfileKey, Lazy<Task<OpTimes>>> _profiles = new();
+
+    /// <summary>Most step-time profiles kept.</summary>
+    public const int MaxProfiles = 1024;
+
+    /// <summary>Most accelerators' facts kept.</summary>
+    public const int MaxDevices = 1024;
 
     /// <summary>
     /// The emulator's answer for a profile plan: seconds per op and whether each op is compute-bound.
@@ -44,6 +52,7 @@ public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfile
     public Task<AcceleratorInfo> GetAcceleratorAsync(string id, string field, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(id)) throw new InvalidFieldException(field, "is required (e.g. \"h800\")");
+        if (_devices.Count >= MaxDevices) _devices.Clear();
         var lazy = _devices.GetOrAdd(id.Trim(), key => new Lazy<Task<AcceleratorInfo>>(() => FetchDevice(key, field)));
         return Faultless(lazy.Value, () => _devices.TryRemove(id.Trim(), out _), ct);
     }
@@ -64,6 +73,7 @@ public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfile
         double overheadSeconds, bool overlap, string field, CancellationToken ct, int communicationUnits = 0)
     {
         var key = new ProfileKey(plan.Model, plan.Layout, plan.Weights, plan.Kv, plan.ExpertImbalance, device.Id);
+        if (_profiles.Count >= MaxProfiles) _profiles.Clear();
         var lazy = _profiles.GetOrAdd(key, _ => new Lazy<Task<OpTimes>>(() => FetchProfile(plan, device, field)));
         var times = await Faultless(lazy.Value, () => _profiles.TryRemove(key, out _), ct);
         double slowdown = StepProfilePlan.ComputeSlowdown(device.ComputeUnits, communicationUnits);

@@ -93,8 +93,8 @@ public sealed class NormKernelValidator : RowsValidator<NormKernel>
     {
         RuleFor(x => x.Kind).Must(k => k is NormKind.Rmsnorm or NormKind.Layernorm)
             .WithMessage("is required (NORM_KIND_RMSNORM or NORM_KIND_LAYERNORM)").ProtoName("kind");
-        RuleFor(x => x.Epsilon).Must(e => double.IsFinite(e) && e >= 0)
-            .WithMessage((_, e) => $"must be finite and non-negative (got {e})")
+        RuleFor(x => x.Epsilon).Must(e => e >= 0 && e <= 1)
+            .WithMessage((_, e) => $"must be 0–1 (got {e})")
             .ProtoName("epsilon");
     }
 }
@@ -118,8 +118,11 @@ public sealed class RopeKernelValidator : AbstractValidator<RopeKernel>
             .Must(d => d % 2 == 0).WithMessage((_, d) => $"must be even (got {d})")
             .ProtoName("head_dim");
         RuleFor(x => x.Theta).Must(t => double.IsFinite(t) && t >= 0)
-            .WithMessage((_, t) => $"must be positive (got {t})").ProtoName("theta");
+            .WithMessage((_, t) => $"must be positive (got {t})")
+            .Must(t => !double.IsFinite(t) || t <= 1e12).WithMessage((_, t) => $"must be at most 1e12 (got {t})")
+            .ProtoName("theta");
         RuleFor(x => x.PositionOffset).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .LessThanOrEqualTo(1L << 30).WithMessage((_, p) => $"must be at most 2^30 (got {p})")
             .ProtoName("position_offset");
     }
 }
@@ -132,12 +135,15 @@ public sealed class MoeGatingKernelValidator : AbstractValidator<MoeGatingKernel
     public MoeGatingKernelValidator()
     {
         OpSpecValidator.Positive(this, x => x.Tokens, "tokens");
-        OpSpecValidator.Positive(this, x => x.Experts, "experts");
+        RuleFor(x => x.Experts).GreaterThan(0).WithMessage((_, e) => $"must be positive (got {e})")
+            .LessThanOrEqualTo(MaxExperts).WithMessage((_, e) => $"must be at most {MaxExperts:N0} (got {e:N0})")
+            .ProtoName("experts");
         RuleFor(x => x.TopK).Cascade(CascadeMode.Stop)
             .GreaterThan(0).WithMessage((_, k) => $"must be positive (got {k})")
             .Must((x, k) => k <= x.Experts).WithMessage(x => $"must not exceed experts ({x.Experts})")
             .ProtoName("top_k");
-        RuleFor(x => x.NGroup).Must((x, g) => g >= 0 && x.Experts % Groups(x) == 0).When(x => x.Experts > 0)
+        RuleFor(x => x.NGroup).Must((x, g) => g >= 0 && x.Experts % Groups(x) == 0)
+            .When(x => x.Experts > 0 && x.Experts <= MaxExperts)
             .WithMessage(x => $"must divide experts ({x.Experts})").ProtoName("n_group");
         RuleFor(x => x.TopkGroup).Cascade(CascadeMode.Stop)
             .Must((x, _) => Keep(x) >= 1 && Keep(x) <= Groups(x))
@@ -148,8 +154,12 @@ public sealed class MoeGatingKernelValidator : AbstractValidator<MoeGatingKernel
             .ProtoName("topk_group");
         RuleFor(x => x.RoutedScalingFactor).Must(f => double.IsFinite(f) && f >= 0)
             .WithMessage("must be finite and non-negative")
+            .Must(f => !double.IsFinite(f) || f <= 1000).WithMessage((_, f) => $"must be at most 1,000 (got {f})")
             .ProtoName("routed_scaling_factor");
     }
+
+    /// <summary>Most experts a gating kernel routes over.</summary>
+    public const long MaxExperts = 65_536;
 
     private static long Groups(MoeGatingKernel g) => Math.Max(1, g.NGroup);
     private static long Keep(MoeGatingKernel g) => g.TopkGroup == 0 ? Groups(g) : g.TopkGroup;

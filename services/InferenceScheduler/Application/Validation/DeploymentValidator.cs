@@ -43,8 +43,10 @@ public sealed class DeploymentValidator : AbstractValidator<Deployment>
             .ProtoName("router");
         RuleFor(x => x.Disaggregation).SetValidator(new DisaggregationValidator()).ProtoName("disaggregation");
         RuleFor(x => x.ExpertImbalance).Must(v => v == 0 || (v >= 1 && double.IsFinite(v)))
-            .WithMessage("must be at least 1 (busiest rank over mean)").ProtoName("expert_imbalance");
+            .WithMessage("must be at least 1 (busiest rank over mean)").AtMost(1000, "")
+            .ProtoName("expert_imbalance");
         RuleFor(x => x.AcceleratorHourUsd).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(1e6, "USD per hour")
             .ProtoName("accelerator_hour_usd");
         RuleFor(x => x.PriorityClasses).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
             .ProtoName("priority_classes");
@@ -65,6 +67,7 @@ public sealed class DisaggregationValidator : AbstractValidator<Disaggregation>
         RuleFor(x => x.Prefill).SetValidator(new PoolSpecValidator()).ProtoName("prefill");
         RuleFor(x => x.Decode).SetValidator(new PoolSpecValidator()).ProtoName("decode");
         RuleFor(x => x.KvTransferGbps).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(1e6, "GB/s")
             .ProtoName("kv_transfer_gbps");
     }
 }

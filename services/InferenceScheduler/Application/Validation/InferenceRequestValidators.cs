@@ -23,6 +23,15 @@ public static class InferenceValidators
 
     /// <summary>A finite number above zero.</summary>
     internal static bool Positive(double v) => v > 0 && double.IsFinite(v);
+
+    /// <summary>
+    /// The value is at most <paramref name="max"/> (<paramref name="unit"/> in the message); NaN, infinite and
+    /// negative values are the preceding rule's to report.
+    /// </summary>
+    internal static IRuleBuilderOptions<T, double> AtMost<T>(this IRuleBuilderOptions<T, double> rule, double max,
+        string unit) =>
+        rule.Must(v => !double.IsFinite(v) || v <= max)
+            .WithMessage((_, v) => $"must be at most {max:N0}{(unit.Length > 0 ? " " + unit : "")} (got {v})");
 }
 
 /// <summary>
@@ -51,7 +60,7 @@ public sealed class SimulateWorkloadRequestValidator : AbstractValidator<Simulat
         RuleFor(x => x.Slo).SetValidator(new SloValidator()).ProtoName("slo");
         RuleFor(x => x.TimeModel).SetValidator(new TimeModelValidator()).ProtoName("time_model");
         RuleFor(x => x.TimelineIntervalSeconds).Must(InferenceValidators.NotNegative)
-            .WithMessage("must not be negative")
+            .WithMessage("must not be negative").AtMost(1e7, "seconds")
             .ProtoName("timeline_interval_seconds");
     }
 }
@@ -110,10 +119,13 @@ public sealed class SloValidator : AbstractValidator<Slo>
     public SloValidator()
     {
         RuleFor(x => x.TtftMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(1e9, "ms")
             .ProtoName("ttft_ms");
         RuleFor(x => x.TpotMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(1e9, "ms")
             .ProtoName("tpot_ms");
         RuleFor(x => x.E2EMs).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(1e9, "ms")
             .ProtoName("e2e_ms");
     }
 }
@@ -121,6 +133,9 @@ public sealed class SloValidator : AbstractValidator<Slo>
 /// <summary>A constant step-time model, or the emulator's profile with a host overhead per step.</summary>
 public sealed class TimeModelValidator : AbstractValidator<TimeModel>
 {
+    /// <summary>Longest decode step or per-step overhead, seconds.</summary>
+    public const double MaxStepSeconds = 3600;
+
     public TimeModelValidator()
     {
         RuleFor(x => x.Constant).SetValidator(new ConstantTimeModelValidator()).ProtoName("constant");
@@ -131,8 +146,9 @@ public sealed class TimeModelValidator : AbstractValidator<TimeModel>
                 && InferenceValidators.NotNegative(c.StepOverheadSeconds))
             .WithMessage("needs a positive prefill, decode or overhead time").ProtoName("constant");
         RuleFor(x => x.Emulator.StepOverheadSeconds).Must(InferenceValidators.NotNegative)
+            .WithMessage("must not be negative").AtMost(MaxStepSeconds, "seconds")
             .When(x => x.Emulator is not null)
-            .WithMessage("must not be negative").ProtoName("emulator.step_overhead_seconds");
+            .ProtoName("emulator.step_overhead_seconds");
     }
 }
 
@@ -141,10 +157,13 @@ public sealed class ConstantTimeModelValidator : AbstractValidator<ConstantTimeM
     public ConstantTimeModelValidator()
     {
         RuleFor(x => x.PrefillSecondsPerToken).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(60, "seconds")
             .ProtoName("prefill_seconds_per_token");
         RuleFor(x => x.DecodeSecondsPerStep).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(TimeModelValidator.MaxStepSeconds, "seconds")
             .ProtoName("decode_seconds_per_step");
         RuleFor(x => x.StepOverheadSeconds).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(TimeModelValidator.MaxStepSeconds, "seconds")
             .ProtoName("step_overhead_seconds");
     }
 }

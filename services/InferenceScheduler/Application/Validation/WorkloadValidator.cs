@@ -22,7 +22,7 @@ public sealed class WorkloadValidator : AbstractValidator<Workload>
             RuleFor(x => x.Synthetic).SetValidator(new SyntheticWorkloadValidator()).ProtoName("synthetic");
         }
         RuleFor(x => x.RateMultiplier).Must(r => r == 0 || InferenceValidators.Positive(r))
-            .WithMessage("must be positive").ProtoName("rate_multiplier");
+            .WithMessage("must be positive").AtMost(1e6, "times").ProtoName("rate_multiplier");
         RuleFor(x => x.MaxRequests).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
             .ProtoName("max_requests");
     }
@@ -38,6 +38,7 @@ public sealed class SyntheticWorkloadValidator : AbstractValidator<SyntheticWork
         RuleFor(x => x.Arrival).Must(a => a != Arrival.Unspecified && ProtoEnums.IsDefined(a))
             .WithMessage("is required (ARRIVAL_POISSON, ARRIVAL_GAMMA, ARRIVAL_CONSTANT)").ProtoName("arrival");
         RuleFor(x => x.RatePerSecond).Must(InferenceValidators.Positive).WithMessage("must be positive")
+            .AtMost(1e6, "requests per second")
             .ProtoName("rate_per_second");
         RuleFor(x => x.Requests).Cascade(CascadeMode.Stop)
             .GreaterThanOrEqualTo(0).WithMessage("must be positive")
@@ -47,6 +48,7 @@ public sealed class SyntheticWorkloadValidator : AbstractValidator<SyntheticWork
             .AsLimit((_, n) => n, WorkloadSource.MaxRequestsPerRun)
             .ProtoName("requests");
         RuleFor(x => x.DurationSeconds).Must(InferenceValidators.NotNegative).WithMessage("must be positive")
+            .AtMost(1e7, "seconds")
             .ProtoName("duration_seconds");
         RuleFor(x => x.PromptTokens).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("is required (fixed, uniform, lognormal, exponential_mean or empirical_trace)")
@@ -57,7 +59,8 @@ public sealed class SyntheticWorkloadValidator : AbstractValidator<SyntheticWork
             .Must(LengthDistributionValidator.HasKind).WithMessage(LengthDistributionValidator.EmptyMessage)
             .SetValidator(LengthDistributionValidator.Instance).ProtoName("output_tokens");
         RuleFor(x => x.Burstiness).Must(b => b == 0 || InferenceValidators.Positive(b))
-            .WithMessage("must be positive (0 = 1)").ProtoName("burstiness");
+            .WithMessage("must be positive (0 = 1)").AtMost(1000, "(coefficient of variation)")
+            .ProtoName("burstiness");
         RuleFor(x => x.PrefixSharing.Groups).GreaterThanOrEqualTo(0).When(x => x.PrefixSharing is not null)
             .WithMessage("must not be negative").ProtoName("prefix_sharing.groups");
         RuleFor(x => x.PrefixSharing.SharedFraction).InclusiveBetween(0, 1).When(x => x.PrefixSharing is not null)
@@ -82,12 +85,14 @@ public sealed class LengthDistributionValidator : AbstractValidator<LengthDistri
             .WithMessage("must be positive").ProtoName("fixed");
         RuleFor(x => x.Uniform).Must(u => u.Min > 0 && u.Max >= u.Min).When(x => x.Uniform is not null)
             .WithMessage("needs 0 < min <= max").ProtoName("uniform");
-        RuleFor(x => x.Lognormal.Mean).Must(m => m >= 1 && double.IsFinite(m)).When(x => x.Lognormal is not null)
-            .WithMessage("must be at least 1").ProtoName("lognormal.mean");
-        RuleFor(x => x.Lognormal.Sigma).Must(InferenceValidators.NotNegative).When(x => x.Lognormal is not null)
-            .WithMessage("must not be negative").ProtoName("lognormal.sigma");
-        RuleFor(x => x.ExponentialMean).Must(m => m >= 1 && double.IsFinite(m))
-            .When(x => x.KindCase == LengthDistribution.KindOneofCase.ExponentialMean).WithMessage("must be at least 1")
+        RuleFor(x => x.Lognormal.Mean).Must(m => m >= 1 && double.IsFinite(m))
+            .WithMessage("must be at least 1").AtMost(1e9, "tokens").When(x => x.Lognormal is not null)
+            .ProtoName("lognormal.mean");
+        RuleFor(x => x.Lognormal.Sigma).Must(InferenceValidators.NotNegative)
+            .WithMessage("must not be negative").AtMost(10, "").When(x => x.Lognormal is not null)
+            .ProtoName("lognormal.sigma");
+        RuleFor(x => x.ExponentialMean).Must(m => m >= 1 && double.IsFinite(m)).WithMessage("must be at least 1")
+            .AtMost(1e9, "tokens").When(x => x.KindCase == LengthDistribution.KindOneofCase.ExponentialMean)
             .ProtoName("exponential_mean");
         RuleFor(x => x.EmpiricalTrace).Must(t => !string.IsNullOrWhiteSpace(t))
             .When(x => x.KindCase == LengthDistribution.KindOneofCase.EmpiricalTrace).WithMessage("is empty")

@@ -73,22 +73,32 @@ public sealed class ProjectCostRequestValidator : AbstractValidator<ProjectCostR
             .WithMessage("give cost_usd or run, not both")
             .Must(c => c > 0 && double.IsFinite(c)).When(x => x.Run is null, ApplyConditionTo.CurrentValidator)
             .WithMessage(x => $"must be positive, or give run (got {x.CostUsd})")
+            .Must(c => !double.IsFinite(c) || c <= MaxCostUsd)
+            .WithMessage(x => $"must be at most 1e15 USD (got {x.CostUsd})")
             .ProtoName("cost_usd");
         RuleFor(x => x.Run).SetValidator(TrainingValidators.Run).ProtoName("run");
         RuleFor(x => x.Years).InclusiveBetween(0, 50).WithMessage(x => $"must be 1–50 (got {x.Years})")
             .ProtoName("years");
         RuleFor(x => x.HardwareDoublingYears).Must(ZeroOrPositive)
             .WithMessage(x => $"must be positive (got {x.HardwareDoublingYears})")
+            .Must(InTrendRange).WithMessage(x => $"must be 0.1–1,000 years (got {x.HardwareDoublingYears})")
             .ProtoName("hardware_doubling_years");
         RuleFor(x => x.AlgorithmicHalvingYears).Must(ZeroOrPositive)
             .WithMessage(x => $"must be positive (got {x.AlgorithmicHalvingYears})")
+            .Must(InTrendRange).WithMessage(x => $"must be 0.1–1,000 years (got {x.AlgorithmicHalvingYears})")
             .ProtoName("algorithmic_halving_years");
         RuleFor(x => x.PointsPerYear).InclusiveBetween(0, 12)
             .WithMessage(x => $"must be 1–12 (got {x.PointsPerYear})").ProtoName("points_per_year");
     }
 
+    /// <summary>Highest cost to project, USD.</summary>
+    public const double MaxCostUsd = 1e15;
+
     /// <summary>0 takes the default; anything else must be a positive number.</summary>
     private static bool ZeroOrPositive(double v) => v == 0 || (v > 0 && double.IsFinite(v));
+
+    /// <summary>A doubling or halving time of 0.1–1,000 years (shorter ones overflow a 50-year projection).</summary>
+    private static bool InTrendRange(double v) => v == 0 || (v >= 0.1 && v <= 1000);
 }
 
 public sealed class SubmitEstimateJobRequestValidator : AbstractValidator<SubmitEstimateJobRequest>
@@ -112,6 +122,9 @@ public sealed class CountFlopsRequestValidator : AbstractValidator<CountFlopsReq
         RuleFor(x => x.Model).NotNull().WithMessage("is required: give preset, hf_config_json or architecture")
             .ProtoName("model");
         RuleFor(x => x.SequenceLength).GreaterThan(0).WithMessage(x => $"must be positive (got {x.SequenceLength})")
+            .LessThanOrEqualTo(TrainingRunSpecValidator.MaxSequenceLength)
+            .WithMessage(x => $"must be at most {TrainingRunSpecValidator.MaxSequenceLength:N0} " +
+                $"(got {x.SequenceLength:N0})")
             .ProtoName("sequence_length");
         RuleFor(x => x.Recompute).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Recompute}")
             .ProtoName("recompute");
@@ -120,6 +133,12 @@ public sealed class CountFlopsRequestValidator : AbstractValidator<CountFlopsReq
 
 public sealed class ComputeOptimalRequestValidator : AbstractValidator<ComputeOptimalRequest>
 {
+    /// <summary>Largest compute budget (10^32 FLOPs; today's largest runs use about 10^26).</summary>
+    public const double MaxComputeBudgetFlops = 1e32;
+
+    /// <summary>Most parameters (10^15).</summary>
+    public const double MaxParameters = 1e15;
+
     public ComputeOptimalRequestValidator()
     {
         RuleFor(x => x.ComputeBudgetFlops).Cascade(CascadeMode.Stop)
@@ -127,9 +146,15 @@ public sealed class ComputeOptimalRequestValidator : AbstractValidator<ComputeOp
             .WithMessage("give exactly one of compute_budget_flops or parameters")
             .Must(b => b == 0 || (b > 0 && double.IsFinite(b)))
             .WithMessage(x => $"must be positive (got {x.ComputeBudgetFlops})")
+            .Must(b => b <= MaxComputeBudgetFlops)
+            .WithMessage(x => $"must be at most 1e32 FLOPs (got {x.ComputeBudgetFlops})")
             .ProtoName("compute_budget_flops");
-        RuleFor(x => x.Parameters).Must(p => p == 0 || (p > 0 && double.IsFinite(p)))
+        RuleFor(x => x.Parameters).Cascade(CascadeMode.Stop)
+            .Must((x, p) => x.ComputeBudgetFlops == 0 || p == 0)
+            .WithMessage("give exactly one of compute_budget_flops or parameters")
+            .Must(p => p == 0 || (p > 0 && double.IsFinite(p)))
             .WithMessage(x => $"must be positive (got {x.Parameters})")
+            .Must(p => p <= MaxParameters).WithMessage(x => $"must be at most 1e15 (got {x.Parameters})")
             .ProtoName("parameters");
     }
 }

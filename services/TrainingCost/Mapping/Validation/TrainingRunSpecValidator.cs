@@ -13,6 +13,21 @@ public sealed class TrainingRunSpecValidator : AbstractValidator<TrainingRunSpec
 {
     public const long MaxAccelerators = 1_000_000;
 
+    /// <summary>Most training tokens of a run (10^18; frontier runs use about 10^13-10^14).</summary>
+    public const long MaxTrainingTokens = 1_000_000_000_000_000_000;
+
+    /// <summary>Longest sequence (2^24 tokens).</summary>
+    public const long MaxSequenceLength = 1 << 24;
+
+    /// <summary>Most tokens per optimizer step (10^12).</summary>
+    public const long MaxGlobalBatchTokens = 1_000_000_000_000;
+
+    /// <summary>Highest price per accelerator-hour, USD.</summary>
+    public const double MaxPricePerHour = 1e6;
+
+    /// <summary>Highest scale-out bandwidth override, GB/s per accelerator.</summary>
+    public const double MaxScaleOutGbps = 1e6;
+
     /// <param name="requireAccelerator">
     /// False where the request names the devices elsewhere (CompareAccelerators).
     /// </param>
@@ -26,23 +41,29 @@ public sealed class TrainingRunSpecValidator : AbstractValidator<TrainingRunSpec
             .WithMessage(x => x.TrainingTokens == 0
                 ? "is required and must be positive"
                 : $"must be positive (got {x.TrainingTokens})")
+            .LessThanOrEqualTo(MaxTrainingTokens)
+            .WithMessage(x => $"must be at most 1e18 (got {x.TrainingTokens:N0})")
             .ProtoName("training_tokens");
         RuleFor(x => x.SequenceLength).GreaterThan(0)
             .WithMessage(x => x.SequenceLength == 0
                 ? "is required and must be positive"
                 : $"must be positive (got {x.SequenceLength})")
+            .LessThanOrEqualTo(MaxSequenceLength)
+            .WithMessage(x => $"must be at most {MaxSequenceLength:N0} (got {x.SequenceLength:N0})")
             .ProtoName("sequence_length");
         RuleFor(x => x.Cluster).NotNull().WithMessage("is required: give accelerator and count").ProtoName("cluster")
             .SetValidator(new ClusterValidator(requireAccelerator));
         RuleFor(x => x.Precision).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Precision}")
             .ProtoName("precision");
-        RuleFor(x => x.PricePerAcceleratorHourUsd).Must(p => p >= 0 && double.IsFinite(p))
-            .WithMessage("must not be negative")
+        RuleFor(x => x.PricePerAcceleratorHourUsd).Must(p => p >= 0 && p <= MaxPricePerHour)
+            .WithMessage(x => $"must be 0–1,000,000 USD per hour (got {x.PricePerAcceleratorHourUsd})")
             .ProtoName("price_per_accelerator_hour_usd");
         RuleFor(x => x.PricePreset).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.PricePreset}")
             .ProtoName("price_preset");
         RuleFor(x => x.Parallelism).SetValidator(new ParallelismPlanValidator()).ProtoName("parallelism");
         RuleFor(x => x.GlobalBatchTokens).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
+            .LessThanOrEqualTo(MaxGlobalBatchTokens)
+            .WithMessage(x => $"must be at most 1e12 (got {x.GlobalBatchTokens:N0})")
             .Must((x, tokens) => tokens == 0 || x.SequenceLength <= 0 || tokens >= x.SequenceLength)
             .WithMessage(x => $"must hold at least one sequence ({x.SequenceLength} tokens)")
             .ProtoName("global_batch_tokens");
@@ -71,7 +92,8 @@ public sealed class ClusterValidator : AbstractValidator<Cluster>
             .LessThanOrEqualTo(TrainingRunSpecValidator.MaxAccelerators)
             .WithMessage(x => $"must be at most 1,000,000 (got {x.Count})")
             .ProtoName("count");
-        RuleFor(x => x.ScaleOutGbps).Must(g => g >= 0 && double.IsFinite(g)).WithMessage("must not be negative")
+        RuleFor(x => x.ScaleOutGbps).Must(g => g >= 0 && g <= TrainingRunSpecValidator.MaxScaleOutGbps)
+            .WithMessage(x => $"must be 0–1,000,000 GB/s (got {x.ScaleOutGbps})")
             .ProtoName("scale_out_gbps");
     }
 }
@@ -90,6 +112,8 @@ public sealed class ParallelismPlanValidator : AbstractValidator<ParallelismPlan
         Degree(x => x.PipelineParallel, "pipeline_parallel");
         RuleFor(x => x.DataParallel).GreaterThanOrEqualTo(0)
             .WithMessage(x => $"must not be negative (got {x.DataParallel}); 0 = derived from the count")
+            .LessThanOrEqualTo((int)TrainingRunSpecValidator.MaxAccelerators)
+            .WithMessage(x => $"must be at most 1,000,000 (got {x.DataParallel})")
             .ProtoName("data_parallel");
         Degree(x => x.ExpertParallel, "expert_parallel");
         RuleFor(x => x.ZeroStage).InclusiveBetween(0, 3).When(x => x.HasZeroStage)
@@ -97,22 +121,34 @@ public sealed class ParallelismPlanValidator : AbstractValidator<ParallelismPlan
             .ProtoName("zero_stage");
         RuleFor(x => x.Recompute).Must(ProtoEnums.IsDefined).WithMessage(x => $"unknown value {(int)x.Recompute}")
             .ProtoName("recompute");
-        Degree(x => x.MicroBatchSize, "micro_batch_size");
+        Degree(x => x.MicroBatchSize, "micro_batch_size", MaxMicroBatch);
         RuleFor(x => x.PipelineSchedule).Must(ProtoEnums.IsDefined)
             .WithMessage(x => $"unknown value {(int)x.PipelineSchedule}")
             .ProtoName("pipeline_schedule");
-        Degree(x => x.VirtualStages, "virtual_stages");
+        Degree(x => x.VirtualStages, "virtual_stages", MaxVirtualStages);
         RuleFor(x => x.RecomputeNumLayers)
             .GreaterThanOrEqualTo(0).WithMessage(x => $"must not be negative (got {x.RecomputeNumLayers})")
+            .LessThanOrEqualTo((int)Platform.Modeling.ArchitectureValidator.MaxCount)
+            .WithMessage(x => $"must be at most 65,536 (got {x.RecomputeNumLayers})")
             .Must((x, layers) => layers == 0 || x.Recompute == RecomputeMode.Full)
             .WithMessage("applies to RECOMPUTE_MODE_FULL only")
             .ProtoName("recompute_num_layers");
     }
 
-    /// <summary>A degree where 0 means the default.</summary>
-    private void Degree(System.Linq.Expressions.Expression<Func<ParallelismPlan, int>> degree, string name) =>
+    /// <summary>Most sequences per micro-batch.</summary>
+    public const int MaxMicroBatch = 65_536;
+
+    /// <summary>Most model chunks per pipeline rank.</summary>
+    public const int MaxVirtualStages = 1024;
+
+    /// <summary>A degree where 0 means the default, at most <paramref name="max"/> (the most accelerators of a
+    /// run unless given).</summary>
+    private void Degree(System.Linq.Expressions.Expression<Func<ParallelismPlan, int>> degree, string name,
+        int max = (int)TrainingRunSpecValidator.MaxAccelerators) =>
         RuleFor(degree).GreaterThanOrEqualTo(0)
-            .WithMessage((_, v) => $"must be at least 1, or 0 for the default (got {v})").ProtoName(name);
+            .WithMessage((_, v) => $"must be at least 1, or 0 for the default (got {v})")
+            .LessThanOrEqualTo(max).WithMessage((_, v) => $"must be at most {max:N0} (got {v})")
+            .ProtoName(name);
 }
 
 /// <summary>Failure and checkpoint assumptions; an absent field takes its default.</summary>
@@ -120,16 +156,20 @@ public sealed class ReliabilityValidator : AbstractValidator<Reliability>
 {
     public ReliabilityValidator()
     {
-        RuleFor(x => x.MtbfHoursPerAccelerator).Must(Positive).When(x => x.HasMtbfHoursPerAccelerator)
-            .WithMessage("must be positive")
+        RuleFor(x => x.MtbfHoursPerAccelerator).Must(v => Positive(v) && v <= 1e9)
+            .When(x => x.HasMtbfHoursPerAccelerator)
+            .WithMessage(x => $"must be positive and at most 1e9 hours (got {x.MtbfHoursPerAccelerator})")
             .ProtoName("mtbf_hours_per_accelerator");
-        RuleFor(x => x.RestartHours).Must(NotNegative).When(x => x.HasRestartHours).WithMessage("must not be negative")
+        RuleFor(x => x.RestartHours).Must(v => NotNegative(v) && v <= 1e4).When(x => x.HasRestartHours)
+            .WithMessage(x => $"must be 0–10,000 hours (got {x.RestartHours})")
             .ProtoName("restart_hours");
-        RuleFor(x => x.CheckpointWriteGbpsPerAccelerator).Must(Positive)
+        RuleFor(x => x.CheckpointWriteGbpsPerAccelerator).Must(v => Positive(v) && v <= 1e6)
             .When(x => x.HasCheckpointWriteGbpsPerAccelerator)
-            .WithMessage("must be positive").ProtoName("checkpoint_write_gbps_per_accelerator");
-        RuleFor(x => x.CheckpointIntervalHours).Must(NotNegative).When(x => x.HasCheckpointIntervalHours)
-            .WithMessage("must not be negative")
+            .WithMessage(x => $"must be positive and at most 1e6 GB/s (got {x.CheckpointWriteGbpsPerAccelerator})")
+            .ProtoName("checkpoint_write_gbps_per_accelerator");
+        RuleFor(x => x.CheckpointIntervalHours).Must(v => NotNegative(v) && v <= 1e4)
+            .When(x => x.HasCheckpointIntervalHours)
+            .WithMessage(x => $"must be 0–10,000 hours (got {x.CheckpointIntervalHours})")
             .ProtoName("checkpoint_interval_hours");
     }
 
@@ -142,13 +182,16 @@ public sealed class EnergyValidator : AbstractValidator<Energy>
 {
     public EnergyValidator()
     {
-        RuleFor(x => x.AcceleratorWatts).Must(ReliabilityValidator.NotNegative).When(x => x.HasAcceleratorWatts)
-            .WithMessage("must not be negative").ProtoName("accelerator_watts");
-        RuleFor(x => x.ServerOverhead).Must(v => v >= 1 && double.IsFinite(v)).When(x => x.HasServerOverhead)
-            .WithMessage(x => $"must be at least 1 (got {x.ServerOverhead})").ProtoName("server_overhead");
-        RuleFor(x => x.Pue).Must(v => v >= 1 && double.IsFinite(v)).When(x => x.HasPue)
-            .WithMessage(x => $"must be at least 1 (got {x.Pue})").ProtoName("pue");
-        RuleFor(x => x.GridKgCo2PerKwh).Must(ReliabilityValidator.NotNegative).When(x => x.HasGridKgCo2PerKwh)
-            .WithMessage("must not be negative").ProtoName("grid_kg_co2_per_kwh");
+        RuleFor(x => x.AcceleratorWatts).Must(v => v >= 0 && v <= 1e5).When(x => x.HasAcceleratorWatts)
+            .WithMessage(x => $"must be 0–100,000 W (got {x.AcceleratorWatts})").ProtoName("accelerator_watts");
+        RuleFor(x => x.ServerOverhead).Must(v => v >= 1 && v <= 100).When(x => x.HasServerOverhead)
+            .WithMessage(x => x.ServerOverhead < 1 ? $"must be at least 1 (got {x.ServerOverhead})"
+                : $"must be 1–100 (got {x.ServerOverhead})").ProtoName("server_overhead");
+        RuleFor(x => x.Pue).Must(v => v >= 1 && v <= 10).When(x => x.HasPue)
+            .WithMessage(x => x.Pue < 1 ? $"must be at least 1 (got {x.Pue})" : $"must be 1–10 (got {x.Pue})")
+            .ProtoName("pue");
+        RuleFor(x => x.GridKgCo2PerKwh).Must(v => v >= 0 && v <= 10).When(x => x.HasGridKgCo2PerKwh)
+            .WithMessage(x => $"must be 0–10 kg CO2 per kWh (got {x.GridKgCo2PerKwh})")
+            .ProtoName("grid_kg_co2_per_kwh");
     }
 }
