@@ -39,6 +39,11 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
         var ct = cancel.Token;
+        if (cmd.TopK is < 0 or > 100) // the same range as SubmitPlanJob's top_k (a field beside the run)
+        {
+            await FailAsync(context, "top_k", $"must be 0–100 (got {cmd.TopK})");
+            return;
+        }
         try
         {
             var run = Parser.Parse<Platform.Contracts.Training.V1.TrainingRunSpec>(cmd.RunSpecJson);
@@ -61,14 +66,7 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             // The job was submitted as a request whose run field is this spec: name fields as the client sees them.
             string field = e is PlatformException p ? p.Under(TrainingProtoMapping.RunField).Field
                 : TrainingProtoMapping.RunField;
-            string reason = e is PlatformException q ? q.Reason : e.Message;
-            jobs.Update(cmd.JobId, j =>
-                j with { Status = JobStatus.Failed, Message = "failed", ErrorField = field, ErrorReason = reason });
-            logger.LogInformation("Training job {JobId} failed on {Field}: {Reason}", cmd.JobId, field, reason);
-            await context.Publish(new TrainingJobCompleted
-            {
-                JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorField = field, ErrorReason = reason
-            });
+            await FailAsync(context, field, e is PlatformException q ? q.Reason : e.Message);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -106,5 +104,19 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
     {
         public void Report(double value) =>
             jobs.Update(id, j => j with { Progress = Math.Max(j.Progress, Math.Clamp(value, 0, 0.99)) });
+    }
+
+    /// <summary>Fails the job on <paramref name="field"/> (named as in the submit request), saying so on the bus.
+    /// </summary>
+    private async Task FailAsync(ConsumeContext<RunTrainingJob> context, string field, string reason)
+    {
+        var cmd = context.Message;
+        jobs.Update(cmd.JobId, j =>
+            j with { Status = JobStatus.Failed, Message = "failed", ErrorField = field, ErrorReason = reason });
+        logger.LogInformation("Training job {JobId} failed on {Field}: {Reason}", cmd.JobId, field, reason);
+        await context.Publish(new TrainingJobCompleted
+        {
+            JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorField = field, ErrorReason = reason
+        });
     }
 }
