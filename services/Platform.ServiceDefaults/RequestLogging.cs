@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
@@ -33,8 +34,9 @@ public static class RequestLogging
                 diagnostics.Set("GrpcStatus", GrpcStatus(http));
                 diagnostics.Set("GrpcMessage", GrpcMessage(http));
             };
-            o.GetLevel = (http, elapsedMs, error) => Level(GrpcStatus(http), http.Response.StatusCode, elapsedMs,
-                error is not null, slowMs);
+            o.GetLevel = (http, elapsedMs, error) => http.RequestAborted.IsCancellationRequested
+                ? LogEventLevel.Information // the client went away: its call, not the server, ended it
+                : Level(GrpcStatus(http), http.Response.StatusCode, elapsedMs, error is not null, slowMs);
         });
         return app;
     }
@@ -52,6 +54,13 @@ public static class RequestLogging
         return elapsedMs > slowMs ? LogEventLevel.Information : LogEventLevel.Debug;
     }
 
+    /// <summary>
+    /// grpc-dotnet logs a call whose client closed the connection mid-request as an Error with a stack trace; the
+    /// call's summary line already says so, so that event is dropped.
+    /// </summary>
+    public static bool IsClientAbort(LogEvent e) => e.Level >= LogEventLevel.Error
+        && e.Exception is IOException { InnerException: ConnectionAbortedException };
+
     private const int MaxPathChars = 200;
     private const int MaxMessageChars = 300;
 
@@ -61,6 +70,7 @@ public static class RequestLogging
     /// <summary>The status message of a failed call, decoded and cut short; empty for a successful one.</summary>
     private static string GrpcMessage(HttpContext http)
     {
+        if (http.RequestAborted.IsCancellationRequested) return "(the client closed the call)";
         string raw = Trailer(http, "grpc-message");
         if (raw.Length == 0) return "";
         string text;

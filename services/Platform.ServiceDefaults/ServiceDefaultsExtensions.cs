@@ -36,6 +36,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSerilog((sp, lc) => lc
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(sp)
+            .Filter.ByExcluding(RequestLogging.IsClientAbort)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Roles", builder.Configuration["Platform:Roles"] ?? "all"),
             preserveStaticLogger: true);

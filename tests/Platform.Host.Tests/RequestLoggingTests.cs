@@ -77,4 +77,17 @@ public sealed class RequestLoggingTests(LogCapturingFactory factory) : IClassFix
     {
         Assert.Equal(expected, RequestLogging.Level(grpcStatus, http, ms, threw, slowMs: 1000));
     }
+
+    [Fact]
+    public void A_client_closing_the_connection_is_not_an_error_with_a_stack_trace()
+    {
+        var abort = new IOException("The request stream was aborted.",
+            new Microsoft.AspNetCore.Connections.ConnectionAbortedException("The HTTP/2 connection faulted."));
+        Assert.True(RequestLogging.IsClientAbort(Event(LogEventLevel.Error, abort)));
+        Assert.False(RequestLogging.IsClientAbort(Event(LogEventLevel.Error, new IOException("disk full"))));
+        Assert.False(RequestLogging.IsClientAbort(Event(LogEventLevel.Error, new InvalidOperationException())));
+    }
+
+    private static LogEvent Event(LogEventLevel level, Exception e) => new(DateTimeOffset.UtcNow, level, e,
+        new Serilog.Parsing.MessageTemplateParser().Parse("Error when executing service method"), []);
 }
