@@ -8,6 +8,7 @@ using TrainingCost.Domain.Jobs;
 using TrainingCost.Grpc;
 using TrainingCost.Mapping;
 using TrainingCost.Messaging;
+using TrainingCost.Persistence;
 
 namespace TrainingCost;
 
@@ -24,8 +25,13 @@ public static class TrainingCostModule
             .BindConfiguration(JobStoreOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // Jobs are written through to the platform database when the host registered one (AddPlatformDatabase);
+        // results are stored as their protobuf bytes (ProtoJobResultCodec).
+        builder.Services.AddSingleton<IJobResultCodec, ProtoJobResultCodec>();
         builder.Services.AddSingleton(sp =>
-            new JobStore(sp.GetRequiredService<IOptions<JobStoreOptions>>().Value, TimeProvider.System));
+            new JobStore(sp.GetRequiredService<IOptions<JobStoreOptions>>().Value, TimeProvider.System,
+                sp.GetService<IJobRepository>()));
+        builder.Services.AddHostedService<JobRecoveryService>();
         builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
         // Each instance keeps its own op-timing cache (in the emulator client) and job store, so these events reach
         // every instance.
