@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Platform.Modeling.Errors;
 using TrainingCost.Domain.Jobs;
 
@@ -169,5 +170,35 @@ public sealed class JobRepositoryTests
             Microsoft.EntityFrameworkCore.SqliteDbContextOptionsBuilderExtensions.UseSqlite(
                 new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<SqlitePlatformDbContext>(),
                 $"Data Source={folder};Mode=ReadOnly").Options);
+    }
+}
+
+/// <summary>Readiness follows the database.</summary>
+public sealed class DatabaseHealthCheckTests
+{
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_database_that_answers_is_healthy(string provider)
+    {
+        using var database = new TestDatabase(provider);
+        var result = await new DatabaseHealthCheck(database.Contexts).CheckHealthAsync(new());
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, result.Status);
+    }
+
+    [Fact]
+    public async Task A_database_that_cannot_be_reached_is_unhealthy()
+    {
+        var nowhere = new TestContexts(() => new PostgresPlatformDbContext(
+            new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<PostgresPlatformDbContext>()
+                .UseNpgsql("Host=127.0.0.1;Port=1;Username=platform;Timeout=2").Options));
+        var result = await new DatabaseHealthCheck(nowhere).CheckHealthAsync(new());
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, result.Status);
+        Assert.Contains("cannot be reached", result.Description);
+    }
+
+    private sealed class TestContexts(Func<PlatformDbContext> create)
+        : Microsoft.EntityFrameworkCore.IDbContextFactory<PlatformDbContext>
+    {
+        public PlatformDbContext CreateDbContext() => create();
     }
 }
