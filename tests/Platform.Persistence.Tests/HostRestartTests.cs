@@ -76,6 +76,36 @@ public sealed class HostRestartTests
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
     }
 
+    /// <summary>
+    /// The platform without a database (Platform:Database:Provider = none): state lives in the process.
+    /// </summary>
+    private sealed class NoDatabaseFactory : PlatformFactory
+    {
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+        {
+            ["Platform:Database:Provider"] = "none",
+        };
+    }
+
+    [Fact]
+    public async Task Without_a_database_jobs_run_in_memory_and_a_restart_forgets_them()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"platform-none-{Guid.NewGuid():N}.db");
+        string id;
+        using (var before = new NoDatabaseFactory { DatabaseFile = file })
+        {
+            var training = new TrainingCostService.TrainingCostServiceClient(before.Channel);
+            id = (await training.SubmitEstimateJobAsync(new SubmitEstimateJobRequest { Run = Run() })).JobId;
+            Assert.Equal(JobState.Succeeded, (await WaitFinished(training, id)).State);
+            Assert.False(File.Exists(file)); // no database was created
+        }
+        using var after = new NoDatabaseFactory { DatabaseFile = file };
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+            await new TrainingCostService.TrainingCostServiceClient(after.Channel)
+                .GetJobAsync(new GetJobRequest { JobId = id }));
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+    }
+
     private static async Task<Job> WaitFinished(TrainingCostService.TrainingCostServiceClient client, string id)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
