@@ -22,7 +22,7 @@ public sealed class DatabaseHealthCheck(IDbContextFactory<PlatformDbContext> con
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy("the platform database cannot be reached");
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        catch (Exception e) when (Db.IsDatabaseFailure(e))
         {
             return HealthCheckResult.Unhealthy("the platform database cannot be reached", e);
         }

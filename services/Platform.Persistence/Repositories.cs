@@ -20,13 +20,24 @@ internal static class Db
         {
             return work();
         }
-        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException)
+        catch (Exception e) when (IsDatabaseFailure(e))
         {
             logger.LogError(e, "Platform database failed to {What}", what);
             throw new DependencyUnavailableException(Dependency,
                 $"the platform database could not {what}; try again later");
         }
     }
+
+    /// <summary>
+    /// A failure of the database or the connection to it. Npgsql's execution strategy wraps a transient one (a
+    /// connection the server dropped) in an InvalidOperationException: its inner exception says what it was.
+    /// </summary>
+    internal static bool IsDatabaseFailure(Exception e) => e switch
+    {
+        DbException or DbUpdateException or TimeoutException => true,
+        InvalidOperationException { InnerException: { } inner } => IsDatabaseFailure(inner),
+        _ => false,
+    };
 
     public static void Run(ILogger logger, string what, Action work) => Run(logger, what, () =>
     {

@@ -163,6 +163,36 @@ public sealed class JobRepositoryTests
         finally { Directory.Delete(folder); }
     }
 
+    [Fact]
+    public void A_postgres_server_that_does_not_answer_is_a_dependency_unavailable()
+    {
+        var nowhere = new Contexts(() => new PostgresPlatformDbContext(
+            new DbContextOptionsBuilder<PostgresPlatformDbContext>()
+                .UseNpgsql("Host=127.0.0.1;Port=1;Username=platform;Timeout=2").Options));
+        var jobs = new JobStore(new JobStoreOptions(), null, new EfJobRepository(nowhere, new TextResultCodec(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<EfJobRepository>.Instance));
+        Assert.Equal("database", Assert.Throws<DependencyUnavailableException>(() => jobs.Create("plan")).Field);
+        Assert.Equal("database",
+            Assert.Throws<DependencyUnavailableException>(() => jobs.Get(Guid.NewGuid())).Field);
+        var devices = new EfCustomDeviceStore(nowhere,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<EfCustomDeviceStore>.Instance);
+        Assert.Throws<DependencyUnavailableException>(() => devices.Count("alice"));
+    }
+
+    [Fact]
+    public void A_transient_failure_npgsql_wraps_is_a_database_failure()
+    {
+        var wrapped = new InvalidOperationException("An exception has been raised that is likely due to a transient "
+            + "failure.", new TimeoutException("the server went away"));
+        Assert.True(Db.IsDatabaseFailure(wrapped));
+        Assert.False(Db.IsDatabaseFailure(new InvalidOperationException("a bug")));
+    }
+
+    private sealed class Contexts(Func<PlatformDbContext> create) : IDbContextFactory<PlatformDbContext>
+    {
+        public PlatformDbContext CreateDbContext() => create();
+    }
+
     private sealed class BrokenContexts(string folder)
         : Microsoft.EntityFrameworkCore.IDbContextFactory<PlatformDbContext>
     {
