@@ -14,11 +14,21 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker 
 NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is installed: install the Docker \
 	Compose plugin, or apt-get install docker-compose
 
-.PHONY: run build test lint format format-check breaking proto-baseline bench bench-gemm bench-load validate validate-grpc image up down k8s-render k8s-validate clean
+.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-load validate validate-grpc image up down k8s-render k8s-validate clean
 
 run: ## start every role in one process (in-memory bus, no broker needed)
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
 	$(DOTNET) run -c $(CONFIG) --no-build --project services/Platform.Host
+
+migrate: ## apply the database migrations to Platform:Database / ConnectionStrings:Platform and exit (the host also does at start)
+	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
+	$(DOTNET) run -c $(CONFIG) --no-build --project services/Platform.Host -- --migrate
+
+migration: ## after a change to the database model: NAME=AddSomething adds a migration for each provider (dotnet-ef)
+	@[ -n "$(NAME)" ] || { echo "usage: make migration NAME=AddSomething"; exit 1; }
+	$(DOTNET) tool restore
+	cd services/Platform.Persistence && for p in Sqlite Postgres; do \
+	  $(DOTNET) ef migrations add $(NAME) --context $${p}PlatformDbContext --output-dir Migrations/$$p || exit 1; done
 
 build:
 	$(DOTNET) build Platform.sln -c $(CONFIG)

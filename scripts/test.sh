@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds once, then runs every test project (results in artifacts/test-results/<project>.trx).
-# Broker for the RabbitMQ tests: see scripts/broker.sh.
+# Broker for the RabbitMQ tests: see scripts/broker.sh; PostgreSQL for the database tests: scripts/postgres.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/broker.sh
 ensure_broker || exit 1
+source scripts/postgres.sh
+ensure_postgres || exit 1
 # buf (lint), amqplib (the polyglot pipeline test) and the Kubernetes schema models (scripts/validate-k8s.mjs)
 # come from npm.
 { [ -d node_modules/amqplib ] && [ -d node_modules/kubernetes-models ]; } || npm ci --no-audit --no-fund >/dev/null || exit 1

@@ -6,6 +6,7 @@ using HardwareEmulator.Domain.Timing;
 using HardwareEmulator.Grpc;
 using HardwareEmulator.Mapping;
 using HardwareEmulator.Messaging;
+using HardwareEmulator.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -30,8 +31,11 @@ public static class HardwareEmulatorModule
                 grpc.MaxReceiveMessageSize = emulator.Value.MaxMessageBytes;
                 grpc.MaxSendMessageSize = emulator.Value.MaxMessageBytes;
             });
+        // Custom devices are kept in the platform database when the host registered one (AddPlatformDatabase).
         builder.Services.AddSingleton(sp =>
-            new DeviceCatalog(sp.GetRequiredService<IOptions<EmulatorOptions>>().Value));
+            new DeviceCatalog(sp.GetRequiredService<IOptions<EmulatorOptions>>().Value,
+                sp.GetService<ICustomDeviceStore>()));
+        builder.Services.AddHostedService<CustomDeviceLoader>();
         builder.Services.AddSingleton<TimingModel>();
         builder.Services.AddSingleton<ModelProfiler>();
         // Roles co-hosted with the emulator call it in-process through the one emulator client.
@@ -44,6 +48,8 @@ public static class HardwareEmulatorModule
             x.AddConsumer<EstimateOpsConsumer>();
             x.AddConsumer<KernelBatchConsumer>();
         });
+        // Every replica reloads a device another one registered (from the shared store).
+        builder.Services.AddBroadcastConsumer<DeviceReloadConsumer>();
         return builder;
     }
 

@@ -1,11 +1,15 @@
 using HardwareEmulator;
 using InferenceScheduler;
 using Platform.Host;
+using Platform.Persistence;
 using Platform.ServiceDefaults;
 using TrainingCost;
 
 if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync();
 
+// `make migrate`: apply the database migrations and exit (not a configuration argument).
+bool migrateOnly = args.Contains("--migrate");
+args = [.. args.Where(a => a != "--migrate")];
 ServiceDefaultsExtensions.UseBootstrapLogger();
 // Started from another directory (`dotnet path/to/Platform.Host.dll`), still read the appsettings.json shipped
 // beside it.
@@ -18,12 +22,19 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 var roles = PlatformRoles.Parse(builder.Configuration["Platform:Roles"]);
 builder.AddServiceDefaults();
+// Jobs and custom devices outlive the process in the platform database (Platform:Database, ConnectionStrings:Platform).
+if (roles.Training || roles.Emulator) builder.AddPlatformDatabase();
 if (roles.Emulator) builder.AddHardwareEmulator();
 if (roles.Training) builder.AddTrainingCost();
 if (roles.Inference) builder.AddInferenceScheduler();
 builder.AddPlatformBus();
 
 var app = builder.Build();
+if (migrateOnly)
+{
+    await app.Services.MigratePlatformDatabaseAsync();
+    return 0;
+}
 app.MapServiceDefaults();
 if (roles.Emulator) app.MapHardwareEmulator();
 if (roles.Training) app.MapTrainingCost();

@@ -9,6 +9,7 @@ using TrainingCost.Domain.Jobs;
 using TrainingCost.Grpc;
 using TrainingCost.Mapping;
 using TrainingCost.Messaging;
+using TrainingCost.Persistence;
 
 namespace TrainingCost;
 
@@ -25,8 +26,13 @@ public static class TrainingCostModule
             .BindConfiguration(JobStoreOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // Jobs are written through to the platform database when the host registered one (AddPlatformDatabase);
+        // results are stored as their protobuf bytes (ProtoJobResultCodec).
+        builder.Services.AddSingleton<IJobResultCodec, ProtoJobResultCodec>();
         builder.Services.AddSingleton(sp =>
-            new JobStore(sp.GetRequiredService<IOptions<JobStoreOptions>>().Value, TimeProvider.System));
+            new JobStore(sp.GetRequiredService<IOptions<JobStoreOptions>>().Value, TimeProvider.System,
+                sp.GetService<IJobRepository>()));
+        builder.Services.AddHostedService<JobRecoveryService>();
         // Repeated estimates of the same run come from a bounded cache (Platform:TrainingCost:EstimateCache).
         builder.Services.AddOptions<TrainingEstimateCacheOptions>()
             .BindConfiguration(TrainingEstimateCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -23,7 +23,23 @@ public sealed partial class DomainBoundaryTests
         { "HardwareEmulator.Kernels", "services/HardwareEmulator.Kernels" },
     };
 
+    /// <summary>Persistence libraries: the database adapters live in services/Platform.Persistence.</summary>
+    private static readonly string[] Infrastructure =
+        ["Microsoft.EntityFrameworkCore", "Microsoft.Data.Sqlite", "Npgsql"];
+
     private static Assembly Load(string name) => Assembly.Load(name);
+
+    [Theory]
+    [MemberData(nameof(Domains))]
+    public void Domain_types_depend_on_no_database_library(string assembly, string _)
+    {
+        var result = Types.InAssembly(Load(assembly)).ShouldNot().HaveDependencyOnAny(Infrastructure).GetResult();
+        Assert.True(result.IsSuccessful,
+            $"{assembly} types depend on a database library: {string.Join(", ", result.FailingTypeNames ?? [])}");
+        var references = Load(assembly).GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.DoesNotContain(references, r => Infrastructure.Any(t => r.StartsWith(t, StringComparison.Ordinal)));
+        Assert.DoesNotContain(references, r => r == "Platform.Persistence");
+    }
 
     [Theory]
     [MemberData(nameof(Domains))]

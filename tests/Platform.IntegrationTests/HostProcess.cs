@@ -12,6 +12,7 @@ public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly string? _ownDatabase;
 
     public int GrpcPort { get; }
     public int HttpPort { get; }
@@ -36,6 +37,12 @@ public sealed class HostProcess : IAsyncDisposable
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Platform__AutoDeleteQueues"] = "true"; // test hosts leave no queues behind on the broker
+        // Each host keeps jobs and custom devices in its own SQLite file unless the test names the database.
+        if (!settings.ContainsKey("ConnectionStrings__Platform"))
+        {
+            _ownDatabase = Path.Combine(Path.GetTempPath(), $"platform-host-{Guid.NewGuid():N}.db");
+            psi.Environment["ConnectionStrings__Platform"] = $"Data Source={_ownDatabase}";
+        }
         foreach (var (k, v) in settings) psi.Environment[k] = v;
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
@@ -75,14 +82,26 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Kills the process at once (SIGKILL: no graceful stop) and waits for it to go.</summary>
+    public async Task KillAsync()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
         _process.Dispose();
+        if (_ownDatabase is not null)
+            foreach (string f in new[] { _ownDatabase, _ownDatabase + "-wal", _ownDatabase + "-shm" })
+                File.Delete(f);
     }
 
     private static int FreePort()

@@ -12,11 +12,23 @@ namespace Platform.Testing;
 
 /// <summary>
 /// The whole platform in-process (roles "all", in-memory bus). gRPC clients the roles use to call each
-/// other are pointed at the test server, so cross-role calls stay real gRPC calls.
+/// other are pointed at the test server, so cross-role calls stay real gRPC calls. Each factory has its own SQLite
+/// database file (<see cref="DatabaseFile"/>, deleted with the factory unless <see cref="KeepDatabase"/>), so tests
+/// stay isolated; a second factory on the same file is the same platform restarted.
 /// </summary>
 public class PlatformFactory : WebApplicationFactory<Program>
 {
     private GrpcChannel? _channel;
+
+    /// <summary>The SQLite file this factory's host keeps jobs and custom devices in.</summary>
+    public string DatabaseFile { get; init; } =
+        Path.Combine(Path.GetTempPath(), $"platform-test-{Guid.NewGuid():N}.db");
+
+    /// <summary>Leave <see cref="DatabaseFile"/> in place when the factory is disposed (to start it again).</summary>
+    public bool KeepDatabase { get; init; }
+
+    /// <summary>The database connection string (ConnectionStrings:Platform) for <see cref="DatabaseFile"/>.</summary>
+    public string ConnectionString => $"Data Source={DatabaseFile};Pooling=False";
 
     /// <summary>Extra configuration (key → value) applied on top of appsettings.json.</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
@@ -24,6 +36,8 @@ public class PlatformFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.UseSetting("Platform:Database:Provider", "sqlite");
+        builder.UseSetting("ConnectionStrings:Platform", ConnectionString);
         foreach (var (k, v) in Settings) builder.UseSetting(k, v);
         builder.ConfigureServices(services =>
             services.ConfigureAll<HttpClientFactoryOptions>(o =>
@@ -38,6 +52,17 @@ public class PlatformFactory : WebApplicationFactory<Program>
     {
         _channel?.Dispose();
         base.Dispose(disposing);
+        if (disposing && !KeepDatabase) DeleteDatabase(DatabaseFile);
+    }
+
+    /// <summary>Deletes a SQLite database file and its journal files, if there.</summary>
+    public static void DeleteDatabase(string file)
+    {
+        foreach (string f in new[] { file, file + "-wal", file + "-shm", file + "-journal" })
+        {
+            try { File.Delete(f); }
+            catch (IOException) { } // still open somewhere: left in the temp folder
+        }
     }
 }
 

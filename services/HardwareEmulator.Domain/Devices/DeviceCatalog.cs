@@ -8,6 +8,9 @@ namespace HardwareEmulator.Domain.Devices;
 /// The accelerator catalog shipped in Data/devices.json, plus devices registered at run time. Custom devices are
 /// capped in total (<see cref="EmulatorOptions.MaxCustomDevices"/>) and per owner
 /// (<see cref="EmulatorOptions.MaxCustomDevicesPerOwner"/>), so registrations cannot grow the catalog without bound.
+/// With an <see cref="ICustomDeviceStore"/>, custom devices are written to it and the caps are counted from it (so
+/// they hold across restarts and, up to concurrent registrations, across replicas sharing it); call
+/// <see cref="LoadStored"/> at start, and <see cref="Reload"/> when another replica registered a device.
 /// </summary>
 public sealed class DeviceCatalog
 {
@@ -19,16 +22,65 @@ public sealed class DeviceCatalog
     private readonly Lock _registerLock = new();
     private readonly int _maxCustom;
     private readonly int _maxPerOwner;
+    private readonly ICustomDeviceStore? _store;
+    private readonly TimeProvider _time;
 
     /// <summary>The built-in catalog with the default limits.</summary>
     public DeviceCatalog() : this(new EmulatorOptions()) { }
 
-    /// <summary>The built-in catalog with the custom-device limits of <paramref name="options"/>.</summary>
-    public DeviceCatalog(EmulatorOptions options)
+    /// <summary>
+    /// The built-in catalog with the custom-device limits of <paramref name="options"/>; custom devices kept in
+    /// <paramref name="store"/> when given, else in this process only.
+    /// </summary>
+    public DeviceCatalog(EmulatorOptions options, ICustomDeviceStore? store = null, TimeProvider? time = null)
     {
         _maxCustom = options.MaxCustomDevices;
         _maxPerOwner = options.MaxCustomDevicesPerOwner;
+        _store = store;
+        _time = time ?? TimeProvider.System;
         foreach (var d in LoadBuiltIn()) _devices[d.Id] = d;
+    }
+
+    /// <summary>
+    /// Loads the store's custom devices into the catalog (at start); returns how many. A stored id that is now a
+    /// built-in one is skipped (the built-in catalog wins).
+    /// </summary>
+    public int LoadStored(CancellationToken ct)
+    {
+        if (_store is null) return 0;
+        int loaded = 0;
+        var stored = _store.LoadAll(ct);
+        lock (_registerLock)
+        {
+            foreach (var d in stored)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (Hold(d)) loaded++;
+            }
+        }
+        return loaded;
+    }
+
+    /// <summary>
+    /// Reads one custom device again from the store (another replica registered or replaced it); returns false when
+    /// the store does not hold it.
+    /// </summary>
+    public bool Reload(string id)
+    {
+        if (_store?.Find(Normalize(id)) is not { } d) return false;
+        lock (_registerLock) return Hold(d);
+    }
+
+    // Puts a stored custom device in the catalog; under _registerLock.
+    private bool Hold(StoredDevice d)
+    {
+        var spec = d.Device with { Id = Normalize(d.Device.Id), BuiltIn = false };
+        if (_devices.TryGetValue(spec.Id, out var existing) && existing.BuiltIn) return false;
+        _devices[spec.Id] = spec;
+        if (_ownerOf.TryGetValue(spec.Id, out var was)) _countByOwner[was]--;
+        _ownerOf[spec.Id] = d.Owner;
+        _countByOwner[d.Owner] = _countByOwner.GetValueOrDefault(d.Owner) + 1;
+        return true;
     }
 
     /// <summary>A catalog of exactly these devices (tests, what-ifs).</summary>
@@ -85,7 +137,8 @@ public sealed class DeviceCatalog
     /// Built-in ids are refused: their figures are the audited catalog other services rely on. A new id counts
     /// against <paramref name="owner"/> (the caller's identity, e.g. its address) and the catalog's total; replacing
     /// an existing custom id counts against neither again, whoever replaces it. Past a cap:
-    /// <see cref="LimitExceededException"/> naming the limit.
+    /// <see cref="LimitExceededException"/> naming the limit. With a store, the device is written to it first and
+    /// the caps count what it holds.
     /// </summary>
     public bool Register(DeviceSpec device, string owner, string field = "device.id")
     {
@@ -99,23 +152,34 @@ public sealed class DeviceCatalog
                     throw new PreconditionFailedException(field,
                         $"'{PlatformException.Quote(stored.Id)}' is a built-in device and cannot be replaced; "
                         + "register it under another id");
+            }
+            var now = _time.GetUtcNow();
+            if (_store?.Find(stored.Id) is { } previous)
+            {
+                // Replacing a custom id (perhaps registered by another replica): its owner stays.
+                _store.Save(previous with { Device = stored, RegisteredAt = now });
+                Hold(previous with { Device = stored });
+                return false;
+            }
+            if (_store is null && existing is not null)
+            {
                 _devices[stored.Id] = stored;
                 return false;
             }
-            if (_ownerOf.Count >= _maxCustom)
+            var (total, held) = _store?.Count(owner)
+                ?? (_ownerOf.Count, _countByOwner.GetValueOrDefault(owner));
+            if (total >= _maxCustom)
                 throw new LimitExceededException("device",
-                    $"the emulator already holds {_ownerOf.Count:N0} custom devices, its limit "
+                    $"the emulator already holds {total:N0} custom devices, its limit "
                     + $"(Emulator:MaxCustomDevices = {_maxCustom:N0}); replace an existing custom id instead",
-                    _ownerOf.Count + 1, _maxCustom);
-            int held = _countByOwner.GetValueOrDefault(owner);
+                    total + 1, _maxCustom);
             if (held >= _maxPerOwner)
                 throw new LimitExceededException("device",
                     $"this caller already registered {held:N0} custom devices, the limit per caller "
                     + $"(Emulator:MaxCustomDevicesPerOwner = {_maxPerOwner:N0}); replace one of its ids instead",
                     held + 1, _maxPerOwner);
-            _devices[stored.Id] = stored;
-            _ownerOf[stored.Id] = owner;
-            _countByOwner[owner] = held + 1;
+            _store?.Save(new StoredDevice(stored, owner, now));
+            Hold(new StoredDevice(stored, owner, now));
             return true;
         }
     }

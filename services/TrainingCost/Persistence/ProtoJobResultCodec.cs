@@ -1,0 +1,27 @@
+using Google.Protobuf;
+using Platform.Contracts.Training.V1;
+using TrainingCost.Domain.Jobs;
+
+namespace TrainingCost.Persistence;
+
+/// <summary>
+/// Stores a job's result as the protobuf message it is (TrainingEstimate or PlanParallelismResponse): its full name
+/// as the type tag and its binary encoding as the bytes.
+/// </summary>
+public sealed class ProtoJobResultCodec : IJobResultCodec
+{
+    private static readonly Dictionary<string, MessageParser> Parsers = new(StringComparer.Ordinal)
+    {
+        [TrainingEstimate.Descriptor.FullName] = TrainingEstimate.Parser,
+        [PlanParallelismResponse.Descriptor.FullName] = PlanParallelismResponse.Parser,
+    };
+
+    public (string Type, byte[] Data) Encode(object result) => result is IMessage m
+        ? (m.Descriptor.FullName, m.ToByteArray())
+        : throw new ArgumentException($"a job result is a protobuf message, not {result.GetType().Name}",
+            nameof(result));
+
+    public object Decode(string type, byte[] data) => Parsers.TryGetValue(type, out var parser)
+        ? parser.ParseFrom(data)
+        : throw new InvalidOperationException($"a stored job result has the unknown type '{type}'");
+}
