@@ -2,6 +2,7 @@ using Google.Protobuf;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
@@ -12,38 +13,79 @@ using TrainingCost.Messaging;
 
 namespace TrainingCost.Tests.Messaging;
 
-/// <summary>A command on the bus meets the same limits as the RPC that sends it.</summary>
+/// <summary>
+/// The training job consumer: a command meets the same limits as the RPC that sends it, and a job's work observes
+/// the host stopping, so the job ends rather than staying "running".
+/// </summary>
 public sealed class TrainingJobConsumerTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
+    private sealed class StoppingLifetime : IHostApplicationLifetime
+    {
+        private readonly CancellationTokenSource _stopping = new();
+        public StoppingLifetime() => _stopping.Cancel();
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+        public CancellationToken ApplicationStopping => _stopping.Token;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+        public void StopApplication() { }
+    }
+
     [Theory]
     [InlineData(int.MaxValue)]
     [InlineData(-1)]
     public async Task A_plan_command_asking_for_more_plans_than_the_rpc_allows_fails_naming_top_k(int topK)
     {
+        await using var consumer = await StartAsync(hostStopping: false);
+        var job = await consumer.RunPlanAsync(topK);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal("top_k", job.ErrorField);
+    }
+
+    [Fact]
+    public async Task A_job_running_when_the_host_stops_is_cancelled_and_fails_saying_so()
+    {
+        await using var consumer = await StartAsync(hostStopping: true);
+        var job = await consumer.RunPlanAsync(topK: 2);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("stopped before the job finished", job.Message);
+        Assert.Equal(0, consumer.Store.ActiveJobs);
+    }
+
+    /// <summary>The consumer on a test bus, with the platform's estimator (its emulator times the ops).</summary>
+    private async Task<Consumer> StartAsync(bool hostStopping)
+    {
         _ = factory.Server;
-        await using var provider = new ServiceCollection()
+        var services = new ServiceCollection()
             .AddSingleton<JobStore>()
             .AddSingleton(factory.Services.GetRequiredService<TrainingEstimator>())
-            .AddMassTransitTestHarness(x => x.AddConsumer<TrainingJobConsumer>())
-            .BuildServiceProvider(true);
+            .AddMassTransitTestHarness(x => x.AddConsumer<TrainingJobConsumer>());
+        if (hostStopping) services.AddSingleton<IHostApplicationLifetime, StoppingLifetime>();
+        var provider = services.BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
-        var store = provider.GetRequiredService<JobStore>();
-        var job = store.Create("plan");
-        var run = new Platform.Contracts.Training.V1.TrainingRunSpec
-        {
-            Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
-            SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
-        };
+        return new Consumer(provider, harness, provider.GetRequiredService<JobStore>());
+    }
 
-        await harness.Bus.Publish(new RunTrainingJob
+    private sealed record Consumer(ServiceProvider Provider, ITestHarness Harness, JobStore Store) : IAsyncDisposable
+    {
+        /// <summary>Publishes a plan job for Llama 3.1 8B on 64 H100 and returns it once it completed.</summary>
+        public async Task<TrainingJob> RunPlanAsync(int topK)
         {
-            JobId = job.Id, Kind = "plan", RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK,
-        });
+            var job = Store.Create("plan");
+            var run = new Platform.Contracts.Training.V1.TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+                SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+            };
+            await Harness.Bus.Publish(new RunTrainingJob
+            {
+                JobId = job.Id, Kind = "plan", RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK,
+            });
+            Assert.True(await Harness.Published.Any<TrainingJobCompleted>(m => m.Context.Message.JobId == job.Id));
+            return Store.Get(job.Id);
+        }
 
-        Assert.True(await harness.Published.Any<TrainingJobCompleted>(m => m.Context.Message.JobId == job.Id));
-        var after = store.Get(job.Id);
-        Assert.Equal(JobStatus.Failed, after.Status);
-        Assert.Equal("top_k", after.ErrorField);
+        public ValueTask DisposeAsync() => Provider.DisposeAsync();
     }
 }
