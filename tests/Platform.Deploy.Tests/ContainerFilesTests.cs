@@ -64,6 +64,11 @@ public sealed partial class ContainerFilesTests
             Assert.Contains("/tmp", List(services[role], "tmpfs").OfType<string>());
         }
         Assert.NotNull(At(services["rabbitmq"], "healthcheck"));
+        // State lives in PostgreSQL, shared by every role container, migrated once before the roles start.
+        Assert.NotNull(At(services["postgres"], "healthcheck"));
+        Assert.Contains("--migrate", List(services["migrate"], "command").OfType<string>());
+        Assert.Matches(@"ConnectionStrings__Platform:[^\n]*\n?[^\n]*Password=\$\{", text);
+        Assert.DoesNotMatch(@"Password=(?!\$\{)", text);
     }
 
     [Fact]

@@ -159,13 +159,16 @@ public sealed partial class KubernetesManifestTests
             foreach (var c in Containers(PodSpec(d)))
             {
                 string where = $"{dir}: {Name(d)} container {Str(c, "name")}";
-                Assert.True(Str(c, "livenessProbe.grpc.port") == "5080"
+                // Init containers (the database migration) run to completion; Kubernetes allows them no probes.
+                bool init = List(PodSpec(d), "initContainers").Contains(c);
+                Assert.True(init || Str(c, "livenessProbe.grpc.port") == "5080"
                     && Str(c, "livenessProbe.grpc.service") == "liveness",
                     $"{where}: livenessProbe must be grpc port 5080 service liveness");
-                Assert.True(Str(c, "readinessProbe.grpc.port") == "5080"
+                Assert.True(init || Str(c, "readinessProbe.grpc.port") == "5080"
                     && Str(c, "readinessProbe.grpc.service") == "readiness",
                     $"{where}: readinessProbe must be grpc port 5080 service readiness");
-                Assert.True(At(c, "startupProbe") is not null, $"{where}: no startupProbe");
+                Assert.True(init || At(c, "startupProbe") is not null, $"{where}: no startupProbe");
+                Assert.True(!init || At(c, "livenessProbe") is null, $"{where}: an init container takes no probes");
                 foreach (string bound in new[] { "requests", "limits" })
                     foreach (string res in new[] { "cpu", "memory" })
                         Assert.True(Str(c, $"resources.{bound}.{res}") is not null, $"{where}: no {bound}.{res}");
@@ -177,6 +180,22 @@ public sealed partial class KubernetesManifestTests
                     $"{where}: imagePullPolicy must be IfNotPresent");
             }
         }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Dirs))]
+    public void Every_role_keeps_its_state_in_the_shared_database_named_by_a_Secret(string dir)
+    {
+        var all = Objects(dir);
+        Assert.Contains(Kind(all, "StatefulSet"), w => Str(w, "metadata.name") == "postgres");
+        foreach (var d in Kind(all, "Deployment"))
+            foreach (var c in Containers(PodSpec(d)))
+            {
+                var connection = List(c, "env").OfType<Dictionary<string, object?>>()
+                    .SingleOrDefault(e => Str(e, "name") == "ConnectionStrings__Platform");
+                Assert.True(connection is not null && Str(connection, "valueFrom.secretKeyRef.name") is not null,
+                    $"{dir}: {Name(d)} container {Str(c, "name")} takes no ConnectionStrings__Platform from a Secret");
+            }
     }
 
     [SkippableTheory]
