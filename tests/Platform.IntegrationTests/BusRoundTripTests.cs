@@ -59,6 +59,22 @@ public sealed class InMemoryBusRoundTripTests(PlatformFactory factory) : IClassF
         var clients = factory.Services.GetRequiredService<IClientFactory>();
         await BusScenario.AssertRoundTrip(clients.CreateRequestClient<EstimateOpsCommand>());
     }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("{\"gemm\":{\"m\":\"many\"}}")]
+    [InlineData("{\"colour\":\"blue\"}")]
+    public async Task A_command_with_bad_json_inside_is_rejected_naming_the_item(string opJson)
+    {
+        var client = factory.Services.GetRequiredService<IClientFactory>().CreateRequestClient<EstimateOpsCommand>();
+        var command = BusScenario.Command(Guid.NewGuid());
+        command = command with { OpsJson = [command.OpsJson[0], opJson] };
+        var reply = await client.GetResponse<OpsEstimated, CommandRejected>(command,
+            timeout: RequestTimeout.After(s: 30));
+        Assert.True(reply.Is(out Response<CommandRejected>? rejected), "expected CommandRejected");
+        Assert.Equal("ops[1]", rejected!.Message.Field);
+        Assert.Contains("platform.emulator.v1.OpSpec", rejected.Message.Reason);
+    }
 }
 
 /// <summary>The whole platform in-process on RabbitMQ.</summary>

@@ -6,6 +6,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Emulator.V1;
+using Platform.Contracts.Mapping;
 using Platform.Contracts.Messaging;
 using Platform.Modeling.Errors;
 
@@ -15,7 +16,6 @@ namespace HardwareEmulator.Messaging;
 public sealed class EstimateOpsConsumer(DeviceCatalog catalog, TimingModel timing, IOptions<EmulatorOptions> options,
     ILogger<EstimateOpsConsumer> logger) : IConsumer<EstimateOpsCommand>
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
 
     public async Task Consume(ConsumeContext<EstimateOpsCommand> context)
     {
@@ -34,12 +34,7 @@ public sealed class EstimateOpsConsumer(DeviceCatalog catalog, TimingModel timin
             for (int i = 0; i < cmd.OpsJson.Count; i++)
             {
                 if ((i & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
-                OpSpec spec;
-                try { spec = Parser.Parse<OpSpec>(cmd.OpsJson[i]); }
-                catch (InvalidProtocolBufferException e)
-                {
-                    throw new InvalidFieldException($"ops[{i}]", $"is not a valid OpSpec: {e.Message}");
-                }
+                var spec = ProtoJson.Parse<OpSpec>(cmd.OpsJson[i], $"ops[{i}]");
                 var t = ProtoMapping.Estimate(model, spec, i);
                 total += t.DeviceSeconds;
                 timings.Add(JsonFormatter.Default.Format(t));

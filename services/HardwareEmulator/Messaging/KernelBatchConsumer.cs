@@ -7,6 +7,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Emulator.V1;
+using Platform.Contracts.Mapping;
 using Platform.Contracts.Messaging;
 using Platform.Modeling.Errors;
 
@@ -43,7 +44,6 @@ public sealed class KernelBatchJobs(IOptions<EmulatorOptions> options)
 public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runner, KernelBatchJobs jobs,
     IOptions<EmulatorOptions> options, ILogger<KernelBatchConsumer> logger) : IConsumer<SubmitKernelBatch>
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
 
     public async Task Consume(ConsumeContext<SubmitKernelBatch> context)
     {
@@ -75,12 +75,7 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
             var requests = new List<RunKernelRequest>(cmd.KernelsJson.Count);
             for (int i = 0; i < cmd.KernelsJson.Count; i++)
             {
-                RunKernelRequest r;
-                try { r = Parser.Parse<RunKernelRequest>(cmd.KernelsJson[i]); }
-                catch (InvalidProtocolBufferException e)
-                {
-                    throw new InvalidFieldException($"kernels[{i}]", $"is not a valid RunKernelRequest: {e.Message}");
-                }
+                var r = ProtoJson.Parse<RunKernelRequest>(cmd.KernelsJson[i], $"kernels[{i}]");
                 if (string.IsNullOrEmpty(r.Device)) r.Device = cmd.Device;
                 requests.Add(r);
             }

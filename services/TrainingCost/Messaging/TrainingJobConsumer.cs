@@ -2,6 +2,7 @@ using Google.Protobuf;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Platform.Contracts.Mapping;
 using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
 using Platform.Modeling.Errors;
@@ -22,8 +23,6 @@ namespace TrainingCost.Messaging;
 public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimator, ILogger<TrainingJobConsumer> logger,
     IHostApplicationLifetime? lifetime = null) : IConsumer<RunTrainingJob>
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
-
     public async Task Consume(ConsumeContext<RunTrainingJob> context)
     {
         var cmd = context.Message;
@@ -46,7 +45,8 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         }
         try
         {
-            var run = Parser.Parse<Platform.Contracts.Training.V1.TrainingRunSpec>(cmd.RunSpecJson);
+            // Errors are named under "run" below, as in the submit request (run.model, run.cluster.count, ...).
+            var run = ProtoJson.Parse<Platform.Contracts.Training.V1.TrainingRunSpec>(cmd.RunSpecJson, "");
             TrainingValidators.Run.ThrowIfInvalid(run);
             var spec = TrainingProtoMapping.ToDomain(run);
             IMessage result = cmd.Kind == "plan"
@@ -61,12 +61,10 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
                 JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = true, ResultJson = JsonFormatter.Default.Format(result),
             });
         }
-        catch (Exception e) when (e is PlatformException or InvalidProtocolBufferException)
+        catch (PlatformException e)
         {
             // The job was submitted as a request whose run field is this spec: name fields as the client sees them.
-            string field = e is PlatformException p ? p.Under(TrainingProtoMapping.RunField).Field
-                : TrainingProtoMapping.RunField;
-            await FailAsync(context, field, e is PlatformException q ? q.Reason : e.Message);
+            await FailAsync(context, e.Under(TrainingProtoMapping.RunField).Field, e.Reason);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

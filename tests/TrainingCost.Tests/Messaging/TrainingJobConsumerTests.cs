@@ -41,6 +41,19 @@ public sealed class TrainingJobConsumerTests(PlatformFactory factory) : IClassFi
         Assert.Equal("top_k", job.ErrorField);
     }
 
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("{\"trainingTokens\":\"lots\"}")]
+    public async Task A_run_spec_that_is_not_valid_json_fails_the_job_naming_run(string runSpecJson)
+    {
+        await using var consumer = await StartAsync(hostStopping: false);
+        var job = await consumer.RunPlanAsync(topK: 2, runSpecJson);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal("run", job.ErrorField);
+        Assert.Contains("TrainingRunSpec", job.ErrorReason);
+    }
+
     [Fact]
     public async Task A_job_running_when_the_host_stops_is_cancelled_and_fails_saying_so()
     {
@@ -70,7 +83,7 @@ public sealed class TrainingJobConsumerTests(PlatformFactory factory) : IClassFi
     private sealed record Consumer(ServiceProvider Provider, ITestHarness Harness, JobStore Store) : IAsyncDisposable
     {
         /// <summary>Publishes a plan job for Llama 3.1 8B on 64 H100 and returns it once it completed.</summary>
-        public async Task<TrainingJob> RunPlanAsync(int topK)
+        public async Task<TrainingJob> RunPlanAsync(int topK, string? runSpecJson = null)
         {
             var job = Store.Create("plan");
             var run = new Platform.Contracts.Training.V1.TrainingRunSpec
@@ -80,7 +93,8 @@ public sealed class TrainingJobConsumerTests(PlatformFactory factory) : IClassFi
             };
             await Harness.Bus.Publish(new RunTrainingJob
             {
-                JobId = job.Id, Kind = "plan", RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK,
+                JobId = job.Id, Kind = "plan", TopK = topK,
+                RunSpecJson = runSpecJson ?? JsonFormatter.Default.Format(run),
             });
             Assert.True(await Harness.Published.Any<TrainingJobCompleted>(m => m.Context.Message.JobId == job.Id));
             return Store.Get(job.Id);
