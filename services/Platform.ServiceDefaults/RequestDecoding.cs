@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Platform.Modeling.Errors;
 
 namespace Platform.ServiceDefaults;
 
@@ -58,7 +59,7 @@ public static class RequestDecoding
             }
             catch (Exception e) when (e is not RpcException and not OperationCanceledException)
             {
-                string reason = e.Message.Length <= MaxReasonChars ? e.Message : e.Message[..MaxReasonChars] + "…";
+                string reason = PlatformException.Quote(e.Message, MaxReasonChars);
                 logger.LogWarning(
                     "Rejected {Method}: a request of {Bytes} bytes is not a valid {MessageType} ({Reason})",
                     fullMethod, context.PayloadLength, type, reason);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Modeling.Errors;
 using Serilog;
 using Serilog.Events;
 
@@ -30,7 +31,7 @@ public static class RequestLogging
                 + "{Elapsed:0.0} ms {GrpcMessage}";
             o.EnrichDiagnosticContext = (diagnostics, http) =>
             {
-                diagnostics.Set("Call", Bound(http.Request.Path.Value ?? "", MaxPathChars));
+                diagnostics.Set("Call", PlatformException.Quote(http.Request.Path.Value, MaxPathChars));
                 diagnostics.Set("GrpcStatus", GrpcStatus(http));
                 diagnostics.Set("GrpcMessage", GrpcMessage(http));
             };
@@ -76,7 +77,7 @@ public static class RequestLogging
         string text;
         try { text = Uri.UnescapeDataString(raw); }
         catch (UriFormatException) { text = raw; }
-        return Bound(text, MaxMessageChars);
+        return PlatformException.Quote(text, MaxMessageChars);
     }
 
     /// <summary>A gRPC trailer: in the trailers, or in the headers of a trailers-only answer.</summary>
@@ -87,5 +88,4 @@ public static class RequestLogging
         return value.ToString();
     }
 
-    private static string Bound(string s, int max) => s.Length <= max ? s : string.Concat(s.AsSpan(0, max), "…");
 }

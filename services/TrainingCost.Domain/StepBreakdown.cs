@@ -1,7 +1,3 @@
-using Platform.Modeling;
-using Platform.Modeling.Flops;
-using Platform.Modeling.Ops;
-
 namespace TrainingCost.Domain;
 
 /// <summary>Where one optimizer step's time goes on the critical path, seconds.</summary>

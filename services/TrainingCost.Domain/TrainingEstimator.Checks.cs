@@ -1,8 +1,4 @@
-using Platform.Modeling.Devices;
-using Platform.Modeling;
 using Platform.Modeling.Errors;
-using Platform.Modeling.Flops;
-using Platform.Modeling.Ops;
 
 namespace TrainingCost.Domain;
 

@@ -2,6 +2,7 @@ using Grpc.Net.Client;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
 using Platform.Contracts.Training.V1;
+using Platform.Testing;
 
 namespace Platform.IntegrationTests;
 
@@ -32,7 +33,7 @@ public sealed class DurableStateTests
                         SequenceLength = 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 512 },
                     },
                 })).JobId;
-                finished = await WaitFinished(training, id);
+                finished = await Jobs.WaitFinished(training, id);
                 Assert.Equal(JobState.Succeeded, finished.State);
                 Assert.NotNull(finished.Estimate);
                 await new EmulatorService.EmulatorServiceClient(channel).RegisterDeviceAsync(new RegisterDeviceRequest
@@ -61,18 +62,6 @@ public sealed class DurableStateTests
         finally
         {
             foreach (string f in new[] { file, file + "-wal", file + "-shm" }) File.Delete(f);
-        }
-    }
-
-    private static async Task<Job> WaitFinished(TrainingCostService.TrainingCostServiceClient client, string id)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var job = (await client.GetJobAsync(new GetJobRequest { JobId = id })).Job;
-            if (job.State is JobState.Succeeded or JobState.Failed) return job;
-            Assert.True(DateTime.UtcNow < deadline, $"job {id} still {job.State}");
-            await Task.Delay(100);
         }
     }
 }

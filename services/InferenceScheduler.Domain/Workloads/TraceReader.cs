@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Platform.Modeling.Errors;
 
@@ -27,7 +28,8 @@ public static class TraceReader
 
     public static IEnumerable<TraceRequest> ReadCsv(TextReader reader, string field = "workload.trace_csv")
     {
-        string? header = ReadLine(reader, field, 1);
+        var buffer = new StringBuilder();
+        string? header = ReadLine(reader, buffer, field, 1);
         if (header is null) yield break;
         var cols = header.Split(',').Select(c => c.Trim()).ToArray();
         int ctx = Array.IndexOf(cols, "ContextTokens"), gen = Array.IndexOf(cols, "GeneratedTokens");
@@ -40,7 +42,7 @@ public static class TraceReader
         double previous = 0;
         int lineNo = 1;
         string? line;
-        while ((line = ReadLine(reader, field, lineNo + 1)) is not null)
+        while ((line = ReadLine(reader, buffer, field, lineNo + 1)) is not null)
         {
             lineNo++;
             if (line.Length == 0) continue;
@@ -81,9 +83,10 @@ public static class TraceReader
     {
         double? first = null;
         double previous = 0;
+        var buffer = new StringBuilder();
         int lineNo = 0;
         string? line;
-        while ((line = ReadLine(reader, field, lineNo + 1)) is not null)
+        while ((line = ReadLine(reader, buffer, field, lineNo + 1)) is not null)
         {
             lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
@@ -121,9 +124,9 @@ public static class TraceReader
     /// The next line without its terminator (\n, \r\n or \r), or null at the end; a line longer than
     /// <see cref="MaxLineChars"/> is refused before it is held, so an upload without line breaks cannot grow memory.
     /// </summary>
-    private static string? ReadLine(TextReader reader, string field, int lineNo)
+    private static string? ReadLine(TextReader reader, StringBuilder sb, string field, int lineNo)
     {
-        var sb = new System.Text.StringBuilder();
+        sb.Clear();
         int c;
         while ((c = reader.Read()) >= 0)
         {

@@ -31,10 +31,14 @@ public abstract class PlatformException : Exception
     /// A caller's value as an error message may quote it: at most <see cref="MaxQuoted"/> characters, longer values
     /// cut with their length stated, so a message never grows with the input.
     /// </summary>
-    public static string Quote(string? value) =>
+    public static string Quote(string? value) => Quote(value, MaxQuoted);
+
+    /// <summary><paramref name="value"/> cut to <paramref name="max"/> characters, a longer one with its length
+    /// stated (for messages and log lines that quote text they do not control).</summary>
+    public static string Quote(string? value, int max) =>
         value is null ? ""
-        : value.Length <= MaxQuoted ? value
-        : $"{value[..MaxQuoted]}… ({value.Length:N0} characters)";
+        : value.Length <= max ? value
+        : $"{value[..max]}… ({value.Length:N0} characters)";
 
     protected static string Nest(string parent, string field) =>
         field.Length == 0 ? parent : field[0] == '[' ? parent + field : $"{parent}.{field}";
