@@ -44,8 +44,4 @@ public sealed class EmulatorOptions
     /// </summary>
     [Range(0, 1_000_000)]
     public int MaxCustomDevicesPerOwner { get; set; } = 100;
-
-    /// <summary>Completed bus jobs remembered for idempotent redelivery.</summary>
-    [Range(1, int.MaxValue)]
-    public int CompletedJobsRemembered { get; set; } = 10_000;
 }

@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Jobs;
 
 namespace HardwareEmulator;
 
@@ -42,7 +43,8 @@ public static class HardwareEmulatorModule
         builder.Services.AddSingleton<IEmulatorBackend, InProcessEmulatorBackend>();
         builder.Services.AddSingleton(sp => new KernelRunner(sp.GetRequiredService<TimingModel>(),
             sp.GetRequiredService<IOptions<EmulatorOptions>>().Value));
-        builder.Services.AddSingleton<KernelBatchJobs>();
+        // Kernel batches are jobs of the shared job model (kept in the platform database when there is one).
+        builder.AddPlatformJobs();
         builder.Services.AddBusRegistration(x =>
         {
             x.AddConsumer<EstimateOpsConsumer>();

@@ -3,6 +3,7 @@ using InferenceScheduler;
 using Platform.Host;
 using Platform.Persistence;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Jobs;
 using TrainingCost;
 
 if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync();
@@ -23,7 +24,13 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 var roles = PlatformRoles.Parse(builder.Configuration["Platform:Roles"]);
 builder.AddServiceDefaults();
 // Jobs and custom devices outlive the process in the platform database (Platform:Database, ConnectionStrings:Platform).
-if (roles.Training || roles.Emulator) builder.AddPlatformDatabase();
+// Every job kind is answered by the one job API (platform.jobs.v1.JobService).
+bool jobs = roles.Training || roles.Emulator;
+if (jobs)
+{
+    builder.AddPlatformDatabase();
+    builder.AddPlatformJobs();
+}
 if (roles.Emulator) builder.AddHardwareEmulator();
 if (roles.Training) builder.AddTrainingCost();
 if (roles.Inference) builder.AddInferenceScheduler();
@@ -36,6 +43,7 @@ if (migrateOnly)
     return 0;
 }
 app.MapServiceDefaults();
+if (jobs) app.MapPlatformJobs();
 if (roles.Emulator) app.MapHardwareEmulator();
 if (roles.Training) app.MapTrainingCost();
 if (roles.Inference) app.MapInferenceScheduler();

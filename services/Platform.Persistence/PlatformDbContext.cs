@@ -2,21 +2,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Platform.Persistence;
 
-/// <summary>A stored training job (table "jobs"). Times are UTC.</summary>
+/// <summary>A stored job of any kind (table "jobs"). Times are UTC.</summary>
 public sealed class JobRow
 {
     public Guid Id { get; set; }
     public string Kind { get; set; } = "";
-    /// <summary>Queued, Running, Succeeded or Failed.</summary>
+    /// <summary>Queued, Running, Succeeded, Failed or Cancelled.</summary>
     public string State { get; set; } = "";
     public double Progress { get; set; }
     public string Message { get; set; } = "";
     /// <summary>The result's type tag (e.g. the protobuf message's full name); null without a result.</summary>
     public string? ResultType { get; set; }
-    /// <summary>The result's bytes as the training adapter encoded them.</summary>
+    /// <summary>The result's bytes as the job's adapter encoded them.</summary>
     public byte[]? Result { get; set; }
     public string? ErrorField { get; set; }
     public string? ErrorReason { get; set; }
+    /// <summary>The gRPC status name of the failure (InvalidArgument, NotFound, Cancelled, ...).</summary>
+    public string? ErrorCode { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
@@ -35,8 +37,8 @@ public sealed class CustomDeviceRow
 }
 
 /// <summary>
-/// The platform's database: training jobs and custom devices. EF migrations are provider-specific, so each provider
-/// has a derived context owning its migrations (<see cref="SqlitePlatformDbContext"/> in Migrations/Sqlite,
+/// The platform's database: jobs of every kind and custom devices. EF migrations are provider-specific, so each
+/// provider has a derived context owning its migrations (<see cref="SqlitePlatformDbContext"/> in Migrations/Sqlite,
 /// <see cref="PostgresPlatformDbContext"/> in Migrations/Postgres); the model is this one.
 /// </summary>
 public abstract class PlatformDbContext(DbContextOptions options) : DbContext(options)
@@ -57,7 +59,11 @@ public abstract class PlatformDbContext(DbContextOptions options) : DbContext(op
             e.Property(j => j.ResultType).HasMaxLength(256);
             e.Property(j => j.ErrorField).HasMaxLength(512);
             e.Property(j => j.ErrorReason).HasMaxLength(4096);
+            e.Property(j => j.ErrorCode).HasMaxLength(32);
             e.HasIndex(j => j.State);
+            // ListJobs: newest first, by kind.
+            e.HasIndex(j => new { j.Kind, j.CreatedAt });
+            e.HasIndex(j => j.CreatedAt);
             e.HasIndex(j => j.FinishedAt);
         });
         modelBuilder.Entity<CustomDeviceRow>(e =>

@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore;
 using Platform.Modeling.Devices;
 using Microsoft.Extensions.Logging;
 using Platform.Modeling.Errors;
-using TrainingCost.Domain.Jobs;
 
 namespace Platform.Persistence;
 
@@ -49,87 +48,6 @@ internal static class Db
 
     // SQLite hands DateTime back unspecified; every stored time is UTC.
     public static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
-}
-
-/// <summary>The <see cref="IJobRepository"/> on the platform database (table "jobs").</summary>
-public sealed class EfJobRepository(IDbContextFactory<PlatformDbContext> contexts, IJobResultCodec codec,
-    ILogger<EfJobRepository> logger) : IJobRepository
-{
-    private const int DeleteBatch = 500;
-
-    public void Save(StoredJob job) => Db.Run(logger, "save a job", () =>
-    {
-        using var db = contexts.CreateDbContext();
-        var row = db.Jobs.Find(job.Job.Id);
-        if (row is null)
-        {
-            row = new JobRow { Id = job.Job.Id };
-            db.Jobs.Add(row);
-        }
-        var j = job.Job;
-        row.Kind = j.Kind;
-        row.State = j.Status.ToString();
-        row.Progress = j.Progress;
-        row.Message = j.Message;
-        (row.ResultType, row.Result) = j.Result is null ? (null, null) : codec.Encode(j.Result);
-        row.ErrorField = j.ErrorField;
-        row.ErrorReason = j.ErrorReason;
-        row.CreatedAt = Db.Utc(job.CreatedAt);
-        row.UpdatedAt = Db.Utc(job.UpdatedAt);
-        row.FinishedAt = job.FinishedAt is { } f ? Db.Utc(f) : null;
-        db.SaveChanges();
-    });
-
-    public StoredJob? Find(Guid id) => Db.Run(logger, "read a job", () =>
-    {
-        using var db = contexts.CreateDbContext();
-        var row = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == id);
-        return row is null ? null : ToDomain(row);
-    });
-
-    public void Delete(IReadOnlyCollection<Guid> ids) => Db.Run(logger, "delete jobs", () =>
-    {
-        using var db = contexts.CreateDbContext();
-        foreach (var batch in ids.Chunk(DeleteBatch))
-            db.Jobs.Where(j => batch.Contains(j.Id)).ExecuteDelete();
-    });
-
-    public IReadOnlyList<FinishedJob> ListFinished(CancellationToken ct) => Db.Run(logger, "list finished jobs", () =>
-    {
-        using var db = contexts.CreateDbContext();
-        var list = new List<FinishedJob>();
-        foreach (var r in db.Jobs.AsNoTracking().Where(j => j.FinishedAt != null).OrderBy(j => j.FinishedAt)
-                     .Select(j => new { j.Id, j.FinishedAt }).AsEnumerable())
-        {
-            ct.ThrowIfCancellationRequested();
-            list.Add(new FinishedJob(r.Id, Db.Utc(r.FinishedAt!.Value)));
-        }
-        return list;
-    });
-
-    public int FailUnfinished(string message, DateTimeOffset at, CancellationToken ct) =>
-        Db.Run(logger, "fail unfinished jobs", () =>
-        {
-            using var db = contexts.CreateDbContext();
-            string queued = nameof(JobStatus.Queued), running = nameof(JobStatus.Running);
-            var when = Db.Utc(at);
-            return db.Jobs.Where(j => j.State == queued || j.State == running).ExecuteUpdate(s => s
-                .SetProperty(j => j.State, nameof(JobStatus.Failed))
-                .SetProperty(j => j.Message, "failed: " + message)
-                .SetProperty(j => j.ErrorReason, message)
-                .SetProperty(j => j.UpdatedAt, when)
-                .SetProperty(j => j.FinishedAt, when));
-        });
-
-    private StoredJob ToDomain(JobRow row)
-    {
-        var status = Enum.Parse<JobStatus>(row.State);
-        object? result = row.ResultType is { } type && row.Result is { } data ? codec.Decode(type, data) : null;
-        var job = new TrainingJob(row.Id, row.Kind, status, row.Progress, row.Message, result, row.ErrorField,
-            row.ErrorReason);
-        return new StoredJob(job, Db.Utc(row.CreatedAt), Db.Utc(row.UpdatedAt),
-            row.FinishedAt is { } f ? Db.Utc(f) : null);
-    }
 }
 
 /// <summary>The <see cref="ICustomDeviceStore"/> on the platform database (table "custom_devices").</summary>

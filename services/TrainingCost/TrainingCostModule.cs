@@ -1,15 +1,13 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Jobs;
 using TrainingCost.Caching;
 using TrainingCost.Domain;
-using TrainingCost.Domain.Jobs;
 using TrainingCost.Grpc;
 using TrainingCost.Mapping;
 using TrainingCost.Messaging;
-using TrainingCost.Persistence;
 
 namespace TrainingCost;
 
@@ -22,17 +20,9 @@ public static class TrainingCostModule
         builder.AddEmulatorClient();
         builder.Services.AddSingleton(Calibration.Default);
         builder.Services.AddTransient<TrainingEstimator>();
-        builder.Services.AddOptions<JobStoreOptions>()
-            .BindConfiguration(JobStoreOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        // Jobs are written through to the platform database when the host registered one (AddPlatformDatabase);
-        // results are stored as their protobuf bytes (ProtoJobResultCodec).
-        builder.Services.AddSingleton<IJobResultCodec, ProtoJobResultCodec>();
-        builder.Services.AddSingleton(sp =>
-            new JobStore(sp.GetRequiredService<IOptions<JobStoreOptions>>().Value, TimeProvider.System,
-                sp.GetService<IJobRepository>()));
-        builder.Services.AddHostedService<JobRecoveryService>();
+        // Estimates and plan searches are jobs of the shared job model (written through to the platform database
+        // when the host registered one).
+        builder.AddPlatformJobs();
         // Repeated estimates of the same run come from a bounded cache (Platform:TrainingCost:EstimateCache).
         builder.Services.AddOptions<TrainingEstimateCacheOptions>()
             .BindConfiguration(TrainingEstimateCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();

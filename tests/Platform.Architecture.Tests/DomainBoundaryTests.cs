@@ -17,6 +17,7 @@ public sealed partial class DomainBoundaryTests
     public static TheoryData<string, string> Domains() => new()
     {
         { "Platform.Modeling", "services/Platform.Modeling" },
+        { "Platform.Jobs", "services/Platform.Jobs" },
         { "TrainingCost.Domain", "services/TrainingCost.Domain" },
         { "InferenceScheduler.Domain", "services/InferenceScheduler.Domain" },
         { "HardwareEmulator.Domain", "services/HardwareEmulator.Domain" },

@@ -33,7 +33,7 @@ public sealed class DurableStateTests
                         SequenceLength = 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 512 },
                     },
                 })).JobId;
-                finished = await Jobs.WaitFinished(training, id);
+                finished = await JobPolling.WaitFinished(training, id);
                 Assert.Equal(JobState.Succeeded, finished.State);
                 Assert.NotNull(finished.Estimate);
                 await new EmulatorService.EmulatorServiceClient(channel).RegisterDeviceAsync(new RegisterDeviceRequest

@@ -31,7 +31,7 @@ public sealed class HostRestartTests
             {
                 var training = new TrainingCostService.TrainingCostServiceClient(before.Channel);
                 id = (await training.SubmitEstimateJobAsync(new SubmitEstimateJobRequest { Run = Run() })).JobId;
-                finished = await Jobs.WaitFinished(training, id);
+                finished = await JobPolling.WaitFinished(training, id);
                 Assert.Equal(JobState.Succeeded, finished.State);
                 Assert.NotNull(finished.Estimate);
                 await new EmulatorService.EmulatorServiceClient(before.Channel).RegisterDeviceAsync(
@@ -68,7 +68,7 @@ public sealed class HostRestartTests
         using var two = new PlatformFactory();
         var training = new TrainingCostService.TrainingCostServiceClient(one.Channel);
         string id = (await training.SubmitEstimateJobAsync(new SubmitEstimateJobRequest { Run = Run() })).JobId;
-        await Jobs.WaitFinished(training, id);
+        await JobPolling.WaitFinished(training, id);
         Assert.NotEqual(one.DatabaseFile, two.DatabaseFile);
         var e = await Assert.ThrowsAsync<RpcException>(async () =>
             await new TrainingCostService.TrainingCostServiceClient(two.Channel)
@@ -96,7 +96,7 @@ public sealed class HostRestartTests
         {
             var training = new TrainingCostService.TrainingCostServiceClient(before.Channel);
             id = (await training.SubmitEstimateJobAsync(new SubmitEstimateJobRequest { Run = Run() })).JobId;
-            Assert.Equal(JobState.Succeeded, (await Jobs.WaitFinished(training, id)).State);
+            Assert.Equal(JobState.Succeeded, (await JobPolling.WaitFinished(training, id)).State);
             Assert.False(File.Exists(file)); // no database was created
         }
         using var after = new NoDatabaseFactory { DatabaseFile = file };

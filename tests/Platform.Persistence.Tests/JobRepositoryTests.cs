@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Modeling.Errors;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 
 namespace Platform.Persistence.Tests;
 
@@ -13,7 +13,7 @@ public sealed class JobRepositoryTests
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private static TrainingJob Succeed(JobStore store, Guid id, string result) => store.Update(id,
+    private static JobSnapshot Succeed(JobStore store, Guid id, string result) => store.Update(id,
         j => j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
 
     [Theory]
@@ -86,11 +86,11 @@ public sealed class JobRepositoryTests
         var job = store.Create("plan");
         store.Update(job.Id, j => j with { Status = JobStatus.Running, Message = "running", Progress = 0.05 });
         store.Update(job.Id, j => j with { Progress = 0.06 });
-        Assert.Equal(0.05, repo.Find(job.Id)!.Job.Progress);
+        Assert.Equal(0.05, repo.Find(job.Id)!.Progress);
         Assert.Equal(0.06, store.Get(job.Id).Progress);
         store.Update(job.Id, j => j with { Progress = 0.2 });
-        Assert.Equal(0.2, repo.Find(job.Id)!.Job.Progress);
-        Assert.Equal(JobStatus.Running, repo.Find(job.Id)!.Job.Status);
+        Assert.Equal(0.2, repo.Find(job.Id)!.Progress);
+        Assert.Equal(JobStatus.Running, repo.Find(job.Id)!.Status);
         Assert.Null(repo.Find(job.Id)!.FinishedAt);
     }
 

@@ -82,7 +82,7 @@ public sealed class TestDatabase : IDisposable
 }
 
 /// <summary>A result codec for tests: results are strings, stored as UTF-8 under the tag "text".</summary>
-public sealed class TextResultCodec : TrainingCost.Domain.Jobs.IJobResultCodec
+public sealed class TextResultCodec : Platform.Jobs.IJobResultCodec
 {
     public (string Type, byte[] Data) Encode(object result) => ("text", System.Text.Encoding.UTF8.GetBytes(
         (string)result));

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Google.Protobuf;
 using HardwareEmulator.Domain.Devices;
 using HardwareEmulator.Domain.Kernels;
@@ -7,59 +6,86 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Emulator.V1;
+using Platform.Contracts.Jobs.V1;
 using Platform.Contracts.Mapping;
 using Platform.Contracts.Messaging;
+using Platform.Jobs;
 using Platform.Modeling.Errors;
 
 namespace HardwareEmulator.Messaging;
 
 /// <summary>
-/// Completed kernel-batch jobs by id, so a redelivered command is answered without running twice (bounded, oldest
-/// evicted).
-/// </summary>
-public sealed class KernelBatchJobs(IOptions<EmulatorOptions> options)
-{
-    private readonly ConcurrentDictionary<Guid, KernelBatchCompleted> _done = new();
-    private readonly ConcurrentQueue<Guid> _order = new();
-
-    public bool TryGet(Guid jobId, out KernelBatchCompleted result) => _done.TryGetValue(jobId, out result!);
-
-    public KernelBatchCompleted Remember(KernelBatchCompleted result)
-    {
-        var stored = _done.GetOrAdd(result.JobId, result);
-        if (ReferenceEquals(stored, result))
-        {
-            _order.Enqueue(result.JobId);
-            while (_order.Count > options.Value.CompletedJobsRemembered && _order.TryDequeue(out var old))
-                _done.TryRemove(old, out _);
-        }
-        return stored;
-    }
-}
-
-/// <summary>
 /// Runs a <see cref="SubmitKernelBatch"/> job kernel by kernel (all validated first) and publishes
-/// <see cref="KernelBatchCompleted"/>.
+/// <see cref="KernelBatchCompleted"/>. The batch is a job of the shared job model (kind "kernel-batch": GetJob,
+/// ListJobs, WatchJob and CancelJob of platform.jobs.v1.JobService), kept with its result in the platform database: a
+/// redelivered command, on this instance or another, is answered from the stored result without running again.
 /// </summary>
-public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runner, KernelBatchJobs jobs,
+public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runner, JobStore jobs,
     IOptions<EmulatorOptions> options, ILogger<KernelBatchConsumer> logger) : IConsumer<SubmitKernelBatch>
 {
+    /// <summary>The job kind of a kernel batch.</summary>
+    public const string Kind = "kernel-batch";
 
     public async Task Consume(ConsumeContext<SubmitKernelBatch> context)
     {
         var cmd = context.Message;
-        if (!jobs.TryGet(cmd.JobId, out var result))
+        KernelBatchCompleted result;
+        if (!jobs.Adopt(cmd.JobId, Kind) && jobs.TryGet(cmd.JobId, out var done) && done.Finished)
         {
-            result = jobs.Remember(Execute(cmd, context.CancellationToken));
+            result = FromJob(cmd, done);
+            logger.LogInformation("Kernel batch {JobId} redelivered; answering from its stored result", cmd.JobId);
+        }
+        else
+        {
+            using (var work = jobs.StartRun(cmd.JobId, 0, context.CancellationToken))
+            {
+                try
+                {
+                    result = Execute(cmd, work.Token);
+                }
+                catch (OperationCanceledException) when (work.CancelledByCaller)
+                {
+                    result = FromJob(cmd, jobs.Get(cmd.JobId));
+                }
+            }
+            result = FromJob(cmd, jobs.Update(cmd.JobId, j => result.Succeeded
+                ? j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = ToProto(result) }
+                : j with
+                {
+                    Status = JobStatus.Failed,
+                    Message = "failed",
+                    ErrorField = result.ErrorField,
+                    ErrorReason = result.ErrorReason,
+                    ErrorCode = result.ErrorCode,
+                }));
             logger.LogInformation(
                 "Kernel batch {JobId} on {Device}: {Succeeded}, {KernelCount} kernels, {DeviceSeconds} modelled s",
                 cmd.JobId, cmd.Device, result.Succeeded, result.ResultsJson.Count, result.TotalDeviceSeconds);
         }
-        else logger.LogInformation("Kernel batch {JobId} redelivered; answering from its first result", cmd.JobId);
-
         await context.Publish(result, context.CancellationToken);
         if (context.ResponseAddress is not null) await context.RespondAsync(result);
     }
+
+    private static KernelBatchResult ToProto(KernelBatchCompleted r)
+    {
+        var proto = new KernelBatchResult { Device = r.Device, TotalDeviceSeconds = r.TotalDeviceSeconds };
+        proto.Results.AddRange(r.ResultsJson.Select(j => JsonParser.Default.Parse<RunKernelResponse>(j)));
+        return proto;
+    }
+
+    /// <summary>The batch's outcome as its job holds it (succeeded with its result, failed or cancelled).</summary>
+    private static KernelBatchCompleted FromJob(SubmitKernelBatch cmd, JobSnapshot job) =>
+        job is { Status: JobStatus.Succeeded, Result: KernelBatchResult r }
+            ? new KernelBatchCompleted
+            {
+                JobId = cmd.JobId, Device = cmd.Device, Succeeded = true, TotalDeviceSeconds = r.TotalDeviceSeconds,
+                ResultsJson = [.. r.Results.Select(k => JsonFormatter.Default.Format(k))],
+            }
+            : new KernelBatchCompleted
+            {
+                JobId = cmd.JobId, Device = cmd.Device, Succeeded = false, ErrorField = job.ErrorField,
+                ErrorReason = job.ErrorReason ?? job.Message, ErrorCode = job.ErrorCode ?? "Internal",
+            };
 
     private KernelBatchCompleted Execute(SubmitKernelBatch cmd, CancellationToken ct)
     {

@@ -109,3 +109,13 @@ public sealed record DeviceRegistered
     public required bool Replaced { get; init; }
     public required DateTimeOffset RegisteredAt { get; init; }
 }
+
+/// <summary>
+/// Event: a caller cancelled a job (platform.jobs.v1.JobService/CancelJob). Every instance receives it; the one
+/// running the job stops its work.
+/// </summary>
+public sealed record JobCancelRequested
+{
+    public required Guid JobId { get; init; }
+    public required string Reason { get; init; }
+}

@@ -12,7 +12,8 @@ using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
 using TrainingCost.Caching;
 using TrainingCost.Domain;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
+using Platform.ServiceDefaults.Jobs;
 using ProtoPreset = Platform.Contracts.Training.V1.ModelPreset;
 using ProtoCostPoint = Platform.Contracts.Training.V1.CostPoint;
 
@@ -212,60 +213,27 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
         catch (PlatformException e) { throw e.Under(TrainingProtoMapping.RunField); }
     }
 
+    /// <summary>The job as platform.jobs.v1.JobService/GetJob answers it, in this service's job message.</summary>
     public override Task<GetJobResponse> GetJob(GetJobRequest request, ServerCallContext context) =>
-        Task.FromResult(new GetJobResponse { Job = ToProto(jobs.Get(ParseJobId(request.JobId))) });
+        Task.FromResult(new GetJobResponse { Job = ToProto(jobs.Get(JobProtoMapping.ParseJobId(request.JobId))) });
 
     /// <summary>
-    /// Streams the job's snapshots until it finishes. The stream ends when the job finishes, the client cancels, or
-    /// the host stops (Unavailable); the job itself runs on regardless, and the watch's slot is released whichever
-    /// way the stream ends.
+    /// Streams the job's snapshots until it finishes, as platform.jobs.v1.JobService/WatchJob does, in this service's
+    /// job message.
     /// </summary>
-    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream,
-        ServerCallContext context)
-    {
-        var id = ParseJobId(request.JobId);
-        using var watch = jobs.Watch(id);
-        var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
-        try
-        {
-            while (true)
-            {
-                var job = watch.Current;
-                await responseStream.WriteAsync(new WatchJobResponse { Job = ToProto(job) }, ended.Token);
-                if (job.Finished) return;
-                await watch.NextAsync(ended.Token);
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested
-                                                 && !context.CancellationToken.IsCancellationRequested)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                "the training service is stopping; the job goes on where it runs: GetJob or WatchJob it again"));
-        }
-    }
+    public override Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream,
+        ServerCallContext context) =>
+        JobGrpcService.Watch(jobs, JobProtoMapping.ParseJobId(request.JobId),
+            (j, ct) => responseStream.WriteAsync(new WatchJobResponse { Job = ToProto(j) }, ct),
+            context.CancellationToken, lifetime);
 
-    private static Guid ParseJobId(string id)
-    {
-        if (string.IsNullOrWhiteSpace(id)) throw new InvalidFieldException("job_id", "is required");
-        return Guid.TryParse(id, out var g)
-            ? g
-            : throw new InvalidFieldException("job_id", $"'{PlatformException.Quote(id)}' is not a job id");
-    }
-
-    private static Job ToProto(TrainingJob j)
+    private static Job ToProto(JobSnapshot j)
     {
         var job = new Job
         {
             JobId = j.Id.ToString(),
             Kind = j.Kind,
-            State = j.Status switch
-            {
-                JobStatus.Queued => JobState.Queued,
-                JobStatus.Running => JobState.Running,
-                JobStatus.Succeeded => JobState.Succeeded,
-                _ => JobState.Failed,
-            },
+            State = JobProtoMapping.ToProto(j.Status),
             Progress = j.Progress,
             Message = j.Message,
             ErrorField = j.ErrorField ?? "",

@@ -3,7 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 
 namespace TrainingCost.Messaging;
 

@@ -7,7 +7,7 @@ using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
 using Platform.Modeling.Errors;
 using TrainingCost.Domain;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 using TrainingCost.Mapping;
 using Platform.ServiceDefaults.Validation;
 using TrainingCost.Mapping.Validation;
@@ -17,12 +17,17 @@ namespace TrainingCost.Messaging;
 /// <summary>
 /// Runs a queued estimate or plan search, reporting progress to the <see cref="JobStore"/> and publishing
 /// <see cref="TrainingJobCompleted"/>. Idempotent on the job id: a redelivered finished job is not rerun. A job runs
-/// to completion whether or not anyone watches it; its work observes the message's cancellation and the host
-/// stopping, and a job the host stops under fails with a message saying so (so it never stays "running").
+/// to completion whether or not anyone watches it; its work observes the message's cancellation, the job being
+/// cancelled (platform.jobs.v1.JobService/CancelJob) and the host stopping, and a job the host stops under fails with
+/// a message saying so (so it never stays "running"). The completion event says how the job ended as stored: a job
+/// cancelled meanwhile is reported cancelled even if its work got to the end.
 /// </summary>
 public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimator, ILogger<TrainingJobConsumer> logger,
     IHostApplicationLifetime? lifetime = null) : IConsumer<RunTrainingJob>
 {
+    /// <summary>Why a job the host stopped under failed.</summary>
+    public const string StoppedReason = "the training service stopped before the job finished; submit it again";
+
     public async Task Consume(ConsumeContext<RunTrainingJob> context)
     {
         var cmd = context.Message;
@@ -33,16 +38,15 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             logger.LogInformation("Skipping training job {JobId}: already finished", cmd.JobId);
             return;
         }
-        jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Running, Message = "running", Progress = 0.05 });
-        var progress = new Progress(jobs, cmd.JobId);
-        var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
-        var ct = cancel.Token;
         if (cmd.TopK is < 0 or > 100) // the same range as SubmitPlanJob's top_k (a field beside the run)
         {
             await FailAsync(context, "top_k", $"must be 0–100 (got {cmd.TopK})");
             return;
         }
+        var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
+        using var work = jobs.StartRun(cmd.JobId, 0.05, context.CancellationToken, stopping);
+        var ct = work.Token;
+        var progress = new Progress(jobs, cmd.JobId);
         try
         {
             // Errors are named under "run" below, as in the submit request (run.model, run.cluster.count, ...).
@@ -53,13 +57,8 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
                 ? TrainingProtoMapping.ToProto(await estimator.SearchAsync(spec, cmd.TopK > 0 ? cmd.TopK : 5, ct,
                     progress))
                 : TrainingProtoMapping.ToProto(await estimator.EstimateAsync(spec, ct, progress));
-            jobs.Update(cmd.JobId, j =>
-                j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
-            logger.LogInformation("Training job {JobId} ({Kind}) succeeded", cmd.JobId, cmd.Kind);
-            await context.Publish(new TrainingJobCompleted
-            {
-                JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = true, ResultJson = JsonFormatter.Default.Format(result),
-            });
+            await PublishOutcomeAsync(context, jobs.Update(cmd.JobId, j =>
+                j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result }));
         }
         catch (PlatformException e)
         {
@@ -68,33 +67,42 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            if (work.CancelledByCaller)
+            {
+                logger.LogInformation("Training job {JobId} cancelled by a caller", cmd.JobId);
+                await PublishOutcomeAsync(context, jobs.Get(cmd.JobId), CancellationToken.None);
+                return;
+            }
             // The host is stopping (or the broker took the message back): the job ends here rather than staying
-            // "running" in this instance's store. A redelivered message finds it finished and is not rerun.
-            const string reason = "the training service stopped before the job finished; submit it again";
-            jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Failed, Message = "cancelled: " + reason });
-            logger.LogWarning("Training job {JobId} cancelled: the host is stopping", cmd.JobId);
+            // "running". A redelivered message finds it finished and is not rerun.
+            var stopped = jobs.Update(cmd.JobId, j => j with
+            {
+                Status = JobStatus.Failed,
+                Message = "cancelled: " + StoppedReason,
+                ErrorReason = StoppedReason,
+                ErrorCode = "Unavailable",
+            });
+            logger.LogWarning("Training job {JobId} stopped: the host is stopping", cmd.JobId);
             try
             {
-                await context.Publish(new TrainingJobCompleted
-                {
-                    JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorReason = reason,
-                }, CancellationToken.None);
+                await PublishOutcomeAsync(context, stopped, CancellationToken.None);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                logger.LogWarning(e, "Could not publish the cancellation of training job {JobId}", cmd.JobId);
+                logger.LogWarning(e, "Could not publish the end of training job {JobId}", cmd.JobId);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Not the caller's fault (e.g. the emulator is unreachable): fail the job rather than leave it running.
             logger.LogError(e, "Training job {JobId} failed unexpectedly", cmd.JobId);
-            jobs.Update(cmd.JobId, j =>
-                j with { Status = JobStatus.Failed, Message = "internal error; see the service log" });
-            await context.Publish(new TrainingJobCompleted
+            await PublishOutcomeAsync(context, jobs.Update(cmd.JobId, j => j with
             {
-                JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorReason = "internal error"
-            });
+                Status = JobStatus.Failed,
+                Message = "internal error; see the service log",
+                ErrorReason = "internal error",
+                ErrorCode = "Internal",
+            }));
         }
     }
 
@@ -109,12 +117,30 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
     private async Task FailAsync(ConsumeContext<RunTrainingJob> context, string field, string reason)
     {
         var cmd = context.Message;
-        jobs.Update(cmd.JobId, j =>
-            j with { Status = JobStatus.Failed, Message = "failed", ErrorField = field, ErrorReason = reason });
+        var job = jobs.Update(cmd.JobId, j => j with
+        {
+            Status = JobStatus.Failed,
+            Message = "failed",
+            ErrorField = field,
+            ErrorReason = reason,
+            ErrorCode = "InvalidArgument",
+        });
         logger.LogInformation("Training job {JobId} failed on {Field}: {Reason}", cmd.JobId, field, reason);
+        await PublishOutcomeAsync(context, job);
+    }
+
+    /// <summary>Publishes <see cref="TrainingJobCompleted"/> saying how the job ended, as the store holds it.</summary>
+    private async Task PublishOutcomeAsync(ConsumeContext<RunTrainingJob> context, JobSnapshot job,
+        CancellationToken? ct = null)
+    {
+        var cmd = context.Message;
+        bool ok = job.Status == JobStatus.Succeeded;
+        if (ok) logger.LogInformation("Training job {JobId} ({Kind}) succeeded", cmd.JobId, cmd.Kind);
         await context.Publish(new TrainingJobCompleted
         {
-            JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = false, ErrorField = field, ErrorReason = reason
-        });
+            JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = ok,
+            ResultJson = ok && job.Result is IMessage m ? JsonFormatter.Default.Format(m) : null,
+            ErrorField = ok ? null : job.ErrorField, ErrorReason = ok ? null : job.ErrorReason ?? job.Message,
+        }, ct ?? context.CancellationToken);
     }
 }

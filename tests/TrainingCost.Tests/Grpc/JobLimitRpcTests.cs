@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Training.V1;
 using Platform.Testing;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 
 namespace TrainingCost.Tests.Grpc;
 

@@ -2,7 +2,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.Messaging;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 using TrainingCost.Messaging;
 
 namespace TrainingCost.Tests.Messaging;

@@ -8,7 +8,7 @@ using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
 using Platform.Testing;
 using TrainingCost.Domain;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 using TrainingCost.Messaging;
 
 namespace TrainingCost.Tests.Messaging;
@@ -83,7 +83,7 @@ public sealed class TrainingJobConsumerTests(PlatformFactory factory) : IClassFi
     private sealed record Consumer(ServiceProvider Provider, ITestHarness Harness, JobStore Store) : IAsyncDisposable
     {
         /// <summary>Publishes a plan job for Llama 3.1 8B on 64 H100 and returns it once it completed.</summary>
-        public async Task<TrainingJob> RunPlanAsync(int topK, string? runSpecJson = null)
+        public async Task<JobSnapshot> RunPlanAsync(int topK, string? runSpecJson = null)
         {
             var job = Store.Create("plan");
             var run = new Platform.Contracts.Training.V1.TrainingRunSpec

@@ -56,6 +56,10 @@ namespace Platform.Persistence.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("ErrorField")
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
@@ -97,9 +101,13 @@ namespace Platform.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CreatedAt");
+
                     b.HasIndex("FinishedAt");
 
                     b.HasIndex("State");
+
+                    b.HasIndex("Kind", "CreatedAt");
 
                     b.ToTable("jobs", (string)null);
                 });

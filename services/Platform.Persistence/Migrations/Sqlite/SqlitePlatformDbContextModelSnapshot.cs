@@ -51,6 +51,10 @@ namespace Platform.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ErrorField")
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
@@ -92,9 +96,13 @@ namespace Platform.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CreatedAt");
+
                     b.HasIndex("FinishedAt");
 
                     b.HasIndex("State");
+
+                    b.HasIndex("Kind", "CreatedAt");
 
                     b.ToTable("jobs", (string)null);
                 });

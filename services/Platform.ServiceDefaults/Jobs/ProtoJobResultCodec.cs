@@ -1,12 +1,13 @@
 using Google.Protobuf;
+using Platform.Contracts.Jobs.V1;
 using Platform.Contracts.Training.V1;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 
-namespace TrainingCost.Persistence;
+namespace Platform.ServiceDefaults.Jobs;
 
 /// <summary>
-/// Stores a job's result as the protobuf message it is (TrainingEstimate or PlanParallelismResponse): its full name
-/// as the type tag and its binary encoding as the bytes.
+/// Stores a job's result as the protobuf message it is (TrainingEstimate, PlanParallelismResponse or
+/// KernelBatchResult): its full name as the type tag and its binary encoding as the bytes.
 /// </summary>
 public sealed class ProtoJobResultCodec : IJobResultCodec
 {
@@ -14,6 +15,7 @@ public sealed class ProtoJobResultCodec : IJobResultCodec
     {
         [TrainingEstimate.Descriptor.FullName] = TrainingEstimate.Parser,
         [PlanParallelismResponse.Descriptor.FullName] = PlanParallelismResponse.Parser,
+        [KernelBatchResult.Descriptor.FullName] = KernelBatchResult.Parser,
     };
 
     public (string Type, byte[] Data) Encode(object result) => result is IMessage m

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Platform.ServiceDefaults;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 
-namespace TrainingCost.Persistence;
+namespace Platform.ServiceDefaults.Jobs;
 
 /// <summary>
 /// At start, brings the stored jobs in line (<see cref="JobStore.Recover"/>). With the in-memory transport nothing
@@ -19,7 +18,7 @@ public sealed class JobRecoveryService(JobStore jobs, IConfiguration configurati
         bool redelivered = BusExtensions.UsesRabbitMq(configuration);
         var (failed, retained) = jobs.Recover(failUnfinished: !redelivered, cancellationToken);
         logger.LogInformation(
-            "Stored training jobs recovered: {Failed} unfinished job(s) failed, {Retained} finished job(s) retained "
+            "Stored jobs recovered: {Failed} unfinished job(s) failed, {Retained} finished job(s) retained "
             + "(unfinished jobs left for redelivery: {Redelivered})", failed, retained, redelivered);
         return Task.CompletedTask;
     }

@@ -1,21 +1,23 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace TrainingCost.Domain.Jobs;
+namespace Platform.Jobs;
 
 /// <summary>
-/// Bounds of the training role's jobs (configuration section "Training"). A submitted job is accepted work that runs
-/// to completion whether or not anyone watches it, so these bounds, not the watchers, keep the work and the store
-/// finite.
+/// Bounds of a host's jobs (configuration section "Jobs"). A submitted job is accepted work that runs to completion
+/// whether or not anyone watches it, so these bounds, not the watchers, keep the work and the store finite.
 /// </summary>
 public sealed class JobStoreOptions
 {
-    public const string Section = "Training";
+    public const string Section = "Jobs";
+
+    /// <summary>The section these settings had when only the training role had jobs; still read, "Jobs" wins.</summary>
+    public const string FormerSection = "Training";
 
     /// <summary>Jobs queued or running on this host; a submission past it is ResourceExhausted.</summary>
     [Range(1, 1_000_000)]
     public int MaxActiveJobs { get; set; } = 64;
 
-    /// <summary>Finished jobs kept for GetJob and WatchJob; the oldest are evicted beyond it.</summary>
+    /// <summary>Finished jobs kept for GetJob, ListJobs and WatchJob; the oldest are evicted beyond it.</summary>
     [Range(1, 10_000_000)]
     public int MaxRetainedJobs { get; set; } = 10_000;
 

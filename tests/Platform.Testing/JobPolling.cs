@@ -5,7 +5,7 @@ using Xunit;
 namespace Platform.Testing;
 
 /// <summary>Waiting on training jobs over gRPC.</summary>
-public static class Jobs
+public static class JobPolling
 {
     /// <summary>Polls <c>GetJob</c> until the job succeeded or failed (at most 60 s), and returns it.</summary>
     public static async Task<Job> WaitFinished(TrainingCostService.TrainingCostServiceClient client, string id)

@@ -1,7 +1,7 @@
 using Platform.Modeling.Errors;
-using TrainingCost.Domain.Jobs;
+using Platform.Jobs;
 
-namespace TrainingCost.Tests.Domain;
+namespace Platform.Jobs.Tests;
 
 public sealed class JobStoreTests
 {
@@ -11,7 +11,7 @@ public sealed class JobStoreTests
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private static TrainingJob Finish(JobStore store, Guid id) =>
+    private static JobSnapshot Finish(JobStore store, Guid id) =>
         store.Update(id, j => j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done" });
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class JobStoreTests
         var a = store.Create("plan");
         store.Create("plan");
         var e = Assert.Throws<LimitExceededException>(() => store.Create("plan"));
-        Assert.Contains("Training:MaxActiveJobs = 2", e.Reason);
+        Assert.Contains("Jobs:MaxActiveJobs = 2", e.Reason);
         Assert.Equal(2, store.ActiveJobs);
 
         Finish(store, a.Id);
@@ -71,7 +71,7 @@ public sealed class JobStoreTests
         var store = new JobStore(new JobStoreOptions { MaxConcurrentWatches = 2 });
         var job = store.Create("plan");
         using var cts = new CancellationTokenSource();
-        Task<TrainingJob> waiting;
+        Task<JobSnapshot> waiting;
         using (var watch = store.Watch(job.Id))
         {
             Assert.Equal(1, store.ActiveWatches);
@@ -108,7 +108,7 @@ public sealed class JobStoreTests
         using var a = store.Watch(job.Id);
         using var b = store.Watch(job.Id);
         var e = Assert.Throws<LimitExceededException>(() => store.Watch(job.Id));
-        Assert.Contains("Training:MaxConcurrentWatches = 2", e.Reason);
+        Assert.Contains("Jobs:MaxConcurrentWatches = 2", e.Reason);
         Assert.Equal(2, store.ActiveWatches);
         b.Dispose();
         b.Dispose(); // disposing twice releases once
