@@ -17,7 +17,8 @@ public sealed partial class JobStore
     /// </summary>
     public JobRun StartRun(Guid id, double progress, params CancellationToken[] stopping)
     {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var cts = stopping.Length == 0 ? new CancellationTokenSource()
+            : CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _runs[id] = cts;
         var job = Update(id, j => j with { Status = JobStatus.Running, Message = "running", Progress = progress });
         // Cancelled (or finished elsewhere) before it started: the work stops at once.
