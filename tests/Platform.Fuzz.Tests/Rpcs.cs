@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Platform.Contracts.Emulator.V1;
 using Platform.Contracts.Inference.V1;
+using Platform.Contracts.Jobs.V1;
 using Platform.Contracts.Training.V1;
 
 namespace Platform.Fuzz.Tests;
@@ -30,6 +31,7 @@ public static class Rpcs
         EmulatorReflection.Descriptor.FindTypeByName<ServiceDescriptor>("EmulatorService"),
         TrainingReflection.Descriptor.FindTypeByName<ServiceDescriptor>("TrainingCostService"),
         InferenceReflection.Descriptor.FindTypeByName<ServiceDescriptor>("InferenceSchedulerService"),
+        JobsReflection.Descriptor.FindTypeByName<ServiceDescriptor>("JobService"),
     ];
 
     /// <summary>Every unary RPC with its samples parsed (none when the table lacks it).</summary>
@@ -176,6 +178,10 @@ public static class Rpcs
         ["platform.training.v1.TrainingCostService/SubmitEstimateJob"] = ["{\"run\":{" + Run + "}}"],
         ["platform.training.v1.TrainingCostService/SubmitPlanJob"] = ["{\"run\":{" + SearchRun + "},\"topK\":1}"],
         ["platform.training.v1.TrainingCostService/GetJob"] = ["""{"jobId":"3f2b6c1e-8a4d-4b7e-9a51-2f6d0c7e5b10"}"""],
+        ["platform.jobs.v1.JobService/GetJob"] = ["""{"jobId":"3f2b6c1e-8a4d-4b7e-9a51-2f6d0c7e5b10"}"""],
+        ["platform.jobs.v1.JobService/ListJobs"] = ["{}", """{"kind":"plan","state":"JOB_STATE_QUEUED","pageSize":2}"""],
+        ["platform.jobs.v1.JobService/CancelJob"] =
+            ["""{"jobId":"3f2b6c1e-8a4d-4b7e-9a51-2f6d0c7e5b10","reason":"fuzz"}"""],
         ["platform.inference.v1.InferenceSchedulerService/ListTraces"] = ["{}"],
         ["platform.inference.v1.InferenceSchedulerService/SimulateWorkload"] = ["{" + Simulation + "}"],
     };
