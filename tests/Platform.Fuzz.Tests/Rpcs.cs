@@ -179,7 +179,8 @@ public static class Rpcs
         ["platform.training.v1.TrainingCostService/SubmitPlanJob"] = ["{\"run\":{" + SearchRun + "},\"topK\":1}"],
         ["platform.training.v1.TrainingCostService/GetJob"] = ["""{"jobId":"3f2b6c1e-8a4d-4b7e-9a51-2f6d0c7e5b10"}"""],
         ["platform.jobs.v1.JobService/GetJob"] = ["""{"jobId":"3f2b6c1e-8a4d-4b7e-9a51-2f6d0c7e5b10"}"""],
-        ["platform.jobs.v1.JobService/ListJobs"] = ["{}", """{"kind":"plan","state":"JOB_STATE_QUEUED","pageSize":2}"""],
+        ["platform.jobs.v1.JobService/ListJobs"] =
+            ["{}", """{"kind":"plan","state":"JOB_STATE_QUEUED","pageSize":2}"""],
         ["platform.jobs.v1.JobService/CancelJob"] =
             ["""{"jobId":"3f2b6c1e-8a4d-4b7e-9a51-2f6d0c7e5b10","reason":"fuzz"}"""],
         ["platform.inference.v1.InferenceSchedulerService/ListTraces"] = ["{}"],
