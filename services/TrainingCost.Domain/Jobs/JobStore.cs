@@ -160,7 +160,7 @@ public sealed class JobStore
     }
 
     /// <summary>The job, or <see cref="NotFoundException"/> saying how long finished jobs are kept.</summary>
-    public TrainingJob Get(Guid id, string field = "job_id") => Find(id, field).Job;
+    public TrainingJob Get(Guid id, string field = "job_id") => Current(id, field).Job;
 
     /// <summary>The job held here, or else stored in the repository (and within retention).</summary>
     public bool TryGet(Guid id, out TrainingJob job)
@@ -200,30 +200,32 @@ public sealed class JobStore
         return e.Job;
     }
 
-    /// <summary>Waits until the job changes after <paramref name="seen"/> (returns at once if it already
-    /// has).</summary>
+    /// <summary>Waits until the job changes after <paramref name="seen"/> (at once if it already has).</summary>
     public async Task<TrainingJob> WaitForChangeAsync(Guid id, TrainingJob seen, CancellationToken ct)
     {
-        var e = Find(id, "job_id");
-        if (!e.Attached)
+        while (true)
         {
-            // Held only in the repository (another instance runs it): poll it.
-            var current = e.Job;
-            while (current == seen)
+            ct.ThrowIfCancellationRequested();
+            var e = Current(id, "job_id");
+            if (!e.Attached)
             {
+                // Held only in the repository (another instance runs it): poll it.
+                if (e.Job != seen) return e.Job;
                 await Task.Delay(StoredJobPollInterval, _time, ct);
-                current = Find(id, "job_id").Job;
+                continue;
             }
-            return current;
+            Task wait;
+            lock (e)
+            {
+                if (!ReferenceEquals(e.Job, seen)) return e.Job;
+                wait = e.Changed.Task;
+            }
+            // Queued here may mean running on another instance: look at the repository again now and then.
+            if (_repository is not null && e.Job.Status == JobStatus.Queued)
+                await Task.WhenAny(wait, Task.Delay(StoredJobPollInterval, _time, ct));
+            else
+                await wait.WaitAsync(ct);
         }
-        Task wait;
-        lock (e)
-        {
-            if (!ReferenceEquals(e.Job, seen)) return e.Job;
-            wait = e.Changed.Task;
-        }
-        await wait.WaitAsync(ct);
-        return e.Job;
     }
 
     /// <summary>
@@ -233,7 +235,7 @@ public sealed class JobStore
     /// </summary>
     public JobWatch Watch(Guid id, string field = "job_id")
     {
-        var e = Find(id, field);
+        var e = Current(id, field);
         int max = _options.MaxConcurrentWatches;
         if (Interlocked.Increment(ref _watches) > max)
         {
@@ -246,6 +248,17 @@ public sealed class JobStore
     }
 
     private void Release() => Interlocked.Decrement(ref _watches);
+
+    /// <summary>
+    /// The job as readers see it. A job this instance accepted stays queued here while another instance runs it,
+    /// until that one reports the outcome (TrainingJobCompleted): meanwhile the repository's newer snapshot is it.
+    /// </summary>
+    private Entry Current(Guid id, string field)
+    {
+        var e = Find(id, field);
+        if (!e.Attached || e.Job.Status != JobStatus.Queued || _repository is null) return e;
+        return Load(id) is { Job.Status: not JobStatus.Queued } stored ? stored : e;
+    }
 
     private Entry Find(Guid id, string field) =>
         _jobs.TryGetValue(id, out var e) ? e
