@@ -32,30 +32,32 @@ public sealed partial class JobStore
             .Take(query.PageSize)];
     }
 
-    /// <summary>Waits until the job changes after <paramref name="seen"/> (returns at once if it already
-    /// has).</summary>
+    /// <summary>Waits until the job changes after <paramref name="seen"/> (at once if it already has).</summary>
     public async Task<JobSnapshot> WaitForChangeAsync(Guid id, JobSnapshot seen, CancellationToken ct)
     {
-        var e = Find(id, "job_id");
-        if (!e.Attached)
+        while (true)
         {
-            // Held only in the repository (another instance runs it): poll it.
-            var current = e.Job;
-            while (current == seen)
+            ct.ThrowIfCancellationRequested();
+            var e = Current(id, "job_id");
+            if (!e.Attached)
             {
+                // Held only in the repository (another instance runs it): poll it.
+                if (e.Job != seen) return e.Job;
                 await Task.Delay(StoredJobPollInterval, _time, ct);
-                current = Find(id, "job_id").Job;
+                continue;
             }
-            return current;
+            Task wait;
+            lock (e)
+            {
+                if (!ReferenceEquals(e.Job, seen)) return e.Job;
+                wait = e.Changed.Task;
+            }
+            // Queued here may mean running on another instance: look at the repository again now and then.
+            if (_repository is not null && e.Job.Status == JobStatus.Queued)
+                await Task.WhenAny(wait, Task.Delay(StoredJobPollInterval, _time, ct));
+            else
+                await wait.WaitAsync(ct);
         }
-        Task wait;
-        lock (e)
-        {
-            if (!ReferenceEquals(e.Job, seen)) return e.Job;
-            wait = e.Changed.Task;
-        }
-        await wait.WaitAsync(ct);
-        return e.Job;
     }
 
     /// <summary>
@@ -65,7 +67,7 @@ public sealed partial class JobStore
     /// </summary>
     public JobWatch Watch(Guid id, string field = "job_id")
     {
-        var e = Find(id, field);
+        var e = Current(id, field);
         int max = _options.MaxConcurrentWatches;
         if (Interlocked.Increment(ref _watches) > max)
         {

@@ -161,7 +161,7 @@ public sealed partial class JobStore
     }
 
     /// <summary>The job, or <see cref="NotFoundException"/> saying how long finished jobs are kept.</summary>
-    public JobSnapshot Get(Guid id, string field = "job_id") => Find(id, field).Job;
+    public JobSnapshot Get(Guid id, string field = "job_id") => Current(id, field).Job;
 
     /// <summary>The job held here, or else stored in the repository (and within retention).</summary>
     public bool TryGet(Guid id, out JobSnapshot job)
@@ -209,6 +209,17 @@ public sealed partial class JobStore
     {
         var now = _time.GetUtcNow();
         return new JobSnapshot(id, kind, JobStatus.Queued, 0, message) { CreatedAt = now, UpdatedAt = now };
+    }
+
+    /// <summary>
+    /// The job as readers see it. A job this instance accepted stays queued here while another instance runs it,
+    /// until that one reports the outcome: meanwhile the repository's newer snapshot is it.
+    /// </summary>
+    private Entry Current(Guid id, string field)
+    {
+        var e = Find(id, field);
+        if (!e.Attached || e.Job.Status != JobStatus.Queued || _repository is null) return e;
+        return Load(id) is { Job.Status: not JobStatus.Queued } stored ? stored : e;
     }
 
     private Entry Find(Guid id, string field) =>

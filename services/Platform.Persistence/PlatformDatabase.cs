@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using HardwareEmulator.Domain.Devices;
 using Microsoft.Data.Sqlite;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Platform.Jobs;
 
 namespace Platform.Persistence;
@@ -31,6 +33,23 @@ public sealed class PlatformDatabaseOptions
 
     /// <summary>Apply pending migrations when the host starts (default true); else run `make migrate`.</summary>
     public bool MigrateAtStart { get; set; } = true;
+
+    /// <summary>
+    /// PostgreSQL: seconds to wait for a connection to open (default 2; Npgsql's own default is 15), so a call that
+    /// needs a database that does not answer fails Unavailable quickly; readiness waits one second more for the
+    /// database. A "Timeout" in the connection string wins.
+    /// </summary>
+    [Range(1, 600)]
+    public int ConnectTimeoutSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// PostgreSQL: seconds a statement may run (default 5; Npgsql's own default is 30): the platform's statements
+    /// read or write a few rows by key. A statement on a connection whose server stopped answering fails after about
+    /// this plus twice the connect timeout (Npgsql cancels it over a new connection). A "Command Timeout" in the
+    /// connection string wins. Migrations are not bound by it.
+    /// </summary>
+    [Range(1, 3600)]
+    public int CommandTimeoutSeconds { get; set; } = 5;
 }
 
 /// <summary>The database provider in use.</summary>
@@ -51,6 +70,7 @@ public static class PlatformDatabaseExtensions
     {
         var options = builder.Configuration.GetSection(PlatformDatabaseOptions.Section)
             .Get<PlatformDatabaseOptions>() ?? new PlatformDatabaseOptions();
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         var provider = ParseProvider(options.Provider);
         if (provider == DatabaseProvider.None) return provider;
         string? connection = builder.Configuration.GetConnectionString(PlatformDatabaseOptions.ConnectionName);
@@ -70,7 +90,8 @@ public static class PlatformDatabaseExtensions
                 throw new InvalidOperationException(
                     "Platform:Database:Provider is postgres but ConnectionStrings:Platform is not set "
                     + "(e.g. ConnectionStrings__Platform=\"Host=db;Database=platform;Username=platform\")");
-            services.AddDbContextFactory<PostgresPlatformDbContext>(o => o.UseNpgsql(connection));
+            string bounded = WithTimeouts(connection, options);
+            services.AddDbContextFactory<PostgresPlatformDbContext>(o => o.UseNpgsql(bounded));
             services.AddSingleton<IDbContextFactory<PlatformDbContext>>(sp =>
                 new Contexts<PostgresPlatformDbContext>(
                     sp.GetRequiredService<IDbContextFactory<PostgresPlatformDbContext>>()));
@@ -80,7 +101,10 @@ public static class PlatformDatabaseExtensions
             sp.GetRequiredService<IDbContextFactory<PlatformDbContext>>(), sp.GetRequiredService<IJobResultCodec>(),
             sp.GetRequiredService<ILogger<EfJobRepository>>()));
         services.AddSingleton<ICustomDeviceStore, EfCustomDeviceStore>();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
+        // One instance, so probes do not pile up; bounded, so readiness answers while the database does not.
+        services.AddSingleton<DatabaseHealthCheck>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag],
+            timeout: TimeSpan.FromSeconds(options.ConnectTimeoutSeconds + 1));
         if (options.MigrateAtStart) services.AddHostedService<DatabaseMigrator>();
         return provider;
     }
@@ -93,6 +117,7 @@ public static class PlatformDatabaseExtensions
         if (factory is null) return;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PlatformDatabaseExtensions));
         await using var db = await factory.CreateDbContextAsync(ct);
+        db.Database.SetCommandTimeout(MigrationCommandTimeout);
         try
         {
             var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
@@ -108,6 +133,22 @@ public static class PlatformDatabaseExtensions
             throw new InvalidOperationException(
                 $"the platform database ({db.Database.ProviderName}) cannot be reached or migrated: {e.Message}", e);
         }
+    }
+
+    /// <summary>How long one migration statement may run (not bound by CommandTimeoutSeconds).</summary>
+    private static readonly TimeSpan MigrationCommandTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The PostgreSQL connection string with the options' connect and command timeouts, unless it sets its own.
+    /// </summary>
+    internal static string WithTimeouts(string connection, PlatformDatabaseOptions options)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connection }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "").ToLowerInvariant()).ToHashSet();
+        var b = new NpgsqlConnectionStringBuilder(connection);
+        if (!given.Contains("timeout")) b.Timeout = options.ConnectTimeoutSeconds;
+        if (!given.Contains("commandtimeout")) b.CommandTimeout = options.CommandTimeoutSeconds;
+        return b.ConnectionString;
     }
 
     internal static DatabaseProvider ParseProvider(string? name) => (name ?? "").Trim().ToLowerInvariant() switch

@@ -4,6 +4,7 @@ using HardwareEmulator.Domain.Devices;
 using Microsoft.EntityFrameworkCore;
 using Platform.Modeling.Devices;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Platform.Modeling.Errors;
 
 namespace Platform.Persistence;
@@ -22,9 +23,25 @@ internal static class Db
         catch (Exception e) when (IsDatabaseFailure(e))
         {
             logger.LogError(e, "Platform database failed to {What}", what);
+            if (IsConnectionFailure(e))
+                // The pool's other idle connections to that server are likely broken too: do not try each in turn.
+                NpgsqlConnection.ClearAllPools();
             throw new DependencyUnavailableException(Dependency,
                 $"the platform database could not {what}; try again later");
         }
+    }
+
+    /// <summary>
+    /// The connection to PostgreSQL failed or the server is shutting down (SQL states 08…, 57P…), rather than an
+    /// error the server answered about the statement (a constraint, say).
+    /// </summary>
+    internal static bool IsConnectionFailure(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is PostgresException p ? p.SqlState.StartsWith("08") || p.SqlState.StartsWith("57P")
+                    : e is NpgsqlException)
+                return true;
+        return false;
     }
 
     /// <summary>

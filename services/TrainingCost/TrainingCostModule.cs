@@ -27,7 +27,9 @@ public static class TrainingCostModule
         builder.Services.AddOptions<TrainingEstimateCacheOptions>()
             .BindConfiguration(TrainingEstimateCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TrainingEstimateCache>();
-        builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>());
+        // A job whose state the database could not save is retried (TrainingJobConsumerDefinition).
+        builder.Services.AddBusRegistration(x => x.AddConsumer<TrainingJobConsumer>(
+            typeof(TrainingJobConsumerDefinition)));
         // Each instance keeps its own op-timing cache (in the emulator client), estimate cache and job store, so these
         // events reach every instance.
         builder.Services.AddBroadcastConsumer<DeviceRegisteredConsumer>();

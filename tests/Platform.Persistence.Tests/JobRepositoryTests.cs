@@ -145,6 +145,33 @@ public sealed class JobRepositoryTests
         Assert.Equal("r", seen.Result);
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_job_accepted_here_and_run_by_another_instance_reads_as_the_database_has_it(string provider)
+    {
+        using var database = new TestDatabase(provider);
+        var accepting = new JobStore(new JobStoreOptions(), null, database.Jobs())
+        {
+            StoredJobPollInterval = TimeSpan.FromMilliseconds(20),
+        };
+        var job = accepting.Create("estimate");
+        using var watch = accepting.Watch(job.Id);
+        // Another instance on the same database takes the job from the queue and runs it.
+        var running = new JobStore(new JobStoreOptions(), null, database.Jobs());
+        Assert.True(running.Adopt(job.Id, "estimate"));
+        running.Update(job.Id, j => j with { Status = JobStatus.Running, Progress = 0.5 });
+        // Before the outcome comes back on the bus, the accepting instance answers what the database holds.
+        Assert.Equal(0.5, (await watch.NextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)))
+            .Progress);
+        Succeed(running, job.Id, "r");
+        Assert.Equal(JobStatus.Succeeded, accepting.Get(job.Id).Status);
+        Assert.Equal("r", (await watch.NextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)))
+            .Result);
+        Assert.Equal(1, accepting.ActiveJobs); // still its own until the outcome arrives (TrainingJobCompleted)
+        Succeed(accepting, job.Id, "r");
+        Assert.Equal(0, accepting.ActiveJobs);
+    }
+
     [Fact]
     public void A_database_that_cannot_be_reached_is_a_dependency_unavailable()
     {

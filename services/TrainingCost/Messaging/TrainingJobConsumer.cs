@@ -60,7 +60,7 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             await PublishOutcomeAsync(context, jobs.Update(cmd.JobId, j =>
                 j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result }));
         }
-        catch (PlatformException e)
+        catch (PlatformException e) when (!IsDatabaseOutage(e))
         {
             // The job was submitted as a request whose run field is this spec: name fields as the client sees them.
             await FailAsync(context, e.Under(TrainingProtoMapping.RunField).Field, e.Reason);
@@ -92,7 +92,7 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
                 logger.LogWarning(e, "Could not publish the end of training job {JobId}", cmd.JobId);
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !IsDatabaseOutage(e))
         {
             // Not the caller's fault (e.g. the emulator is unreachable): fail the job rather than leave it running.
             logger.LogError(e, "Training job {JobId} failed unexpectedly", cmd.JobId);
@@ -105,6 +105,14 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             }));
         }
     }
+
+    /// <summary>
+    /// The job's state could not be saved: not the job's fault. It leaves Consume, so the bus retries the message
+    /// (<see cref="TrainingJobConsumerDefinition"/>) and the job runs again once the database answers, rather than
+    /// failing on a "database" field or staying "running" unsaved.
+    /// </summary>
+    internal static bool IsDatabaseOutage(Exception e) =>
+        e is DependencyUnavailableException { Field: TrainingJobConsumerDefinition.Database };
 
     private sealed class Progress(JobStore jobs, Guid id) : IProgress<double>
     {
@@ -142,5 +150,31 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             ResultJson = ok && job.Result is IMessage m ? JsonFormatter.Default.Format(m) : null,
             ErrorField = ok ? null : job.ErrorField, ErrorReason = ok ? null : job.ErrorReason ?? job.Message,
         }, ct ?? context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// Retries a training job whose state the platform database could not save, for about two minutes
+/// (<see cref="DatabaseRetryIntervals"/>). Past that the message faults to the queue's _error queue, from which an
+/// operator can move it back once the database answers; its job stays as last saved until then.
+/// </summary>
+public sealed class TrainingJobConsumerDefinition : ConsumerDefinition<TrainingJobConsumer>
+{
+    /// <summary>The dependency Platform.Persistence names when the database cannot be reached.</summary>
+    public const string Database = "database";
+
+    /// <summary>The waits between attempts while the database is unavailable (2 min 0 s in all).</summary>
+    public static readonly TimeSpan[] DatabaseRetryIntervals =
+        [.. new[] { 1, 2, 4, 8, 15, 30, 30, 30 }.Select(s => TimeSpan.FromSeconds(s))];
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<TrainingJobConsumer> consumerConfigurator, IRegistrationContext context) =>
+        consumerConfigurator.UseMessageRetry(r => RetryWhileDatabaseIsDown(r, DatabaseRetryIntervals));
+
+    /// <summary>Retries only a database outage, at these intervals.</summary>
+    public static void RetryWhileDatabaseIsDown(IRetryConfigurator retry, TimeSpan[] intervals)
+    {
+        retry.Handle<DependencyUnavailableException>(e => e.Field == Database);
+        retry.Intervals(intervals);
     }
 }
