@@ -159,6 +159,17 @@ public sealed class JobStore
         return true;
     }
 
+    /// <summary>
+    /// Forgets a job whose submission failed before any worker could get it (its message was not published), so no
+    /// record is left of a job the caller was told was not accepted.
+    /// </summary>
+    public void Discard(Guid id)
+    {
+        if (!_jobs.TryRemove(id, out var e)) return;
+        if (!e.Job.Finished) lock (_gate) _active--;
+        _repository?.Delete([id]);
+    }
+
     /// <summary>The job, or <see cref="NotFoundException"/> saying how long finished jobs are kept.</summary>
     public TrainingJob Get(Guid id, string field = "job_id") => Find(id, field).Job;
 

@@ -30,10 +30,16 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             logger.LogInformation("Training job {JobId} was accepted by another instance; running it here", cmd.JobId);
         else if (jobs.TryGet(cmd.JobId, out var job) && job.Finished)
         {
-            logger.LogInformation("Skipping training job {JobId}: already finished", cmd.JobId);
+            // Redelivered after it finished (the acknowledgement or the completion event was lost, e.g. with the
+            // broker): not run again, but its outcome is announced again so listeners hear of it at least once.
+            logger.LogInformation("Skipping training job {JobId}: already finished; announcing its outcome again",
+                cmd.JobId);
+            await context.Publish(Completed(cmd, job));
             return;
         }
         jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Running, Message = "running", Progress = 0.05 });
+        logger.LogInformation("Training job {JobId} ({Kind}) started (delivery {Delivery})", cmd.JobId, cmd.Kind,
+            context.ReceiveContext.Redelivered ? "redelivered" : "first");
         var progress = new Progress(jobs, cmd.JobId);
         var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
@@ -66,10 +72,23 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             // The job was submitted as a request whose run field is this spec: name fields as the client sees them.
             await FailAsync(context, e.Under(TrainingProtoMapping.RunField).Field, e.Reason);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            // The broker took the message back (its connection was lost) while the host goes on: the job is queued
+            // again and the message left unacknowledged, so the broker delivers it again and an instance runs it.
+            jobs.Update(cmd.JobId, j => j with
+            {
+                Status = JobStatus.Queued,
+                Message = "queued (the message bus connection was lost; it runs again)"
+            });
+            logger.LogWarning("Training job {JobId} interrupted: the bus took its message back; it is redelivered",
+                cmd.JobId);
+            throw;
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The host is stopping (or the broker took the message back): the job ends here rather than staying
-            // "running" in this instance's store. A redelivered message finds it finished and is not rerun.
+            // The host is stopping: the job ends here rather than staying "running" in this instance's store. A
+            // redelivered message finds it finished and is not rerun.
             const string reason = "the training service stopped before the job finished; submit it again";
             jobs.Update(cmd.JobId, j => j with { Status = JobStatus.Failed, Message = "cancelled: " + reason });
             logger.LogWarning("Training job {JobId} cancelled: the host is stopping", cmd.JobId);
@@ -97,6 +116,15 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             });
         }
     }
+
+    /// <summary>The completion event of a finished job, from what the store holds of it.</summary>
+    private static TrainingJobCompleted Completed(RunTrainingJob cmd, TrainingJob job) => new()
+    {
+        JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = job.Status == JobStatus.Succeeded,
+        ResultJson = job.Result is IMessage m ? JsonFormatter.Default.Format(m) : null,
+        ErrorField = job.ErrorField,
+        ErrorReason = job.ErrorReason ?? (job.Status == JobStatus.Failed ? job.Message : null),
+    };
 
     private sealed class Progress(JobStore jobs, Guid id) : IProgress<double>
     {
