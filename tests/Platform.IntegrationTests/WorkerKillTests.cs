@@ -9,7 +9,8 @@ namespace Platform.IntegrationTests;
 
 /// <summary>
 /// Two training workers on one broker and one database; the one running a job is killed with SIGKILL mid-job.
-/// RabbitMQ hands the unacknowledged job to the other, which runs it although the database says "running".
+/// RabbitMQ hands the unacknowledged job to the other, which runs it although the database says "running". A worker
+/// stopped gracefully (SIGTERM) instead fails its running jobs saying so: none is left "running".
 /// </summary>
 [Collection(BrokerCollection.Name)]
 public sealed class WorkerKillTests(BrokerFixture broker, ITestOutputHelper output)
@@ -56,6 +57,58 @@ public sealed class WorkerKillTests(BrokerFixture broker, ITestOutputHelper outp
         output.WriteLine($"{database.Provider}: started {startedAfter.TotalSeconds:0.0} s after submit on "
                          + $"{(worker == first ? "the submitting" : "the other")} worker, killed; the survivor "
                          + $"finished it {clock.Elapsed.TotalSeconds:0.0} s after submit");
+    }
+
+    [Fact]
+    public async Task Jobs_running_when_their_worker_stops_gracefully_end_failed_saying_so_and_none_vanishes()
+    {
+        await using var database = await SharedDatabase.CreateAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = broker.Url, ["Platform__QueuePrefix"] = $"g{Guid.NewGuid():N}"[..9],
+            ["Platform__Database__Provider"] = database.Provider, ["ConnectionStrings__Platform"] = database.Connection,
+        };
+        var ids = new List<string>();
+        await using (var worker = await HostProcess.StartAsync("training,emulator", settings))
+        {
+            using var channel = GrpcChannel.ForAddress(worker.GrpcUrl);
+            var client = new TrainingCostService.TrainingCostServiceClient(channel);
+            // Eight plan searches at once (the default concurrency) on two cores: some are mid-run at the stop.
+            for (int i = 0; i < 8; i++)
+                ids.Add((await client.SubmitPlanJobAsync(new SubmitPlanJobRequest
+                {
+                    Run = new TrainingRunSpec
+                    {
+                        Model = new ModelSpec { Preset = "deepseek-v3" }, TrainingTokens = 15_000_000_000_000 + i,
+                        SequenceLength = 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
+                    },
+                    TopK = 5,
+                })).JobId);
+            var clock = Stopwatch.StartNew();
+            while (!ids.Any(id => worker.Output.Contains($"Training job {id} (plan) started")))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), worker.Output);
+                await Task.Delay(20);
+            }
+            await worker.StopAsync(TimeSpan.FromSeconds(30)); // SIGTERM
+        }
+
+        // Another instance on the same database answers for every job: finished, none left queued or running.
+        await using var again = await HostProcess.StartAsync("training,emulator", settings);
+        using var againChannel = GrpcChannel.ForAddress(again.GrpcUrl);
+        var reader = new TrainingCostService.TrainingCostServiceClient(againChannel);
+        int failed = 0;
+        foreach (string id in ids)
+        {
+            var job = (await reader.GetJobAsync(new GetJobRequest { JobId = id })).Job;
+            Assert.True(job.State is JobState.Succeeded or JobState.Failed, $"job {id} left {job.State}");
+            if (job.State != JobState.Failed) continue;
+            Assert.Contains("stopped before the job finished; submit it again", job.Message);
+            failed++;
+        }
+        Assert.True(failed > 0, "no job was running at the stop: the test proved nothing");
+        output.WriteLine($"{database.Provider}: graceful stop with {ids.Count} plan jobs: {failed} failed saying so, "
+                         + $"{ids.Count - failed} had succeeded");
     }
 
     /// <summary>Waits until one of the workers logs that it started the job: (that one, the other, its channel).
