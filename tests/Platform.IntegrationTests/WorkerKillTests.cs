@@ -73,9 +73,10 @@ public sealed class WorkerKillTests(BrokerFixture broker, ITestOutputHelper outp
         {
             using var channel = GrpcChannel.ForAddress(worker.GrpcUrl);
             var client = new TrainingCostService.TrainingCostServiceClient(channel);
-            // Eight plan searches at once (the default concurrency) on two cores: some are mid-run at the stop.
-            for (int i = 0; i < 8; i++)
-                ids.Add((await client.SubmitPlanJobAsync(new SubmitPlanJobRequest
+            // Eight plan searches submitted at once (the default concurrency), sharing the cores: they run for
+            // seconds, so most are mid-run at the stop.
+            ids.AddRange(await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+                (await client.SubmitPlanJobAsync(new SubmitPlanJobRequest
                 {
                     Run = new TrainingRunSpec
                     {
@@ -83,7 +84,7 @@ public sealed class WorkerKillTests(BrokerFixture broker, ITestOutputHelper outp
                         SequenceLength = 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
                     },
                     TopK = 5,
-                })).JobId);
+                })).JobId)));
             var clock = Stopwatch.StartNew();
             while (!ids.Any(id => worker.Output.Contains($"Training job {id} (plan) started")))
             {
