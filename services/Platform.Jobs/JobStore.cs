@@ -118,18 +118,6 @@ public sealed partial class JobStore
     }
 
     /// <summary>
-    /// Forgets a job just created whose work could not be handed on (e.g. the message bus refused it): it leaves no
-    /// record behind, here or in the repository. A job that already moved on is left alone.
-    /// </summary>
-    public void Abandon(Guid id)
-    {
-        if (!_jobs.TryGetValue(id, out var e) || e.Job.Status != JobStatus.Queued) return;
-        if (!_jobs.TryRemove(id, out _)) return;
-        lock (_gate) _active--;
-        _repository?.Delete([id]);
-    }
-
-    /// <summary>
     /// Registers a job another instance accepted (competing consumers: the queue may hand it to any instance),
     /// so it runs here instead of being dropped. Returns false when the job was already known here or is already
     /// final in the repository (a redelivered job that finished is not run again). An adopted job counts as active
@@ -158,6 +146,17 @@ public sealed partial class JobStore
             throw;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Forgets a job whose submission failed before any worker could get it (its message was not published), so no
+    /// record is left of a job the caller was told was not accepted.
+    /// </summary>
+    public void Discard(Guid id)
+    {
+        if (!_jobs.TryRemove(id, out var e)) return;
+        if (!e.Job.Finished) lock (_gate) _active--;
+        _repository?.Delete([id]);
     }
 
     /// <summary>The job, or <see cref="NotFoundException"/> saying how long finished jobs are kept.</summary>

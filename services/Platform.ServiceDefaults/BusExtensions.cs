@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Platform.Modeling.Errors;
 
 namespace Platform.ServiceDefaults;
 
@@ -73,16 +74,31 @@ public static class BusExtensions
             o.StartTimeout = TimeSpan.FromSeconds(60);
             o.StopTimeout = TimeSpan.FromSeconds(15);
         });
+        var delivery = builder.Configuration.GetSection(BusDeliveryOptions.Section).Get<BusDeliveryOptions>()
+                       ?? new BusDeliveryOptions();
+        builder.Services.AddOptions<BusDeliveryOptions>().BindConfiguration(BusDeliveryOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.PublishTimeout > TimeSpan.Zero && o.RetryMinInterval >= TimeSpan.Zero
+                           && o.RetryMaxInterval >= o.RetryMinInterval && o.RetryIntervalDelta >= TimeSpan.Zero,
+                $"{BusDeliveryOptions.Section}: PublishTimeout must be positive and RetryMinInterval <= "
+                + "RetryMaxInterval")
+            .ValidateOnStart();
+        builder.Services.AddScoped<BusPublisher>();
+        builder.Services.AddHealthChecks().AddCheck<BusReadinessCheck>(BusReadinessCheck.Name,
+            tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
             // MassTransit's usage telemetry reports to an outside host: never from this platform.
             x.DisableUsageTelemetry();
-            if (autoDelete)
-                x.AddConfigureEndpointsCallback((_, _, cfg) =>
-                {
-                    if (cfg is IRabbitMqReceiveEndpointConfigurator r) r.AutoDelete = true;
-                });
+            // MassTransit's check stays (tag "masstransit", its endpoint details) but readiness asks
+            // BusReadinessCheck, which does not answer a bus that lost its broker as Degraded (still serving).
+            x.ConfigureHealthCheckOptions(o => o.Tags.Add("masstransit"));
+            x.AddConfigureEndpointsCallback((_, _, cfg) =>
+            {
+                ConfigureDelivery(cfg, delivery);
+                if (autoDelete && cfg is IRabbitMqReceiveEndpointConfigurator r) r.AutoDelete = true;
+            });
             foreach (var a in regs?.Actions ?? []) a(x);
             if (!string.IsNullOrWhiteSpace(rabbit.Host))
             {
@@ -105,5 +121,27 @@ public static class BusExtensions
             }
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Bounded delivery (prefetch, concurrent messages) and retries of transient failures at exponential intervals.
+    /// Bad input is not retried: it fails the same way every time (consumers turn it into a failed job or a
+    /// rejection, and a message that cannot be read goes to the _error queue with the reason at once). After the
+    /// last retry MassTransit moves the message to its queue's _error queue, with the exception in its headers.
+    /// </summary>
+    private static void ConfigureDelivery(IReceiveEndpointConfigurator cfg, BusDeliveryOptions o)
+    {
+        cfg.ConcurrentMessageLimit = o.ConcurrentMessageLimit;
+        if (cfg is IRabbitMqReceiveEndpointConfigurator r) r.PrefetchCount = o.PrefetchCount;
+        if (o.RetryCount == 0) return;
+        cfg.UseMessageRetry(retry =>
+        {
+            retry.Exponential(o.RetryCount, o.RetryMinInterval, o.RetryMaxInterval, o.RetryIntervalDelta);
+            retry.Ignore<PlatformException>(e => e is not DependencyUnavailableException);
+            retry.Ignore<System.Runtime.Serialization.SerializationException>();
+            retry.Ignore<System.Text.Json.JsonException>();
+            retry.Ignore<Google.Protobuf.InvalidProtocolBufferException>();
+            retry.Ignore<Google.Protobuf.InvalidJsonException>();
+        });
     }
 }

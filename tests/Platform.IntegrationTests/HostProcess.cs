@@ -95,6 +95,15 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the process gracefully (SIGTERM, as Kubernetes does) and waits for it to exit.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();

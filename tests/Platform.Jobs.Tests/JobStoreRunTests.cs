@@ -109,14 +109,4 @@ public sealed class JobStoreRunTests
             CancellationToken.None));
         Assert.Equal(created[4].Id, succeeded.Id);
     }
-
-    [Fact]
-    public void An_abandoned_job_leaves_nothing_behind()
-    {
-        var store = new JobStore(new JobStoreOptions { MaxActiveJobs = 1 });
-        var job = store.Create("estimate");
-        store.Abandon(job.Id);
-        Assert.False(store.TryGet(job.Id, out _));
-        Assert.Equal(0, store.ActiveJobs);
-    }
 }

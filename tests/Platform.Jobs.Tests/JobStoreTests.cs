@@ -32,6 +32,19 @@ public sealed class JobStoreTests
     }
 
     [Fact]
+    public void A_discarded_job_is_forgotten_and_frees_its_active_slot()
+    {
+        var store = new JobStore(new JobStoreOptions { MaxActiveJobs = 1 });
+        var job = store.Create("estimate");
+        store.Discard(job.Id);
+        store.Discard(job.Id); // twice: nothing more to forget
+        Assert.Equal(0, store.ActiveJobs);
+        Assert.Equal(0, store.Count);
+        Assert.Throws<NotFoundException>(() => store.Get(job.Id));
+        store.Create("estimate"); // the slot is free again
+    }
+
+    [Fact]
     public void Finished_jobs_beyond_the_retained_count_are_evicted_oldest_first()
     {
         var store = new JobStore(new JobStoreOptions { MaxRetainedJobs = 2 });

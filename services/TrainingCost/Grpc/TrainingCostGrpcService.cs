@@ -1,7 +1,6 @@
 using Platform.Contracts.Mapping;
 using Google.Protobuf;
 using Grpc.Core;
-using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Messaging;
@@ -25,7 +24,7 @@ namespace TrainingCost.Grpc;
 
 /// <summary>gRPC adapter of the training-cost service: validates, translates, delegates to the domain.</summary>
 public sealed class TrainingCostGrpcService(TrainingEstimator estimator, TrainingEstimateCache estimates, JobStore jobs,
-    IPublishEndpoint publish, IHostApplicationLifetime? lifetime = null) : TrainingCostService.TrainingCostServiceBase
+    BusPublisher publish, IHostApplicationLifetime? lifetime = null) : TrainingCostService.TrainingCostServiceBase
 {
     /// <summary>The estimate of a run, from the cache when the same run was estimated recently.</summary>
     private Task<Domain.TrainingEstimate> EstimateAsync(Domain.TrainingRunSpec spec, CancellationToken ct) =>
@@ -191,11 +190,21 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
     {
         // reject bad input now, not in the job
         InRun(() => TrainingEstimator.Validate(TrainingProtoMapping.ToDomain(run)));
+        // With the broker unreachable nothing would run the job: refuse it now (Unavailable) rather than record it.
+        publish.ThrowIfUnreachable();
         var job = jobs.Create(kind);
-        await publish.Publish(new RunTrainingJob
+        try
         {
-            JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK
-        }, context.CancellationToken);
+            await publish.PublishAsync(new RunTrainingJob
+            {
+                JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK
+            }, context.CancellationToken);
+        }
+        catch
+        {
+            jobs.Discard(job.Id); // not handed to the bus: no record of a job the caller was told failed
+            throw;
+        }
         return job.Id.ToString();
     }
 

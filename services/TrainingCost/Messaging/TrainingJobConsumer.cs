@@ -35,7 +35,11 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             logger.LogInformation("Training job {JobId} was accepted by another instance; running it here", cmd.JobId);
         else if (jobs.TryGet(cmd.JobId, out var job) && job.Finished)
         {
-            logger.LogInformation("Skipping training job {JobId}: already finished", cmd.JobId);
+            // Redelivered after it finished (the acknowledgement or the completion event was lost, e.g. with the
+            // broker): not run again, but its outcome is announced again so listeners hear of it at least once.
+            logger.LogInformation("Skipping training job {JobId}: already finished; announcing its outcome again",
+                cmd.JobId);
+            await PublishOutcomeAsync(context, job);
             return;
         }
         if (cmd.TopK is < 0 or > 100) // the same range as SubmitPlanJob's top_k (a field beside the run)
@@ -45,6 +49,8 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         }
         var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
         using var work = jobs.StartRun(cmd.JobId, 0.05, context.CancellationToken, stopping);
+        logger.LogInformation("Training job {JobId} ({Kind}) started (delivery {Delivery})", cmd.JobId, cmd.Kind,
+            context.ReceiveContext.Redelivered ? "redelivered" : "first");
         var ct = work.Token;
         var progress = new Progress(jobs, cmd.JobId);
         try
@@ -65,16 +71,28 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
             // The job was submitted as a request whose run field is this spec: name fields as the client sees them.
             await FailAsync(context, e.Under(TrainingProtoMapping.RunField).Field, e.Reason);
         }
+        catch (OperationCanceledException) when (work.CancelledByCaller)
+        {
+            logger.LogInformation("Training job {JobId} cancelled by a caller", cmd.JobId);
+            await PublishOutcomeAsync(context, jobs.Get(cmd.JobId), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            // The broker took the message back (its connection was lost) while the host goes on: the job is queued
+            // again and the message left unacknowledged, so the broker delivers it again and an instance runs it.
+            jobs.Update(cmd.JobId, j => j with
+            {
+                Status = JobStatus.Queued,
+                Message = "queued (the message bus connection was lost; it runs again)"
+            });
+            logger.LogWarning("Training job {JobId} interrupted: the bus took its message back; it is redelivered",
+                cmd.JobId);
+            throw;
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            if (work.CancelledByCaller)
-            {
-                logger.LogInformation("Training job {JobId} cancelled by a caller", cmd.JobId);
-                await PublishOutcomeAsync(context, jobs.Get(cmd.JobId), CancellationToken.None);
-                return;
-            }
-            // The host is stopping (or the broker took the message back): the job ends here rather than staying
-            // "running". A redelivered message finds it finished and is not rerun.
+            // The host is stopping: the job ends here rather than staying "running". A redelivered message finds it
+            // finished and is not rerun.
             var stopped = jobs.Update(cmd.JobId, j => j with
             {
                 Status = JobStatus.Failed,

@@ -3,6 +3,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Messaging;
 using Platform.Contracts.Training.V1;
@@ -63,6 +64,61 @@ public sealed class TrainingJobConsumerTests(PlatformFactory factory) : IClassFi
         Assert.Equal(JobStatus.Failed, job.Status);
         Assert.Contains("stopped before the job finished", job.Message);
         Assert.Equal(0, consumer.Store.ActiveJobs);
+    }
+
+    [Fact]
+    public async Task A_finished_job_delivered_again_is_not_rerun_and_its_outcome_is_announced_again()
+    {
+        await using var consumer = await StartAsync(hostStopping: false);
+        var job = await consumer.RunPlanAsync(topK: 2);
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+
+        // Delivered again (say its acknowledgement was lost) with a run that would fail if it ran: it does not run.
+        await consumer.Harness.Bus.Publish(new RunTrainingJob
+        {
+            JobId = job.Id, Kind = "plan", TopK = 2, RunSpecJson = "{not json",
+        });
+        List<TrainingJobCompleted> Announced() => consumer.Harness.Published
+            .Select<TrainingJobCompleted>(m => m.Context.Message.JobId == job.Id)
+            .Select(m => m.Context.Message).ToList();
+        for (int i = 0; i < 200 && Announced().Count < 2; i++) await Task.Delay(25);
+
+        var announced = Announced();
+        Assert.Equal(2, announced.Count);
+        Assert.All(announced, a => Assert.True(a.Succeeded));
+        Assert.Equal(announced[0].ResultJson, announced[1].ResultJson);
+        Assert.Same(job, consumer.Store.Get(job.Id));
+    }
+
+    [Fact]
+    public async Task A_job_whose_message_the_bus_takes_back_is_queued_again_and_runs_on_the_next_delivery()
+    {
+        _ = factory.Server;
+        var store = new JobStore();
+        var consumer = new TrainingJobConsumer(store, factory.Services.GetRequiredService<TrainingEstimator>(),
+            NullLogger<TrainingJobConsumer>.Instance);
+        var job = store.Create("estimate");
+        var command = new RunTrainingJob
+        {
+            JobId = job.Id, Kind = "estimate", RunSpecJson = JsonFormatter.Default.Format(
+                new Platform.Contracts.Training.V1.TrainingRunSpec
+                {
+                    Model = new ModelSpec { Preset = "llama-3.1-8b" }, TrainingTokens = 1_000_000_000_000,
+                    SequenceLength = 8192, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 64 },
+                }),
+        };
+
+        // The connection to the broker is lost mid-run (the message's token is cancelled; the host runs on).
+        var lost = FakeConsumeContext.Create(command, new CancellationToken(canceled: true));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => consumer.Consume(lost.Context));
+        Assert.Equal(JobStatus.Queued, store.Get(job.Id).Status); // not failed: the message is not acknowledged
+        Assert.Equal(1, store.ActiveJobs);
+        Assert.Empty(lost.Published);
+
+        var again = FakeConsumeContext.Create(command, CancellationToken.None);
+        await consumer.Consume(again.Context);
+        Assert.Equal(JobStatus.Succeeded, store.Get(job.Id).Status);
+        Assert.True(Assert.IsType<TrainingJobCompleted>(Assert.Single(again.Published)).Succeeded);
     }
 
     /// <summary>The consumer on a test bus, with the platform's estimator (its emulator times the ops).</summary>

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Grpc.Net.Client;
+using Npgsql;
+using Platform.Contracts.Common.V1;
+using Platform.Contracts.Training.V1;
+using Xunit.Abstractions;
+
+namespace Platform.IntegrationTests;
+
+/// <summary>
+/// Two training workers on one broker and one database; the one running a job is killed with SIGKILL mid-job.
+/// RabbitMQ hands the unacknowledged job to the other, which runs it although the database says "running". A worker
+/// stopped gracefully (SIGTERM) instead fails its running jobs saying so: none is left "running".
+/// </summary>
+[Collection(BrokerCollection.Name)]
+public sealed class WorkerKillTests(BrokerFixture broker, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_job_whose_worker_is_killed_mid_run_is_redelivered_and_completed_by_the_other_worker()
+    {
+        await using var database = await SharedDatabase.CreateAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = broker.Url, ["Platform__QueuePrefix"] = $"k{Guid.NewGuid():N}"[..9],
+            ["Platform__Database__Provider"] = database.Provider, ["ConnectionStrings__Platform"] = database.Connection,
+        };
+        // One after the other: the first applies the migrations.
+        await using var first = await HostProcess.StartAsync("training,emulator", settings);
+        await using var second = await HostProcess.StartAsync("training,emulator", settings);
+        using var firstChannel = GrpcChannel.ForAddress(first.GrpcUrl);
+        using var secondChannel = GrpcChannel.ForAddress(second.GrpcUrl);
+        var client = new TrainingCostService.TrainingCostServiceClient(firstChannel);
+
+        string id = (await client.SubmitPlanJobAsync(new SubmitPlanJobRequest
+        {
+            Run = new TrainingRunSpec
+            {
+                Model = new ModelSpec { Preset = "deepseek-v3" }, TrainingTokens = 15_000_000_000_000,
+                SequenceLength = 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
+            },
+            TopK = 5,
+        })).JobId;
+        var clock = Stopwatch.StartNew();
+        var (worker, survivor, survivorChannel) = await WaitStartedAsync(id, (first, firstChannel),
+            (second, secondChannel));
+        var startedAfter = clock.Elapsed;
+        await worker.KillAsync();
+        Assert.DoesNotContain($"Training job {id} (plan) succeeded", worker.Output); // killed mid-job
+
+        var job = await Platform.Testing.JobPolling.WaitFinished(
+            new TrainingCostService.TrainingCostServiceClient(survivorChannel), id);
+        Assert.True(job.State == JobState.Succeeded, $"{job.State}: {job.Message} {job.ErrorReason}");
+        Assert.NotEmpty(job.Plan.Plans);
+        // The survivor ran it from the start again (a redelivery), rather than skipping a job stored as running.
+        Assert.Equal(1, FaultProbes.CountJobLines(survivor.Output, "(plan) started").GetValueOrDefault(id));
+        Assert.Equal(1, FaultProbes.CountJobLines(survivor.Output, "(plan) succeeded").GetValueOrDefault(id));
+        output.WriteLine($"{database.Provider}: started {startedAfter.TotalSeconds:0.0} s after submit on "
+                         + $"{(worker == first ? "the submitting" : "the other")} worker, killed; the survivor "
+                         + $"finished it {clock.Elapsed.TotalSeconds:0.0} s after submit");
+    }
+
+    [Fact]
+    public async Task Jobs_running_when_their_worker_stops_gracefully_end_failed_saying_so_and_none_vanishes()
+    {
+        await using var database = await SharedDatabase.CreateAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = broker.Url, ["Platform__QueuePrefix"] = $"g{Guid.NewGuid():N}"[..9],
+            ["Platform__Database__Provider"] = database.Provider, ["ConnectionStrings__Platform"] = database.Connection,
+        };
+        var ids = new List<string>();
+        await using (var worker = await HostProcess.StartAsync("training,emulator", settings))
+        {
+            using var channel = GrpcChannel.ForAddress(worker.GrpcUrl);
+            var client = new TrainingCostService.TrainingCostServiceClient(channel);
+            // Eight plan searches submitted at once (the default concurrency), sharing the cores: they run for
+            // seconds, so most are mid-run at the stop.
+            ids.AddRange(await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+                (await client.SubmitPlanJobAsync(new SubmitPlanJobRequest
+                {
+                    Run = new TrainingRunSpec
+                    {
+                        Model = new ModelSpec { Preset = "deepseek-v3" }, TrainingTokens = 15_000_000_000_000 + i,
+                        SequenceLength = 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
+                    },
+                    TopK = 5,
+                })).JobId)));
+            var clock = Stopwatch.StartNew();
+            while (!ids.Any(id => worker.Output.Contains($"Training job {id} (plan) started")))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), worker.Output);
+                await Task.Delay(20);
+            }
+            await worker.StopAsync(TimeSpan.FromSeconds(30)); // SIGTERM
+        }
+
+        // Another instance on the same database answers for every job: finished, none left queued or running.
+        await using var again = await HostProcess.StartAsync("training,emulator", settings);
+        using var againChannel = GrpcChannel.ForAddress(again.GrpcUrl);
+        var reader = new TrainingCostService.TrainingCostServiceClient(againChannel);
+        int failed = 0;
+        foreach (string id in ids)
+        {
+            var job = (await reader.GetJobAsync(new GetJobRequest { JobId = id })).Job;
+            Assert.True(job.State is JobState.Succeeded or JobState.Failed, $"job {id} left {job.State}");
+            if (job.State != JobState.Failed) continue;
+            Assert.Contains("stopped before the job finished; submit it again", job.Message);
+            failed++;
+        }
+        Assert.True(failed > 0, "no job was running at the stop: the test proved nothing");
+        output.WriteLine($"{database.Provider}: graceful stop with {ids.Count} plan jobs: {failed} failed saying so, "
+                         + $"{ids.Count - failed} had succeeded");
+    }
+
+    /// <summary>Waits until one of the workers logs that it started the job: (that one, the other, its channel).
+    /// </summary>
+    private static async Task<(HostProcess, HostProcess, GrpcChannel)> WaitStartedAsync(string id,
+        (HostProcess Host, GrpcChannel Channel) a, (HostProcess Host, GrpcChannel Channel) b)
+    {
+        string started = $"Training job {id} (plan) started";
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (a.Host.Output.Contains(started)) return (a.Host, b.Host, b.Channel);
+            if (b.Host.Output.Contains(started)) return (b.Host, a.Host, a.Channel);
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"no worker started job {id}:\n{a.Host.Output}\n{b.Host.Output}");
+    }
+
+    /// <summary>
+    /// The database both workers share: a database of the test's own on the PostgreSQL server PLATFORM_TEST_POSTGRES
+    /// names (dropped afterwards), else a SQLite file.
+    /// </summary>
+    private sealed class SharedDatabase : IAsyncDisposable
+    {
+        private string? _file;
+        private string? _server;
+        private string _name = "";
+        public string Provider { get; private set; } = "sqlite";
+        public string Connection { get; private set; } = "";
+
+        public static async Task<SharedDatabase> CreateAsync()
+        {
+            var db = new SharedDatabase();
+            string? server = Environment.GetEnvironmentVariable("PLATFORM_TEST_POSTGRES");
+            if (string.IsNullOrWhiteSpace(server))
+            {
+                db._file = Path.Combine(Path.GetTempPath(), $"platform-kill-{Guid.NewGuid():N}.db");
+                db.Connection = $"Data Source={db._file}";
+                return db;
+            }
+            db._server = server;
+            db._name = $"platform_kill_{Guid.NewGuid():N}";
+            await db.ExecuteAsync($"CREATE DATABASE {db._name}");
+            db.Provider = "postgres";
+            db.Connection = new NpgsqlConnectionStringBuilder(server) { Database = db._name }.ConnectionString;
+            return db;
+        }
+
+        private async Task ExecuteAsync(string sql)
+        {
+            await using var connection = new NpgsqlConnection(_server);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_server is not null) await ExecuteAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
+            if (_file is not null)
+                foreach (string f in new[] { _file, _file + "-wal", _file + "-shm" }) File.Delete(f);
+        }
+    }
+}
