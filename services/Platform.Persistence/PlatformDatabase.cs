@@ -120,8 +120,17 @@ public static class PlatformDatabaseExtensions
         db.Database.SetCommandTimeout(MigrationCommandTimeout);
         try
         {
+            // Replicas starting together on one PostgreSQL database migrate one at a time: a session-level advisory
+            // lock held on this context's connection while it migrates (the others wait, then find nothing pending).
+            bool postgres = db.Database.IsNpgsql();
+            if (postgres)
+            {
+                await db.Database.OpenConnectionAsync(ct);
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", ct);
+            }
             var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
             await db.Database.MigrateAsync(ct);
+            if (postgres) await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", ct);
             if (db.Database.IsSqlite())
                 // Readers do not block the writer (and the other way round); kept in the file.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
@@ -134,6 +143,9 @@ public static class PlatformDatabaseExtensions
                 $"the platform database ({db.Database.ProviderName}) cannot be reached or migrated: {e.Message}", e);
         }
     }
+
+    /// <summary>The advisory lock key migrations hold on PostgreSQL (any constant the platform alone uses).</summary>
+    private const long MigrationLockKey = 0x506c6174666f726d; // "Platform"
 
     /// <summary>How long one migration statement may run (not bound by CommandTimeoutSeconds).</summary>
     private static readonly TimeSpan MigrationCommandTimeout = TimeSpan.FromMinutes(10);

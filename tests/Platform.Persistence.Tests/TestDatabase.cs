@@ -32,7 +32,8 @@ public sealed class TestDatabase : IDisposable
     public static string? PostgresServer =>
         Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } s ? s : null;
 
-    public TestDatabase(string provider)
+    /// <param name="migrate">False: the database is created empty (PostgreSQL) or absent (SQLite).</param>
+    public TestDatabase(string provider, bool migrate = true)
     {
         Provider = provider;
         if (provider == "sqlite")
@@ -50,6 +51,17 @@ public sealed class TestDatabase : IDisposable
                 .ConnectionString;
             Contexts = new Factory(() => new PostgresPlatformDbContext(
                 new DbContextOptionsBuilder<PostgresPlatformDbContext>().UseNpgsql(ConnectionString).Options));
+        }
+        if (!migrate)
+        {
+            if (_postgresDatabase is not null)
+            {
+                using var admin = new NpgsqlConnection(PostgresServer);
+                admin.Open();
+                using var create = new NpgsqlCommand($"CREATE DATABASE {_postgresDatabase}", admin);
+                create.ExecuteNonQuery();
+            }
+            return;
         }
         using var db = Contexts.CreateDbContext();
         db.Database.Migrate();

@@ -63,8 +63,14 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
                 ? TrainingProtoMapping.ToProto(await estimator.SearchAsync(spec, cmd.TopK > 0 ? cmd.TopK : 5, ct,
                     progress))
                 : TrainingProtoMapping.ToProto(await estimator.EstimateAsync(spec, ct, progress));
-            await PublishOutcomeAsync(context, jobs.Update(cmd.JobId, j =>
-                j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result }));
+            var done = jobs.Update(cmd.JobId, j =>
+                j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
+            if (ReferenceEquals(done.Result, result))
+                logger.LogInformation("Training job {JobId} ({Kind}) succeeded", cmd.JobId, cmd.Kind);
+            else // another instance (a redelivery) or a caller's cancellation finished it first: that outcome stands
+                logger.LogInformation("Training job {JobId} ({Kind}) was finished elsewhere first ({State})",
+                    cmd.JobId, cmd.Kind, done.Status);
+            await PublishOutcomeAsync(context, done);
         }
         catch (PlatformException e) when (!IsDatabaseOutage(e))
         {
@@ -161,7 +167,6 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
     {
         var cmd = context.Message;
         bool ok = job.Status == JobStatus.Succeeded;
-        if (ok) logger.LogInformation("Training job {JobId} ({Kind}) succeeded", cmd.JobId, cmd.Kind);
         await context.Publish(new TrainingJobCompleted
         {
             JobId = cmd.JobId, Kind = cmd.Kind, Succeeded = ok,
