@@ -13,6 +13,7 @@ using Microsoft.Extensions.Options;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Jobs;
+using Platform.ServiceDefaults.Security;
 
 namespace HardwareEmulator;
 
@@ -57,7 +58,7 @@ public static class HardwareEmulatorModule
 
     public static WebApplication MapHardwareEmulator(this WebApplication app)
     {
-        app.MapGrpcService<EmulatorGrpcService>();
+        app.MapGrpcService<EmulatorGrpcService>().RequireAuthorization(PlatformScopes.ReadPolicy);
         return app;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Security;
 
 namespace InferenceScheduler;
 
@@ -25,7 +26,7 @@ public static class InferenceSchedulerModule
 
     public static WebApplication MapInferenceScheduler(this WebApplication app)
     {
-        app.MapGrpcService<InferenceSchedulerGrpcService>();
+        app.MapGrpcService<InferenceSchedulerGrpcService>().RequireAuthorization(PlatformScopes.ReadPolicy);
         return app;
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Platform.Contracts.Emulator.V1;
 using Platform.Modeling.Devices;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Security;
 
 namespace Platform.EmulatorClient;
 
@@ -27,7 +28,10 @@ public static class EmulatorClientExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         var address = new EmulatorAddress(RoleClients.ResolveAddress(builder.Configuration, "Emulator"));
         services.AddSingleton(address);
+        // With authentication on, the call carries this host's key (Auth:ClientApiKey).
+        services.AddSingleton<ClientApiKeyInterceptor>();
         services.AddGrpcClient<EmulatorService.EmulatorServiceClient>(o => o.Address = new Uri(address.Url))
+            .AddInterceptor<ClientApiKeyInterceptor>()
             .ConfigureChannel((sp, channel) =>
             {
                 var o = sp.GetRequiredService<IOptions<EmulatorClientOptions>>().Value;

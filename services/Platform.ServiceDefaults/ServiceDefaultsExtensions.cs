@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using Platform.ServiceDefaults.Security;
 using Serilog;
 
 namespace Platform.ServiceDefaults;
@@ -49,6 +50,8 @@ public static class ServiceDefaultsExtensions
                 builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? DefaultMaxMessageBytes;
         });
         builder.Services.AddGrpcRequestDecoding();
+        // API keys and JWT bearer tokens with read/write scopes (Auth), per-client rate limits (RateLimit).
+        builder.AddPlatformSecurity();
         builder.Services.AddGrpcReflection();
         // Metrics in Prometheus text format on the HTTP endpoint's /metrics: ASP.NET Core and gRPC server
         // requests, .NET runtime, MassTransit (its "MassTransit" meter) and the platform's own meters.
@@ -71,8 +74,12 @@ public static class ServiceDefaultsExtensions
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
         app.UsePlatformRequestLogging();
+        app.UsePlatformSecurity();
+        // Health checks stay open to probes; reflection describes the API to callers who may use it.
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        // Reflection (Platform:Reflection, default on) lets buf curl and grpcurl call without .proto files.
+        if (app.Configuration.GetValue("Platform:Reflection", true))
+            app.MapGrpcReflectionService().RequireAuthorization(PlatformScopes.ReadPolicy);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) });
         app.MapPrometheusScrapingEndpoint("/metrics");

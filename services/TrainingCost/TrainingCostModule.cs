@@ -8,6 +8,7 @@ using TrainingCost.Domain;
 using TrainingCost.Grpc;
 using TrainingCost.Mapping;
 using TrainingCost.Messaging;
+using Platform.ServiceDefaults.Security;
 
 namespace TrainingCost;
 
@@ -39,7 +40,7 @@ public static class TrainingCostModule
 
     public static WebApplication MapTrainingCost(this WebApplication app)
     {
-        app.MapGrpcService<TrainingCostGrpcService>();
+        app.MapGrpcService<TrainingCostGrpcService>().RequireAuthorization(PlatformScopes.ReadPolicy);
         return app;
     }
 }

@@ -200,6 +200,24 @@ public sealed partial class KubernetesManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Dirs))]
+    public void Every_role_requires_credentials_and_takes_its_keys_from_the_platform_auth_Secret(string dir)
+    {
+        var all = Objects(dir);
+        var config = Map(Kind(all, "ConfigMap").Single(c => Str(c, "metadata.name") == "platform-config"), "data");
+        Assert.Equal("true", config.GetValueOrDefault("Auth__Enabled")?.ToString());
+        Assert.True(double.Parse(config.GetValueOrDefault("RateLimit__PermitsPerSecond")?.ToString() ?? "0",
+            System.Globalization.CultureInfo.InvariantCulture) > 0, $"{dir}: no per-client rate limit");
+        foreach (var d in Kind(all, "Deployment"))
+        {
+            var main = Containers(PodSpec(d)).First();
+            Assert.True(List(main, "envFrom").OfType<Dictionary<string, object?>>()
+                    .Any(e => Str(e, "secretRef.name") == "platform-auth"),
+                $"{dir}: {Name(d)} takes no API key hashes from the Secret platform-auth");
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Dirs))]
     public void NetworkPolicies_deny_by_default_and_allow_DNS(string dir)
     {
         var policies = Kind(Objects(dir), "NetworkPolicy").ToList();

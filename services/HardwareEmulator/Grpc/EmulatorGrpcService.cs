@@ -20,6 +20,8 @@ using ProtoProfiledOp = Platform.Contracts.Emulator.V1.ProfiledOp;
 
 using HardwareEmulator.Mapping;
 using HardwareEmulator.Mapping.Validation;
+using Microsoft.AspNetCore.Authorization;
+using Platform.ServiceDefaults.Security;
 
 namespace HardwareEmulator.Grpc;
 
@@ -41,6 +43,7 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
     public override Task<GetDeviceResponse> GetDevice(GetDeviceRequest request, ServerCallContext context) =>
         Task.FromResult(new GetDeviceResponse { Device = ProtoMapping.ToProto(catalog.Get(request.Id, "id")) });
 
+    [Authorize(Policy = PlatformScopes.WritePolicy)]
     public override async Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request,
         ServerCallContext context)
     {

@@ -6,6 +6,8 @@ using Platform.Contracts.Messaging;
 using Platform.Jobs;
 using Platform.Modeling.Errors;
 using static Platform.ServiceDefaults.Jobs.JobProtoMapping;
+using Microsoft.AspNetCore.Authorization;
+using Platform.ServiceDefaults.Security;
 
 namespace Platform.ServiceDefaults.Jobs;
 
@@ -43,6 +45,7 @@ public sealed class JobGrpcService(JobStore jobs, IPublishEndpoint publish, IHos
             (j, ct) => responseStream.WriteAsync(new WatchJobResponse { Job = ToProto(j) }, ct),
             context.CancellationToken, lifetime);
 
+    [Authorize(Policy = PlatformScopes.WritePolicy)]
     public override async Task<CancelJobResponse> CancelJob(CancelJobRequest request, ServerCallContext context)
     {
         var id = ParseJobId(request.JobId);

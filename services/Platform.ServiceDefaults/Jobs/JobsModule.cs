@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.Jobs;
+using Platform.ServiceDefaults.Security;
 
 namespace Platform.ServiceDefaults.Jobs;
 
@@ -32,7 +33,7 @@ public static class JobsModule
 
     public static WebApplication MapPlatformJobs(this WebApplication app)
     {
-        app.MapGrpcService<JobGrpcService>();
+        app.MapGrpcService<JobGrpcService>().RequireAuthorization(PlatformScopes.ReadPolicy);
         return app;
     }
 }

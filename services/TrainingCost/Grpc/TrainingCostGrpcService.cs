@@ -19,6 +19,8 @@ using ProtoCostPoint = Platform.Contracts.Training.V1.CostPoint;
 using TrainingCost.Mapping;
 using Platform.ServiceDefaults.Validation;
 using TrainingCost.Mapping.Validation;
+using Microsoft.AspNetCore.Authorization;
+using Platform.ServiceDefaults.Security;
 
 namespace TrainingCost.Grpc;
 
@@ -171,6 +173,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
         return response;
     }
 
+    [Authorize(Policy = PlatformScopes.WritePolicy)]
     public override async Task<SubmitEstimateJobResponse> SubmitEstimateJob(SubmitEstimateJobRequest request,
         ServerCallContext context)
     {
@@ -178,6 +181,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
         return new SubmitEstimateJobResponse { JobId = await Submit("estimate", request.Run, 0, context) };
     }
 
+    [Authorize(Policy = PlatformScopes.WritePolicy)]
     public override async Task<SubmitPlanJobResponse> SubmitPlanJob(SubmitPlanJobRequest request,
         ServerCallContext context)
     {
