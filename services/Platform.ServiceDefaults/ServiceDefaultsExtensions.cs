@@ -75,11 +75,11 @@ public static class ServiceDefaultsExtensions
     {
         app.UsePlatformRequestLogging();
         app.UsePlatformSecurity();
-        // Health checks stay open to probes; reflection describes the API to callers who may use it.
+        // Health checks stay open to probes. Reflection (Platform:Reflection, default on) describes the API — its
+        // schema, no data — so buf curl and grpcurl work without .proto files; every call it leads to needs
+        // credentials. Turn it off where even the schema is private.
         app.MapGrpcHealthChecksService();
-        // Reflection (Platform:Reflection, default on) lets buf curl and grpcurl call without .proto files.
-        if (app.Configuration.GetValue("Platform:Reflection", true))
-            app.MapGrpcReflectionService().RequireAuthorization(PlatformScopes.ReadPolicy);
+        if (app.Configuration.GetValue("Platform:Reflection", true)) app.MapGrpcReflectionService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) });
         app.MapPrometheusScrapingEndpoint("/metrics");
