@@ -48,6 +48,7 @@ public sealed class LayoutSearch(ILayoutProbe probe, CapacityTarget target)
                 $"attainment {idle.SloAttainment:0.###} below {target.Attainment:0.###} with one request at a time " +
                 $"(TTFT p50 {idle.TtftMs.P50:0.#} ms, TPOT p50 {idle.TpotMs.P50:0.#} ms)");
         int max = target.MaxReplicas;
+        _best = 0; // how close a layout comes is judged under load, not idle
         if (!await PerReplicaMeets(max, ct))
             return Result(LayoutVerdict.NeedsMoreThanMax, max, 0, null,
                 $"one replica at {target.RatePerSecond / max:0.###} requests/s (target ÷ {max} replicas) reaches " +
