@@ -14,16 +14,17 @@ namespace InferenceScheduler.Domain.Capacity;
 /// meets) or upwards (if not) in doubling steps and bisection to the smallest n that meets the attainment while n − 1
 /// does not.</item>
 /// </list>
-/// Every option is thus a simulated deployment, not an extrapolation. Attainment is assumed to fall with the rate per
-/// replica; the final answer is checked at n and n − 1 either way.
+/// A run stops as soon as more requests have missed than the attainment allows (its outcome is then decided), so
+/// overloaded probes cost little. Every option is thus a whole simulated deployment, not an extrapolation.
+/// Attainment is assumed to fall with the rate per replica; the final answer is checked at n and n − 1 either way.
 /// </summary>
 public sealed class LayoutSearch(ILayoutProbe probe, CapacityTarget target)
 {
     /// <summary>Requests of the idle probe.</summary>
     public const int IdleRequests = 100;
 
-    private readonly Dictionary<int, SimulationResult> _perReplica = [];
-    private readonly Dictionary<int, SimulationResult> _whole = [];
+    private readonly Dictionary<int, ProbeRun> _perReplica = [];
+    private readonly Dictionary<int, ProbeRun> _whole = [];
     private double _best;
 
     /// <summary>Simulations run so far.</summary>
@@ -37,6 +38,8 @@ public sealed class LayoutSearch(ILayoutProbe probe, CapacityTarget target)
     public static int MaxSimulations(int maxReplicas) => 2 + 4 * (CeilLog2(Math.Max(1, maxReplicas)) + 1);
 
     private bool Meets(SimulationResult r) => r.SloAttainment >= target.Attainment;
+
+    private bool Meets(ProbeRun r) => r.Result is { } full && Meets(full);
 
     public async Task<LayoutSearchResult> RunAsync(CancellationToken ct)
     {
@@ -52,7 +55,7 @@ public sealed class LayoutSearch(ILayoutProbe probe, CapacityTarget target)
         if (!await PerReplicaMeets(max, ct))
             return Result(LayoutVerdict.NeedsMoreThanMax, max, 0, null,
                 $"one replica at {target.RatePerSecond / max:0.###} requests/s (target ÷ {max} replicas) reaches " +
-                $"attainment {_perReplica[max].SloAttainment:0.###}");
+                $"attainment {_perReplica[max].Attainment:0.###}{Partial(_perReplica[max])}");
         int meet = max, fail = 0;
         while (meet - fail > 1)
         {
@@ -85,7 +88,8 @@ public sealed class LayoutSearch(ILayoutProbe probe, CapacityTarget target)
             {
                 if (fail >= max)
                     return Result(LayoutVerdict.NeedsMoreThanMax, max, maxRate, null,
-                        $"{max} replicas at the target rate reach attainment {_whole[max].SloAttainment:0.###}");
+                        $"{max} replicas at the target rate reach attainment {_whole[max].Attainment:0.###}" +
+                        Partial(_whole[max]));
                 int c = Math.Min(max, fail + step);
                 if (await WholeMeets(c, ct)) meet = c;
                 else fail = c;
@@ -97,18 +101,20 @@ public sealed class LayoutSearch(ILayoutProbe probe, CapacityTarget target)
             if (await WholeMeets(mid, ct)) meet = mid;
             else fail = mid;
         }
-        return Result(LayoutVerdict.Meets, meet, maxRate, _whole[meet],
-            fail > 0 ? $"{fail} replica(s) reach attainment {_whole[fail].SloAttainment:0.###}" : "one replica meets");
+        return Result(LayoutVerdict.Meets, meet, maxRate, _whole[meet].Result,
+            fail > 0
+                ? $"{fail} replica(s) reach attainment {_whole[fail].Attainment:0.###}{Partial(_whole[fail])}"
+                : "one replica meets");
     }
 
     private async Task<bool> PerReplicaMeets(int n, CancellationToken ct)
     {
         if (!_perReplica.TryGetValue(n, out var r))
         {
-            r = await probe.SimulateAsync(1, target.RatePerSecond / n, ct);
+            r = await probe.SimulateAsync(1, target.RatePerSecond / n, target.Attainment, ct);
             Simulations++;
             _perReplica[n] = r;
-            _best = Math.Max(_best, r.SloAttainment);
+            _best = Math.Max(_best, r.Attainment);
         }
         return Meets(r);
     }
@@ -117,16 +123,18 @@ public sealed class LayoutSearch(ILayoutProbe probe, CapacityTarget target)
     {
         if (!_whole.TryGetValue(n, out var r))
         {
-            r = await probe.SimulateAsync(n, target.RatePerSecond, ct);
+            r = await probe.SimulateAsync(n, target.RatePerSecond, target.Attainment, ct);
             Simulations++;
             _whole[n] = r;
-            _best = Math.Max(_best, r.SloAttainment);
+            _best = Math.Max(_best, r.Attainment);
         }
         return Meets(r);
     }
 
     private LayoutSearchResult Result(LayoutVerdict verdict, int replicas, double maxRate, SimulationResult? verified,
         string detail) => new(verdict, replicas, maxRate, verified, _best, Simulations, detail);
+
+    private static string Partial(ProbeRun r) => r.Result is null ? " at most (stopped once decided)" : "";
 
     private static int CeilLog2(int n) => n <= 1 ? 0 : 32 - (int)uint.LeadingZeroCount((uint)(n - 1));
 }

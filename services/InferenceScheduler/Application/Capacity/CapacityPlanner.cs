@@ -59,8 +59,8 @@ public sealed class CapacityPlanner(SimulationPlanner planner, EmulatorProfiles 
         var response = answer.Response();
         if (!response.SloMet && answer.Closest(maxAccelerators) is { } closest)
         {
-            var r = await closest.Probe.SimulateAsync(closest.Replicas, workload.Target, ct);
-            response.Closest = answer.Option(closest.Probe, closest.Replicas, closest.MaxRate, r);
+            var r = await closest.Probe.SimulateAsync(closest.Replicas, workload.Target, 0, ct);
+            response.Closest = answer.Option(closest.Probe, closest.Replicas, closest.MaxRate, r.Result!);
             response.Simulations++;
         }
         response.CandidateLayouts = valid.Count + invalid.Count;

@@ -23,11 +23,27 @@ internal sealed class SimulatedLayout(SimulationPlanner planner, CapacityContext
         TimeModel = plan.Request.TimeModel,
     };
 
-    public async Task<SimulationResult> SimulateAsync(int replicas, double ratePerSecond, CancellationToken ct)
+    public async Task<ProbeRun> SimulateAsync(int replicas, double ratePerSecond, double stopBelow,
+        CancellationToken ct)
     {
         var p = await planner.PlanAsync(Request(replicas, ratePerSecond), plan.Workload.Rows, ct);
-        return new Simulator(p.Setup).Run(p.Workload, null, ct);
+        long total = p.Workload.CountKnown ? p.Workload.ExpectedRequests : 0;
+        long allowed = ProbeRun.AllowedMisses(total, stopBelow), misses = 0;
+        try
+        {
+            return ProbeRun.Of(new Simulator(p.Setup).Run(p.Workload, o =>
+            {
+                if (!o.MetSlo && ++misses > allowed) throw new AttainmentDecided();
+            }, ct));
+        }
+        catch (AttainmentDecided)
+        {
+            return new ProbeRun((double)(total - misses) / total, null);
+        }
     }
+
+    /// <summary>Stops a run whose attainment can no longer reach the target.</summary>
+    private sealed class AttainmentDecided : Exception;
 
     public async Task<SimulationResult> SimulateIdleAsync(CancellationToken ct)
     {

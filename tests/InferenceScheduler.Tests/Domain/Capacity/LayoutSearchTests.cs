@@ -17,14 +17,15 @@ public sealed class LayoutSearchTests
 
         public int Runs { get; private set; }
 
-        public Task<SimulationResult> SimulateAsync(int replicas, double ratePerSecond, CancellationToken ct)
+        public Task<ProbeRun> SimulateAsync(int replicas, double ratePerSecond, double stopBelow,
+            CancellationToken ct)
         {
             Runs++;
             // one replica below the target rate is a per-replica probe; anything else a whole deployment at the target
             bool meets = replicas == 1 && ratePerSecond < Target
                 ? ratePerSecond <= perReplicaRate
                 : replicas >= replicasNeeded;
-            return Task.FromResult(Result(meets ? 0.95 : 0.5));
+            return Task.FromResult(ProbeRun.Of(Result(meets ? 0.95 : 0.5)));
         }
 
         public Task<SimulationResult> SimulateIdleAsync(CancellationToken ct)
@@ -86,5 +87,20 @@ public sealed class LayoutSearchTests
         var r = await Search(optimistic, 8);
         Assert.Equal(LayoutVerdict.NeedsMoreThanMax, r.Verdict);
         Assert.True(r.Simulations <= LayoutSearch.MaxSimulations(8));
+    }
+}
+
+public sealed class ProbeRunTests
+{
+    [Theory]
+    [InlineData(600, 0.9, 60)] // 540 / 600 is exactly 0.9 in doubles
+    [InlineData(6000, 0.9, 600)]
+    [InlineData(100, 1.0, 0)]
+    [InlineData(7, 0.5, 3)]
+    public void Allowed_misses_are_the_most_that_still_reach_the_attainment(long total, double target, long allowed)
+    {
+        Assert.Equal(allowed, ProbeRun.AllowedMisses(total, target));
+        Assert.True((double)(total - allowed) / total >= target);
+        Assert.True((double)(total - allowed - 1) / total < target);
     }
 }
