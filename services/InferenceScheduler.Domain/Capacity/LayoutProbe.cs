@@ -59,8 +59,8 @@ public enum LayoutVerdict
 
 /// <summary>
 /// The outcome of one layout's search. <see cref="Verified"/> is the whole deployment's run at the target rate (when
-/// the layout meets the attainment); <see cref="BestAttainment"/> the highest attainment any of its runs reached (how
-/// close a layout that misses came).
+/// the layout meets the attainment); <see cref="BestAttainment"/> the highest attainment its runs under load reached
+/// (the idle run's when that is the only one): how close a layout that misses came.
 /// </summary>
 public sealed record LayoutSearchResult(
     LayoutVerdict Verdict, int Replicas, double MaxRatePerReplica, SimulationResult? Verified, double BestAttainment,
