@@ -63,6 +63,34 @@ public sealed class PlanCapacityRpcTests(PlatformFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task Disaggregated_units_with_their_own_pool_accelerators_are_verified_and_priced_per_pool()
+    {
+        var req = Parse();
+        req.Candidates.Accelerators[0] = "h800";
+        req.Candidates.Disaggregation.Add(new PoolRatio { Prefill = 1, Decode = 1, DecodeAccelerator = "h20" });
+        req.AcceleratorHourUsd.Add("h800", 2);
+        req.AcceleratorHourUsd.Add("h20", 1);
+        req.MaxAccelerators = 32;
+        var plan = await Client.PlanCapacityAsync(req);
+        var o = Assert.Single(plan.Options);
+        var d = o.Deployment;
+        Assert.Equal("h800", d.Accelerator);
+        Assert.Equal("h20", d.Disaggregation.Decode.Accelerator);
+        Assert.Equal(d.Replicas, d.Disaggregation.Prefill.Replicas);
+        Assert.Equal(d.Replicas, d.Disaggregation.Decode.Replicas);
+        Assert.Equal(2 * d.Replicas, o.AcceleratorCount);
+        Assert.Equal(d.Replicas * (2.0 + 1.0), o.CostPerHourUsd, 9);
+        Assert.Equal(o.SloAttainment, await Attainment(req, d, plan.RateMultiplier));
+        Assert.True(o.SloAttainment >= 0.9);
+        Assert.True(d.Replicas > 1);
+        var fewer = d.Clone();
+        fewer.Replicas--;
+        fewer.Disaggregation.Prefill.Replicas--;
+        fewer.Disaggregation.Decode.Replicas--;
+        Assert.True(await Attainment(req, fewer, plan.RateMultiplier) < 0.9);
+    }
+
+    [Fact]
     public async Task Doubling_the_target_roughly_doubles_the_replicas()
     {
         var once = await Client.PlanCapacityAsync(Parse());

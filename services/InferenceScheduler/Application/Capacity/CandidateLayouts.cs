@@ -11,9 +11,17 @@ namespace InferenceScheduler.Application.Capacity;
 /// </summary>
 internal sealed record CandidateLayout(AcceleratorInfo Accelerator, int TensorParallel, int PipelineParallel,
     int ExpertParallel, int DataParallel, int MaxNumSeqs, long MaxNumBatchedTokens, int Prefill, int Decode,
-    double PricePerHour, bool PriceGiven)
+    double PricePerHour, bool PriceGiven, PoolAccelerator? PrefillOn = null, PoolAccelerator? DecodeOn = null)
 {
     public bool Disaggregated => Prefill > 0;
+
+    /// <summary>
+    /// USD per hour of one replica: its accelerators × their prices (per pool when the pools run on their own
+    /// accelerators).
+    /// </summary>
+    public double CostPerReplicaHour => TensorParallel * PipelineParallel * DataParallel * (Disaggregated
+        ? Prefill * (PrefillOn?.Price ?? PricePerHour) + Decode * (DecodeOn?.Price ?? PricePerHour)
+        : PricePerHour);
 
     /// <summary>Accelerators of one replica: TP × PP × DP per instance group, × (prefill + decode) per unit.
     /// </summary>
@@ -25,7 +33,10 @@ internal sealed record CandidateLayout(AcceleratorInfo Accelerator, int TensorPa
         (ExpertParallel > 1 ? $" EP{ExpertParallel}" : "") + (DataParallel > 1 ? $" DP{DataParallel}" : "") +
         (MaxNumSeqs > 0 ? $" max_num_seqs {MaxNumSeqs}" : "") +
         (MaxNumBatchedTokens > 0 ? $" max_num_batched_tokens {MaxNumBatchedTokens}" : "") +
-        (Disaggregated ? $" P:D {Prefill}:{Decode}" : "");
+        (Disaggregated ? $" P:D {Prefill}:{Decode}" : "") +
+        (PrefillOn is null && DecodeOn is null ? ""
+            : $" (prefill on {PrefillOn?.Accelerator.Id ?? Accelerator.Id}, decode on " +
+              $"{DecodeOn?.Accelerator.Id ?? Accelerator.Id})");
 
     /// <summary>
     /// The complete deployment of <paramref name="replicas"/> replicas: the template's other settings, this layout,
@@ -46,14 +57,23 @@ internal sealed record CandidateLayout(AcceleratorInfo Accelerator, int TensorPa
         d.Disaggregation = Disaggregated
             ? new Disaggregation
             {
-                Prefill = new PoolSpec { Replicas = Prefill * replicas },
-                Decode = new PoolSpec { Replicas = Decode * replicas },
+                Prefill = Pool(Prefill * replicas, PrefillOn),
+                Decode = Pool(Decode * replicas, DecodeOn),
                 KvTransferGbps = template?.Disaggregation?.KvTransferGbps ?? 0,
             }
             : null;
         return d;
     }
+
+    private static PoolSpec Pool(int replicas, PoolAccelerator? on) => new()
+    {
+        Replicas = replicas, Accelerator = on?.Accelerator.Id ?? "",
+        AcceleratorHourUsd = on is { PriceGiven: true } ? on.Price : 0,
+    };
 }
+
+/// <summary>A disaggregated pool's own accelerator and its price (the request's, else the catalog's).</summary>
+internal sealed record PoolAccelerator(AcceleratorInfo Accelerator, double Price, bool PriceGiven);
 
 /// <summary>A combination of the candidate lists that does not suit the model.</summary>
 internal sealed record InvalidLayout(CandidateLayout Layout, string Field, string Reason);
@@ -67,15 +87,24 @@ internal sealed record InvalidLayout(CandidateLayout Layout, string Field, strin
 internal static class CandidateLayouts
 {
     public static (List<CandidateLayout> Valid, List<InvalidLayout> Invalid) Expand(CapacityCandidates c,
-        ModelArchitecture model, IReadOnlyList<AcceleratorInfo> accelerators, IDictionary<string, double> prices)
+        ModelArchitecture model, IReadOnlyList<AcceleratorInfo> accelerators, IDictionary<string, double> prices,
+        IReadOnlyDictionary<string, AcceleratorInfo> poolAccelerators)
     {
         var valid = new List<CandidateLayout>();
         var invalid = new List<InvalidLayout>();
         int[] pps = Or(c.PipelineParallel, 1), dps = Or(c.DataParallel, 1), seqs = Or(c.MaxNumSeqs, 0);
         long[] tokens = c.MaxNumBatchedTokens.Count > 0 ? c.MaxNumBatchedTokens.Distinct().ToArray() : [0];
         var ratios = c.Disaggregation.Count > 0
-            ? c.Disaggregation.Select(r => (r.Prefill, r.Decode)).Distinct().ToArray()
-            : [(0, 0)];
+            ? c.Disaggregation.Select(r => (r.Prefill, r.Decode, On(r.PrefillAccelerator), On(r.DecodeAccelerator)))
+                .Distinct().ToArray()
+            : [(0, 0, null, null)];
+        PoolAccelerator? On(string id)
+        {
+            if (string.IsNullOrWhiteSpace(id)) return null;
+            var a = poolAccelerators[id.Trim()];
+            bool given = TryPrice(prices, a.Id, out double p);
+            return new PoolAccelerator(a, given ? p : a.PriceUsdPerHour, given);
+        }
         foreach (var acc in accelerators.DistinctBy(a => a.Id, StringComparer.OrdinalIgnoreCase))
         {
             bool priced = TryPrice(prices, acc.Id, out double price);
@@ -86,10 +115,10 @@ internal static class CandidateLayouts
                                      : model.IsMoe && tp * dp > 1 ? [1, tp * dp] : [1])
                             foreach (int s in seqs)
                                 foreach (long t in tokens)
-                                    foreach (var (p, d) in ratios)
+                                    foreach (var (p, d, pOn, dOn) in ratios)
                                     {
                                         var l = new CandidateLayout(acc, tp, pp, ep, dp, s, t, p, d,
-                                            priced ? price : acc.PriceUsdPerHour, priced);
+                                            priced ? price : acc.PriceUsdPerHour, priced, pOn, dOn);
                                         if (Check(l, model) is { } bad) invalid.Add(bad);
                                         else valid.Add(l);
                                     }

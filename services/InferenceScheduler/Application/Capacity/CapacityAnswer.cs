@@ -7,8 +7,8 @@ namespace InferenceScheduler.Application.Capacity;
 /// <summary>
 /// The answer of a plan: an option per layout that meets the attainment, cheapest first (ties: fewer accelerators,
 /// higher attainment, then the layout's name), the cheapest per accelerator, and every rejected layout with its reason.
-/// Cost per hour = accelerators × accelerator-hour price; cost per million output tokens = cost per hour × 1e6 ÷
-/// (3600 × target rate × mean output tokens per request of the verifying run).
+/// Cost per hour = Σ accelerators × their accelerator-hour price; cost per million output tokens = cost per hour ×
+/// 1e6 ÷ (3600 × target rate × mean output tokens per request of the verifying run).
 /// </summary>
 internal sealed class CapacityAnswer(CapacityContext context, LayoutOutcome[] outcomes, List<InvalidLayout> invalid)
 {
@@ -55,7 +55,7 @@ internal sealed class CapacityAnswer(CapacityContext context, LayoutOutcome[] ou
         .Where(o => o.Search is { Verdict: not LayoutVerdict.Meets })
         .Select(o => (o, n: Math.Max(1, maxAccelerators / o.Probe.Layout.AcceleratorsPerReplica)))
         .OrderByDescending(x => x.o.Search!.BestAttainment)
-        .ThenBy(x => x.n * x.o.Probe.Layout.AcceleratorsPerReplica * x.o.Probe.Layout.PricePerHour)
+        .ThenBy(x => x.n * x.o.Probe.Layout.CostPerReplicaHour)
         .Select(x => new Miss(x.o.Probe, x.n, x.o.Search!.MaxRatePerReplica))
         .FirstOrDefault();
 
@@ -63,7 +63,7 @@ internal sealed class CapacityAnswer(CapacityContext context, LayoutOutcome[] ou
     {
         var layout = probe.Layout;
         int count = replicas * layout.AcceleratorsPerReplica;
-        double perHour = count * layout.PricePerHour;
+        double perHour = replicas * layout.CostPerReplicaHour;
         double meanOutput = run.CompletedRequests > 0 ? (double)run.OutputTokens / run.CompletedRequests : 0;
         double tokensPerHour = 3600 * context.Workload.Target * meanOutput;
         return new CapacityOption

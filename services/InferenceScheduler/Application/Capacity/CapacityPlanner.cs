@@ -32,12 +32,24 @@ public sealed class CapacityPlanner(SimulationPlanner planner, EmulatorProfiles 
             accelerators.Add(await emulator.GetAcceleratorAsync(req.Candidates.Accelerators[i],
                 $"candidates.accelerators[{i}]", ct));
 
+        var poolAccelerators = new Dictionary<string, AcceleratorInfo>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < req.Candidates.Disaggregation.Count; i++)
+            foreach (var (id, name) in new[]
+                     {
+                         (req.Candidates.Disaggregation[i].PrefillAccelerator, "prefill_accelerator"),
+                         (req.Candidates.Disaggregation[i].DecodeAccelerator, "decode_accelerator"),
+                     })
+                if (!string.IsNullOrWhiteSpace(id))
+                    poolAccelerators[id.Trim()] = await emulator.GetAcceleratorAsync(id,
+                        $"candidates.disaggregation[{i}].{name}", ct);
+
         long combinations = CandidateLayouts.Count(req.Candidates, model, accelerators);
         if (combinations > CapacityLimits.MaxCandidateLayouts)
             throw new LimitExceededException("candidates",
                 $"the lists give {combinations:N0} candidate layouts; one plan tries at most " +
                 $"{CapacityLimits.MaxCandidateLayouts}", combinations, CapacityLimits.MaxCandidateLayouts);
-        var (valid, invalid) = CandidateLayouts.Expand(req.Candidates, model, accelerators, req.AcceleratorHourUsd);
+        var (valid, invalid) = CandidateLayouts.Expand(req.Candidates, model, accelerators, req.AcceleratorHourUsd,
+            poolAccelerators);
         if (valid.Count == 0)
         {
             var first = invalid[0];

@@ -94,6 +94,11 @@ public sealed class CapacityCandidatesValidator : AbstractValidator<CapacityCand
                 || (r.Prefill is >= 1 and <= 1024 && r.Decode is >= 1 and <= 1024))
             .WithMessage("prefill and decode must both be 1 to 1,024 instances, or both 0 for colocated")
             .ProtoName("disaggregation");
+        RuleForEach(x => x.Disaggregation)
+            .Must(r => r.PrefillAccelerator.Length <= 128 && r.DecodeAccelerator.Length <= 128
+                && (r.Prefill > 0 || (r.PrefillAccelerator.Length == 0 && r.DecodeAccelerator.Length == 0)))
+            .WithMessage("pool accelerators are ids of at most 128 characters, for disaggregated units only")
+            .ProtoName("disaggregation");
         Bounded(x => x.Accelerators, "accelerators");
         Bounded(x => x.TensorParallel, "tensor_parallel");
         Bounded(x => x.PipelineParallel, "pipeline_parallel");
