@@ -1,4 +1,5 @@
 using InferenceScheduler.Application;
+using InferenceScheduler.Application.Capacity;
 using InferenceScheduler.Grpc;
 using InferenceScheduler.Infrastructure;
 using InferenceScheduler.Messaging;
@@ -19,6 +20,7 @@ public static class InferenceSchedulerModule
         builder.AddEmulatorClient();
         builder.Services.AddSingleton<EmulatorProfiles>();
         builder.Services.AddSingleton<SimulationPlanner>();
+        builder.Services.AddSingleton<CapacityPlanner>();
         // Each instance keeps its own profile cache, so the event reaches every instance.
         builder.Services.AddBroadcastConsumer<InferenceDeviceRegisteredConsumer>();
         return builder;

@@ -129,7 +129,7 @@ internal sealed class MetricsRecorder
                 prefShare,
                 window > 0 ? _winInput[p] / window / nodes : 0, window > 0 ? _winOutput[p] / window / nodes : 0));
             double hours = acc * span / 3600;
-            double usd = hours * _setup.PricePerAcceleratorHour;
+            double usd = hours * (s.PricePerAcceleratorHour ?? _setup.PricePerAcceleratorHour);
             accHours += hours; total += usd;
             inputUsd += usd * prefShare; outputUsd += usd * (1 - prefShare);
             busyAll += _busy[p]; kvAll += _kvArea[p]; instancesAll += s.Instances;

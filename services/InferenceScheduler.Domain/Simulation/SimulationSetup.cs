@@ -14,11 +14,13 @@ public sealed record SchedulerSettings(
 /// <summary>
 /// A pool of identical instances (each one vLLM engine core with its own KV cache). <see cref="LockstepGroupSize"/>
 /// consecutive instances step together (the DP ranks of one expert-parallel group).
+/// <see cref="PricePerAcceleratorHour"/> null = the run's price
+/// (<see cref="SimulationSetup.PricePerAcceleratorHour"/>); a pool on another accelerator has its own.
 /// </summary>
 public sealed record PoolSetup(
     string Name, int Instances, int AcceleratorsPerInstance, long KvTokensPerInstance, SchedulerSettings Scheduler,
     IStepTimeModel Time, double WeightBytesPerAccelerator = 0, double KvBytesPerTokenPerAccelerator = 0,
-    int LockstepGroupSize = 1);
+    int LockstepGroupSize = 1, double? PricePerAcceleratorHour = null);
 
 /// <summary>Latency objectives in seconds; 0 = not set.</summary>
 public sealed record SloTargets(double TtftSeconds, double TpotSeconds, double E2eSeconds)

@@ -6,6 +6,7 @@ using InferenceScheduler.Domain.Workloads;
 using InferenceScheduler.Infrastructure;
 using Platform.Contracts.Inference.V1;
 using Platform.ServiceDefaults;
+using Platform.Modeling.Errors;
 using ModelArchitecture = Platform.Modeling.ModelArchitecture;
 
 namespace InferenceScheduler.Application;
@@ -49,8 +50,8 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
         var r = new Request(model, dep, acc, DeploymentOptions.Read(dep, model, acc),
             StepTimeOptions.Read(req.TimeModel), []);
 
-        var (first, second, transferBps) = await PoolsAsync(r, ct);
-        var setup = Setup(req, r, first, second, transferBps);
+        var (first, second, transferBps, latencyUs) = await PoolsAsync(r, ct);
+        var setup = Setup(req, r, first, second, transferBps, latencyUs);
         var workload = uploaded is null
             ? WorkloadOptions.Build(req.Workload)
             : WorkloadOptions.Uploaded(uploaded, req.Workload);
@@ -64,39 +65,58 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
 
     /// <summary>
     /// The colocated pool, or the prefill and decode pools with the KV transfer bandwidth between them (bytes/s per
-    /// accelerator).
+    /// accelerator: the request's, else the lower scale-out bandwidth of the pools' accelerators) and its latency (the
+    /// higher of theirs, µs).
     /// </summary>
-    private async Task<(PoolSetup First, PoolSetup? Second, double TransferBytesPerSecond)> PoolsAsync(Request r,
-        CancellationToken ct)
+    private async Task<(PoolSetup First, PoolSetup? Second, double TransferBytesPerSecond, double LatencyUs)>
+        PoolsAsync(Request r, CancellationToken ct)
     {
-        double transferBps = r.Acc.ScaleOutGBps * 1e9;
         if (r.Dep.Disaggregation is not { } dis)
-            return (await PoolAsync(r, "colocated", null, "deployment", ct), null, transferBps);
-        if (dis.KvTransferGbps > 0) transferBps = dis.KvTransferGbps * 1e9;
-        var prefill = await PoolAsync(r, "prefill", dis.Prefill ?? new PoolSpec(), "deployment.disaggregation.prefill",
-            ct);
-        var decode = await PoolAsync(r, "decode", dis.Decode ?? new PoolSpec(), "deployment.disaggregation.decode", ct);
-        return (prefill, decode, transferBps);
+        {
+            var (pool, _) = await PoolAsync(r, "colocated", null, "deployment", ct);
+            return (pool, null, r.Acc.ScaleOutGBps * 1e9, r.Acc.ScaleOutLatencyUs);
+        }
+        var (prefill, pa) = await PoolAsync(r, "prefill", dis.Prefill ?? new PoolSpec(),
+            "deployment.disaggregation.prefill", ct);
+        var (decode, da) = await PoolAsync(r, "decode", dis.Decode ?? new PoolSpec(),
+            "deployment.disaggregation.decode", ct);
+        double transferBps = dis.KvTransferGbps > 0
+            ? dis.KvTransferGbps * 1e9
+            : Math.Min(pa.ScaleOutGBps, da.ScaleOutGBps) * 1e9;
+        return (prefill, decode, transferBps, Math.Max(pa.ScaleOutLatencyUs, da.ScaleOutLatencyUs));
     }
 
-    private async Task<PoolSetup> PoolAsync(Request r, string name, PoolSpec? spec, string prefix, CancellationToken ct)
+    /// <summary>
+    /// A pool on its own accelerator (<c>accelerator</c> of its spec) or the deployment's, and that accelerator.
+    /// </summary>
+    private async Task<(PoolSetup Pool, AcceleratorInfo Acc)> PoolAsync(Request r, string name, PoolSpec? spec,
+        string prefix, CancellationToken ct)
     {
         var layout = r.Options.PoolLayout(spec);
         layout.Validate(r.Model, prefix);
-        var (maxSeqs, maxTokens) = SchedulerOptions.BatchLimits(r.Dep, spec, r.Acc);
+        var acc = string.IsNullOrWhiteSpace(spec?.Accelerator)
+            ? r.Acc
+            : await emulator.GetAcceleratorAsync(spec.Accelerator, $"{prefix}.accelerator", ct);
+        bool own = !string.Equals(acc.Id, r.Acc.Id, StringComparison.OrdinalIgnoreCase);
+        if (own && acc.ComputeUnits > 0 && r.Dep.CommunicationSms >= acc.ComputeUnits)
+            throw new InvalidFieldException("deployment.communication_sms",
+                $"must leave compute units for compute ({acc.Id} of {prefix} has {acc.ComputeUnits})");
+        double? price = spec is { AcceleratorHourUsd: > 0 } ? spec.AcceleratorHourUsd
+            : own ? acc.PriceUsdPerHour : null;
+        var (maxSeqs, maxTokens) = SchedulerOptions.BatchLimits(r.Dep, spec, acc);
         var o = r.Options;
-        var memory = MemoryPlan.Build(r.Model, layout, r.Acc, o.Weights, o.Kv, o.MemoryUtilization, maxTokens,
+        var memory = MemoryPlan.Build(r.Model, layout, acc, o.Weights, o.Kv, o.MemoryUtilization, maxTokens,
             o.BlockSize, prefix);
         var sched = SchedulerOptions.Settings(r.Dep, maxSeqs, maxTokens, o.BlockSize);
-        var stepTime = await StepTimeAsync(r.Model, layout, r.Acc, r.Dep, o, r.Time, prefix, ct);
+        var stepTime = await StepTimeAsync(r.Model, layout, acc, r.Dep, o, r.Time, prefix, ct);
         r.Notes.Add($"{name}: {layout.Instances} instance(s) of TP{layout.TensorParallel} PP{layout.PipelineParallel}" +
                     $"{(layout.ExpertParallel > 1 ? $" EP{layout.ExpertParallel}" : "")}" +
-                    $"{(layout.DataParallel > 1 ? $" DP{layout.DataParallel}" : "")} on {r.Acc.Id}; " +
+                    $"{(layout.DataParallel > 1 ? $" DP{layout.DataParallel}" : "")} on {acc.Id}; " +
                     $"weights {memory.WeightBytesPerAccelerator / MemoryPlan.GiB:F1} GiB/accelerator, " +
                     $"KV cache {memory.KvTokensPerInstance:N0} tokens/instance; {stepTime.Describe()}");
-        return new PoolSetup(name, layout.Instances, layout.AcceleratorsPerInstance, memory.KvTokensPerInstance, sched,
+        return (new PoolSetup(name, layout.Instances, layout.AcceleratorsPerInstance, memory.KvTokensPerInstance, sched,
             stepTime, memory.WeightBytesPerAccelerator, memory.KvBytesPerTokenPerAccelerator,
-            layout.ExpertParallel > 1 ? layout.DataParallel : 1);
+            layout.ExpertParallel > 1 ? layout.DataParallel : 1, price), acc);
     }
 
     /// <summary>
@@ -118,7 +138,7 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
     /// The run's settings beyond the pools: router, SLO, KV transfer, priority classes, price and timeline.
     /// </summary>
     private static SimulationSetup Setup(SimulateWorkloadRequest req, Request r, PoolSetup first, PoolSetup? second,
-        double transferBps)
+        double transferBps, double latencyUs)
     {
         var dep = r.Dep;
         var router = SchedulerOptions.Router(dep.Router);
@@ -126,7 +146,7 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
         double price = dep.AcceleratorHourUsd > 0 ? dep.AcceleratorHourUsd : r.Acc.PriceUsdPerHour;
         return new SimulationSetup(first, second, router,
             new SloTargets(slo.TtftMs / 1e3, slo.TpotMs / 1e3, slo.E2EMs / 1e3),
-            transferBps, r.Acc.ScaleOutLatencyUs * 1e-6, Math.Max(1, dep.PriorityClasses), price,
+            transferBps, latencyUs * 1e-6, Math.Max(1, dep.PriorityClasses), price,
             req.TimelineIntervalSeconds);
     }
 }

@@ -11,6 +11,7 @@ using Platform.Modeling.Errors;
 using Platform.ServiceDefaults.Validation;
 
 using InferenceScheduler.Application;
+using InferenceScheduler.Application.Capacity;
 using InferenceScheduler.Application.Validation;
 
 namespace InferenceScheduler.Grpc;
@@ -18,7 +19,8 @@ namespace InferenceScheduler.Grpc;
 /// <summary>
 /// gRPC adapter of the inference scheduler: validates and plans, runs the domain simulator, maps the result.
 /// </summary>
-public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILogger<InferenceSchedulerGrpcService> log)
+public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, CapacityPlanner capacity,
+    ILogger<InferenceSchedulerGrpcService> log)
     : InferenceSchedulerService.InferenceSchedulerServiceBase
 {
     public override Task<ListTracesResponse> ListTraces(ListTracesRequest request, ServerCallContext context)
@@ -42,6 +44,17 @@ public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, ILo
         InferenceValidators.Simulate.ThrowIfInvalid(request);
         var plan = await planner.PlanAsync(request, null, context.CancellationToken);
         return await Task.Run(() => Run(plan, context.CancellationToken), context.CancellationToken);
+    }
+
+    public override async Task<PlanCapacityResponse> PlanCapacity(PlanCapacityRequest request,
+        ServerCallContext context)
+    {
+        InferenceValidators.Capacity.ThrowIfInvalid(request);
+        var response = await capacity.PlanAsync(request, context.CancellationToken);
+        log.LogInformation("Capacity plan: {Options} options of {Layouts} layouts, {Simulations} simulations in " +
+                           "{Wall:F1} s", response.Options.Count, response.CandidateLayouts, response.Simulations,
+            response.WallSeconds);
+        return response;
     }
 
     public override async Task<SimulateUploadedTraceResponse> SimulateUploadedTrace(

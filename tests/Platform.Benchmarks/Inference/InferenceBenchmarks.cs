@@ -5,6 +5,7 @@ using System.Globalization;
 using Google.Protobuf;
 using InferenceScheduler.Domain.Simulation;
 using InferenceScheduler.Application;
+using InferenceScheduler.Application.Capacity;
 using Platform.Benchmarks.Inference;
 using Platform.Contracts.Inference.V1;
 
@@ -12,7 +13,8 @@ namespace Platform.Benchmarks;
 
 /// <summary>
 /// Inference-scheduler benchmarks (owned by the inference area). `inference` runs the speed figures and the DeepSeek
-/// production sanity check; `inference speed` or `inference deepseek` runs one part.
+/// production sanity check and the capacity plan; `inference speed`, `inference deepseek` or `inference capacity` runs
+/// one part.
 /// </summary>
 public static class InferenceBenchmarks
 {
@@ -41,11 +43,12 @@ public static class InferenceBenchmarks
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         // The emulator role behind gRPC on loopback, as a separately deployed inference role reaches it.
         await using var emulator = await Emulators.StartAsync(["--emulator", "grpc"]);
-        var planner = new SimulationPlanner(
-            new EmulatorProfiles(emulator.Client, NullLogger<EmulatorProfiles>.Instance));
+        var profiles = new EmulatorProfiles(emulator.Client, NullLogger<EmulatorProfiles>.Instance);
+        var planner = new SimulationPlanner(profiles);
         int rc = 0;
         if (part is "all" or "speed") rc |= await Speed(planner);
         if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(planner);
+        if (part is "all" or "capacity") rc |= await CapacityBenchmark.Run(new CapacityPlanner(planner, profiles));
         return rc;
     }
 

@@ -80,6 +80,10 @@ public sealed class PoolSpecValidator : AbstractValidator<PoolSpec>
         RuleFor(x => x.Replicas).GreaterThanOrEqualTo(0).WithMessage("must not be negative").ProtoName("replicas");
         Degrees(this, x => x.TensorParallel, x => x.PipelineParallel, x => x.ExpertParallel, x => x.DataParallel);
         BatchLimits(this, x => x.MaxNumSeqs, x => x.MaxNumBatchedTokens);
+        RuleFor(x => x.Accelerator).MaximumLength(128)
+            .WithMessage("must be an accelerator id of at most 128 characters").ProtoName("accelerator");
+        RuleFor(x => x.AcceleratorHourUsd).Must(InferenceValidators.NotNegative).WithMessage("must not be negative")
+            .AtMost(1e6, "USD per hour").ProtoName("accelerator_hour_usd");
     }
 
     /// <summary>Parallel degrees: at least 1, or 0 for the default.</summary>

@@ -16,6 +16,7 @@ public static class InferenceValidators
 {
     public static readonly SimulateWorkloadRequestValidator Simulate = new();
     public static readonly StreamSimulationRequestValidator Stream = new();
+    public static readonly PlanCapacityRequestValidator Capacity = new();
     public static readonly SimulateUploadedTraceRequestValidator UploadedHead = new();
 
     /// <summary>A finite number of at least zero.</summary>
