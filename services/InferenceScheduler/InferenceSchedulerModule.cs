@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Jobs;
 using Platform.ServiceDefaults.Security;
 
 namespace InferenceScheduler;
@@ -21,6 +22,9 @@ public static class InferenceSchedulerModule
         builder.Services.AddSingleton<EmulatorProfiles>();
         builder.Services.AddSingleton<SimulationPlanner>();
         builder.Services.AddSingleton<CapacityPlanner>();
+        // Capacity plans also run as jobs of the shared job model (SubmitCapacityPlan, RunCapacityPlan on the bus).
+        builder.AddPlatformJobs();
+        builder.Services.AddBusRegistration(x => x.AddConsumer<CapacityPlanConsumer>());
         // Each instance keeps its own profile cache, so the event reaches every instance.
         builder.Services.AddBroadcastConsumer<InferenceDeviceRegisteredConsumer>();
         return builder;

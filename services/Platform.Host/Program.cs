@@ -24,13 +24,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 var roles = PlatformRoles.Parse(builder.Configuration["Platform:Roles"]);
 builder.AddServiceDefaults();
 // Jobs and custom devices outlive the process in the platform database (Platform:Database, ConnectionStrings:Platform).
-// Every job kind is answered by the one job API (platform.jobs.v1.JobService).
-bool jobs = roles.Training || roles.Emulator;
-if (jobs)
-{
-    builder.AddPlatformDatabase();
-    builder.AddPlatformJobs();
-}
+// Every role has jobs, all answered by the one job API (platform.jobs.v1.JobService).
+builder.AddPlatformDatabase();
+builder.AddPlatformJobs();
 if (roles.Emulator) builder.AddHardwareEmulator();
 if (roles.Training) builder.AddTrainingCost();
 if (roles.Inference) builder.AddInferenceScheduler();
@@ -43,7 +39,7 @@ if (migrateOnly)
     return 0;
 }
 app.MapServiceDefaults();
-if (jobs) app.MapPlatformJobs();
+app.MapPlatformJobs();
 if (roles.Emulator) app.MapHardwareEmulator();
 if (roles.Training) app.MapTrainingCost();
 if (roles.Inference) app.MapInferenceScheduler();

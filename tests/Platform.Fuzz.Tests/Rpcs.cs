@@ -100,6 +100,18 @@ public static class Rpcs
         """;
 
     /// <summary>Valid requests per RPC ("package.Service/Method"), proto3 JSON.</summary>
+    private const string CapacityPlan =
+        """
+            {"model":{"preset":"llama-3.1-8b"},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":5,
+             "requests":"40","seed":"1","promptTokens":{"fixed":"512"},"outputTokens":{"fixed":"32"}}},
+             "targetRequestsPerSecond":10,"slo":{"ttftMs":2000,"tpotMs":100},"sloAttainment":0.9,
+             "candidates":{"accelerators":["h800"],"tensorParallel":[1,2],"pipelineParallel":[1],
+              "maxNumSeqs":[64],"maxNumBatchedTokens":["8192"]},"maxAccelerators":4,
+             "acceleratorHourUsd":{"h800":2},"deployment":{"gpuMemoryUtilization":0.9},
+             "timeModel":{"constant":{"prefillSecondsPerToken":0.0001,"decodeSecondsPerStep":0.02,
+              "stepOverheadSeconds":0.001}}}
+        """;
+
     public static readonly IReadOnlyDictionary<string, string[]> Json = new Dictionary<string, string[]>
     {
         ["platform.emulator.v1.EmulatorService/ListDevices"] = ["""{"vendor":"nvidia"}"""],
@@ -185,18 +197,7 @@ public static class Rpcs
             ["""{"jobId":"3f2b6c1e-8a4d-4b7e-9a51-2f6d0c7e5b10","reason":"fuzz"}"""],
         ["platform.inference.v1.InferenceSchedulerService/ListTraces"] = ["{}"],
         ["platform.inference.v1.InferenceSchedulerService/SimulateWorkload"] = ["{" + Simulation + "}"],
-        ["platform.inference.v1.InferenceSchedulerService/PlanCapacity"] =
-        [
-            """
-            {"model":{"preset":"llama-3.1-8b"},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":5,
-             "requests":"40","seed":"1","promptTokens":{"fixed":"512"},"outputTokens":{"fixed":"32"}}},
-             "targetRequestsPerSecond":10,"slo":{"ttftMs":2000,"tpotMs":100},"sloAttainment":0.9,
-             "candidates":{"accelerators":["h800"],"tensorParallel":[1,2],"pipelineParallel":[1],
-              "maxNumSeqs":[64],"maxNumBatchedTokens":["8192"]},"maxAccelerators":4,
-             "acceleratorHourUsd":{"h800":2},"deployment":{"gpuMemoryUtilization":0.9},
-             "timeModel":{"constant":{"prefillSecondsPerToken":0.0001,"decodeSecondsPerStep":0.02,
-              "stepOverheadSeconds":0.001}}}
-            """,
-        ],
+        ["platform.inference.v1.InferenceSchedulerService/PlanCapacity"] = [CapacityPlan],
+        ["platform.inference.v1.InferenceSchedulerService/SubmitCapacityPlan"] = ["{\"plan\":" + CapacityPlan + "}"],
     };
 }

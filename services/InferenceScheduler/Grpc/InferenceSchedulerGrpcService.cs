@@ -8,6 +8,8 @@ using Microsoft.Extensions.Logging;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Inference.V1;
 using Platform.Modeling.Errors;
+using Platform.Jobs;
+using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Validation;
 
 using InferenceScheduler.Application;
@@ -19,8 +21,8 @@ namespace InferenceScheduler.Grpc;
 /// <summary>
 /// gRPC adapter of the inference scheduler: validates and plans, runs the domain simulator, maps the result.
 /// </summary>
-public sealed class InferenceSchedulerGrpcService(SimulationPlanner planner, CapacityPlanner capacity,
-    ILogger<InferenceSchedulerGrpcService> log)
+public sealed partial class InferenceSchedulerGrpcService(SimulationPlanner planner, CapacityPlanner capacity,
+    JobStore jobs, BusPublisher bus, ILogger<InferenceSchedulerGrpcService> log)
     : InferenceSchedulerService.InferenceSchedulerServiceBase
 {
     public override Task<ListTracesResponse> ListTraces(ListTracesRequest request, ServerCallContext context)

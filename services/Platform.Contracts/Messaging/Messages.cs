@@ -119,3 +119,29 @@ public sealed record JobCancelRequested
     public required Guid JobId { get; init; }
     public required string Reason { get; init; }
 }
+
+/// <summary>
+/// Asks an inference instance to run a serving capacity plan as a job: <see cref="PlanJson"/> is proto3 JSON of
+/// platform.inference.v1.PlanCapacityRequest. Progress and the result are kept with the job
+/// (platform.jobs.v1.JobService, kind "capacity-plan"); <see cref="CapacityPlanCompleted"/> is published when it
+/// ends. Idempotent on <see cref="JobId"/>.
+/// </summary>
+public sealed record RunCapacityPlan
+{
+    public required Guid JobId { get; init; }
+    public required string PlanJson { get; init; }
+}
+
+/// <summary>
+/// Published when a capacity plan job ends. On success <see cref="ResultJson"/> holds proto3 JSON of
+/// platform.inference.v1.PlanCapacityResponse; otherwise the field at fault (as in the plan, e.g.
+/// "target_requests_per_second") and the reason.
+/// </summary>
+public sealed record CapacityPlanCompleted
+{
+    public required Guid JobId { get; init; }
+    public required bool Succeeded { get; init; }
+    public string? ResultJson { get; init; }
+    public string? ErrorField { get; init; }
+    public string? ErrorReason { get; init; }
+}

@@ -49,6 +49,7 @@ public static class JobProtoMapping
             case ProtoTrainingEstimate e: job.TrainingEstimate = e; break;
             case PlanParallelismResponse p: job.TrainingPlan = p; break;
             case KernelBatchResult k: job.KernelBatch = k; break;
+            case Platform.Contracts.Inference.V1.PlanCapacityResponse c: job.CapacityPlan = c; break;
         }
         return job;
     }

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Platform.Contracts.Inference.V1;
 using Platform.Contracts.Jobs.V1;
 using Platform.Contracts.Training.V1;
 using Platform.Jobs;
@@ -6,8 +7,8 @@ using Platform.Jobs;
 namespace Platform.ServiceDefaults.Jobs;
 
 /// <summary>
-/// Stores a job's result as the protobuf message it is (TrainingEstimate, PlanParallelismResponse or
-/// KernelBatchResult): its full name as the type tag and its binary encoding as the bytes.
+/// Stores a job's result as the protobuf message it is (TrainingEstimate, PlanParallelismResponse, KernelBatchResult
+/// or PlanCapacityResponse): its full name as the type tag and its binary encoding as the bytes.
 /// </summary>
 public sealed class ProtoJobResultCodec : IJobResultCodec
 {
@@ -16,6 +17,7 @@ public sealed class ProtoJobResultCodec : IJobResultCodec
         [TrainingEstimate.Descriptor.FullName] = TrainingEstimate.Parser,
         [PlanParallelismResponse.Descriptor.FullName] = PlanParallelismResponse.Parser,
         [KernelBatchResult.Descriptor.FullName] = KernelBatchResult.Parser,
+        [PlanCapacityResponse.Descriptor.FullName] = PlanCapacityResponse.Parser,
     };
 
     public (string Type, byte[] Data) Encode(object result) => result is IMessage m

@@ -20,7 +20,9 @@ internal sealed record LayoutOutcome(SimulatedLayout Probe, LayoutSearchResult? 
 /// </summary>
 public sealed class CapacityPlanner(SimulationPlanner planner, EmulatorProfiles emulator)
 {
-    public async Task<PlanCapacityResponse> PlanAsync(PlanCapacityRequest req, CancellationToken ct)
+    /// <param name="progress">Told the share of layouts searched (0..1) as each finishes.</param>
+    public async Task<PlanCapacityResponse> PlanAsync(PlanCapacityRequest req, CancellationToken ct,
+        IProgress<double>? progress = null)
     {
         var sw = Stopwatch.StartNew();
         var model = ModelSpecMapper.Resolve(req.Model, "model");
@@ -64,9 +66,13 @@ public sealed class CapacityPlanner(SimulationPlanner planner, EmulatorProfiles 
         {
             MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct,
         };
+        int searched = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, valid.Count), options, async (i, c) =>
+        {
             outcomes[i] = await SearchAsync(new SimulatedLayout(planner, context, valid[i]), context, maxAccelerators,
-                c));
+                c);
+            progress?.Report((double)Interlocked.Increment(ref searched) / valid.Count);
+        });
         var answer = new CapacityAnswer(context, outcomes, invalid);
         var response = answer.Response();
         if (!response.SloMet && answer.Closest(maxAccelerators) is { } closest)

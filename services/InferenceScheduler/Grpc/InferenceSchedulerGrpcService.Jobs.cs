@@ -1,0 +1,45 @@
+using Google.Protobuf;
+using Grpc.Core;
+using InferenceScheduler.Application.Validation;
+using InferenceScheduler.Messaging;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Logging;
+using Platform.Contracts.Inference.V1;
+using Platform.Contracts.Messaging;
+using Platform.Modeling.Errors;
+using Platform.ServiceDefaults.Security;
+using Platform.ServiceDefaults.Validation;
+
+namespace InferenceScheduler.Grpc;
+
+public sealed partial class InferenceSchedulerGrpcService
+{
+    /// <summary>
+    /// Checks the plan's shape (fields named under "plan"), records a queued "capacity-plan" job and hands it to the
+    /// bus; with the bus unreachable nothing is recorded and the call answers Unavailable.
+    /// </summary>
+    [Authorize(Policy = PlatformScopes.WritePolicy)]
+    public override async Task<SubmitCapacityPlanResponse> SubmitCapacityPlan(SubmitCapacityPlanRequest request,
+        ServerCallContext context)
+    {
+        if (request.Plan is null) throw new InvalidFieldException("plan", "is required");
+        try { InferenceValidators.Capacity.ThrowIfInvalid(request.Plan); }
+        catch (PlatformException e) { throw e.Under("plan"); }
+        bus.ThrowIfUnreachable();
+        var job = jobs.Create(CapacityPlanConsumer.Kind);
+        try
+        {
+            await bus.PublishAsync(new RunCapacityPlan
+            {
+                JobId = job.Id, PlanJson = JsonFormatter.Default.Format(request.Plan),
+            }, context.CancellationToken);
+        }
+        catch
+        {
+            jobs.Discard(job.Id); // not handed to the bus: no record of a job the caller was told failed
+            throw;
+        }
+        log.LogInformation("Capacity plan job {JobId} queued", job.Id);
+        return new SubmitCapacityPlanResponse { JobId = job.Id.ToString() };
+    }
+}
