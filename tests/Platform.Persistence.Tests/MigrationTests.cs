@@ -5,9 +5,40 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Platform.Persistence.Tests;
 
-/// <summary>Migrating at start: replicas starting together on one database.</summary>
+/// <summary>
+/// The checked-in migrations of each provider match the model (no change left to generate), and replicas starting
+/// together on one database apply them once.
+/// </summary>
 public sealed class MigrationTests
 {
+    [Fact]
+    public void Sqlite_migrations_cover_the_model()
+    {
+        using var db = new SqliteDesignTimeFactory().CreateDbContext([]);
+        Assert.NotEmpty(db.Database.GetMigrations());
+        Assert.False(db.Database.HasPendingModelChanges(),
+            "the model changed: add a migration (docs/ARCHITECTURE.md, make migration NAME=...)");
+    }
+
+    [Fact]
+    public void Postgres_migrations_cover_the_model()
+    {
+        using var db = new PostgresDesignTimeFactory().CreateDbContext([]);
+        Assert.NotEmpty(db.Database.GetMigrations());
+        Assert.False(db.Database.HasPendingModelChanges(),
+            "the model changed: add a migration (docs/ARCHITECTURE.md, make migration NAME=...)");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public void A_migrated_database_has_no_pending_migration(string provider)
+    {
+        using var database = new TestDatabase(provider);
+        using var db = database.Contexts.CreateDbContext();
+        Assert.Empty(db.Database.GetPendingMigrations());
+        Assert.Equal(db.Database.GetMigrations(), db.Database.GetAppliedMigrations());
+    }
+
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Replicas_migrating_one_fresh_database_at_once_all_start_and_apply_each_migration_once(
