@@ -27,9 +27,9 @@ public sealed class FuzzTests(FuzzFactory factory, ITestOutputHelper output) : I
     /// <summary>
     /// Most managed memory the run may leave behind in this process (the in-process host, and the test's own client
     /// and log bookkeeping), after a full compacting collection. Measured: about 1.1–1.3 KB per fuzzed call is left
-    /// (76 MB after 57,000 calls, 255–285 MB after 240,000 over 24 RPCs), growing with the number of calls rather than
-    /// levelling off; where it is held is not yet pinned down. The bound leaves room for that and fails on anything
-    /// larger.
+    /// (76 MB after 57,000 calls, 255–285 MB after 240,000 over 24 RPCs), growing with the number of calls rather
+    /// than levelling off; where it is held is not yet pinned down. The bound leaves room for that and fails on
+    /// anything larger.
     /// </summary>
     private const long MaxManagedGrowthBytes = 384L << 20;
 
