@@ -8,9 +8,9 @@ namespace Platform.Jobs;
 /// <see cref="IJobRepository"/> every create and update is written through to it (progress-only changes in steps of
 /// at least <see cref="PersistedProgressStep"/>), so a job outlives the process and every instance on the same
 /// database answers for it: a job this instance does not hold in memory is read from the repository, and evictions
-/// delete its row; finished jobs are not kept in memory then. A stored job that reached a final state is never
-/// overwritten, so a job finishes once whichever
-/// instance finishes (or cancels) it first. Watchers and notifications stay in memory.
+/// delete its row; the finished jobs this instance ran stay in memory too (within the same bounds), so they are
+/// answered while the database is unreachable. A stored job that reached a final state is never overwritten, so a job
+/// finishes once whichever instance finishes (or cancels) it first. Watchers and notifications stay in memory.
 /// A job is independent of any watcher: it runs to completion whether or not someone watches it. The store is
 /// bounded: at most <see cref="JobStoreOptions.MaxActiveJobs"/> jobs queued or running (more submissions are
 /// refused), finished jobs kept for <see cref="JobStoreOptions.JobRetention"/> and at most
@@ -199,9 +199,6 @@ public sealed partial class JobStore
         {
             lock (_gate) _active--;
             _finished.Enqueue((id, _time.GetUtcNow()));
-            // With a repository a finished job (and its result) is read from it from now on, not held in memory:
-            // memory holds only the jobs in progress. Watchers holding the entry still see its final state.
-            if (_repository is not null) _jobs.TryRemove(id, out _);
         }
         signal.TrySetResult();
         if (finished) Evict();

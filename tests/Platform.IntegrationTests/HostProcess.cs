@@ -113,7 +113,8 @@ public sealed class HostProcess : IAsyncDisposable
                 File.Delete(f);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free at the time of asking.</summary>
+    internal static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

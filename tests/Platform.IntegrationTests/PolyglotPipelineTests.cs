@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Platform.IntegrationTests;
@@ -45,29 +44,6 @@ public sealed class PolyglotPipelineTests(BrokerFixture broker)
         Assert.True(root.GetProperty("result").GetProperty("acceleratorHours").GetDouble() > 0);
     }
 
-    private async Task<(int Exit, string Stdout, string Stderr)> RunNode(string script, params string[] args)
-    {
-        string root = RepositoryRoot();
-        if (!Directory.Exists(Path.Combine(root, "node_modules", "amqplib")))
-            throw new InvalidOperationException("node_modules/amqplib missing: run `npm ci` (make test does)");
-        var psi = new ProcessStartInfo("node", [script, .. args])
-        {
-            WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment["RABBITMQ_URL"] = broker.Url;
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("node did not start");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Platform.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
+    private Task<(int Exit, string Stdout, string Stderr)> RunNode(string script, params string[] args) =>
+        NodeScript.RunAsync(broker.Url, TimeSpan.FromSeconds(60), script, args);
 }

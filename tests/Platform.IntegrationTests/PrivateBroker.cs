@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Testcontainers.RabbitMq;
 
 namespace Platform.IntegrationTests;
@@ -50,13 +48,13 @@ public sealed class PrivateBroker : IAsyncLifetime
     {
         _folder = Directory.CreateTempSubdirectory("platform-fault-broker-").FullName;
         File.WriteAllText(Path.Combine(_folder, "enabled_plugins"), "[]."); // no management plugin
-        int amqpPort = FreePort();
+        int amqpPort = HostProcess.FreePort();
         var env = new Dictionary<string, string>
         {
             ["RABBITMQ_NODENAME"] = Node,
             ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
             ["RABBITMQ_NODE_PORT"] = amqpPort.ToString(),
-            ["RABBITMQ_DIST_PORT"] = FreePort().ToString(),
+            ["RABBITMQ_DIST_PORT"] = HostProcess.FreePort().ToString(),
             ["RABBITMQ_MNESIA_BASE"] = Path.Combine(_folder, "mnesia"),
             ["RABBITMQ_LOG_BASE"] = Path.Combine(_folder, "log"),
             ["RABBITMQ_PID_FILE"] = Path.Combine(_folder, "rabbit.pid"),
@@ -151,12 +149,4 @@ public sealed class PrivateBroker : IAsyncLifetime
         return await stdout;
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Platform.IntegrationTests;
 
@@ -44,7 +42,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
                 + "(scripts/apt-install.sh postgresql) for the database outage tests");
         bool root = Environment.UserName == "root";
         string dir = Directory.CreateTempSubdirectory("platform-pg-").FullName;
-        var pg = new PrivatePostgres(bin, dir, root, FreePort());
+        var pg = new PrivatePostgres(bin, dir, root, HostProcess.FreePort());
         if (root) await pg.RunAsync("chown", ["postgres", dir], asPostgres: false);
         await pg.RunAsync(Path.Combine(bin, "initdb"), ["-D", dir, "-A", "trust", "-U", "platform"]);
         await pg.StartServerAsync();
@@ -124,12 +122,4 @@ public sealed class PrivatePostgres : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }
