@@ -64,6 +64,19 @@ public sealed partial class JobStore
         return true;
     }
 
+    /// <summary>
+    /// Where a job's work reports its progress (0..1): it only moves forward and stays below 1 until the job
+    /// finishes.
+    /// </summary>
+    public IProgress<double> ProgressOf(Guid id) => new JobProgress(this, id);
+
+    /// <summary>Reports synchronously, on the reporting thread (unlike <see cref="Progress{T}"/>).</summary>
+    private sealed class JobProgress(JobStore jobs, Guid id) : IProgress<double>
+    {
+        public void Report(double value) =>
+            jobs.Update(id, j => j with { Progress = Math.Max(j.Progress, Math.Clamp(value, 0, 0.99)) });
+    }
+
     private void EndRun(Guid id, CancellationTokenSource cts)
     {
         _runs.TryRemove(new KeyValuePair<Guid, CancellationTokenSource>(id, cts));

@@ -127,13 +127,7 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
             return new KernelBatchCompleted
             {
                 JobId = cmd.JobId, Device = cmd.Device, Succeeded = false, ErrorField = e.Field, ErrorReason = e.Reason,
-                ErrorCode = e switch
-                {
-                    NotFoundException => "NotFound",
-                    PreconditionFailedException => "FailedPrecondition",
-                    LimitExceededException => "ResourceExhausted",
-                    _ => "InvalidArgument",
-                },
+                ErrorCode = e.StatusName,
             };
         }
     }

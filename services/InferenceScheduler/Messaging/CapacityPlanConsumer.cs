@@ -41,7 +41,7 @@ public sealed class CapacityPlanConsumer(JobStore jobs, CapacityPlanner planner,
             {
                 var plan = ProtoJson.Parse<PlanCapacityRequest>(cmd.PlanJson, "plan");
                 InferenceValidators.Capacity.ThrowIfInvalid(plan);
-                var result = await planner.PlanAsync(plan, work.Token, new Progress(jobs, cmd.JobId));
+                var result = await planner.PlanAsync(plan, work.Token, jobs.ProgressOf(cmd.JobId));
                 end = jobs.Update(cmd.JobId, j =>
                     j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = result });
                 logger.LogInformation("Capacity plan job {JobId}: {Options} options, {Simulations} simulations",
@@ -55,13 +55,7 @@ public sealed class CapacityPlanConsumer(JobStore jobs, CapacityPlanner planner,
                     Message = "failed",
                     ErrorField = e.Field,
                     ErrorReason = e.Reason,
-                    ErrorCode = e switch
-                    {
-                        NotFoundException => "NotFound",
-                        LimitExceededException => "ResourceExhausted",
-                        PreconditionFailedException => "FailedPrecondition",
-                        _ => "InvalidArgument",
-                    },
+                    ErrorCode = e.StatusName,
                 });
             }
             catch (OperationCanceledException) when (work.Token.IsCancellationRequested)
@@ -89,11 +83,5 @@ public sealed class CapacityPlanConsumer(JobStore jobs, CapacityPlanner planner,
             ResultJson = ok && job.Result is IMessage m ? JsonFormatter.Default.Format(m) : null,
             ErrorField = ok ? null : job.ErrorField, ErrorReason = ok ? null : job.ErrorReason ?? job.Message,
         }, CancellationToken.None);
-    }
-
-    private sealed class Progress(JobStore jobs, Guid id) : IProgress<double>
-    {
-        public void Report(double value) =>
-            jobs.Update(id, j => j with { Progress = Math.Max(j.Progress, Math.Clamp(value, 0, 0.99)) });
     }
 }

@@ -24,6 +24,19 @@ public abstract class PlatformException : Exception
     /// </summary>
     public abstract PlatformException Under(string parent);
 
+    /// <summary>
+    /// The gRPC status name this error stands for where no gRPC status carries it (a failed job's error code):
+    /// NotFound, FailedPrecondition, ResourceExhausted, Unavailable or InvalidArgument.
+    /// </summary>
+    public string StatusName => this switch
+    {
+        NotFoundException => "NotFound",
+        PreconditionFailedException => "FailedPrecondition",
+        LimitExceededException => "ResourceExhausted",
+        DependencyUnavailableException => "Unavailable",
+        _ => "InvalidArgument",
+    };
+
     /// <summary>Longest part of a caller's value an error message quotes.</summary>
     public const int MaxQuoted = 100;
 

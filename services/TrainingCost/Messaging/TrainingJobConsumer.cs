@@ -52,7 +52,7 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
         logger.LogInformation("Training job {JobId} ({Kind}) started (delivery {Delivery})", cmd.JobId, cmd.Kind,
             context.ReceiveContext.Redelivered ? "redelivered" : "first");
         var ct = work.Token;
-        var progress = new Progress(jobs, cmd.JobId);
+        var progress = jobs.ProgressOf(cmd.JobId);
         try
         {
             // Errors are named under "run" below, as in the submit request (run.model, run.cluster.count, ...).
@@ -137,12 +137,6 @@ public sealed class TrainingJobConsumer(JobStore jobs, TrainingEstimator estimat
     /// </summary>
     internal static bool IsDatabaseOutage(Exception e) =>
         e is DependencyUnavailableException { Field: TrainingJobConsumerDefinition.Database };
-
-    private sealed class Progress(JobStore jobs, Guid id) : IProgress<double>
-    {
-        public void Report(double value) =>
-            jobs.Update(id, j => j with { Progress = Math.Max(j.Progress, Math.Clamp(value, 0, 0.99)) });
-    }
 
     /// <summary>Fails the job on <paramref name="field"/> (named as in the submit request), saying so on the bus.
     /// </summary>
