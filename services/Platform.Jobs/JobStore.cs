@@ -115,6 +115,7 @@ public sealed partial class JobStore
             throw;
         }
         _jobs[job.Id] = new Entry(job);
+        CountTransition(kind, JobStatus.Queued);
         return job;
     }
 
@@ -188,8 +189,10 @@ public sealed partial class JobStore
             var now = _time.GetUtcNow();
             var next = change(e.Job) with { CreatedAt = e.Job.CreatedAt, UpdatedAt = now };
             next = next with { FinishedAt = next.Finished ? now : null };
+            var before = e.Job.Status;
             e.Job = Persist(e, e.Job, next);
             finished = e.Job.Finished;
+            if (e.Job.Status != before) CountTransition(e.Job.Kind, e.Job.Status);
             signal = e.Changed;
             e.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

@@ -79,7 +79,8 @@ public static class PlatformDatabaseExtensions
         {
             string resolved = ResolveSqlite(string.IsNullOrWhiteSpace(connection)
                 ? PlatformDatabaseOptions.DefaultSqlite : connection, builder.Environment.ContentRootPath);
-            services.AddDbContextFactory<SqlitePlatformDbContext>(o => o.UseSqlite(resolved));
+            services.AddDbContextFactory<SqlitePlatformDbContext>(o => o.UseSqlite(resolved)
+                .AddInterceptors(new DbCommandMetrics("sqlite")));
             services.AddSingleton<IDbContextFactory<PlatformDbContext>>(sp =>
                 new Contexts<SqlitePlatformDbContext>(
                     sp.GetRequiredService<IDbContextFactory<SqlitePlatformDbContext>>()));
@@ -91,7 +92,8 @@ public static class PlatformDatabaseExtensions
                     "Platform:Database:Provider is postgres but ConnectionStrings:Platform is not set "
                     + "(e.g. ConnectionStrings__Platform=\"Host=db;Database=platform;Username=platform\")");
             string bounded = WithTimeouts(connection, options);
-            services.AddDbContextFactory<PostgresPlatformDbContext>(o => o.UseNpgsql(bounded));
+            services.AddDbContextFactory<PostgresPlatformDbContext>(o => o.UseNpgsql(bounded)
+                .AddInterceptors(new DbCommandMetrics("postgresql")));
             services.AddSingleton<IDbContextFactory<PlatformDbContext>>(sp =>
                 new Contexts<PostgresPlatformDbContext>(
                     sp.GetRequiredService<IDbContextFactory<PostgresPlatformDbContext>>()));

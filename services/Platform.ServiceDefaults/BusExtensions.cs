@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Platform.Modeling.Errors;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.ServiceDefaults;
 
@@ -97,6 +98,7 @@ public static class BusExtensions
             x.AddConfigureEndpointsCallback((_, _, cfg) =>
             {
                 ConfigureDelivery(cfg, delivery);
+                ErrorQueueMetricsFilter.Configure(cfg);
                 if (autoDelete && cfg is IRabbitMqReceiveEndpointConfigurator r) r.AutoDelete = true;
             });
             foreach (var a in regs?.Actions ?? []) a(x);
@@ -112,12 +114,17 @@ public static class BusExtensions
                             h.Username(rabbit.Username);
                             h.Password(rabbit.Password);
                         });
+                    cfg.ConnectConsumeObserver(new ConsumeMetricsObserver());
                     cfg.ConfigureEndpoints(ctx);
                 });
             }
             else
             {
-                x.UsingInMemory((ctx, cfg) => cfg.ConfigureEndpoints(ctx));
+                x.UsingInMemory((ctx, cfg) =>
+                {
+                    cfg.ConnectConsumeObserver(new ConsumeMetricsObserver());
+                    cfg.ConfigureEndpoints(ctx);
+                });
             }
         });
         return builder;

@@ -4,9 +4,8 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using Platform.ServiceDefaults.Security;
+using Platform.ServiceDefaults.Telemetry;
 using Serilog;
 
 namespace Platform.ServiceDefaults;
@@ -34,12 +33,12 @@ public static class ServiceDefaultsExtensions
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         // preserveStaticLogger: several hosts may share a process (tests); each gets its own logger.
-        builder.Services.AddSerilog((sp, lc) => lc
+        builder.Services.AddSerilog((sp, lc) => PlatformLogging.Configure(lc
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(sp)
             .Filter.ByExcluding(RequestLogging.IsClientAbort)
             .Enrich.FromLogContext()
-            .Enrich.WithProperty("Roles", builder.Configuration["Platform:Roles"] ?? "all"),
+            .Enrich.WithProperty("Roles", builder.Configuration["Platform:Roles"] ?? "all"), builder.Configuration),
             preserveStaticLogger: true);
 
         builder.Services.AddGrpc(o =>
@@ -53,15 +52,9 @@ public static class ServiceDefaultsExtensions
         // API keys and JWT bearer tokens with read/write scopes (Auth), per-client rate limits (RateLimit).
         builder.AddPlatformSecurity();
         builder.Services.AddGrpcReflection();
-        // Metrics in Prometheus text format on the HTTP endpoint's /metrics: ASP.NET Core and gRPC server
-        // requests, .NET runtime, MassTransit (its "MassTransit" meter) and the platform's own meters.
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("platform", serviceInstanceId: Environment.MachineName))
-            .WithMetrics(m => m
-                .AddAspNetCoreInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter("MassTransit", "Platform.*")
-                .AddPrometheusExporter());
+        // Metrics in Prometheus text format on the HTTP endpoint's /metrics (ASP.NET Core and gRPC server requests,
+        // .NET runtime, MassTransit and the platform's own meter); traces and OTLP export when configured.
+        builder.AddPlatformTelemetry();
         builder.Services.AddGrpcHealthChecks(o =>
         {
             o.Services.Map("", r => r.Tags.Contains(ReadyTag));
@@ -74,6 +67,7 @@ public static class ServiceDefaultsExtensions
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
         app.UsePlatformRequestLogging();
+        app.UsePlatformRpcMetrics();
         app.UsePlatformSecurity();
         // Health checks stay open to probes. Reflection (Platform:Reflection, default on) describes the API — its
         // schema, no data — so buf curl and grpcurl work without .proto files; every call it leads to needs

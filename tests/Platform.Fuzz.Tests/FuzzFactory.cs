@@ -18,6 +18,7 @@ public sealed class FuzzFactory : PlatformFactory
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
+        ["Serilog:WriteTo:0:Name"] = "Console",
         ["Serilog:WriteTo:0:Args:restrictedToMinimumLevel"] = "Error",
     };
 

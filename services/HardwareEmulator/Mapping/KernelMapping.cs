@@ -1,3 +1,4 @@
+using Platform.Modeling.Telemetry;
 using HardwareEmulator.Domain.Devices;
 using HardwareEmulator.Domain.Kernels;
 using HardwareEmulator.Domain.Memory;
@@ -138,7 +139,23 @@ internal static class KernelMapping
         var call = ToCall(request);
         var inputs = Inputs(request);
         bool execute = !request.HasExecute || request.Execute;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = runner.Run(device, call, inputs, execute, request.HasSeed ? request.Seed : null, ct);
+        Measure(call, device.Id, result, System.Diagnostics.Stopwatch.GetElapsedTime(start));
         return ToProto(call, result);
+    }
+
+    /// <summary>
+    /// platform.emulator.modelled_tflops (the device's modelled throughput for the kernel) and, for a kernel
+    /// executed on this host's CPU, platform.emulator.kernel_gflops (its FLOPs over the run's wall time).
+    /// </summary>
+    private static void Measure(KernelCall call, string device, KernelResult result, TimeSpan wall)
+    {
+        if (!PlatformMetrics.ModelledTflops.Enabled && !PlatformMetrics.KernelGflops.Enabled) return;
+        var kernel = new KeyValuePair<string, object?>("kernel", call.Field["kernel.".Length..]);
+        PlatformMetrics.ModelledTflops.Record(result.Timing.AchievedTflops, kernel,
+            new KeyValuePair<string, object?>("device", device));
+        if (result.Executed && wall > TimeSpan.Zero && result.Timing.Flops > 0)
+            PlatformMetrics.KernelGflops.Record(result.Timing.Flops / wall.TotalSeconds / 1e9, kernel);
     }
 }

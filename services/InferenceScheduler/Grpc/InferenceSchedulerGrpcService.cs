@@ -1,3 +1,4 @@
+using Platform.Modeling.Telemetry;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
@@ -169,6 +170,8 @@ public sealed partial class InferenceSchedulerGrpcService(SimulationPlanner plan
         // validates every request before simulating any
         var result = new Simulator(plan.Setup).Run(plan.Workload, null, ct);
         double wall = sw.Elapsed.TotalSeconds;
+        PlatformMetrics.SimulatedRequests.Add(result.CompletedRequests);
+        PlatformMetrics.SimulatedRequestRate.Record(result.RequestThroughput);
         log.LogInformation("Simulated {Requests} requests over {Simulated:F1} s in {Wall:F3} s wall",
             result.CompletedRequests, result.SimulatedSeconds, wall);
         return ToProto(result, wall, plan.Notes);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.Jobs;
 using Platform.ServiceDefaults.Security;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.ServiceDefaults.Jobs;
 
@@ -27,6 +28,7 @@ public static class JobsModule
             new JobStore(sp.GetRequiredService<IOptions<JobStoreOptions>>().Value, TimeProvider.System,
                 sp.GetService<IJobRepository>()));
         builder.Services.AddHostedService<JobRecoveryService>();
+        builder.Services.AddHostedService<JobGauge>();
         builder.Services.AddBroadcastConsumer<JobCancelRequestedConsumer>();
         return builder;
     }
