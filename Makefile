@@ -14,7 +14,7 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker 
 NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is installed: install the Docker \
 	Compose plugin, or apt-get install docker-compose
 
-.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up down k8s-render k8s-validate clean
+.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up up-observability down k8s-render k8s-validate clean
 
 run: ## start every role in one process (in-memory bus, no broker needed)
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
@@ -88,10 +88,16 @@ up: ## RabbitMQ + one container per role with docker compose (needs a Docker eng
 	@echo "make up: using $(COMPOSE), image $(IMAGE)"
 	IMAGE=$(IMAGE) $(COMPOSE) up -d --build
 
-down: ## stop and remove the compose containers (the broker's volume stays; add `-v` by hand to drop it)
+up-observability: ## `make up` plus the observability profile: collector, Jaeger (:16686), Prometheus (:9090), Grafana (:3000)
+	@[ -f .env ] || { echo "make up-observability: no .env file: cp .env.example .env" >&2; exit 1; }
+	@[ -n "$(COMPOSE)" ] || { echo 'make up-observability: $(NO_COMPOSE)' >&2; exit 1; }
+	IMAGE=$(IMAGE) COMPOSE_PROFILES=observability PLATFORM_OTLP_ENDPOINT=http://otel-collector:4317 \
+	  $(COMPOSE) up -d --build
+
+down: ## stop and remove the compose containers, observability ones too (volumes stay; add `-v` by hand to drop them)
 	@[ -n "$(COMPOSE)" ] || { echo 'make down: $(NO_COMPOSE)' >&2; exit 1; }
 	@echo "make down: using $(COMPOSE)"
-	IMAGE=$(IMAGE) $(COMPOSE) down
+	IMAGE=$(IMAGE) COMPOSE_PROFILES=observability $(COMPOSE) down
 
 k8s-render: ## print the production manifests with IMAGE=registry/name:tag substituted (committed files unchanged)
 	@bash scripts/k8s-render.sh "$(IMAGE)"

@@ -5,7 +5,8 @@ namespace Platform.Modeling.Telemetry;
 
 /// <summary>
 /// The platform's own instruments, on the Meter "Platform" (served on /metrics in Prometheus form: dots become
-/// underscores, counters end in _total, a unit is appended, e.g. platform_jobs_transitions_total). Recording costs a
+/// underscores, counters end in _total, a unit in seconds adds _seconds, e.g. platform_jobs_transitions_total;
+/// throughputs carry theirs in the name: GFLOP/s, TFLOP/s, requests/s). Recording costs a
 /// check and nothing more while no exporter listens, and no allocation with up to three tags.
 /// </summary>
 public static class PlatformMetrics
@@ -48,7 +49,7 @@ public static class PlatformMetrics
 
     /// <summary>Request throughput of an inference simulation (simulated requests per simulated second).</summary>
     public static readonly Histogram<double> SimulatedRequestRate = Meter.CreateHistogram<double>(
-        "platform.inference.simulated_request_rate", "{request}/s",
+        "platform.inference.simulated_request_rate", null,
         "Simulated requests per simulated second of each inference simulation",
         advice: new InstrumentAdvice<double>
         {
@@ -62,7 +63,7 @@ public static class PlatformMetrics
 
     /// <summary>Measured GFLOP/s of kernels the emulator ran on this host's CPU.</summary>
     public static readonly Histogram<double> KernelGflops = Meter.CreateHistogram<double>(
-        "platform.emulator.kernel_gflops", "GFLOP/s", "Measured GFLOP/s of emulator kernel runs, by kernel",
+        "platform.emulator.kernel_gflops", null, "Measured GFLOP/s of emulator kernel runs, by kernel",
         advice: new InstrumentAdvice<double>
         {
             HistogramBucketBoundaries = [0.1, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
@@ -70,7 +71,7 @@ public static class PlatformMetrics
 
     /// <summary>Modelled TFLOP/s the emulator predicts for the device a kernel run was modelled on.</summary>
     public static readonly Histogram<double> ModelledTflops = Meter.CreateHistogram<double>(
-        "platform.emulator.modelled_tflops", "TFLOP/s",
+        "platform.emulator.modelled_tflops", null,
         "Modelled TFLOP/s of the device for each emulator kernel run, by kernel and device",
         advice: new InstrumentAdvice<double>
         {
