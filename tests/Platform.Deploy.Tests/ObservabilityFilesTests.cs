@@ -123,7 +123,8 @@ public sealed partial class ObservabilityFilesTests
                  })
             Assert.Contains(charted, c => c == wanted || c.StartsWith(wanted + "_"));
         foreach (string series in charted)
-            Assert.True(exported.Contains(series), $"the dashboard charts {series}, which the platform does not export");
+            Assert.True(exported.Contains(series),
+                $"the dashboard charts {series}, which the platform does not export");
     }
 
     [SkippableFact]
@@ -135,7 +136,7 @@ public sealed partial class ObservabilityFilesTests
         Assert.True(code == 0, $"docker-compose config: {err}");
     }
 
-    /// <summary>The Prometheus series names of the meter "Platform" (with _bucket, _count, _sum of histograms).</summary>
+    /// <summary>The Prometheus series of the meter "Platform" (with _bucket, _count, _sum of histograms).</summary>
     private static HashSet<string> ExportedSeries()
     {
         var names = new HashSet<string>();
@@ -151,7 +152,8 @@ public sealed partial class ObservabilityFilesTests
         return names;
     }
 
-    /// <summary>Its own healthcheck, or the platform image's HEALTHCHECK (a service built from the Dockerfile).</summary>
+    /// <summary>Its own healthcheck, or the platform image's HEALTHCHECK (a service built from its Dockerfile).
+    /// </summary>
     private static bool HasHealthCheck(object? service)
     {
         if (Str(service, "healthcheck.disable") == "true") return false;
