@@ -16,6 +16,39 @@ public sealed class RabbitMqOptions
     public string VirtualHost { get; set; } = "/";
     public string Username { get; set; } = "guest";
     public string Password { get; set; } = "guest";
+
+    /// <summary>
+    /// TLS to the broker (AMQPS; set Port to the broker's TLS port, usually 5671). An amqps:// Host turns it on too.
+    /// The broker's certificate must be trusted by the system's store (or SSL_CERT_FILE/SSL_CERT_DIR).
+    /// </summary>
+    public bool UseSsl { get; set; }
+
+    /// <summary>The name the broker's certificate must carry; default: the host name.</summary>
+    public string? SslServerName { get; set; }
+
+    /// <summary>A client certificate (PKCS#12 file) for brokers that authenticate clients by certificate.</summary>
+    public string? SslCertificatePath { get; set; }
+
+    /// <summary>The client certificate's passphrase (from a secret, never committed).</summary>
+    public string? SslCertificatePassphrase { get; set; }
+
+    /// <summary>Applies the TLS settings to a host: on with <see cref="UseSsl"/> or an amqps:// URI.</summary>
+    public void ConfigureSsl(IRabbitMqHostConfigurator h, string hostName)
+    {
+        bool amqps = Host?.StartsWith("amqps://", StringComparison.OrdinalIgnoreCase) == true;
+        if (!UseSsl && !amqps) return;
+        h.UseSsl(s =>
+        {
+            s.Protocol = System.Security.Authentication.SslProtocols.Tls12
+                         | System.Security.Authentication.SslProtocols.Tls13;
+            s.ServerName = string.IsNullOrWhiteSpace(SslServerName) ? hostName : SslServerName;
+            if (!string.IsNullOrWhiteSpace(SslCertificatePath))
+            {
+                s.CertificatePath = SslCertificatePath;
+                s.CertificatePassphrase = SslCertificatePassphrase;
+            }
+        });
+    }
 }
 
 /// <summary>Collects bus registrations from every module, then configures MassTransit once.</summary>
@@ -107,12 +140,16 @@ public static class BusExtensions
                 x.UsingRabbitMq((ctx, cfg) =>
                 {
                     if (rabbit.Host.StartsWith("amqp", StringComparison.OrdinalIgnoreCase))
-                        cfg.Host(new Uri(rabbit.Host));
+                    {
+                        var uri = new Uri(rabbit.Host);
+                        cfg.Host(uri, h => rabbit.ConfigureSsl(h, uri.Host));
+                    }
                     else
                         cfg.Host(rabbit.Host, rabbit.Port, rabbit.VirtualHost, h =>
                         {
                             h.Username(rabbit.Username);
                             h.Password(rabbit.Password);
+                            rabbit.ConfigureSsl(h, rabbit.Host);
                         });
                     cfg.ConnectConsumeObserver(new ConsumeMetricsObserver());
                     cfg.ConfigureEndpoints(ctx);

@@ -14,15 +14,27 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly string? _ownDatabase;
 
+    /// <summary>Where an endpoint's TLS certificate is configured (Kestrel__Endpoints__X__Certificate__Path).</summary>
+    public const string GrpcCertificateKey = "Kestrel__Endpoints__Grpc__Certificate__Path";
+    public const string HttpCertificateKey = "Kestrel__Endpoints__Http__Certificate__Path";
+
+    private readonly Func<HttpMessageHandler>? _handler;
+
     public int GrpcPort { get; }
     public int HttpPort { get; }
-    public string GrpcUrl => $"http://127.0.0.1:{GrpcPort}";
+    /// <summary>https when the settings give the endpoint a certificate.</summary>
+    public string GrpcUrl { get; }
+    public string HttpUrl { get; }
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    private HostProcess(string roles, IDictionary<string, string> settings, string? workingDirectory)
+    private HostProcess(string roles, IDictionary<string, string> settings, string? workingDirectory,
+        Func<HttpMessageHandler>? handler)
     {
+        _handler = handler;
         GrpcPort = FreePort();
         HttpPort = FreePort();
+        GrpcUrl = $"{(settings.ContainsKey(GrpcCertificateKey) ? "https" : "http")}://127.0.0.1:{GrpcPort}";
+        HttpUrl = $"{(settings.ContainsKey(HttpCertificateKey) ? "https" : "http")}://127.0.0.1:{HttpPort}";
         string hostDir = LocateHostDirectory();
         var psi = new ProcessStartInfo("dotnet", [Path.Combine(hostDir, "Platform.Host.dll")])
         {
@@ -33,7 +45,7 @@ public sealed class HostProcess : IAsyncDisposable
         };
         psi.Environment["Platform__Roles"] = roles;
         psi.Environment["Kestrel__Endpoints__Grpc__Url"] = GrpcUrl;
-        psi.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}";
+        psi.Environment["Kestrel__Endpoints__Http__Url"] = HttpUrl;
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Platform__AutoDeleteQueues"] = "true"; // test hosts leave no queues behind on the broker
@@ -53,13 +65,14 @@ public sealed class HostProcess : IAsyncDisposable
 
     /// <summary>Starts the host and waits until its gRPC readiness check answers SERVING.</summary>
     /// <param name="workingDirectory">Where the process starts (default: the host's own output folder).</param>
+    /// <param name="handler">Makes the HTTP handler of calls to the host (e.g. trusting its TLS certificate).</param>
     public static async Task<HostProcess> StartAsync(string roles, IDictionary<string, string> settings,
         TimeSpan? timeout = null,
-        string? workingDirectory = null)
+        string? workingDirectory = null, Func<HttpMessageHandler>? handler = null)
     {
-        var host = new HostProcess(roles, settings, workingDirectory);
+        var host = new HostProcess(roles, settings, workingDirectory, handler);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        using var channel = GrpcChannel.ForAddress(host.GrpcUrl);
+        using var channel = host.Channel();
         var health = new Health.HealthClient(channel);
         while (true)
         {
@@ -81,6 +94,11 @@ public sealed class HostProcess : IAsyncDisposable
             await Task.Delay(250);
         }
     }
+
+    /// <summary>A channel to the host's gRPC endpoint (through the handler given at start, if any).</summary>
+    public GrpcChannel Channel() => _handler is null ? GrpcChannel.ForAddress(GrpcUrl)
+        : GrpcChannel.ForAddress(GrpcUrl,
+            new GrpcChannelOptions { HttpHandler = _handler(), DisposeHttpClient = true });
 
     /// <summary>Whether the process has exited.</summary>
     public bool HasExited => _process.HasExited;
