@@ -44,6 +44,14 @@ public sealed class PoisonMessageTests(BrokerFixture broker)
         Assert.Contains(skipped, s => s.GetProperty("messageId").GetString() == unknown);
         // The consumer kept consuming: the valid job after them completed.
         Assert.True(root.GetProperty("valid").GetProperty("succeeded").GetBoolean(), stdout);
+        // /metrics counts the two messages moved to the _error queue, by queue.
+        using var http = new HttpClient();
+        string metrics = await http.GetStringAsync($"{host.HttpUrl}/metrics");
+        double faults = metrics.Split('\n').Where(l => l.StartsWith("platform_bus_consume_faults_total{")
+                                                       && l.Contains($"queue=\"{queue}\""))
+            .Sum(l => double.Parse(l[(l.LastIndexOf("} ") + 2)..].Split(' ')[0],
+                System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(faults >= 2, $"platform_bus_consume_faults_total for {queue}: {faults}\n{metrics}");
     }
 
     private Task<(int Exit, string Stdout, string Stderr)> RunNodeAsync(string script, params string[] args) =>
