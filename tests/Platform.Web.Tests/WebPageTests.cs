@@ -83,7 +83,8 @@ public sealed class WebPageTests(WebHostFixture fixture) : IAsyncLifetime
         await page.FillAsync("#inference-requests", "100");
         await page.FillAsync("#inference-ttft", "2000");
         await page.FillAsync("#inference-tpot", "100");
-        await page.Locator("#inference-chips input:checked").EvaluateAllAsync<int>("bs => { bs.forEach(b => b.click()); return bs.length; }");
+        await page.Locator("#inference-chips input:checked")
+            .EvaluateAllAsync<int>("bs => { bs.forEach(b => b.click()); return bs.length; }");
         foreach (var chip in new[] { "h100-sxm", "h800" })
             await page.Locator($"#inference-chips input[value='{chip}']").SetCheckedAsync(true);
 
