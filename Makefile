@@ -16,8 +16,10 @@ NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is
 
 .PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up up-observability down k8s-render k8s-validate clean
 
-run: ## start every role in one process (in-memory bus, no broker needed)
-	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
+run: ## start every role in one process (in-memory bus, no broker needed); prints its addresses when ready
+	@echo "make run: building services/Platform.Host ($(CONFIG)); the first build restores packages and takes a few minutes"
+	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v m -clp:NoSummary
+	@echo "make run: starting; the addresses and commands to try follow 'Platform is ready'"
 	$(DOTNET) run -c $(CONFIG) --no-build --project services/Platform.Host
 
 migrate: ## apply the database migrations to Platform:Database / ConnectionStrings:Platform and exit (the host also does at start)

@@ -15,8 +15,8 @@ public sealed class InProcessEmulatorBackend(DeviceCatalog catalog, TimingModel 
 
     public Task<DeviceSpec?> GetDeviceAsync(string id, CancellationToken ct)
     {
-        try { return Task.FromResult<DeviceSpec?>(DeviceDefaults.Effective(catalog.Get(id, "id"))); }
-        catch (NotFoundException) { return Task.FromResult<DeviceSpec?>(null); }
+        // An unknown id throws NotFoundException with the closest known ids; the client names its own field.
+        return Task.FromResult<DeviceSpec?>(DeviceDefaults.Effective(catalog.Get(id, "id")));
     }
 
     public Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,

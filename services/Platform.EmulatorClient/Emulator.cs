@@ -20,7 +20,15 @@ public sealed class Emulator(IEmulatorBackend backend, IOptions<EmulatorClientOp
     public async Task<DeviceSpec> GetDeviceAsync(string id, string field, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(id)) throw new InvalidFieldException(field, "is required, e.g. 'h800'");
-        return await backend.GetDeviceAsync(id.Trim(), ct) ?? throw new NotFoundException(field, "accelerator", id);
+        try
+        {
+            return await backend.GetDeviceAsync(id.Trim(), ct)
+                ?? throw new NotFoundException(field, "accelerator", id);
+        }
+        catch (NotFoundException e) when (e.Field != field || e.Kind != "accelerator")
+        {
+            throw new NotFoundException(field, "accelerator", id, e.Hint);
+        }
     }
 
     public async Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,

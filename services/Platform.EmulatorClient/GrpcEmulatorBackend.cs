@@ -30,7 +30,10 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
                 cancellationToken: ct);
             return OpSpecMapping.ToDomain(response.Device);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound) { return null; }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            throw new NotFoundException("id", "accelerator", id, Suggestions.Extract(e.Status.Detail));
+        }
         catch (RpcException e) when (Unreachable(e)) { throw Unavailable(e); }
     }
 

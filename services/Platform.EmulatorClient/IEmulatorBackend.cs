@@ -12,7 +12,8 @@ public interface IEmulatorBackend
     /// <summary>"in-process" or the emulator's address, for logs and health reports.</summary>
     string Describe { get; }
 
-    /// <summary>The device, or null when the id is unknown.</summary>
+    /// <summary>The device; an unknown id: null, or <see cref="Platform.Modeling.Errors.NotFoundException"/> with the
+    /// closest known ids as its hint.</summary>
     Task<DeviceSpec?> GetDeviceAsync(string id, CancellationToken ct);
 
     /// <summary>Times of <paramref name="ops"/> in order; errors name fields under <paramref name="field"/>.</summary>

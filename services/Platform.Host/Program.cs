@@ -44,6 +44,7 @@ if (roles.Emulator) app.MapHardwareEmulator();
 if (roles.Training) app.MapTrainingCost();
 if (roles.Inference) app.MapInferenceScheduler();
 app.Logger.LogInformation("Platform host running roles {Roles}", roles);
+ReadyBanner.LogWhenReady(app, roles);
 await app.RunAsync();
 return 0;
 

@@ -230,7 +230,8 @@ public sealed partial class JobStore
             : Load(id) ?? throw new NotFoundException(field, "job", id.ToString(),
                 $"finished jobs are kept for {Describe(_options.JobRetention)} (at most "
                 + $"{_options.MaxRetainedJobs:N0}), and a job is known to the instance that accepted or ran it"
-                + (_repository is null ? "" : " and to every instance sharing its database"));
+                + (_repository is null ? "" : " and to every instance sharing its database")
+                + "; job ids cannot be guessed from a name: ListJobs (GET /api/v1/jobs) lists the recent ones");
 
     /// <summary>
     /// The job as the repository stores it, as a snapshot this instance does not hold, or null when it is not stored

@@ -50,7 +50,9 @@ public static class ModelPresets
     public static ModelPreset Get(string id, string field = "model.preset")
     {
         if (string.IsNullOrWhiteSpace(id)) throw new InvalidFieldException(field, "is empty");
-        return TryGet(id, out var p) ? p : throw new NotFoundException(field, "model preset", id);
+        return TryGet(id, out var p) ? p
+            : throw new NotFoundException(field, "model preset", id,
+                Suggestions.Hint(id, Loaded.Value.Keys, "ListModelPresets (GET /api/v1/model-presets)"));
     }
 
     private static IReadOnlyDictionary<string, ModelPreset> Load()

@@ -110,9 +110,45 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         };
         var status = new Status
         {
-            Code = (int)code, Message = Bound(pe.Message, MaxMessageChars), Details = { detail },
+            Code = (int)code, Message = Bound(MessageOf(pe), MaxMessageChars), Details = { detail },
         };
         return status.ToRpcException();
+    }
+
+    /// <summary>
+    /// The message with each field path as the proto and as JSON (REST, proto3 JSON clients) spell it:
+    /// "run.training_tokens (run.trainingTokens): is required". Violations keep the proto path alone.
+    /// </summary>
+    private static string MessageOf(PlatformException pe)
+    {
+        if (pe is InvalidFieldException invalid)
+        {
+            const int shown = 10;
+            string text = string.Join("; ", invalid.Violations.Take(shown)
+                .Select(v => $"{BothNames(Bound(v.Field, MaxFieldChars))}: {v.Reason}"));
+            return invalid.Violations.Count > shown ? $"{text}; and {invalid.Violations.Count - shown} more" : text;
+        }
+        return pe.Field.Length > 0 && pe.Message.StartsWith(pe.Field + ": ", StringComparison.Ordinal)
+            ? BothNames(Bound(pe.Field, MaxFieldChars)) + pe.Message[pe.Field.Length..]
+            : pe.Message;
+    }
+
+    /// <summary>"target_requests_per_second (targetRequestsPerSecond)"; a path both spell alike once.</summary>
+    public static string BothNames(string field)
+    {
+        var json = new System.Text.StringBuilder(field.Length);
+        bool upper = false;
+        int brackets = 0;
+        foreach (char c in field)
+        {
+            if (c == '[') brackets++;
+            else if (c == ']') brackets = Math.Max(0, brackets - 1);
+            if (c == '_' && brackets == 0) { upper = true; continue; }
+            json.Append(upper && char.IsAsciiLetterLower(c) ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+        string camel = json.ToString();
+        return camel == field ? field : $"{field} ({camel})";
     }
 
     /// <summary>Most characters of the grpc-message trailer (HTTP/2 peers reject large headers).</summary>

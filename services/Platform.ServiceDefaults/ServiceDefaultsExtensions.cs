@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Platform.ServiceDefaults.Rest;
 using Platform.ServiceDefaults.Security;
 using Platform.ServiceDefaults.Telemetry;
 using Serilog;
@@ -47,7 +48,8 @@ public static class ServiceDefaultsExtensions
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize =
                 builder.Configuration.GetValue<int?>("Platform:MaxMessageBytes") ?? DefaultMaxMessageBytes;
-        });
+        }).AddJsonTranscoding(RestApi.Configure); // REST: the google.api.http routes (docs/REST.md)
+        builder.AddPlatformOpenApi();
         builder.Services.AddGrpcRequestDecoding();
         // API keys and JWT bearer tokens with read/write scopes (Auth), per-client rate limits (RateLimit).
         builder.AddPlatformSecurity();
@@ -68,6 +70,11 @@ public static class ServiceDefaultsExtensions
     {
         app.UsePlatformRequestLogging();
         app.UsePlatformRpcMetrics();
+        // The web page (the host's wwwroot) and the OpenAPI document describe the API and hold no data: like
+        // reflection they need no credentials; every REST call they lead to does.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UsePlatformOpenApi();
         app.UsePlatformSecurity();
         // Health checks stay open to probes. Reflection (Platform:Reflection, default on) describes the API — its
         // schema, no data — so buf curl and grpcurl work without .proto files; every call it leads to needs
@@ -77,8 +84,9 @@ public static class ServiceDefaultsExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) });
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/", () =>
-            "Platform: gRPC on the Grpc endpoint (h2c); /health/live, /health/ready and /metrics here.");
+        if (!app.Environment.WebRootFileProvider.GetFileInfo("index.html").Exists)
+            app.MapGet("/", () => "Platform: gRPC on the Grpc endpoint (h2c); REST under /api/v1, "
+                + "/health/live, /health/ready and /metrics here.");
         return app;
     }
 }

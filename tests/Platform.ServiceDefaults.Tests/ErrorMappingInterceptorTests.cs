@@ -52,7 +52,7 @@ public sealed class ErrorMappingInterceptorTests
         var violations = e.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations;
         Assert.Equal(["run.training_tokens", "run.cluster.count"], violations.Select(v => v.Field));
         Assert.Equal("must be positive (got 0)", violations[1].Description);
-        Assert.Equal("run.training_tokens: is required and must be positive; "
+        Assert.Equal("run.training_tokens (run.trainingTokens): is required and must be positive; "
             + "run.cluster.count: must be positive (got 0)", e.Status.Detail);
     }
 

@@ -129,7 +129,9 @@ public sealed class DeviceCatalog
     {
         if (string.IsNullOrWhiteSpace(id))
             throw new InvalidFieldException(field, "is empty; give a device id such as 'h800'");
-        return TryGet(id, out var d) ? d : throw new NotFoundException(field, "device", id);
+        return TryGet(id, out var d) ? d
+            : throw new NotFoundException(field, "device", id,
+                Suggestions.Hint(id, _devices.Keys, "ListDevices (GET /api/v1/devices)"));
     }
 
     /// <summary>

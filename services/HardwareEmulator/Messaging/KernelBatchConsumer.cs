@@ -134,7 +134,7 @@ public sealed class KernelBatchConsumer(DeviceCatalog catalog, KernelRunner runn
 
     private static PlatformException Prefixed(PlatformException e, string prefix) => e switch
     {
-        NotFoundException nf => new NotFoundException($"{prefix}.{nf.Field}", nf.Kind, nf.Name),
+        NotFoundException nf => new NotFoundException($"{prefix}.{nf.Field}", nf.Kind, nf.Name, nf.Hint),
         PreconditionFailedException => new PreconditionFailedException($"{prefix}.{e.Field}", e.Reason),
         LimitExceededException le =>
             new LimitExceededException($"{prefix}.{e.Field}", e.Reason, le.Needed, le.Available),

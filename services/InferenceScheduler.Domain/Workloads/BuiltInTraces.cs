@@ -32,7 +32,8 @@ public static class BuiltInTraces
     {
         if (string.IsNullOrWhiteSpace(name)) throw new InvalidFieldException(field, "is empty");
         return Cache.TryGetValue(name.Trim().ToLowerInvariant(), out var lazy) ? lazy.Value
-            : throw new NotFoundException(field, "trace", name);
+            : throw new NotFoundException(field, "trace", name,
+                Suggestions.Hint(name, All.Select(t => t.Name), "ListTraces (GET /api/v1/traces)"));
     }
 
     public static TraceSummary Summarize(BuiltInTrace t)

@@ -109,7 +109,7 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
             }
             catch (NotFoundException e) when (e.Field == "cluster.accelerator")
             {
-                throw new NotFoundException($"accelerators[{i}]", e.Kind, e.Name);
+                throw new NotFoundException($"accelerators[{i}]", e.Kind, e.Name, e.Hint);
             }
             catch (PreconditionFailedException e)
             {

@@ -1,0 +1,3 @@
+global using Grpc.Core;
+global using Platform.IntegrationTests;
+global using Xunit;
