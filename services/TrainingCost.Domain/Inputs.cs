@@ -37,6 +37,12 @@ public sealed record ParallelPlan
     public bool Bf16OptimizerMoments { get; init; }
     /// <summary>With full recompute: layers per pipeline stage recomputed (Megatron's block method); 0 = all.</summary>
     public int RecomputeLayers { get; init; }
+    /// <summary>With selective recompute: what is recomputed (default the attention core, Korthikanti et
+    /// al.'s selective recompute).</summary>
+    public RecomputeModules RecomputeModules { get; init; } = RecomputeModules.CoreAttention;
+    /// <summary>Sequence parallelism with TP (Korthikanti et al. 2022): norms, dropout and the block inputs are
+    /// split over the TP ranks too (Megatron-LM's default with TP).</summary>
+    public bool SequenceParallel { get; init; } = true;
 
     /// <summary>Layers (MTP modules included) of the busiest pipeline stage: stages hold whole layers.</summary>
     public static long StageLayers(ModelArchitecture a, int pipelineParallel)
@@ -61,6 +67,9 @@ public sealed record ParallelPlan
         $"TP{TensorParallel} " + (ContextParallel > 1 ? $"CP{ContextParallel} " : "") +
         $"PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute}" +
         (Recompute == RecomputeKind.Full && RecomputeLayers > 0 ? $"({RecomputeLayers} layers/stage)" : "") +
+        (Recompute == RecomputeKind.Selective && RecomputeModules != RecomputeModules.CoreAttention
+            ? $"({RecomputeModules})" : "") +
+        (TensorParallel > 1 && !SequenceParallel ? " no-SP" : "") +
         $" {Schedule}" +
         (Schedule == PipelineSchedule.Interleaved ? $" v{VirtualStages}" : "");
 }
@@ -119,6 +128,8 @@ public sealed record TrainingRunSpec
     /// <summary>Attention without a fused kernel (scores materialised; pre-2022 Megatron-LM / DeepSpeed
     /// runs).</summary>
     public bool MaterializedAttention { get; init; }
+    /// <summary>Dropout in attention and after each block (GPT-3-era pre-training): its masks are stored.</summary>
+    public bool Dropout { get; init; }
     /// <summary>Override of the device's scale-out bandwidth per accelerator (GB/s), e.g. an older cluster's
     /// fabric.</summary>
     public double ScaleOutGBpsOverride { get; init; }

@@ -98,6 +98,7 @@ public static class TrainingValidation
                 Plan = run.Plan,
                 ScaleOutGBpsOverride = run.ScaleOutGBps,
                 MaterializedAttention = run.MaterializedAttention,
+                Dropout = run.Dropout,
                 AllowedSchedules = run.Schedules,
             };
             var e = await estimator.EstimateAsync(spec, ct);
