@@ -74,7 +74,8 @@ public sealed record ParallelPlan
         (Schedule == PipelineSchedule.Interleaved ? $" v{VirtualStages}" : "");
 }
 
-/// <summary>Failure and checkpoint assumptions of the end-to-end utilisation.</summary>
+/// <summary>Failure, checkpoint and evaluation assumptions of the goodput (end-to-end time = step time ÷
+/// goodput).</summary>
 /// <param name="MtbfHoursPerAccelerator">Mean time between job-interrupting failures of one accelerator (with its share
 /// of host, network, software).</param>
 /// <param name="RestartHours">Detection, rescheduling and reload time per interruption (default 12 min: the largest
@@ -83,11 +84,14 @@ public sealed record ParallelPlan
 /// <param name="CheckpointWriteGBpsPerAccelerator">Rate at which each accelerator's shard of the training state reaches
 /// storage.</param>
 /// <param name="CheckpointIntervalHours">0 = the Young/Daly optimum √(2·δ·M).</param>
+/// <param name="EvaluationFraction">Share of wall-clock time spent on evaluation and other non-training passes the
+/// job runs (default 0: pre-training runs publish none; set it when in-loop evaluation is heavy).</param>
 public sealed record ReliabilityOptions(
     double MtbfHoursPerAccelerator = ReliabilityOptions.DefaultMtbfHours,
     double RestartHours = 0.2,
     double CheckpointWriteGBpsPerAccelerator = 1.0,
-    double CheckpointIntervalHours = 0)
+    double CheckpointIntervalHours = 0,
+    double EvaluationFraction = 0)
 {
     /// <summary>Llama 3 405B: 419 unexpected interruptions in 54 days on 16,384 H100 → 16,384 × 54 × 24 / 419 ≈
     /// 50,700 accelerator-hours.</summary>

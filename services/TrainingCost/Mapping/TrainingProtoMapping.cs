@@ -28,7 +28,8 @@ public static class TrainingProtoMapping
                 rr.HasRestartHours ? rr.RestartHours : rel.RestartHours,
                 rr.HasCheckpointWriteGbpsPerAccelerator ? rr.CheckpointWriteGbpsPerAccelerator
                     : rel.CheckpointWriteGBpsPerAccelerator,
-                rr.HasCheckpointIntervalHours ? rr.CheckpointIntervalHours : rel.CheckpointIntervalHours);
+                rr.HasCheckpointIntervalHours ? rr.CheckpointIntervalHours : rel.CheckpointIntervalHours,
+                rr.HasEvaluationFraction ? rr.EvaluationFraction : rel.EvaluationFraction);
         var energy = new Domain.EnergyOptions();
         if (r.Energy is { } e)
             energy = new Domain.EnergyOptions(
@@ -202,7 +203,8 @@ public static class TrainingProtoMapping
             {
                 ClusterMtbfHours = r.ClusterMtbfHours, CheckpointSeconds = r.CheckpointSeconds,
                 CheckpointIntervalHours = r.CheckpointIntervalHours, ExpectedInterruptions = r.ExpectedInterruptions,
-                Goodput = r.Goodput,
+                Goodput = r.Goodput, FailureLossFraction = r.FailureLossFraction,
+                CheckpointFraction = r.CheckpointFraction, EvaluationFraction = r.EvaluationFraction,
             },
             TrainingHours = e.TrainingHours,
             WallClockDays = e.WallClockDays,

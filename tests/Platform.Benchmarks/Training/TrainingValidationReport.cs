@@ -187,7 +187,8 @@ public static class TrainingValidationReport
             + "Leave-one-out (hours): refitted");
         sb.AppendLine("on the other runs' published hours. Fitted values are in brackets.");
         sb.AppendLine();
-        sb.AppendLine("| Run | Accelerators | Tokens | Published acc-h | Predicted acc-h | Error | Leave-one-out (steps) "
+        sb.AppendLine("| Run | Accelerators | Tokens | Published acc-h | Predicted acc-h | Error "
+            + "| Leave-one-out (steps) "
             + "| Leave-one-out (hours) | Step MFU | Reported step MFU | Published ÷ hours at reported MFU "
             + "| Goodput | End-to-end util | Plan | Flags |");
         sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");

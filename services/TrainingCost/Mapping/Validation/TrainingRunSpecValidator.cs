@@ -178,6 +178,9 @@ public sealed class ReliabilityValidator : AbstractValidator<Reliability>
             .When(x => x.HasCheckpointIntervalHours)
             .WithMessage(x => $"must be 0–10,000 hours (got {x.CheckpointIntervalHours})")
             .ProtoName("checkpoint_interval_hours");
+        RuleFor(x => x.EvaluationFraction).Must(v => NotNegative(v) && v < 1).When(x => x.HasEvaluationFraction)
+            .WithMessage(x => $"must be at least 0 and below 1 (got {x.EvaluationFraction})")
+            .ProtoName("evaluation_fraction");
     }
 
     internal static bool Positive(double v) => v > 0 && double.IsFinite(v);
