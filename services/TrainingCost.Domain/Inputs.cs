@@ -37,6 +37,12 @@ public sealed record ParallelPlan
     public bool Bf16OptimizerMoments { get; init; }
     /// <summary>With full recompute: layers per pipeline stage recomputed (Megatron's block method); 0 = all.</summary>
     public int RecomputeLayers { get; init; }
+    /// <summary>With selective recompute: what is recomputed (default the attention core, Korthikanti et
+    /// al.'s selective recompute).</summary>
+    public RecomputeModules RecomputeModules { get; init; } = RecomputeModules.CoreAttention;
+    /// <summary>Sequence parallelism with TP (Korthikanti et al. 2022): norms, dropout and the block inputs are
+    /// split over the TP ranks too (Megatron-LM's default with TP).</summary>
+    public bool SequenceParallel { get; init; } = true;
 
     /// <summary>Layers (MTP modules included) of the busiest pipeline stage: stages hold whole layers.</summary>
     public static long StageLayers(ModelArchitecture a, int pipelineParallel)
@@ -61,11 +67,15 @@ public sealed record ParallelPlan
         $"TP{TensorParallel} " + (ContextParallel > 1 ? $"CP{ContextParallel} " : "") +
         $"PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute}" +
         (Recompute == RecomputeKind.Full && RecomputeLayers > 0 ? $"({RecomputeLayers} layers/stage)" : "") +
+        (Recompute == RecomputeKind.Selective && RecomputeModules != RecomputeModules.CoreAttention
+            ? $"({RecomputeModules})" : "") +
+        (TensorParallel > 1 && !SequenceParallel ? " no-SP" : "") +
         $" {Schedule}" +
         (Schedule == PipelineSchedule.Interleaved ? $" v{VirtualStages}" : "");
 }
 
-/// <summary>Failure and checkpoint assumptions of the end-to-end utilisation.</summary>
+/// <summary>Failure, checkpoint and evaluation assumptions of the goodput (end-to-end time = step time ÷
+/// goodput).</summary>
 /// <param name="MtbfHoursPerAccelerator">Mean time between job-interrupting failures of one accelerator (with its share
 /// of host, network, software).</param>
 /// <param name="RestartHours">Detection, rescheduling and reload time per interruption (default 12 min: the largest
@@ -74,11 +84,14 @@ public sealed record ParallelPlan
 /// <param name="CheckpointWriteGBpsPerAccelerator">Rate at which each accelerator's shard of the training state reaches
 /// storage.</param>
 /// <param name="CheckpointIntervalHours">0 = the Young/Daly optimum √(2·δ·M).</param>
+/// <param name="EvaluationFraction">Share of wall-clock time spent on evaluation and other non-training passes the
+/// job runs (default 0: pre-training runs publish none; set it when in-loop evaluation is heavy).</param>
 public sealed record ReliabilityOptions(
     double MtbfHoursPerAccelerator = ReliabilityOptions.DefaultMtbfHours,
     double RestartHours = 0.2,
     double CheckpointWriteGBpsPerAccelerator = 1.0,
-    double CheckpointIntervalHours = 0)
+    double CheckpointIntervalHours = 0,
+    double EvaluationFraction = 0)
 {
     /// <summary>Llama 3 405B: 419 unexpected interruptions in 54 days on 16,384 H100 → 16,384 × 54 × 24 / 419 ≈
     /// 50,700 accelerator-hours.</summary>
@@ -119,6 +132,8 @@ public sealed record TrainingRunSpec
     /// <summary>Attention without a fused kernel (scores materialised; pre-2022 Megatron-LM / DeepSpeed
     /// runs).</summary>
     public bool MaterializedAttention { get; init; }
+    /// <summary>Dropout in attention and after each block (GPT-3-era pre-training): its masks are stored.</summary>
+    public bool Dropout { get; init; }
     /// <summary>Override of the device's scale-out bandwidth per accelerator (GB/s), e.g. an older cluster's
     /// fabric.</summary>
     public double ScaleOutGBpsOverride { get; init; }

@@ -1,14 +1,22 @@
 namespace TrainingCost.Domain;
 
-/// <summary>Failures and checkpoints of a run: how much wall-clock time the useful training time becomes.</summary>
+/// <summary>Failures, checkpoints and evaluation over a run: how much wall-clock time the useful training time
+/// becomes. Goodput = (1 − <see cref="FailureLossFraction"/>) / (1 + <see cref="CheckpointFraction"/>) × (1 −
+/// <see cref="EvaluationFraction"/>).</summary>
+/// <param name="FailureLossFraction">Share of time lost to interruptions: half a checkpoint interval of work plus the
+/// restart per failure, (τ/2 + R)/M.</param>
+/// <param name="CheckpointFraction">Checkpoint writes per unit of training time, δ/τ.</param>
+/// <param name="EvaluationFraction">Share of wall-clock time spent on evaluation (an input).</param>
 public sealed record ReliabilityEstimate(double ClusterMtbfHours, double CheckpointSeconds,
-    double CheckpointIntervalHours,
-    double ExpectedInterruptions, double Goodput);
+    double CheckpointIntervalHours, double ExpectedInterruptions, double Goodput, double FailureLossFraction = 0,
+    double CheckpointFraction = 0, double EvaluationFraction = 0);
 
 /// <summary>
-/// First-order checkpoint/restart model (Young 1974, Daly 2006): with cluster MTBF M = MTBF per accelerator / N,
+/// Goodput of a run: end-to-end time = step time × steps ÷ goodput. Failures and checkpoints follow the
+/// first-order checkpoint/restart model (Young 1974, Daly 2006): with cluster MTBF M = MTBF per accelerator / N,
 /// checkpoint write time δ and interval τ (default √(2δM)), a fraction δ/τ of time writes checkpoints and every
-/// failure loses τ/2 of work plus the restart time R. Goodput = (1 − (τ/2 + R)/M) / (1 + δ/τ).
+/// failure loses τ/2 of work plus the restart time R. Evaluation takes its given share of wall-clock time.
+/// Goodput = (1 − (τ/2 + R)/M) / (1 + δ/τ) × (1 − evaluation).
 /// </summary>
 public static class ReliabilityModel
 {
@@ -19,9 +27,11 @@ public static class ReliabilityModel
         double delta = checkpointGbPerAccelerator / Math.Max(1e-6, o.CheckpointWriteGBpsPerAccelerator) / 3600.0;
         double tau = o.CheckpointIntervalHours > 0 ? o.CheckpointIntervalHours : Math.Sqrt(2 * delta * mtbf);
         tau = Math.Max(tau, delta);
-        double lost = (tau / 2 + o.RestartHours) / mtbf;
-        double goodput = Math.Max(0.05, 1 - lost) / (1 + delta / tau);
+        double lost = Math.Min(0.95, (tau / 2 + o.RestartHours) / mtbf);
+        double checkpoints = delta / tau;
+        double evaluation = Math.Clamp(o.EvaluationFraction, 0, 0.95);
+        double goodput = (1 - lost) / (1 + checkpoints) * (1 - evaluation);
         double wall = trainingHours / goodput;
-        return new ReliabilityEstimate(mtbf, delta * 3600, tau, wall / mtbf, goodput);
+        return new ReliabilityEstimate(mtbf, delta * 3600, tau, wall / mtbf, goodput, lost, checkpoints, evaluation);
     }
 }

@@ -30,6 +30,8 @@ public sealed partial class TrainingEstimator
             throw new InvalidFieldException("reliability.checkpoint_write_gbps_per_accelerator", "must be positive");
         if (r.CheckpointIntervalHours < 0)
             throw new InvalidFieldException("reliability.checkpoint_interval_hours", "must not be negative");
+        if (!(r.EvaluationFraction >= 0 && r.EvaluationFraction < 1))
+            throw new InvalidFieldException("reliability.evaluation_fraction", "must be at least 0 and below 1");
         var e = spec.Energy;
         if (e.Pue < 1) throw new InvalidFieldException("energy.pue", $"must be at least 1 (got {e.Pue})");
         if (e.ServerOverhead < 1)

@@ -84,7 +84,8 @@ public sealed partial class TrainingEstimator(IEmulator emulator, Calibration? c
             {
                 if ((i & 1023) == 0) ct.ThrowIfCancellationRequested();
                 var plan = all[i];
-                var mem = MemoryModel.Estimate(ctx.Model, ctx.Parameters, plan, spec.SequenceLength, device);
+                var mem = MemoryModel.Estimate(ctx.Model, ctx.Parameters, plan, spec.SequenceLength, device,
+                    ActivationOptions.Of(spec, plan));
                 if (!mem.Fits) rejected.Add(new RejectedPlan(plan, mem));
                 else if ((long)plan.DataParallel * plan.MicroBatch > spec.RequestedBatchSequences)
                     rejected.Add(new RejectedPlan(plan,
@@ -227,7 +228,8 @@ public sealed partial class TrainingEstimator(IEmulator emulator, Calibration? c
     /// benchmarked).</summary>
     public TrainingEstimate Evaluate(RunContext ctx, ParallelPlan plan, IReadOnlyDictionary<OpShape, double> times) =>
         Evaluate(ctx, plan, op => Lookup(ctx, times, op), null,
-            MemoryModel.Estimate(ctx.Model, ctx.Parameters, plan, ctx.Spec.SequenceLength, ctx.Device));
+            MemoryModel.Estimate(ctx.Model, ctx.Parameters, plan, ctx.Spec.SequenceLength, ctx.Device,
+                ActivationOptions.Of(ctx.Spec, plan)));
 
     private TrainingEstimate Evaluate(RunContext ctx, ParallelPlan plan, Func<OpShape, double> time, StepMemo? memo,
         MemoryBreakdown memory)

@@ -3,6 +3,7 @@ using Platform.Contracts.Training.V1;
 using Platform.Modeling.Flops;
 using Platform.ServiceDefaults;
 using Domain = TrainingCost.Domain;
+using RecomputeModules = TrainingCost.Domain.RecomputeModules;
 
 namespace TrainingCost.Mapping;
 
@@ -27,7 +28,8 @@ public static class TrainingProtoMapping
                 rr.HasRestartHours ? rr.RestartHours : rel.RestartHours,
                 rr.HasCheckpointWriteGbpsPerAccelerator ? rr.CheckpointWriteGbpsPerAccelerator
                     : rel.CheckpointWriteGBpsPerAccelerator,
-                rr.HasCheckpointIntervalHours ? rr.CheckpointIntervalHours : rel.CheckpointIntervalHours);
+                rr.HasCheckpointIntervalHours ? rr.CheckpointIntervalHours : rel.CheckpointIntervalHours,
+                rr.HasEvaluationFraction ? rr.EvaluationFraction : rel.EvaluationFraction);
         var energy = new Domain.EnergyOptions();
         if (r.Energy is { } e)
             energy = new Domain.EnergyOptions(
@@ -66,6 +68,7 @@ public static class TrainingProtoMapping
                 : Domain.PlanObjective.MinTime,
             ScaleOutGBpsOverride = r.Cluster.ScaleOutGbps,
             MaterializedAttention = r.MaterializedAttention,
+            Dropout = r.Dropout,
             AllowedSchedules = r.AllowedSchedules.Count == 0 ? null : r.AllowedSchedules.Select(x => ToDomain(x)
                 ?? throw new ArgumentOutOfRangeException(nameof(r), x,
                     "allowed_schedules are checked by TrainingRunSpecValidator")).Distinct().ToArray(),
@@ -92,6 +95,18 @@ public static class TrainingProtoMapping
             : p.VirtualStages,
         Bf16OptimizerMoments = p.Bf16OptimizerMoments,
         RecomputeLayers = p.RecomputeNumLayers,
+        SequenceParallel = !p.HasSequenceParallel || p.SequenceParallel,
+        RecomputeModules = p.RecomputeModules.Count == 0 ? RecomputeModules.CoreAttention
+            : p.RecomputeModules.Aggregate(RecomputeModules.None, (all, m) => all | ToDomain(m)),
+    };
+
+    private static RecomputeModules ToDomain(RecomputeModule m) => m switch
+    {
+        RecomputeModule.CoreAttention => RecomputeModules.CoreAttention,
+        RecomputeModule.Norms => RecomputeModules.Norms,
+        RecomputeModule.MlaUpProjection => RecomputeModules.MlaUpProjection,
+        RecomputeModule.MlpActivation => RecomputeModules.MlpActivation,
+        _ => throw new ArgumentOutOfRangeException(nameof(m), m, "recompute_modules are checked by the validator"),
     };
 
     /// <summary>The domain schedule, or null for UNSPECIFIED and unknown values.</summary>
@@ -127,6 +142,18 @@ public static class TrainingProtoMapping
         VirtualStages = p.VirtualStages,
         Bf16OptimizerMoments = p.Bf16OptimizerMoments,
         RecomputeNumLayers = p.RecomputeLayers,
+        SequenceParallel = p.SequenceParallel,
+        RecomputeModules =
+        {
+            new[]
+            {
+                (RecomputeModules.CoreAttention, RecomputeModule.CoreAttention),
+                (RecomputeModules.Norms, RecomputeModule.Norms),
+                (RecomputeModules.MlaUpProjection, RecomputeModule.MlaUpProjection),
+                (RecomputeModules.MlpActivation, RecomputeModule.MlpActivation),
+            }.Where(x => p.Recompute == RecomputeKind.Selective && p.RecomputeModules.HasFlag(x.Item1))
+                .Select(x => x.Item2),
+        },
     };
 
     public static TrainingEstimate ToProto(Domain.TrainingEstimate e)
@@ -176,7 +203,8 @@ public static class TrainingProtoMapping
             {
                 ClusterMtbfHours = r.ClusterMtbfHours, CheckpointSeconds = r.CheckpointSeconds,
                 CheckpointIntervalHours = r.CheckpointIntervalHours, ExpectedInterruptions = r.ExpectedInterruptions,
-                Goodput = r.Goodput,
+                Goodput = r.Goodput, FailureLossFraction = r.FailureLossFraction,
+                CheckpointFraction = r.CheckpointFraction, EvaluationFraction = r.EvaluationFraction,
             },
             TrainingHours = e.TrainingHours,
             WallClockDays = e.WallClockDays,

@@ -51,7 +51,8 @@ public static class TrainingBenchmarks
                 fits = 0;
                 foreach (var p in plans)
                 {
-                    var mem = MemoryModel.Estimate(ctx.Model, ctx.Parameters, p, spec.SequenceLength, device);
+                    var mem = MemoryModel.Estimate(ctx.Model, ctx.Parameters, p, spec.SequenceLength, device,
+                        ActivationOptions.Of(spec, p));
                     var e = estimator.Evaluate(ctx, p, times);
                     if (mem.Fits && e.AcceleratorHours > 0) fits++;
                 }

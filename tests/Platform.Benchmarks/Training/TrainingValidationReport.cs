@@ -6,14 +6,13 @@ using TrainingCost.Domain;
 namespace Platform.Benchmarks;
 
 /// <summary>
-/// Calibration check and report: evaluates the runs over a grid of the fitted constant (kernel efficiency),
-/// reports the error of the shipped constants, the best global fit and the leave-one-out error (each run
-/// predicted with the constant fitted on the others), and writes the training section of docs/VALIDATION.md.
+/// Calibration check and report: evaluates the runs and the measured steps (<see cref="StepReferences"/>) over a
+/// grid of the fitted constant (kernel efficiency), reports the error of the shipped constants, the fits on
+/// measured steps and on published hours, and the leave-one-out errors of both (<see cref="CalibrationFit"/>),
+/// and writes the training section of docs/VALIDATION.md.
 /// </summary>
 public static class TrainingValidationReport
 {
-    private static readonly double[] Grid = Enumerable.Range(0, 21).Select(i => 0.40 + 0.02 * i).ToArray();
-
     public static async Task<int> Run(string[] args)
     {
         string? write = null;
@@ -24,37 +23,38 @@ public static class TrainingValidationReport
         if (args.Contains("--ops")) return await PrintOps(emulators.Client);
         var shipped = Calibration.Default;
         var rows = await TrainingValidation.EstimateAll(emulators.Client, shipped);
+        var steps = await StepReferences.EvaluateAll(emulators.Client, shipped);
+        var grid = await CalibrationFit.EvaluateGrid(emulators.Client, shipped);
+        var fits = new Fits(
+            CalibrationFit.Best(grid, g => CalibrationFit.StepLoss(g)).KernelEfficiency,
+            CalibrationFit.Best(grid, g => CalibrationFit.HoursLoss(g)).KernelEfficiency,
+            CalibrationFit.LeaveOneOutOf(grid, CalibrationFit.StepLoss),
+            CalibrationFit.LeaveOneOutOf(grid, CalibrationFit.HoursLoss));
 
-        // Hours of every run at every grid value of the kernel efficiency (FP8 speed-up and overlap penalty as
-        // shipped).
-        var byGrid = new List<List<ValidationRow>>();
-        foreach (double k in Grid)
-            byGrid.Add(await TrainingValidation.EstimateAll(emulators.Client, shipped with { KernelEfficiency = k }));
-        var scored = Enumerable.Range(0, rows.Count).Where(i => rows[i].Scored).ToList();
-        double Loss(int g, IEnumerable<int> idx) => TrainingValidation.Median(
-            idx.Select(i => Math.Abs(Math.Log(byGrid[g][i].PredictedHours / rows[i].PublishedHours!.Value))));
-        int BestGrid(IEnumerable<int> idx) => Enumerable.Range(0, Grid.Length).OrderBy(g => Loss(g, idx)).First();
-        int best = BestGrid(scored);
-        var loo = new Dictionary<int, double>();
-        foreach (int i in scored)
-        {
-            int g = BestGrid(scored.Where(j => j != i));
-            loo[i] = byGrid[g][i].PredictedHours / rows[i].PublishedHours!.Value - 1;
-        }
-
+        foreach (var c in steps)
+            Console.WriteLine(FormattableString.Invariant(
+                $"{c.Reference.Name,-22} measured {c.Reference.Measured,8:F2} modelled {c.Modelled,8:F2} ")
+                + FormattableString.Invariant($"({(c.Reference.Tflops ? "TFLOP/s per GPU" : "s")}) {c.Error,7:P1}"));
         foreach (var (r, i) in rows.Select((r, i) => (r, i)))
             Console.WriteLine(
                 $"{Short(r.Model),-28} pub {r.PublishedHours,12:N0} pred {r.PredictedHours,12:N0} err {r.Error,7:P1} "
-                + $"loo {(loo.TryGetValue(i, out var l) ? l : null),7:P1} mfu {r.Mfu:P1} "
+                + $"loo(step) {Loo(fits.Step, i),7:P1} loo(hours) {Loo(fits.Hours, i),7:P1} mfu {r.Mfu:P1} "
                 + "(reported "
                 + $"{(r.ReportedMfu > 0 ? r.ReportedMfu.ToString("P1", CultureInfo.InvariantCulture) : "-")}, "
                 + $"published/step-hours {r.PublishedOverStepHours:F2}) eff {r.EffectiveUtilization:P1} {r.Plan} "
                 + $"[{string.Join("; ", r.Flags)}]\n      {r.Detail}");
-        var summary = Summary(rows, loo, shipped, Grid[best]);
+        var summary = Summary(rows, steps, fits, shipped);
         Console.WriteLine(summary);
-        if (write is not null) WriteSection(write, Markdown(rows, loo, summary));
+        if (write is not null) WriteSection(write, Markdown(rows, steps, fits, summary));
         return 0;
     }
+
+    /// <summary>The two kernel-efficiency fits and their leave-one-out results.</summary>
+    private sealed record Fits(double StepFitted, double HoursFitted, List<LeaveOneOut> Step,
+        List<LeaveOneOut> Hours);
+
+    private static double? Loo(List<LeaveOneOut> loo, int row) =>
+        loo.FirstOrDefault(l => l.Row == row)?.HoursError;
 
     /// <summary>
     /// `--ops`: the forward ops of one layer of each run at its plan's shapes, with the emulator's times.
@@ -90,39 +90,53 @@ public static class TrainingValidationReport
 
     private static string Stats(IEnumerable<double> errs)
     {
-        var a = errs.Select(Math.Abs).ToList();
+        var e = errs.ToList();
+        var a = e.Select(Math.Abs).ToList();
         return a.Count == 0
             ? "n/a"
-            : FormattableString.Invariant(
-                $"median |error| {TrainingValidation.Median(a):P1}, max {a.Max():P1} (n = {a.Count})");
+            : FormattableString.Invariant($"median |error| {TrainingValidation.Median(a):P1}, ")
+              + FormattableString.Invariant($"signed median {TrainingValidation.Median(e):+0.0%;-0.0%}, ")
+              + FormattableString.Invariant($"max |error| {a.Max():P1} (n = {a.Count})");
     }
 
-    private static string Summary(List<ValidationRow> rows, Dictionary<int, double> loo, Calibration shipped,
-        double fitted)
+    private static string Summary(List<ValidationRow> rows, List<StepComparison> steps, Fits fits,
+        Calibration shipped)
     {
         var sb = new StringBuilder();
         var firm = rows.Where(r => r.Firm).ToList();
-        sb.AppendLine(FormattableString.Invariant(
-            $"- All runs with published hours: {Stats(rows.Where(r => r.Scored).Select(r => r.Error!.Value))}."));
-        sb.AppendLine(FormattableString.Invariant($"- Firm runs (hours stated, pre-training only, not estimates): ")
-            + FormattableString.Invariant($"{Stats(firm.Select(r => r.Error!.Value))}."));
-        sb.AppendLine(FormattableString.Invariant($"- Step MFU, modelled vs the source's (model-FLOPs basis): ")
-            + FormattableString.Invariant(
-                $"{Stats(rows.Where(r => r.MfuGap.HasValue).Select(r => r.MfuGap!.Value))}."));
-        sb.AppendLine(FormattableString.Invariant(
-            $"- Leave-one-out (kernel efficiency refitted without the run): {Stats(loo.Values)}."));
-        sb.AppendLine(
+        string Line(string s) => s + "\n";
+        sb.Append(Line(FormattableString.Invariant(
+            $"- Step times, Korthikanti et al. 2022 Table 5 (seconds per iteration; + = modelled faster): ")
+            + Stats(steps.Where(s => !s.Reference.Tflops).Select(s => s.Error)) + "."));
+        sb.Append(Line("- Step throughput, PTD-P (Narayanan et al. 2021) Table 1 (TFLOP/s per GPU; + = modelled "
+            + "higher): " + Stats(steps.Where(s => s.Reference.Tflops).Select(s => s.Error)) + "."));
+        sb.Append(Line("- Step MFU, modelled vs the source's (model-FLOPs basis): "
+            + Stats(rows.Where(r => r.MfuGap.HasValue).Select(r => r.MfuGap!.Value)) + "."));
+        sb.Append(Line("- Accelerator-hours, all runs with published hours (+ = modelled more hours): "
+            + Stats(rows.Where(r => r.Scored).Select(r => r.Error!.Value)) + "."));
+        sb.Append(Line("- Firm runs (hours stated, pre-training only, not estimates): "
+            + Stats(firm.Select(r => r.Error!.Value)) + "."));
+        sb.Append(Line("- Leave-one-out, kernel efficiency refitted on measured steps without the run (its reported "
+            + "MFU left out), hours = step time ÷ modelled goodput: " + Stats(fits.Step.Select(l => l.HoursError))
+            + FormattableString.Invariant($"; fitted values {fits.Step.Min(l => l.FittedKernelEfficiency):F2}–")
+            + FormattableString.Invariant($"{fits.Step.Max(l => l.FittedKernelEfficiency):F2}.")));
+        sb.Append(Line("- Leave-one-out, kernel efficiency refitted on the other runs' published hours: "
+            + Stats(fits.Hours.Select(l => l.HoursError))
+            + FormattableString.Invariant($"; fitted values {fits.Hours.Min(l => l.FittedKernelEfficiency):F2}–")
+            + FormattableString.Invariant($"{fits.Hours.Max(l => l.FittedKernelEfficiency):F2}.")));
+        sb.Append(Line(
             FormattableString.Invariant($"- Shipped constants: kernel efficiency {shipped.KernelEfficiency:F2}, ")
             + FormattableString.Invariant($"FP8 GEMM speed-up {shipped.Fp8GemmSpeedup:F2}, ")
-            + FormattableString.Invariant($"overlap penalty {shipped.OverlapComputePenalty:F3}; ")
-            + FormattableString.Invariant(
-                $"best global kernel efficiency on this table (median |log error|): {fitted:F2}."));
+            + FormattableString.Invariant($"overlap penalty {shipped.OverlapComputePenalty:F3}. Best kernel ")
+            + FormattableString.Invariant($"efficiency (mean squared log error, grid 0.40–1.00): on measured steps ")
+            + FormattableString.Invariant($"{fits.StepFitted:F2}, on published hours {fits.HoursFitted:F2}.")));
         return sb.ToString();
     }
 
-    private static string Markdown(List<ValidationRow> rows, Dictionary<int, double> loo, string summary)
+    private static string Markdown(List<ValidationRow> rows, List<StepComparison> steps, Fits fits, string summary)
     {
         var sb = new StringBuilder();
+        string F(FormattableString f) => FormattableString.Invariant(f);
         sb.AppendLine("## Training runs");
         sb.AppendLine();
         sb.AppendLine("Generated by `make validate` "
@@ -132,7 +146,8 @@ public static class TrainingValidationReport
             + "with the published");
         sb.AppendLine("parallel layout where one is given (else the planner's best plan), "
             + "per-op times from the emulator's timing model");
-        sb.AppendLine("and the failure/checkpoint model; see docs/TRAINING.md for the model and its calibration.");
+        sb.AppendLine("and the goodput model (failures, checkpoints, evaluation); see docs/TRAINING.md. "
+            + "End-to-end time = step time ÷ goodput.");
         sb.AppendLine("\"Reported step MFU\" is the source's own throughput on the model-FLOPs basis "
             + "(hardware-FLOPs figures of");
         sb.AppendLine("recomputing runs × 6/8); it is never an input. "
@@ -144,9 +159,42 @@ public static class TrainingValidationReport
         sb.AppendLine();
         sb.Append(summary);
         sb.AppendLine();
-        sb.AppendLine("| Run | Accelerators | Tokens | Published acc-h | Predicted acc-h | Error | Leave-one-out "
-            + "| Step MFU | Reported step MFU | Published ÷ hours at reported MFU | End-to-end util | Plan | Flags |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        sb.AppendLine("### Measured steps");
+        sb.AppendLine();
+        sb.AppendLine("Sources: Korthikanti et al. 2022 Table 5 (iteration seconds; models of its Table 3) and "
+            + "Narayanan et al. 2021 (PTD-P) Table 1");
+        sb.AppendLine("(TFLOP/s per GPU, its hardware-FLOPs formula applied to the modelled iteration time). "
+            + "GPT models on A100-80GB,");
+        sb.AppendLine("s = 2048, V = 51,200, dropout, no fused attention; micro-batch 1 and 1F1B assumed (not "
+            + "stated). Nothing is fitted per row;");
+        sb.AppendLine("the shipped kernel efficiency applies. + = the model is faster than measured.");
+        sb.AppendLine();
+        sb.AppendLine("| Source | Model | TP × PP, GPUs | Batch | Recompute | Measured | Modelled | Error |");
+        sb.AppendLine("|---|---|---|---:|---|---:|---:|---:|");
+        foreach (var c in steps)
+        {
+            var r = c.Reference;
+            string unit = r.Tflops ? " TFLOP/s" : " s";
+            sb.AppendLine(F($"| {r.Source} | {r.Name} | {r.Tp} × {r.Pp}, {r.Gpus} | {r.GlobalBatch} | {r.Recompute} ")
+                + F($"| {r.Measured:0.##}{unit} | {c.Modelled:0.##}{unit} | {c.Error:+0.0%;-0.0%} |"));
+        }
+        sb.AppendLine();
+        sb.AppendLine("### Published runs");
+        sb.AppendLine();
+        sb.AppendLine("Error: at the shipped constants. Leave-one-out (steps): the kernel efficiency refitted on "
+            + "the measured steps above and");
+        sb.AppendLine("the other runs' reported step MFU (the run's own left out), the run's hours predicted at it. "
+            + "Leave-one-out (hours): refitted");
+        sb.AppendLine("on the other runs' published hours. Fitted values are in brackets.");
+        sb.AppendLine();
+        sb.AppendLine("| Run | Accelerators | Tokens | Published acc-h | Predicted acc-h | Error "
+            + "| Leave-one-out (steps) "
+            + "| Leave-one-out (hours) | Step MFU | Reported step MFU | Published ÷ hours at reported MFU "
+            + "| Goodput | End-to-end util | Plan | Flags |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        string LooCell(List<LeaveOneOut> loo, int i) => loo.FirstOrDefault(l => l.Row == i) is { } l
+            ? F($"{l.HoursError:+0.0%;-0.0%} ({l.FittedKernelEfficiency:F2})")
+            : "—";
         for (int i = 0; i < rows.Count; i++)
         {
             var r = rows[i];
@@ -154,14 +202,10 @@ public static class TrainingValidationReport
             string err = r.Error is { } e ? e.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "—";
             string rep = r.ReportedMfu > 0 ? r.ReportedMfu.ToString("P1", CultureInfo.InvariantCulture) : "—";
             string over = r.PublishedOverStepHours is { } o ? o.ToString("F2", CultureInfo.InvariantCulture) : "—";
-            string l = loo.TryGetValue(i, out var x) ? x.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "—";
-            sb.AppendLine(
-                FormattableString.Invariant(
-                    $"| {r.Model} | {r.Count:N0} × {r.Accelerator} | {r.Tokens:0.###e0} | {pub} ")
-                + FormattableString.Invariant($"| {r.PredictedHours:N0} ")
-                + FormattableString.Invariant(
-                    $"| {err} | {l} | {r.Mfu:P1} | {rep} | {over} | {r.EffectiveUtilization:P1} | {r.Plan} ")
-                + FormattableString.Invariant($"| {string.Join("; ", r.Flags)} |"));
+            sb.AppendLine(F($"| {r.Model} | {r.Count:N0} × {r.Accelerator} | {r.Tokens:0.###e0} | {pub} ")
+                + F($"| {r.PredictedHours:N0} | {err} | {LooCell(fits.Step, i)} | {LooCell(fits.Hours, i)} ")
+                + F($"| {r.Mfu:P1} | {rep} | {over} | {r.Goodput:P1} | {r.EffectiveUtilization:P1} | {r.Plan} ")
+                + F($"| {string.Join("; ", r.Flags)} |"));
         }
         sb.AppendLine();
         sb.AppendLine("Skipped rows (the TSV does not state everything needed):");

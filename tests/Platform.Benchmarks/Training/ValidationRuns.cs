@@ -22,7 +22,7 @@ public sealed record ValidationRun(
     TrainingPrecision Precision, ParallelPlan? Plan, string Note,
     double PublishedHoursOverride = 0, double TokensOverride = 0, double ScaleOutGBps = 0, int CountOverride = 0,
     string? Flag = null, bool MaterializedAttention = false, double ReportedMfu = 0,
-    PipelineSchedule[]? Schedules = null);
+    PipelineSchedule[]? Schedules = null, bool Dropout = false);
 
 /// <summary>The published setups of the runs in training_runs.tsv (papers cited in the TSV's source column).</summary>
 public static class ValidationRuns
@@ -34,18 +34,22 @@ public static class ValidationRuns
             {
                 PipelineParallel = 16, ExpertParallel = 64, ZeroStage = 1, Schedule = PipelineSchedule.DualPipe,
                 Recompute = RecomputeKind.Selective, MicroBatch = 1, Bf16OptimizerMoments = true,
+                RecomputeModules = RecomputeModules.CoreAttention | RecomputeModules.Norms
+                    | RecomputeModules.MlaUpProjection | RecomputeModules.MlpActivation,
             },
             "published hours are pre-training only (2.664M of 2.788M); " +
-            "PP16 DualPipe × EP64 × ZeRO-1, batch 15,360 × 4096",
+            "PP16 DualPipe × EP64 × ZeRO-1, batch 15,360 × 4096; RMSNorm, MLA up-projection and SwiGLU outputs " +
+            "recomputed (report §3.2.3, §3.3.3)",
             PublishedHoursOverride: 2_664_000, Flag: "compared with the pre-training 2.664M of the 2.788M total",
             ReportedMfu: 0.3894),
         new("Llama 3.1 405B", "llama-3.1-405b", "h100-sxm", 8192, 2048.0 * 8192, TrainingPrecision.Bf16,
             new ParallelPlan
             {
-                TensorParallel = 8, PipelineParallel = 16, ZeroStage = 1, Schedule = PipelineSchedule.Interleaved,
+                TensorParallel = 8, PipelineParallel = 16, ZeroStage = 2, Schedule = PipelineSchedule.Interleaved,
                 VirtualStages = 8,
             },
             "TP8 × PP16 (interleaved; chunk count not published, 8 ≈ one layer per chunk) × DP128, " +
+            "FSDP sharding optimizer states and gradients (ZeRO-2, paper §3.3.2), " +
             "16 sequences per DP rank, 16M-token batch",
             Flag: "card hours may include more than pre-training", ReportedMfu: 400.0 / 989),
         new("Llama 2 70B", "llama-2-70b", "a100-80gb", 4096, 4.0 * 1024 * 1024, TrainingPrecision.Bf16, null,
@@ -58,8 +62,8 @@ public static class ValidationRuns
                 TensorParallel = 8, PipelineParallel = 1, ZeroStage = 3, Recompute = RecomputeKind.Full, MicroBatch = 8,
             },
             "FSDP (ZeRO-3) × Megatron TP8, no PP, 8 sequences per DP rank without accumulation; " +
-            "300B tokens (chronicle, matches the 4.3e23 FLOPs the hours derive from)",
-            TokensOverride: 300e9, MaterializedAttention: true, ReportedMfu: 147.0 / 312 * 6 / 8),
+            "300B tokens (chronicle, matches the 4.3e23 FLOPs the hours derive from); dropout 0.1 (paper §2.2)",
+            TokensOverride: 300e9, MaterializedAttention: true, Dropout: true, ReportedMfu: 147.0 / 312 * 6 / 8),
         new("BLOOM-176B", "bloom-176b", "a100-80gb", 2048, 2048.0 * 2048, TrainingPrecision.Bf16,
             new ParallelPlan
             {

@@ -89,7 +89,8 @@ public sealed class PlanSearchTests
             : [spec.AcceleratorCount];
         var fitting = worlds.SelectMany(w => PlanSpace.Enumerate(spec.Model, w, device.ScaleUpDomain, [],
                 spec.AllowedSchedules, spec.SequenceLength))
-            .Where(p => MemoryModel.Estimate(ctx.Model, ctx.Parameters, p, spec.SequenceLength, device).Fits
+            .Where(p => MemoryModel.Estimate(ctx.Model, ctx.Parameters, p, spec.SequenceLength, device,
+                    ActivationOptions.Of(spec, p)).Fits
                 && (long)p.DataParallel * p.MicroBatch <= spec.RequestedBatchSequences
                 && (p.PipelineParallel == 1 || spec.GlobalBatchSequences(p.DataParallel, p.MicroBatch)
                     / ((long)p.DataParallel * p.MicroBatch) >= p.PipelineParallel))

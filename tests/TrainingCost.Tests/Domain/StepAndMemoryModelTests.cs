@@ -150,7 +150,8 @@ public sealed class StepAndMemoryModelTests
         Assert.True(full.ComputeSeconds > none.ComputeSeconds);
         Assert.Equal((none.ComputeSeconds + full.ComputeSeconds) / 2, half.ComputeSeconds, 1e-9);
 
-        double Act(ParallelPlan p) => MemoryModel.ActivationBytesPerLayer(ctx.Model, p, 4096);
+        double Act(ParallelPlan p) =>
+            ActivationModel.BytesPerLayer(ctx.Model, p, 4096, ActivationOptions.Default, false);
         Assert.Equal((Act(Plan(RecomputeKind.None)) + Act(Plan(RecomputeKind.Full))) / 2,
             Act(Plan(RecomputeKind.Full, 10)), 1e-3);
         // every layer of the stage = full
@@ -224,24 +225,12 @@ public sealed class StepAndMemoryModelTests
     public void Full_recompute_stores_far_fewer_activations_and_tensor_parallel_divides_them()
     {
         var a = ModelPresets.Get("llama-3.1-70b").Architecture;
-        double none = MemoryModel.ActivationBytesPerLayer(a, new ParallelPlan(), 4096);
-        double full = MemoryModel.ActivationBytesPerLayer(a, new ParallelPlan { Recompute = RecomputeKind.Full }, 4096);
-        double tp8 = MemoryModel.ActivationBytesPerLayer(a, new ParallelPlan { TensorParallel = 8 }, 4096);
+        double Act(ParallelPlan p) => ActivationModel.BytesPerLayer(a, p, 4096, ActivationOptions.Default, false);
+        double none = Act(new ParallelPlan());
+        double full = Act(new ParallelPlan { Recompute = RecomputeKind.Full });
+        double tp8 = Act(new ParallelPlan { TensorParallel = 8 });
         Assert.True(full < none / 10);
         Assert.Equal(none / 8, tp8, 1e-6 * none);
-    }
-
-    [Fact]
-    public void Activations_follow_korthikanti_without_dropout_and_shrink_k_and_v_under_grouped_query_attention()
-    {
-        var mha = ModelPresets.Get("llama-3.1-70b").Architecture with { NumKeyValueHeads = 0 };
-        var gqa = mha with { NumKeyValueHeads = mha.NumAttentionHeads / 8 };
-        double sbh = 4096.0 * mha.HiddenSize, sbi = 4096.0 * mha.IntermediateSize;
-        // 10·sbh attention (2 QKV input + 2 Q + 4 K,V + 2 output) + 4·sbh norms + 2·sbh MLP input + 6·sbi SwiGLU.
-        Assert.Equal(16 * sbh + 6 * sbi, MemoryModel.ActivationBytesPerLayer(mha, new ParallelPlan(), 4096),
-            1e-6 * sbh);
-        Assert.Equal(12.5 * sbh + 6 * sbi, MemoryModel.ActivationBytesPerLayer(gqa, new ParallelPlan(), 4096),
-            1e-6 * sbh);
     }
 
     [Fact]

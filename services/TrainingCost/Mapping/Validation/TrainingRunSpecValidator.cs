@@ -133,6 +133,13 @@ public sealed class ParallelismPlanValidator : AbstractValidator<ParallelismPlan
             .Must((x, layers) => layers == 0 || x.Recompute == RecomputeMode.Full)
             .WithMessage("applies to RECOMPUTE_MODE_FULL only")
             .ProtoName("recompute_num_layers");
+        RuleFor(x => x.RecomputeModules)
+            .Must(ms => ms.Count <= 4).WithMessage(x => $"at most 4 modules (got {x.RecomputeModules.Count})")
+            .Must(ms => ms.All(m => m != RecomputeModule.Unspecified && ProtoEnums.IsDefined(m)))
+            .WithMessage("unknown or unspecified module")
+            .Must((x, ms) => ms.Count == 0 || x.Recompute == RecomputeMode.Selective)
+            .WithMessage("applies to RECOMPUTE_MODE_SELECTIVE only")
+            .ProtoName("recompute_modules");
     }
 
     /// <summary>Most sequences per micro-batch.</summary>
@@ -171,6 +178,9 @@ public sealed class ReliabilityValidator : AbstractValidator<Reliability>
             .When(x => x.HasCheckpointIntervalHours)
             .WithMessage(x => $"must be 0–10,000 hours (got {x.CheckpointIntervalHours})")
             .ProtoName("checkpoint_interval_hours");
+        RuleFor(x => x.EvaluationFraction).Must(v => NotNegative(v) && v < 1).When(x => x.HasEvaluationFraction)
+            .WithMessage(x => $"must be at least 0 and below 1 (got {x.EvaluationFraction})")
+            .ProtoName("evaluation_fraction");
     }
 
     internal static bool Positive(double v) => v > 0 && double.IsFinite(v);
