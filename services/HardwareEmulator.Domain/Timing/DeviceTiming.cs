@@ -225,6 +225,7 @@ public sealed class DeviceTiming
             ElementwiseOpKind.Dequantize => (2.0, e * b + e / 128 * 4 + 2 * e),
             // router logits read; top-k indices negligible
             ElementwiseOpKind.MoeGating => (8.0, e * b),
+            ElementwiseOpKind.Add => (1.0, 3 * e * b),                  // two inputs, one output
             _ => (0.0, 2 * e * b),                                      // copy
         };
         double flops = flopsPer * e;
