@@ -10,6 +10,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["training"] = TrainingBenchmarks.All,
     ["grpc-frame"] = GrpcFrame.Write,
     ["validate-training"] = TrainingBenchmarks.Validate,
+    ["validate-kernels"] = KernelValidationBenchmark.Run,
     ["inference"] = InferenceBenchmarks.All,
 };
 string[] benchmarks = ["kernels", "estimate-ops", "training", "inference"];

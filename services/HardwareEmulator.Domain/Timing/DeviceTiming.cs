@@ -77,6 +77,10 @@ public sealed class DeviceTiming
     public double MemorySeconds(double bytes) =>
         bytes <= 0 ? 0 : (bytes + MemoryHalfBytes) / (HbmBytesPerSecond * MemoryEfficiency);
 
+    /// <summary>HBM time of a GEMM's operand traffic (streams at <see cref="GemmStreamOverMemory"/> of the rate).
+    /// </summary>
+    public double GemmMemorySeconds(double bytes) => MemorySeconds(bytes) / GemmStreamOverMemory;
+
     // ---------------------------------------------------------------- GEMM
 
     /// <summary>C[batch,m,n] = A[batch,m,k]·B[batch,k,n] (field names the dtype for errors).</summary>
@@ -129,14 +133,16 @@ public sealed class DeviceTiming
         double l2Side = L2Bytes / (4.0 * L2SlabK * inB);
         double blockRows = Math.Min(m, Math.Max(rows * bm, l2Side));
         double blockCols = Math.Min(n, Math.Max(cols * bn, l2Side));
-        double blocks = Math.Ceiling(m / blockRows) * Math.Ceiling(n / blockCols);
-        double operands = batch * blocks * k * (blockRows + blockCols) * inB;
+        // A is read once per column block, B once per row block; a partial last block moves only its real
+        // rows/columns (a GEMV with N just past a block multiple is not charged a whole extra block).
+        double operands = batch * k * inB * (Math.Ceiling(n / blockCols) * m + Math.Ceiling(m / blockRows) * n);
         double partials = s > 1 ? batch * m * n * 4.0 * 2.0 * s : 0; // FP32 partial sums written and read back
         double output = batch * m * n * outB;
         double hbmBytes = operands + output + partials;
-        double l2Bytes = units * ks * (bm + bn) * inB + output + partials;
+        // Every tile loads its real rows of A and columns of B per K step (edge tiles load only what exists).
+        double l2Bytes = batch * s * ks * (tn * m + tm * n) * inB + output + partials;
 
-        double hbm = MemorySeconds(hbmBytes);
+        double hbm = GemmMemorySeconds(hbmBytes);
         double l2 = l2Bytes / L2BytesPerSecond;
         return new Candidate(Math.Max(compute, Math.Max(hbm, l2)), compute, hbm, l2, hbmBytes) { L2Bytes = l2Bytes };
     }
@@ -164,7 +170,7 @@ public sealed class DeviceTiming
             double colBlocks = Math.Ceiling(tn / Math.Max(1, Math.Ceiling(Math.Sqrt(Math.Min(Sms, tiles)))));
             double hbmBytes = active * k * n * inB + colBlocks * rowsTotal * k * inB + rowsTotal * n * outB;
             double l2Bytes = tiles * k * (bm + bn) * inB + rowsTotal * n * outB;
-            double hbm = MemorySeconds(hbmBytes), l2 = l2Bytes / L2BytesPerSecond;
+            double hbm = GemmMemorySeconds(hbmBytes), l2 = l2Bytes / L2BytesPerSecond;
             Consider(ref best,
                 new Candidate(Math.Max(compute, Math.Max(hbm, l2)), compute, hbm, l2, hbmBytes) { L2Bytes = l2Bytes });
         }
@@ -208,15 +214,17 @@ public sealed class DeviceTiming
 
     // ---------------------------------------------------------------- element-wise
 
-    /// <summary>A memory-streaming kernel: FLOPs on the vector units, bytes through HBM.</summary>
-    public OpTime Elementwise(DataType t, ElementwiseOpKind kind, long elements)
+    /// <summary>A memory-streaming kernel: FLOPs on the vector units, bytes through HBM. Row kernels (one thread
+    /// block per row: norms, activations, rope, quantize) reach <see cref="RowKernelOverMemory"/> of the streaming
+    /// rate, and with <paramref name="rows"/> stated, at most <see cref="RowBlockBytesPerSecond"/> per row.</summary>
+    public OpTime Elementwise(DataType t, ElementwiseOpKind kind, long elements, long rows = 0)
     {
         double e = elements, b = DeviceSpec.BytesPerElement(t);
         var (flopsPer, bytes) = kind switch
         {
             ElementwiseOpKind.Softmax => (5.0, 2 * e * b),
-            ElementwiseOpKind.RmsNorm => (4.0, 2 * e * b),
-            ElementwiseOpKind.LayerNorm => (7.0, 2 * e * b),
+            ElementwiseOpKind.RmsNorm => (4.0, 3 * e * b),             // reads x twice (statistics, then scale)
+            ElementwiseOpKind.LayerNorm => (7.0, 3 * e * b),
             ElementwiseOpKind.Silu => (4.0, 2 * e * b),
             ElementwiseOpKind.Gelu => (8.0, 2 * e * b),
             ElementwiseOpKind.SwiGlu => (3.0, 1.5 * e * b),             // reads gate|up, writes half
@@ -225,11 +233,15 @@ public sealed class DeviceTiming
             ElementwiseOpKind.Dequantize => (2.0, e * b + e / 128 * 4 + 2 * e),
             // router logits read; top-k indices negligible
             ElementwiseOpKind.MoeGating => (8.0, e * b),
+            ElementwiseOpKind.Add => (1.0, 3 * e * b),                  // two inputs, one output
             _ => (0.0, 2 * e * b),                                      // copy
         };
         double flops = flopsPer * e;
-        return Finish(flops, bytes, flops / VectorFlopsPerSecond, MemorySeconds(bytes), 0, 0,
-            VectorFlopsPerSecond / DeviceDefaults.MatmulEfficiencyBf16(Device));
+        bool rowKernel = kind is not (ElementwiseOpKind.Copy or ElementwiseOpKind.Add);
+        double memory = MemorySeconds(bytes) / (rowKernel ? RowKernelOverMemory : 1.0);
+        if (rowKernel && rows > 0) memory = Math.Max(memory, bytes / rows / RowBlockBytesPerSecond);
+        return Finish(flops, bytes, flops / VectorFlopsPerSecond, memory, 0, 0,
+            VectorFlopsPerSecond / DeviceDefaults.MatmulEfficiencyBf16(Device), ElementwiseLatencySeconds);
     }
 
     // ---------------------------------------------------------------- collectives
@@ -254,7 +266,11 @@ public sealed class DeviceTiming
             CollectiveOpKind.SendRecv => s,
             _ => (double)(ranks - 1) / ranks * s,
         };
-        double time = CollectiveSeconds(kind, s, ranks, p, up, outBw, aUp, aOut);
+        // Per-call cost (launch, handshake, skew) by link kind and point-to-point or not, then the alpha-beta time.
+        double call = ranks <= p
+            ? kind == CollectiveOpKind.SendRecv ? P2pCallUpSeconds : CollectiveCallUpSeconds
+            : kind == CollectiveOpKind.SendRecv ? P2pCallOutSeconds : CollectiveCallOutSeconds;
+        double time = call + CollectiveSeconds(kind, s, ranks, p, up, outBw, aUp, aOut);
         double ideal = CollectiveSeconds(kind, s, ranks, p, upRaw, outRaw, 0, 0);
         return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
     }
@@ -292,13 +308,13 @@ public sealed class DeviceTiming
 
     /// <summary>Hierarchical roofline: the slowest of compute, HBM and L2, plus the fixed per-kernel latency.</summary>
     private OpTime Finish(double flops, double hbmBytes, double compute, double hbm, double l2, double l2Bytes,
-        double peakFlops)
+        double peakFlops, double latency = LaunchLatencySeconds)
     {
         double core = Math.Max(compute, Math.Max(hbm, l2));
-        double time = core + LaunchLatencySeconds;
+        double time = core + latency;
         double computeFraction = peakFlops > 0 ? flops / time / peakFlops : 0;
         double hbmFraction = hbmBytes / time / HbmBytesPerSecond;
-        if (LaunchLatencySeconds >= core)
+        if (latency >= core)
             return new OpTime(time, flops, hbmBytes, BoundKind.Latency, Math.Max(computeFraction, hbmFraction));
         if (compute >= Math.Max(hbm, l2))
             return new OpTime(time, flops, hbmBytes, BoundKind.Compute, computeFraction);

@@ -30,7 +30,7 @@ public sealed class TimingModel
             AttentionShape a =>
                 t.Attention(a.Format, a.Batch, a.QueryLen, a.KvLen, a.Heads, a.KvHeads, a.HeadDimQk, a.HeadDimV,
                     a.Causal, dtypeField),
-            ElementwiseShape e => t.Elementwise(e.Format, e.Kind, e.Elements),
+            ElementwiseShape e => t.Elementwise(e.Format, e.Kind, e.Elements, e.Rows),
             CollectiveShape c => t.Collective(c.Kind, c.Bytes, c.Ranks, c.RanksPerNode),
             _ => throw new InvalidFieldException(field, $"unsupported op {op.GetType().Name}"),
         };

@@ -36,7 +36,7 @@ public static class OpSpecMapping
                 };
                 break;
             case ElementwiseShape e:
-                spec.Elementwise = new ElementwiseOp { Kind = ToProto(e.Kind), Elements = e.Elements };
+                spec.Elementwise = new ElementwiseOp { Kind = ToProto(e.Kind), Elements = e.Elements, Rows = e.Rows };
                 break;
             case CollectiveShape c:
                 spec.Collective = new CollectiveOp
@@ -73,7 +73,11 @@ public static class OpSpecMapping
             case OpSpec.OpOneofCase.Elementwise:
                 var e = spec.Elementwise;
                 Positive(e.Elements, $"ops[{index}].elementwise.elements");
-                return new ElementwiseShape(name, ToDomain(spec.Dtype, index), ToDomain(e.Kind, index), e.Elements);
+                if (e.Rows < 0 || e.Rows > e.Elements)
+                    throw new InvalidFieldException($"ops[{index}].elementwise.rows",
+                        $"must be between 0 and elements ({e.Elements}), got {e.Rows}");
+                return new ElementwiseShape(name, ToDomain(spec.Dtype, index), ToDomain(e.Kind, index), e.Elements)
+                    { Rows = e.Rows };
             case OpSpec.OpOneofCase.Collective:
                 var c = spec.Collective;
                 if (c.Bytes <= 0 || c.Ranks <= 0 || c.RanksPerNode < 0)
@@ -155,7 +159,7 @@ public static class OpSpecMapping
     private static ProtoElementwise ToProto(ElementwiseOpKind k) => (ProtoElementwise)((int)k + 1);
 
     private static ElementwiseOpKind ToDomain(ProtoElementwise k, int index) =>
-        k is > ProtoElementwise.Unspecified and <= ProtoElementwise.Copy
+        k is > ProtoElementwise.Unspecified and <= ProtoElementwise.Add
             ? (ElementwiseOpKind)((int)k - 1)
             : throw new InvalidFieldException($"ops[{index}].elementwise.kind",
                 "is required (e.g. ELEMENTWISE_KIND_RMSNORM)");

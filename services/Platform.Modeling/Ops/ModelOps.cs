@@ -62,7 +62,8 @@ public static class ModelOps
         long rows = p.Phase == Phase.Training ? p.Tokens : p.Sequences, vocab = Div(a.VocabSize, l.TensorParallel);
         var ops = new List<OpShape>
         {
-            new ElementwiseShape("final_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, rows * a.HiddenSize),
+            new ElementwiseShape("final_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, rows * a.HiddenSize)
+                { Rows = rows },
             new GemmShape("logits", DataType.Bf16, rows, vocab, a.HiddenSize),
         };
         // FP32 softmax/cross-entropy posed as twice the 16-bit elements (same bytes), so every device can time it.
@@ -86,19 +87,21 @@ public static class ModelOps
     {
         long t = p.Tokens, h = a.HiddenSize, heads = Div(a.NumAttentionHeads, l.TensorParallel);
         var f = l.GemmFormat;
-        ops.Add(new ElementwiseShape("input_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * h));
+        ops.Add(new ElementwiseShape("input_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * h) { Rows = t });
         if (a.Mla is { } mla)
         {
             long qk = mla.QkNopeHeadDim + mla.QkRopeHeadDim;
             if (mla.QLoraRank > 0)
             {
                 ops.Add(new GemmShape("q_a_proj", f, t, mla.QLoraRank, h));
-                ops.Add(new ElementwiseShape("q_a_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * mla.QLoraRank));
+                ops.Add(new ElementwiseShape("q_a_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * mla.QLoraRank)
+                { Rows = t });
                 ops.Add(new GemmShape("q_b_proj", f, t, heads * qk, mla.QLoraRank));
             }
             else ops.Add(new GemmShape("q_proj", f, t, heads * qk, h));
             ops.Add(new GemmShape("kv_a_proj", f, t, mla.KvLoraRank + mla.QkRopeHeadDim, h));
-            ops.Add(new ElementwiseShape("kv_a_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * mla.KvLoraRank));
+            ops.Add(new ElementwiseShape("kv_a_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * mla.KvLoraRank)
+            { Rows = t });
             ops.Add(new ElementwiseShape("rope", DataType.Bf16, ElementwiseOpKind.Rope,
                 t * (heads + 1) * mla.QkRopeHeadDim));
             if (p.Phase == Phase.Decode)
@@ -122,7 +125,7 @@ public static class ModelOps
         long d = a.EffectiveHeadDim;
         long kv = Math.Max(1, a.KvHeads / l.TensorParallel); // KV heads replicate when TP exceeds them
         ops.Add(new GemmShape("qkv_proj", f, t, (heads + 2 * kv) * d, h));
-        ops.Add(new ElementwiseShape("rope", DataType.Bf16, ElementwiseOpKind.Rope, t * (heads + kv) * d));
+        ops.Add(new ElementwiseShape("rope", DataType.Bf16, ElementwiseOpKind.Rope, t * (heads + kv) * d) { Rows = t });
         long kvLen = a.SlidingWindow > 0 ? Math.Min(a.SlidingWindow, p.ContextLen) : p.ContextLen;
         if (p.Phase == Phase.Decode)
             ops.Add(new AttentionShape("attention", l.KvFormat, p.Sequences, 1, kvLen, heads, kv, d, d, Causal: false));
@@ -143,16 +146,20 @@ public static class ModelOps
     {
         long t = p.Tokens, h = a.HiddenSize, inter = Div(a.IntermediateSize, l.TensorParallel);
         if (!a.ParallelBlock)
-            ops.Add(new ElementwiseShape("post_attention_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * h));
+        {
+            ops.Add(new ElementwiseShape("post_attention_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * h)
+            { Rows = t });
+        }
         if (a.GatedMlp)
         {
             ops.Add(new GemmShape("gate_up_proj", l.GemmFormat, t, 2 * inter, h));
-            ops.Add(new ElementwiseShape("swiglu", DataType.Bf16, ElementwiseOpKind.SwiGlu, 2 * t * inter));
+            ops.Add(new ElementwiseShape("swiglu", DataType.Bf16, ElementwiseOpKind.SwiGlu, 2 * t * inter)
+            { Rows = t });
         }
         else
         {
             ops.Add(new GemmShape("up_proj", l.GemmFormat, t, inter, h));
-            ops.Add(new ElementwiseShape("gelu", DataType.Bf16, ElementwiseOpKind.Gelu, t * inter));
+            ops.Add(new ElementwiseShape("gelu", DataType.Bf16, ElementwiseOpKind.Gelu, t * inter) { Rows = t });
         }
         ops.Add(new GemmShape("down_proj", l.GemmFormat, t, h, inter));
     }
@@ -162,7 +169,8 @@ public static class ModelOps
         var m = a.Moe!;
         long t = p.Tokens, h = a.HiddenSize, width = m.ExpertIntermediateSize;
         int tp = l.TensorParallel, ep = l.ExpertParallel;
-        ops.Add(new ElementwiseShape("post_attention_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * h));
+        ops.Add(new ElementwiseShape("post_attention_norm", DataType.Bf16, ElementwiseOpKind.RmsNorm, t * h)
+        { Rows = t });
         ops.Add(new GemmShape("router", DataType.Bf16, t, m.RoutedExperts, h));
         ops.Add(new ElementwiseShape("moe_gating", DataType.Bf16, ElementwiseOpKind.MoeGating,
             2 * t * m.RoutedExperts));

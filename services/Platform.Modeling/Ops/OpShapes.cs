@@ -6,7 +6,7 @@ public enum DataType { Fp64, Fp32, Tf32, Bf16, Fp16, Fp8E4M3, Fp8E5M2, Int8 }
 /// <summary>Memory-streaming op kinds (norms, activations, rotary embedding, gating, copies and gathers).</summary>
 public enum ElementwiseOpKind
 {
-    Softmax, RmsNorm, LayerNorm, Silu, Gelu, SwiGlu, Rope, Quantize, Dequantize, MoeGating, Copy
+    Softmax, RmsNorm, LayerNorm, Silu, Gelu, SwiGlu, Rope, Quantize, Dequantize, MoeGating, Copy, Add
 }
 
 /// <summary>Collective kinds.</summary>
@@ -59,7 +59,11 @@ public sealed record AttentionShape(string Name, DataType Format, long Batch, lo
 public sealed record ElementwiseShape(string Name, DataType Format, ElementwiseOpKind Kind,
     long Elements) : OpShape(Name, Format)
 {
-    public override string Describe() => $"{Kind} elements={Elements}";
+    /// <summary>Rows the kernel gives one thread block each (tokens for a norm, activation or rope kernel); 0 = not
+    /// stated (the elements are assumed spread over the whole device).</summary>
+    public long Rows { get; init; }
+
+    public override string Describe() => $"{Kind} elements={Elements}" + (Rows > 0 ? $" rows={Rows}" : "");
 }
 
 /// <summary>A collective over <see cref="Ranks"/> accelerators, <see cref="RanksPerNode"/> of them in one scale-up

@@ -51,7 +51,10 @@ public sealed class ModelProfilerTests
         Assert.DoesNotContain(tp1.Ops, o => o.OpKind == "collective");
         Assert.Contains(tp8.Ops, o => o.Name == "attn_all_reduce");
         Assert.True(tp8.TotalSeconds < tp1.TotalSeconds / 4, $"{tp8.TotalSeconds} vs {tp1.TotalSeconds}");
-        Assert.True(tp8OnH800.CommunicationSeconds > 2 * tp8.CommunicationSeconds); // 200 vs 450 GB/s per direction
+        // 200 vs 450 GB/s per direction; the per-call cost both pay dilutes the 2.25x bandwidth ratio (re-pinned from
+        // 2x when the fitted per-call collective latency was added).
+        Assert.True(tp8OnH800.CommunicationSeconds > 1.8 * tp8.CommunicationSeconds,
+            $"{tp8OnH800.CommunicationSeconds} vs {tp8.CommunicationSeconds}");
     }
 
     [Fact]

@@ -71,7 +71,9 @@ public sealed class TimingModelTests
     {
         var t = On("h800").Gemm(DataType.Bf16, 1, 7168, 7168);
         Assert.Equal(BoundKind.Memory, t.Bound);
-        Assert.InRange(t.AchievedGBps, 2500, 3000);
+        // No published H800 figure: the range follows the GEMM stream rate fitted on A100 decode GEMVs (0.84 of the
+        // streaming rate, measured 1.5-1.6 of 2.04 TB/s), re-pinned when that fit replaced the pure-stream rate.
+        Assert.InRange(t.AchievedGBps, 2200, 2600);
     }
 
     [Fact]
@@ -82,7 +84,8 @@ public sealed class TimingModelTests
         var gemm = d.Gemm(DataType.Bf16, 1, 256, 512);
         Assert.Equal(BoundKind.Latency, norm.Bound);
         Assert.Equal(BoundKind.Latency, gemm.Bound);
-        Assert.True(norm.DeviceSeconds >= TimingConstants.LaunchLatencySeconds);
+        // Element-wise kernels carry their own fixed cost (fitted on A100: a one-token residual add takes 2 µs).
+        Assert.True(norm.DeviceSeconds >= TimingConstants.ElementwiseLatencySeconds);
     }
 
     [Fact]
@@ -119,7 +122,9 @@ public sealed class TimingModelTests
         var spec = Catalog.Get("h800");
         var t = Model.For(spec).Collective(CollectiveOpKind.AllReduce, 1L << 30, 8, 0);
         double bw = spec.ScaleUpGBps * 1e9 * DeviceDefaults.ScaleUp(spec);
-        double expected = 2 * 7 * spec.ScaleUpLatencyUs * 1e-6 + 2.0 * 7 / 8 * (1L << 30) / bw;
+        // The per-call cost (fitted on A100 NCCL all-reduces) comes on top of the ring's per-hop alpha-beta time.
+        double expected = TimingConstants.CollectiveCallUpSeconds + 2 * 7 * spec.ScaleUpLatencyUs * 1e-6
+            + 2.0 * 7 / 8 * (1L << 30) / bw;
         Assert.Equal(expected, t.DeviceSeconds, 9);
         Assert.Equal(BoundKind.Communication, t.Bound);
         // DeepSeek measured ~160 GB/s usable NVLink on H800.
@@ -139,11 +144,12 @@ public sealed class TimingModelTests
     }
 
     [Fact]
-    public void Tiny_send_recv_costs_the_link_latency()
+    public void Tiny_send_recv_costs_the_per_call_and_link_latency()
     {
         var spec = Catalog.Get("h800");
         var t = Model.For(spec).Collective(CollectiveOpKind.SendRecv, 1, 2, 1);
-        Assert.Equal(spec.ScaleOutLatencyUs * 1e-6, t.DeviceSeconds, 8);
+        // The link latency plus the per-call cost of a send/recv between nodes (fitted, docs/EMULATOR.md §2.5).
+        Assert.Equal(TimingConstants.P2pCallOutSeconds + spec.ScaleOutLatencyUs * 1e-6, t.DeviceSeconds, 8);
         Assert.Equal(0, Model.For(spec).Collective(CollectiveOpKind.AllReduce, 1 << 20, 1, 0).DeviceSeconds);
     }
 
