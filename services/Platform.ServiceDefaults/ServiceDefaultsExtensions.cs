@@ -82,6 +82,8 @@ public static class ServiceDefaultsExtensions
         if (app.Configuration.GetValue("Platform:Reflection", true)) app.MapGrpcReflectionService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) });
+        // Roles' own Prometheus text (IPrometheusTextSource) follows OpenTelemetry's on the same page.
+        app.UsePrometheusTextSources();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/", () =>
             "Platform: gRPC on the Grpc endpoint (h2c); /health/live, /health/ready and /metrics here.");
