@@ -6,12 +6,19 @@ public sealed partial class LiveEngine
 {
     /// <summary>
     /// The loop of one replica (one lockstep group of instances) on its own thread: end the step in flight, start the
-    /// next at its scheduled time, sleep until it is due; idle, it waits for an arrival.
+    /// next at its scheduled time, sleep until it is due; idle, it waits for an arrival. Time is kept as the
+    /// simulator keeps it: a step starts when the previous one was due to end (or, idle, when the request that wakes
+    /// it arrived), and takes only requests that had arrived by then, so a late wake-up changes when tokens are
+    /// emitted, not the schedule.
     /// </summary>
     private sealed class Replica(LiveEngine engine, int group)
     {
         private readonly ManualResetEventSlim _wake = new(false);
         private Thread? _thread;
+
+        /// <summary>Slots of requests routed here that have not reached their instance's queue yet, in arrival
+        /// order.</summary>
+        public readonly List<int> Inbox = [];
 
         public void Start()
         {
@@ -42,10 +49,18 @@ public sealed partial class LiveEngine
                         engine._lateWake.Add(Math.Max(0, now - stepEnd));
                         engine.EndGroupStep(group, now, stepEnd);
                     }
-                    // Back to back with the step that just ended (caught up if this wake-up was late), or from now
-                    // when idle.
-                    double start = busy && now - stepEnd < MaxCatchUpSeconds ? stepEnd : now;
+                    // Back to back with the step that just ended (caught up if this wake-up was late), or, idle, from
+                    // the arrival that woke it; from now when too far behind.
+                    double start = busy ? stepEnd : Inbox.Count > 0 ? engine._reqs[Inbox[0]].Arrival : now;
+                    if (now - start > MaxCatchUpSeconds) start = now;
+                    Admit(start);
                     busy = engine._pools.TrySchedule(group, engine._reqs.Slots, start, out double seconds);
+                    if (!busy && Inbox.Count > 0)
+                    {
+                        start = now;
+                        Admit(now);
+                        busy = engine._pools.TrySchedule(group, engine._reqs.Slots, start, out seconds);
+                    }
                     if (busy)
                     {
                         stepEnd = start + seconds * engine.TimeScale;
@@ -58,6 +73,19 @@ public sealed partial class LiveEngine
                 if (busy) SleepUntil(stepEnd);
                 else _wake.Wait();
             }
+        }
+
+        /// <summary>Queues the requests that had arrived by <paramref name="start"/> on their instances.</summary>
+        private void Admit(double start)
+        {
+            int k = 0;
+            for (; k < Inbox.Count; k++)
+            {
+                int slot = Inbox[k];
+                if (engine._reqs[slot].Arrival > start) break;
+                engine._pools.Instances[engine._reqs[slot].Instance].Enqueue(engine._reqs.Slots, slot, front: false);
+            }
+            Inbox.RemoveRange(0, k);
         }
 
         private void SleepUntil(double target)

@@ -19,7 +19,7 @@ public sealed partial class LiveEngine : IDisposable
 {
     /// <summary>Behind schedule by more than this (wall seconds), a replica re-anchors on the clock instead of
     /// catching up.</summary>
-    private const double MaxCatchUpSeconds = 0.05;
+    private const double MaxCatchUpSeconds = 0.2;
 
     private readonly object _gate = new();
     private readonly ServingPools _pools;
@@ -103,9 +103,9 @@ public sealed partial class LiveEngine : IDisposable
             var inst = _router.Route(r, _pools.Prefill);
             r.Instance = inst.Id;
             inst.Outstanding++;
-            inst.Enqueue(_reqs.Slots, slot, front: false);
-            handle.Post(new LiveEvent(LiveEventKind.Queued, 0, Replica: inst.Id));
             replica = _replicas[inst.Group];
+            replica.Inbox.Add(slot);
+            handle.Post(new LiveEvent(LiveEventKind.Queued, 0, Replica: inst.Id));
         }
         replica.Wake();
         return handle;
@@ -123,6 +123,12 @@ public sealed partial class LiveEngine : IDisposable
             handle.CancelRequested = true;
             var inst = _pools.Instances[_reqs[handle.Slot].Instance];
             if (inst.Scheduled.IndexOf(handle.Slot) >= 0) _pendingCancels.Add(handle);
+            else if (_replicas[inst.Group].Inbox.Remove(handle.Slot))
+            {
+                inst.Outstanding--;
+                _cancelled++;
+                Finish(handle, ref _reqs[handle.Slot], Now, cancelled: true);
+            }
             else RemoveCancelled(handle, Now);
         }
     }
@@ -133,6 +139,7 @@ public sealed partial class LiveEngine : IDisposable
         {
             int waiting = 0, running = 0;
             long preemptions = 0, used = 0, total = 0;
+            foreach (var r in _replicas) waiting += r.Inbox.Count;
             foreach (var inst in _pools.Instances)
             {
                 waiting += inst.WaitingCount;
