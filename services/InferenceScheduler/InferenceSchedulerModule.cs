@@ -1,5 +1,7 @@
 using InferenceScheduler.Application;
 using InferenceScheduler.Application.Capacity;
+using InferenceScheduler.Application.Live;
+using InferenceScheduler.Http;
 using InferenceScheduler.Grpc;
 using InferenceScheduler.Infrastructure;
 using InferenceScheduler.Messaging;
@@ -22,6 +24,13 @@ public static class InferenceSchedulerModule
         builder.Services.AddSingleton<EmulatorProfiles>();
         builder.Services.AddSingleton<SimulationPlanner>();
         builder.Services.AddSingleton<CapacityPlanner>();
+        // Live serving: deployments on virtual accelerators behind gRPC and the OpenAI-compatible HTTP routes, with
+        // vLLM's metrics on /metrics.
+        builder.Services.AddSingleton<LiveMetrics>();
+        builder.Services.AddSingleton<IPrometheusTextSource>(sp => sp.GetRequiredService<LiveMetrics>());
+        builder.Services.AddSingleton<PromptTokenizer>();
+        builder.Services.AddSingleton<LiveGeneration>();
+        builder.Services.AddSingleton<LiveDeployments>();
         // Capacity plans also run as jobs of the shared job model (SubmitCapacityPlan, RunCapacityPlan on the bus).
         builder.AddPlatformJobs();
         builder.Services.AddBusRegistration(x => x.AddConsumer<CapacityPlanConsumer>());
@@ -33,6 +42,7 @@ public static class InferenceSchedulerModule
     public static WebApplication MapInferenceScheduler(this WebApplication app)
     {
         app.MapGrpcService<InferenceSchedulerGrpcService>().RequireAuthorization(PlatformScopes.ReadPolicy);
+        app.MapOpenAiRoutes();
         return app;
     }
 }

@@ -83,6 +83,8 @@ public static class ServiceDefaultsExtensions
         if (app.Configuration.GetValue("Platform:Reflection", true)) app.MapGrpcReflectionService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) });
+        // Roles' own Prometheus text (IPrometheusTextSource) follows OpenTelemetry's on the same page.
+        app.UsePrometheusTextSources();
         app.MapPrometheusScrapingEndpoint("/metrics");
         if (!app.Environment.WebRootFileProvider.GetFileInfo("index.html").Exists)
             app.MapGet("/", () => "Platform: gRPC on the Grpc endpoint (h2c); REST under /api/v1, "

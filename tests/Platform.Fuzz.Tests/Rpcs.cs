@@ -199,5 +199,15 @@ public static class Rpcs
         ["platform.inference.v1.InferenceSchedulerService/SimulateWorkload"] = ["{" + Simulation + "}"],
         ["platform.inference.v1.InferenceSchedulerService/PlanCapacity"] = [CapacityPlan],
         ["platform.inference.v1.InferenceSchedulerService/SubmitCapacityPlan"] = ["{\"plan\":" + CapacityPlan + "}"],
+        ["platform.inference.v1.InferenceSchedulerService/CreateDeployment"] =
+        [
+            """
+            {"name":"llama-8b-h100","model":{"preset":"llama-3.1-8b"},
+             "deployment":{"accelerator":"h100-sxm","replicas":1,"tensorParallel":1},"timeScale":1}
+            """,
+        ],
+        ["platform.inference.v1.InferenceSchedulerService/ListDeployments"] = ["{}"],
+        ["platform.inference.v1.InferenceSchedulerService/GetDeployment"] = ["{\"name\":\"no-such-deployment\"}"],
+        ["platform.inference.v1.InferenceSchedulerService/DeleteDeployment"] = ["{\"name\":\"no-such-deployment\"}"],
     };
 }

@@ -1,8 +1,8 @@
 namespace Platform.Fuzz.Tests;
 
 /// <summary>
-/// The fuzz and edge-case suites start from valid requests: each sample is answered OK (a job id is well-formed
-/// but unknown to a fresh host: NotFound).
+/// The fuzz and edge-case suites start from valid requests: each sample is answered OK (a job id or a live
+/// deployment's name is well-formed but unknown to a fresh host: NotFound).
 /// </summary>
 public sealed class SampleTests(FuzzFactory factory) : IClassFixture<FuzzFactory>
 {
@@ -11,6 +11,8 @@ public sealed class SampleTests(FuzzFactory factory) : IClassFixture<FuzzFactory
     [
         "platform.training.v1.TrainingCostService/GetJob", "platform.jobs.v1.JobService/GetJob",
         "platform.jobs.v1.JobService/CancelJob",
+        "platform.inference.v1.InferenceSchedulerService/GetDeployment",
+        "platform.inference.v1.InferenceSchedulerService/DeleteDeployment",
     ];
 
     public static TheoryData<string> UnaryRpcs() => [.. Rpcs.Unary().Select(r => r.FullName)];

@@ -2,11 +2,13 @@ using System.Diagnostics;
 
 namespace Platform.IntegrationTests;
 
-/// <summary>Runs a Node.js script of the repository (amqplib pipelines) against a broker.</summary>
+/// <summary>Runs a Node.js script of the repository (amqplib pipelines against a broker, the npm openai
+/// client).</summary>
 internal static class NodeScript
 {
-    /// <summary>Runs <paramref name="script"/> (relative to the repository root) with RABBITMQ_URL set.</summary>
-    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string brokerUrl, TimeSpan timeout,
+    /// <summary>Runs <paramref name="script"/> (relative to the repository root) with RABBITMQ_URL set (when
+    /// <paramref name="brokerUrl"/> is not null).</summary>
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string? brokerUrl, TimeSpan timeout,
         string script, params string[] args)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -19,7 +21,7 @@ internal static class NodeScript
             WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.Environment["RABBITMQ_URL"] = brokerUrl;
+        if (brokerUrl is not null) psi.Environment["RABBITMQ_URL"] = brokerUrl;
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("node did not start");
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -19,6 +19,10 @@ internal sealed class Instance
     public readonly IKvCacheManager Cache;
     public readonly IntList Running = new();
     public readonly IntList Scheduled = new();
+    /// <summary>The requests of the last ended step that sampled a token (<see cref="EndStep"/>).</summary>
+    public readonly IntList Sampled = new();
+    /// <summary>Called with a request's slot when the scheduler preempts it (the live engine reports it).</summary>
+    public Action<int>? Preempted;
     private readonly IQueuePolicy _waiting;
     private readonly IBatchPolicy _batching;
     public int Outstanding;
@@ -147,6 +151,42 @@ internal sealed class Instance
         Running.RemoveAt(runningIndex);
         Cache.Preempt(ref r);
         _waiting.Enqueue(reqs, slot, front: true);
+        Preempted?.Invoke(slot);
+    }
+
+    /// <summary>
+    /// After a step: advances every scheduled request; those whose computed tokens caught up sampled a new token
+    /// (<see cref="RequestState.Generated"/> counts it) and are listed in <see cref="Sampled"/>.
+    /// </summary>
+    public void EndStep(RequestState[] reqs)
+    {
+        Sampled.Clear();
+        for (int k = 0; k < Scheduled.Count; k++)
+        {
+            int slot = Scheduled[k];
+            ref var r = ref reqs[slot];
+            Advance(ref r);
+            if (r.Computed < r.NumTokens) continue;
+            r.Generated++;
+            Sampled.Add(slot);
+        }
+        Scheduled.Clear();
+    }
+
+    /// <summary>
+    /// Takes a request out of this instance (a cancelled live request) between steps: out of the running list or the
+    /// waiting queue, its KV blocks freed at once. False when it was in neither.
+    /// </summary>
+    public bool Remove(RequestState[] reqs, int slot)
+    {
+        int i = Running.IndexOf(slot);
+        if (i >= 0) Running.RemoveAt(i);
+        else if (!_waiting.Remove(reqs, slot)) return false;
+        ref var r = ref reqs[slot];
+        Cache.Release(ref r);
+        r.Scheduled = 0;
+        Outstanding--;
+        return true;
     }
 
     /// <summary>After a step: advances computed tokens and registers newly complete prompt units in the prefix

@@ -10,6 +10,20 @@ internal sealed class IntDeque
     public int PopFront() { int v = _a[_head]; _head = (_head + 1) & (_a.Length - 1); _count--; return v; }
     public void PushBack(int v) { Grow(); _a[(_head + _count) & (_a.Length - 1)] = v; _count++; }
     public void PushFront(int v) { Grow(); _head = (_head - 1) & (_a.Length - 1); _a[_head] = v; _count++; }
+
+    /// <summary>Removes the first occurrence of <paramref name="v"/>, keeping the order; false when absent.</summary>
+    public bool Remove(int v)
+    {
+        int mask = _a.Length - 1;
+        for (int i = 0; i < _count; i++)
+        {
+            if (_a[(_head + i) & mask] != v) continue;
+            for (int j = i; j < _count - 1; j++) _a[(_head + j) & mask] = _a[(_head + j + 1) & mask];
+            _count--;
+            return true;
+        }
+        return false;
+    }
     private void Grow()
     {
         if (_count < _a.Length) return;

@@ -45,4 +45,30 @@ internal sealed class ServingPools
 
     /// <summary>Where disaggregated requests decode (empty when colocated).</summary>
     public ReadOnlySpan<Instance> Decode => Instances.AsSpan(_prefillCount);
+
+    /// <summary>
+    /// Forms the next step of lockstep group <paramref name="group"/> if it is idle and has work, and marks it busy.
+    /// DP ranks of one expert-parallel group meet in every MoE all-to-all, so they step together and the step lasts as
+    /// long as the slowest rank's batch (ranks with no work join with an empty batch, as vLLM's dummy batches). Without
+    /// EP a group is one instance. <paramref name="seconds"/> is the step's device time.
+    /// </summary>
+    public bool TrySchedule(int group, RequestState[] reqs, double now, out double seconds)
+    {
+        var members = Groups[group];
+        var lead = members[0];
+        seconds = 0;
+        if (lead.Busy) return false;
+        bool anyWork = false;
+        foreach (var inst in members)
+        {
+            if (!inst.Schedule(reqs, now)) continue;
+            anyWork = true;
+            double t = inst.Time.StepSeconds(inst.Shape);
+            if (t > seconds) seconds = t;
+        }
+        if (!anyWork) return false;
+        if (!(seconds > 0) || double.IsInfinity(seconds)) seconds = 1e-9;
+        lead.Busy = true;
+        return true;
+    }
 }

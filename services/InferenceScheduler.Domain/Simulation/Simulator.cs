@@ -119,23 +119,9 @@ public sealed class Simulator
     /// </summary>
     private void TryStart(Instance any, double now)
     {
-        var members = _pools.Groups[any.Group];
-        var lead = members[0];
-        if (lead.Busy) return;
-        double dt = 0;
-        bool anyWork = false;
-        foreach (var inst in members)
-        {
-            if (!inst.Schedule(_reqs.Slots, now)) continue;
-            anyWork = true;
-            double t = inst.Time.StepSeconds(inst.Shape);
-            if (t > dt) dt = t;
-        }
-        if (!anyWork) return;
-        if (!(dt > 0) || double.IsInfinity(dt)) dt = 1e-9;
-        lead.Busy = true;
+        if (!_pools.TrySchedule(any.Group, _reqs.Slots, now, out double dt)) return;
         _metrics.StepStarted();
-        foreach (var inst in members)
+        foreach (var inst in _pools.Groups[any.Group])
             if (inst.Scheduled.Count > 0) _metrics.Step(inst, now, dt);
         _events.Enqueue((EventStep, any.Group), (now + dt, _seq++));
     }
@@ -155,20 +141,16 @@ public sealed class Simulator
 
     private void EndStep(Instance inst, double now)
     {
-        var sched = inst.Scheduled;
         bool anyDone = false;
         int pool = inst.PoolIndex;
-        for (int k = 0; k < sched.Count; k++)
+        inst.EndStep(_reqs.Slots);
+        var sampled = inst.Sampled;
+        for (int k = 0; k < sampled.Count; k++)
         {
-            ref var r = ref _reqs[sched[k]];
-            inst.Advance(ref r);
-            if (r.Computed < r.NumTokens) continue;
-            // Caught up: the step sampled a new token.
-            r.Generated++;
+            ref var r = ref _reqs[sampled[k]];
             _metrics.TokenSampled(pool, ref r, now);
             if (r.Generated >= r.Output || PrefillOnly(pool)) anyDone = true;
         }
-        sched.Clear();
         if (anyDone) RemoveDone(inst, now);
     }
 

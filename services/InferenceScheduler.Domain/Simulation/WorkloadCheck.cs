@@ -78,26 +78,31 @@ public sealed class WorkloadCheck
     /// <paramref name="source"/> can never be served.</summary>
     public void Check(WorkloadSource source, long index, in TraceRequest r)
     {
-        long total = (long)r.InputTokens + r.OutputTokens;
+        if (WhyUnservable(r.InputTokens, r.OutputTokens) is { } why)
+            throw new PreconditionFailedException(source.RequestsField, $"{source.Locate(index, r)}: {why}");
+    }
+
+    /// <summary>Why a request of these lengths can never be served here (null when it can).</summary>
+    public string? WhyUnservable(int inputTokens, int outputTokens)
+    {
+        long total = (long)inputTokens + outputTokens;
         foreach (var p in _pools)
         {
             long kv = total - p.KvSlack;
             if (kv > p.KvTokens)
-                throw new PreconditionFailedException(source.RequestsField,
-                    $"{source.Locate(index, r)}: a request of {r.InputTokens} prompt + {r.OutputTokens} output " +
-                    $"tokens needs {kv} KV-cache tokens " +
-                    $"but a {p.Name} instance holds {p.KvTokens}; bound the lengths (max) or give the deployment " +
-                    $"more KV cache");
+                return $"a request of {inputTokens} prompt + {outputTokens} output tokens needs {kv} KV-cache tokens " +
+                       $"but a {p.Name} instance holds {p.KvTokens}; bound the lengths (max) or give the deployment " +
+                       "more KV cache";
             long step =
-                p.Step switch { StepRule.Prompt => r.InputTokens, StepRule.PromptAndOutput => total - 1, _ => 0 };
+                p.Step switch { StepRule.Prompt => inputTokens, StepRule.PromptAndOutput => total - 1, _ => 0 };
             if (step > p.Budget)
-                throw new PreconditionFailedException(source.RequestsField,
-                    $"{source.Locate(index, r)}: a request of {r.InputTokens} prompt + {r.OutputTokens} output " +
-                    $"tokens needs {step} tokens in one step of a {p.Name} instance " +
-                    (p.Orca ? "(Orca batching schedules a prompt whole)"
-                        : p.Step == StepRule.Prompt ? "(without chunked prefill a prompt is scheduled whole)"
-                        : "(without chunked prefill a preempted request is recomputed whole: prompt + output - 1)") +
-                    $" but deployment.max_num_batched_tokens allows {p.Budget}; raise it or enable chunked prefill");
+                return $"a request of {inputTokens} prompt + {outputTokens} output " +
+                       $"tokens needs {step} tokens in one step of a {p.Name} instance " +
+                       (p.Orca ? "(Orca batching schedules a prompt whole)"
+                           : p.Step == StepRule.Prompt ? "(without chunked prefill a prompt is scheduled whole)"
+                           : "(without chunked prefill a preempted request is recomputed whole: prompt + output - 1)") +
+                       $" but deployment.max_num_batched_tokens allows {p.Budget}; raise it or enable chunked prefill";
         }
+        return null;
     }
 }

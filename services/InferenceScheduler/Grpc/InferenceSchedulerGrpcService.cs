@@ -15,15 +15,18 @@ using Platform.ServiceDefaults.Validation;
 
 using InferenceScheduler.Application;
 using InferenceScheduler.Application.Capacity;
+using InferenceScheduler.Application.Live;
 using InferenceScheduler.Application.Validation;
 
 namespace InferenceScheduler.Grpc;
 
 /// <summary>
-/// gRPC adapter of the inference scheduler: validates and plans, runs the domain simulator, maps the result.
+/// gRPC adapter of the inference scheduler: validates and plans, runs the domain simulator, maps the result; live
+/// deployments in the .Live part.
 /// </summary>
 public sealed partial class InferenceSchedulerGrpcService(SimulationPlanner planner, CapacityPlanner capacity,
-    JobStore jobs, BusPublisher bus, ILogger<InferenceSchedulerGrpcService> log)
+    JobStore jobs, BusPublisher bus, LiveDeployments live, LiveGeneration generation,
+    ILogger<InferenceSchedulerGrpcService> log)
     : InferenceSchedulerService.InferenceSchedulerServiceBase
 {
     public override Task<ListTracesResponse> ListTraces(ListTracesRequest request, ServerCallContext context)

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Platform.ServiceDefaults.Security;
 
 /// <summary>
-/// Authenticates a call by its API key (metadata <c>x-api-key</c>, or <c>authorization: ApiKey KEY</c>): the key's
-/// SHA-256 is compared in constant time with every configured hash (all of them, so the time says nothing about
+/// Authenticates a call by its API key (metadata <c>x-api-key</c>, <c>authorization: ApiKey KEY</c>, or, as OpenAI
+/// clients send it, <c>authorization: Bearer KEY</c> with a key that is not a JWT (JWTs always contain dots)): the
+/// key's SHA-256 is compared in constant time with every configured hash (all of them, so the time says nothing about
 /// which matched). The client's name and scopes become the principal.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -25,10 +26,13 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
     {
         if (request.Headers.TryGetValue(Header, out var key) && key.Count > 0) return key[0];
         string? authorization = request.Headers.Authorization;
-        return authorization is not null
-               && authorization.StartsWith(SchemeName + " ", StringComparison.OrdinalIgnoreCase)
-            ? authorization[(SchemeName.Length + 1)..].Trim()
-            : null;
+        if (authorization is null) return null;
+        if (authorization.StartsWith(SchemeName + " ", StringComparison.OrdinalIgnoreCase))
+            return authorization[(SchemeName.Length + 1)..].Trim();
+        const string bearer = "Bearer ";
+        if (!authorization.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)) return null;
+        string token = authorization[bearer.Length..].Trim();
+        return token.Length > 0 && !token.Contains('.') ? token : null;
     }
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()

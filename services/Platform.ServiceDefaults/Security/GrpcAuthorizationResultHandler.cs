@@ -18,14 +18,35 @@ public sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareRes
         PolicyAuthorizationResult authorizeResult)
     {
         bool grpc = context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
-        if (!grpc || authorizeResult.Succeeded) return _default.HandleAsync(next, context, policy, authorizeResult);
+        if (authorizeResult.Succeeded) return _default.HandleAsync(next, context, policy, authorizeResult);
         var scope = policy.Requirements.OfType<ScopeRequirement>().Select(r => r.Scope).FirstOrDefault() ?? "read";
+        if (!grpc && context.Request.Path.StartsWithSegments("/v1"))
+            return OpenAiError(context, authorizeResult.Forbidden && context.User.Identity?.IsAuthenticated == true,
+                scope);
+        if (!grpc) return _default.HandleAsync(next, context, policy, authorizeResult);
         return authorizeResult.Forbidden && context.User.Identity?.IsAuthenticated == true
             ? GrpcStatus.WriteAsync(context, StatusCode.PermissionDenied,
                 $"the caller's credentials lack the '{scope}' scope this method needs")
             : GrpcStatus.WriteAsync(context, StatusCode.Unauthenticated,
                 "authentication required: send an API key (metadata x-api-key) or a bearer token (authorization: "
                 + "Bearer ...); the one sent, if any, is not valid or has expired");
+    }
+
+    /// <summary>The OpenAI-compatible routes answer as OpenAI does: 401 (or 403) with an error object.</summary>
+    private static Task OpenAiError(HttpContext context, bool forbidden, string scope)
+    {
+        context.Response.StatusCode = forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+        string message = forbidden
+            ? $"the API key lacks the '{scope}' scope this route needs"
+            : "authentication required: send an API key (authorization: Bearer KEY, or x-api-key: KEY)";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            error = new
+            {
+                message, type = "invalid_request_error", param = (string?)null,
+                code = forbidden ? "insufficient_scope" : "invalid_api_key",
+            },
+        });
     }
 }
 

@@ -16,6 +16,8 @@ internal interface IQueuePolicy
     void Pop();
     /// <summary>Index into <paramref name="running"/> of the request to preempt (the list must not be empty).</summary>
     int PickVictim(RequestState[] reqs, IntList running);
+    /// <summary>Takes a waiting request out of the queue (a cancelled one); false when it is not waiting.</summary>
+    bool Remove(RequestState[] reqs, int slot);
 }
 
 internal static class QueuePolicy
@@ -43,6 +45,8 @@ internal sealed class FcfsQueuePolicy : IQueuePolicy
     public void Pop() => _waiting.PopFront();
 
     public int PickVictim(RequestState[] reqs, IntList running) => running.Count - 1;
+
+    public bool Remove(RequestState[] reqs, int slot) => _waiting.Remove(slot);
 }
 
 /// <summary>
@@ -64,6 +68,8 @@ internal sealed class PriorityQueuePolicy : IQueuePolicy
     public int Peek() => _waiting.Peek();
 
     public void Pop() => _waiting.Dequeue();
+
+    public bool Remove(RequestState[] reqs, int slot) => _waiting.Remove(slot, out _, out _);
 
     public int PickVictim(RequestState[] reqs, IntList running)
     {
