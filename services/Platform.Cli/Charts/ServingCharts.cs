@@ -6,6 +6,9 @@ namespace Platform.Cli.Charts;
 public sealed record LoadPoint(double Rate, double TtftP50, double TtftP90, double TtftP99, double TpotP50,
     double TpotP99, double Goodput, double Attainment);
 
+/// <summary>A named series of load points (one deployment).</summary>
+public sealed record LoadSeries(string Name, IReadOnlyList<LoadPoint> Points);
+
 /// <summary>One bucket of a serving timeline.</summary>
 public sealed record TimelineSample(double Seconds, double Waiting, double Running, double KvUse,
     double AcceleratorUse);
@@ -29,7 +32,7 @@ public static class ServingCharts
             s.Color = ChartFile.Colour(colour);
             s.LineWidth = 2;
             s.MarkerSize = 6;
-            if (dashed) s.LinePattern = LinePattern.Dashed;
+            if (dashed) { s.LineWidth = 1; s.MarkerShape = MarkerShape.OpenCircle; }
         }
         Line(p => p.TtftP50, "TTFT p50", 0, false);
         Line(p => p.TtftP99, "TTFT p99", 0, true);
@@ -49,30 +52,31 @@ public static class ServingCharts
     {
         var h = plt.Add.HorizontalLine(Math.Log10(ms));
         h.Color = ChartFile.Colour(colour).WithAlpha(0.6);
-        h.LinePattern = LinePattern.Dotted;
         h.LineWidth = 1.5f;
         h.LegendText = $"{label} {ms:0} ms";
     }
 
-    /// <summary>Goodput (requests/s meeting every SLO) and the offered rate, against the offered rate.</summary>
-    public static Plot GoodputVsRate(IReadOnlyList<LoadPoint> points, string title)
+    /// <summary>Goodput (requests/s meeting every SLO) of each deployment against the offered rate.</summary>
+    public static Plot GoodputVsRate(IReadOnlyList<LoadSeries> series, string title)
     {
         var plt = new Plot();
-        double[] xs = [.. points.Select(p => p.Rate)];
-        var offered = plt.Add.Scatter(xs, xs);
+        double[] all = [.. series.SelectMany(x => x.Points).Select(p => p.Rate).Distinct().Order()];
+        var offered = plt.Add.Scatter(all, all);
         offered.LegendText = "offered load";
-        offered.LinePattern = LinePattern.Dashed;
         offered.Color = Colors.Gray;
         offered.MarkerSize = 0;
-        var g = plt.Add.Scatter(xs, [.. points.Select(p => p.Goodput)]);
-        g.LegendText = "goodput (meets every SLO)";
-        g.LineWidth = 2;
-        g.MarkerSize = 7;
-        g.Color = ChartFile.Colour(2);
-        foreach (var p in points)
-            plt.Add.Text($"{p.Attainment:P0}", p.Rate, p.Goodput).LabelFontSize = 10;
+        for (int i = 0; i < series.Count; i++)
+        {
+            var pts = series[i].Points;
+            double[] px = [.. pts.Select(p => p.Rate)], py = [.. pts.Select(p => p.Goodput)];
+            var g = plt.Add.Scatter(px, py);
+            g.LegendText = series[i].Name;
+            g.LineWidth = 2;
+            g.MarkerSize = 7;
+            g.Color = ChartFile.Colour(i);
+        }
         plt.XLabel("offered load (requests/s)");
-        plt.YLabel("requests/s (labels: SLO attainment)");
+        plt.YLabel("goodput: requests/s meeting every SLO");
         plt.Title(title);
         plt.ShowLegend(Alignment.UpperLeft);
         return plt;
@@ -97,7 +101,7 @@ public static class ServingCharts
         kv.LegendText = "KV cache use (%, right axis)";
         kv.Color = ChartFile.Colour(2);
         kv.MarkerSize = 0;
-        kv.LinePattern = LinePattern.Dashed;
+        kv.LineWidth = 3;
         kv.Axes.YAxis = plt.Axes.Right;
         plt.Axes.Right.Label.Text = "KV cache use (%)";
         plt.Axes.SetLimitsY(0, Math.Max(1, samples.Max(s => Math.Max(s.Waiting, s.Running))) * 1.1, plt.Axes.Left);

@@ -1,3 +1,4 @@
+using Platform.Cli.Commands.Demo;
 using Platform.Cli.Commands.Devices;
 using Platform.Cli.Commands.Infer;
 using Platform.Cli.Commands.Jobs;
@@ -69,5 +70,8 @@ public static class CommandTree
             j.AddCommand<WatchJobCommand>("watch").WithDescription("Follow a job until it finishes");
             j.AddCommand<CancelJobCommand>("cancel").WithDescription("Cancel a queued or running job");
         });
+        c.AddCommand<DemoCommand>("demo")
+            .WithDescription("DeepSeek-V3's training and serving story: writes DIR/report.md with charts")
+            .WithExample("demo", "--out", "out");
     }
 }

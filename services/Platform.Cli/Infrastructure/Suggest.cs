@@ -18,6 +18,9 @@ public static class Suggest
                 || (sg.Length > 0 && Squash(n).StartsWith(sg, StringComparison.Ordinal))))
             .OrderBy(n => n.Length).ThenBy(n => n, StringComparer.Ordinal).Take(max).ToList();
         if (prefix.Count > 0) return prefix;
+        var inside = names.Where(n => sg.Length >= 3 && Squash(n).Contains(sg, StringComparison.Ordinal))
+            .OrderBy(n => n.Length).ThenBy(n => n, StringComparer.Ordinal).Take(max).ToList();
+        if (inside.Count > 0) return inside;
         int limit = Math.Max(2, g.Length / 3);
         return names.Select(n => (n, d: Distance(g, n.ToLowerInvariant())))
             .Where(x => x.d <= limit).OrderBy(x => x.d).ThenBy(x => x.n, StringComparer.Ordinal)

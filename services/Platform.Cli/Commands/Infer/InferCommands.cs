@@ -60,7 +60,8 @@ public sealed class SimulateCommand(CliEnvironment env) : PlatformCommand<Simula
         }
         if (s.GoodputChart is not null)
         {
-            ChartFile.Save(ServingCharts.GoodputVsRate(points, $"{s.Model} on {s.Replicas} x {s.Device}: goodput"),
+            ChartFile.Save(ServingCharts.GoodputVsRate([new LoadSeries($"{s.Device} TP{s.Tp}", points)],
+                $"{s.Model} on {s.Replicas} x {s.Device}: goodput"),
                 s.GoodputChart);
             o.Saved(s.GoodputChart);
         }
