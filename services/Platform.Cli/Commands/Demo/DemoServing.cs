@@ -28,7 +28,7 @@ public sealed partial class DemoCommand
             Model = new ModelSpec { Preset = "deepseek-v3" }, Workload = ServingWorkload(TargetRate, requests),
             TargetRequestsPerSecond = TargetRate, Slo = new Slo { TtftMs = TtftSlo, TpotMs = TpotSlo },
             SloAttainment = 0.9, MaxAccelerators = max, Candidates = new CapacityCandidates(),
-                Deployment = new Deployment { WeightDtype = weights },
+            Deployment = new Deployment { WeightDtype = weights },
         };
         req.Candidates.Accelerators.AddRange(chips);
         req.Candidates.TensorParallel.Add(8);

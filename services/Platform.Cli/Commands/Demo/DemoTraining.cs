@@ -74,9 +74,8 @@ public sealed partial class DemoCommand
                 $"DeepSeek-V3 on 2,048 H800, published layout: one {pub.StepTimeSeconds:0.00} s step",
                 "seconds per optimizer step"), "training-step",
             "Where one optimizer step's time goes (modelled, published layout).");
-        var trend = await client.ProjectCostAsync(new ProjectCostRequest { CostUsd = Published.TotalCostUsd,
-            Years = 5 },
-            c.Options(ct));
+        var trendRequest = new ProjectCostRequest { CostUsd = Published.TotalCostUsd, Years = 5 };
+        var trend = await client.ProjectCostAsync(trendRequest, c.Options(ct));
         report.Para($"What the same capability costs in coming years, from the published $5.576M: " +
             $"-{trend.AnnualDecline:P0} a year (hardware price-performance doubling every 2.46 years, compute for a " +
             "fixed capability halving every 8 months).");
