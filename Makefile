@@ -14,13 +14,23 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker 
 NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is installed: install the Docker \
 	Compose plugin, or apt-get install docker-compose
 
-.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up up-observability down k8s-render k8s-validate clean validate-kernels
+.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up up-observability down k8s-render k8s-validate clean validate-kernels cli demo
 
 run: ## start every role in one process (in-memory bus, no broker needed); prints its addresses when ready
 	@echo "make run: building services/Platform.Host ($(CONFIG)); the first build restores packages and takes a few minutes"
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v m -clp:NoSummary
 	@echo "make run: starting; the addresses and commands to try follow 'Platform is ready'"
 	$(DOTNET) run -c $(CONFIG) --no-build --project services/Platform.Host
+
+cli: ## build the `platform` command line (docs/CLI.md) and print how to run it
+	$(DOTNET) build -c $(CONFIG) services/Platform.Cli -nologo -v q
+	@echo "platform CLI built. Run it with:"
+	@echo "  dotnet services/Platform.Cli/bin/$(CONFIG)/net10.0/Platform.Cli.dll --help"
+	@echo "  alias platform='dotnet $(CURDIR)/services/Platform.Cli/bin/$(CONFIG)/net10.0/Platform.Cli.dll'"
+	@echo "or without building first: dotnet run --project services/Platform.Cli -- devices list"
+
+demo: ## DeepSeek-V3's training and serving story -> out/report.md with charts (starts a host if none answers)
+	bash scripts/demo.sh
 
 migrate: ## apply the database migrations to Platform:Database / ConnectionStrings:Platform and exit (the host also does at start)
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q

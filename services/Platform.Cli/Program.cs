@@ -1,0 +1,4 @@
+using Platform.Cli;
+using Platform.Cli.Infrastructure;
+
+return await PlatformCli.RunAsync(args, CliEnvironment.FromProcess());
