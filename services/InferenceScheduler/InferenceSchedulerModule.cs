@@ -27,6 +27,7 @@ public static class InferenceSchedulerModule
         // Capacity plans also run as jobs of the shared job model (SubmitCapacityPlan, RunCapacityPlan on the bus).
         builder.AddPlatformJobs();
         builder.Services.AddBusRegistration(x => x.AddConsumer<CapacityPlanConsumer>());
+        builder.Services.AddBusRegistration(x => x.AddConsumer<SimulationJobConsumer>());
         // On RabbitMQ a plan's layout searches are probes any inference instance runs (docs/INFERENCE.md).
         builder.Services.AddOptions<CapacityFleetOptions>().BindConfiguration(CapacityFleetOptions.Section)
             .ValidateDataAnnotations()

@@ -199,5 +199,7 @@ public static class Rpcs
         ["platform.inference.v1.InferenceSchedulerService/SimulateWorkload"] = ["{" + Simulation + "}"],
         ["platform.inference.v1.InferenceSchedulerService/PlanCapacity"] = [CapacityPlan],
         ["platform.inference.v1.InferenceSchedulerService/SubmitCapacityPlan"] = ["{\"plan\":" + CapacityPlan + "}"],
+        ["platform.inference.v1.InferenceSchedulerService/SubmitSimulationJob"] =
+            ["{\"simulation\":{" + Simulation + "}}"],
     };
 }

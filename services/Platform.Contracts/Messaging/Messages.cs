@@ -187,3 +187,15 @@ public sealed record CapacityProbeCompleted
     /// <summary>The instance that ran the probe (for logs).</summary>
     public string? Worker { get; init; }
 }
+
+/// <summary>
+/// Asks an inference instance to run one simulation as a job: <see cref="RequestJson"/> is proto3 JSON of
+/// platform.inference.v1.SimulateWorkloadRequest. Progress (share of requests simulated) and the result (the
+/// SimulateWorkloadResponse) are kept with the job (platform.jobs.v1.JobService, kind "simulation"). Idempotent on
+/// <see cref="JobId"/>.
+/// </summary>
+public sealed record RunSimulationJob
+{
+    public required Guid JobId { get; init; }
+    public required string RequestJson { get; init; }
+}
