@@ -5,6 +5,8 @@ using InferenceScheduler.Http;
 using InferenceScheduler.Grpc;
 using InferenceScheduler.Infrastructure;
 using InferenceScheduler.Messaging;
+using InferenceScheduler.Messaging.Fleet;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Platform.EmulatorClient;
@@ -34,6 +36,18 @@ public static class InferenceSchedulerModule
         // Capacity plans also run as jobs of the shared job model (SubmitCapacityPlan, RunCapacityPlan on the bus).
         builder.AddPlatformJobs();
         builder.Services.AddBusRegistration(x => x.AddConsumer<CapacityPlanConsumer>());
+        builder.Services.AddBusRegistration(x => x.AddConsumer<SimulationJobConsumer>());
+        // On RabbitMQ a plan's layout searches are probes any inference instance runs (docs/INFERENCE.md).
+        builder.Services.AddOptions<CapacityFleetOptions>().BindConfiguration(CapacityFleetOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.ResultTimeout > TimeSpan.Zero, $"{CapacityFleetOptions.Section}:ResultTimeout must be "
+                + "positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<CapacityFleet>();
+        var fleet = builder.Configuration.GetSection(CapacityFleetOptions.Section).Get<CapacityFleetOptions>()
+                    ?? new CapacityFleetOptions();
+        builder.Services.AddWorkConsumer<CapacityProbeConsumer>(fleet.ProbeConcurrency);
+        builder.Services.AddBroadcastConsumer<CapacityFleetEventsConsumer>();
         // Each instance keeps its own profile cache, so the event reaches every instance.
         builder.Services.AddBroadcastConsumer<InferenceDeviceRegisteredConsumer>();
         return builder;

@@ -57,6 +57,9 @@ public static class BusExtensions
     private sealed class BusRegistrations
     {
         public List<Action<IBusRegistrationConfigurator>> Actions { get; } = [];
+
+        /// <summary>Endpoints of long work messages: their name (from the formatter) and concurrency.</summary>
+        public List<(Func<IEndpointNameFormatter, string> Name, int Concurrency)> Work { get; } = [];
     }
 
     /// <summary>A module adds its consumers, request clients or sagas here.</summary>
@@ -71,6 +74,22 @@ public static class BusExtensions
             services.AddSingleton(regs);
         }
         regs.Actions.Add(configure);
+        return services;
+    }
+
+    /// <summary>
+    /// A consumer of long work messages (seconds to minutes each) shared by every instance: it runs at most
+    /// <paramref name="concurrency"/> at a time and RabbitMQ hands it no more than that ahead of its
+    /// acknowledgements (prefetch = concurrency), so an idle instance takes what a busy one has not started. Each
+    /// message is acknowledged when its work has finished: an instance that dies mid-work has it redelivered.
+    /// </summary>
+    public static IServiceCollection AddWorkConsumer<TConsumer>(this IServiceCollection services, int concurrency)
+        where TConsumer : class, IConsumer
+    {
+        services.AddBusRegistration(x => x.AddConsumer<TConsumer>());
+        var regs = (BusRegistrations)services.First(d => d.ServiceType == typeof(BusRegistrations))
+            .ImplementationInstance!;
+        regs.Work.Add((f => f.Consumer<TConsumer>(), concurrency));
         return services;
     }
 
@@ -120,18 +139,25 @@ public static class BusExtensions
         builder.Services.AddScoped<BusPublisher>();
         builder.Services.AddHealthChecks().AddCheck<BusReadinessCheck>(BusReadinessCheck.Name,
             tags: [ServiceDefaultsExtensions.ReadyTag]);
+        var formatter = new KebabCaseEndpointNameFormatter(prefix, false);
+        var work = (regs?.Work ?? []).ToDictionary(w => w.Name(formatter), w => w.Concurrency);
         builder.Services.AddMassTransit(x =>
         {
-            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
+            x.SetEndpointNameFormatter(formatter);
             // MassTransit's usage telemetry reports to an outside host: never from this platform.
             x.DisableUsageTelemetry();
             // MassTransit's check stays (tag "masstransit", its endpoint details) but readiness asks
             // BusReadinessCheck, which does not answer a bus that lost its broker as Degraded (still serving).
             x.ConfigureHealthCheckOptions(o => o.Tags.Add("masstransit"));
-            x.AddConfigureEndpointsCallback((_, _, cfg) =>
+            x.AddConfigureEndpointsCallback((_, name, cfg) =>
             {
                 ConfigureDelivery(cfg, delivery);
                 ErrorQueueMetricsFilter.Configure(cfg);
+                if (work.TryGetValue(name, out int concurrency))
+                {
+                    cfg.ConcurrentMessageLimit = concurrency;
+                    if (cfg is IRabbitMqReceiveEndpointConfigurator w) w.PrefetchCount = concurrency;
+                }
                 if (autoDelete && cfg is IRabbitMqReceiveEndpointConfigurator r) r.AutoDelete = true;
             });
             foreach (var a in regs?.Actions ?? []) a(x);

@@ -12,6 +12,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["validate-training"] = TrainingBenchmarks.Validate,
     ["validate-kernels"] = KernelValidationBenchmark.Run,
     ["inference"] = InferenceBenchmarks.All,
+    ["capacity-fleet"] = Platform.Benchmarks.Inference.CapacityFleetBenchmark.Run,
 };
 string[] benchmarks = ["kernels", "estimate-ops", "training", "inference"];
 

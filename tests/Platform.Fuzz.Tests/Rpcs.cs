@@ -209,5 +209,7 @@ public static class Rpcs
         ["platform.inference.v1.InferenceSchedulerService/ListDeployments"] = ["{}"],
         ["platform.inference.v1.InferenceSchedulerService/GetDeployment"] = ["{\"name\":\"no-such-deployment\"}"],
         ["platform.inference.v1.InferenceSchedulerService/DeleteDeployment"] = ["{\"name\":\"no-such-deployment\"}"],
+        ["platform.inference.v1.InferenceSchedulerService/SubmitSimulationJob"] =
+            ["{\"simulation\":{" + Simulation + "}}"],
     };
 }

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace Platform.IntegrationTests;
 
 /// <summary>
-/// Pipelines written in another language (Node.js + amqplib) drive the emulator and training-cost over RabbitMQ.
+/// Pipelines written in another language (Node.js + amqplib) drive the emulator, training-cost and capacity
+/// planning over RabbitMQ.
 /// </summary>
 [Collection(BrokerCollection.Name)]
 public sealed class PolyglotPipelineTests(BrokerFixture broker)
@@ -42,6 +43,27 @@ public sealed class PolyglotPipelineTests(BrokerFixture broker)
             root.GetProperty("type").GetString());
         Assert.True(root.GetProperty("succeeded").GetBoolean(), stdout);
         Assert.True(root.GetProperty("result").GetProperty("acceleratorHours").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Node_pipeline_runs_a_capacity_plan_on_the_inference_fleet_and_gets_its_completion_event()
+    {
+        await using var host = await HostProcess.StartAsync("inference,emulator",
+            new Dictionary<string, string>
+            {
+                ["RabbitMq__Host"] = broker.Url, ["Platform__QueuePrefix"] = $"c{Guid.NewGuid():N}"[..9],
+            });
+
+        var (exit, stdout, stderr) = await RunNode("examples/amqp/capacity-plan.mjs", "20", "h100-sxm,a100-80gb");
+        Assert.True(exit == 0, $"node exited {exit}: {stderr}");
+        using var done = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
+        var root = done.RootElement;
+        Assert.Equal("urn:message:Platform.Contracts.Messaging:CapacityPlanCompleted",
+            root.GetProperty("type").GetString());
+        Assert.True(root.GetProperty("succeeded").GetBoolean(), stdout);
+        var options = root.GetProperty("options").EnumerateArray().ToList();
+        Assert.NotEmpty(options);
+        Assert.Contains("Capacity probe 0 of job", host.Output); // its layouts ran as probes on the bus
     }
 
     private Task<(int Exit, string Stdout, string Stderr)> RunNode(string script, params string[] args) =>

@@ -42,4 +42,33 @@ public sealed partial class InferenceSchedulerGrpcService
         log.LogInformation("Capacity plan job {JobId} queued", job.Id);
         return new SubmitCapacityPlanResponse { JobId = job.Id.ToString() };
     }
+
+    /// <summary>
+    /// Checks the run's shape (fields named under "simulation"), records a queued "simulation" job and hands it to
+    /// the bus; with the bus unreachable nothing is recorded and the call answers Unavailable.
+    /// </summary>
+    [Authorize(Policy = PlatformScopes.WritePolicy)]
+    public override async Task<SubmitSimulationJobResponse> SubmitSimulationJob(SubmitSimulationJobRequest request,
+        ServerCallContext context)
+    {
+        if (request.Simulation is null) throw new InvalidFieldException("simulation", "is required");
+        try { InferenceValidators.Simulate.ThrowIfInvalid(request.Simulation); }
+        catch (PlatformException e) { throw e.Under("simulation"); }
+        bus.ThrowIfUnreachable();
+        var job = jobs.Create(SimulationJobConsumer.Kind);
+        try
+        {
+            await bus.PublishAsync(new RunSimulationJob
+            {
+                JobId = job.Id, RequestJson = JsonFormatter.Default.Format(request.Simulation),
+            }, context.CancellationToken);
+        }
+        catch
+        {
+            jobs.Discard(job.Id);
+            throw;
+        }
+        log.LogInformation("Simulation job {JobId} queued", job.Id);
+        return new SubmitSimulationJobResponse { JobId = job.Id.ToString() };
+    }
 }

@@ -145,3 +145,57 @@ public sealed record CapacityPlanCompleted
     public string? ErrorField { get; init; }
     public string? ErrorReason { get; init; }
 }
+
+/// <summary>
+/// One probe of a capacity plan run by the inference fleet: the whole search of layout <see cref="Index"/> (of
+/// <see cref="Layouts"/>, named <see cref="Label"/>) of the plan in <see cref="PlanJson"/> (proto3 JSON of
+/// platform.inference.v1.PlanCapacityRequest). Any inference instance consumes it from one durable queue and
+/// acknowledges it once the search has finished; <see cref="CapacityProbeCompleted"/> carries the result back. Skipped
+/// when the job has ended (cancelled, failed or answered).
+/// </summary>
+public sealed record RunCapacityProbe
+{
+    public required Guid JobId { get; init; }
+    public required int Index { get; init; }
+    public required int Layouts { get; init; }
+    public required string Label { get; init; }
+    public required string PlanJson { get; init; }
+}
+
+/// <summary>
+/// The result of one <see cref="RunCapacityProbe"/>: the layout's verdict (-1: it could not be simulated), replicas,
+/// rate per replica, best attainment, simulations run, the rejection (platform.inference.v1.CapacityRejection) with
+/// its detail, and the verified option (platform.inference.v1.CapacityOption, protobuf binary) when it meets the SLOs;
+/// or, when the plan itself is at fault, the error (<see cref="ErrorCode"/>, field and reason). Every inference
+/// instance receives it; the one running the plan assembles the answer.
+/// </summary>
+public sealed record CapacityProbeCompleted
+{
+    public required Guid JobId { get; init; }
+    public required int Index { get; init; }
+    public int Verdict { get; init; } = -1;
+    public int Rejection { get; init; }
+    public string Detail { get; init; } = "";
+    public int Replicas { get; init; }
+    public double MaxRatePerReplica { get; init; }
+    public double BestAttainment { get; init; }
+    public int Simulations { get; init; }
+    public byte[]? Option { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? ErrorField { get; init; }
+    public string? ErrorReason { get; init; }
+    /// <summary>The instance that ran the probe (for logs).</summary>
+    public string? Worker { get; init; }
+}
+
+/// <summary>
+/// Asks an inference instance to run one simulation as a job: <see cref="RequestJson"/> is proto3 JSON of
+/// platform.inference.v1.SimulateWorkloadRequest. Progress (share of requests simulated) and the result (the
+/// SimulateWorkloadResponse) are kept with the job (platform.jobs.v1.JobService, kind "simulation"). Idempotent on
+/// <see cref="JobId"/>.
+/// </summary>
+public sealed record RunSimulationJob
+{
+    public required Guid JobId { get; init; }
+    public required string RequestJson { get; init; }
+}

@@ -50,6 +50,7 @@ public static class JobProtoMapping
             case PlanParallelismResponse p: job.TrainingPlan = p; break;
             case KernelBatchResult k: job.KernelBatch = k; break;
             case Platform.Contracts.Inference.V1.PlanCapacityResponse c: job.CapacityPlan = c; break;
+            case Platform.Contracts.Inference.V1.SimulateWorkloadResponse s: job.Simulation = s; break;
         }
         return job;
     }

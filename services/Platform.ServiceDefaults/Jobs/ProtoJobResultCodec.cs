@@ -7,8 +7,9 @@ using Platform.Jobs;
 namespace Platform.ServiceDefaults.Jobs;
 
 /// <summary>
-/// Stores a job's result as the protobuf message it is (TrainingEstimate, PlanParallelismResponse, KernelBatchResult
-/// or PlanCapacityResponse): its full name as the type tag and its binary encoding as the bytes.
+/// Stores a job's result as the protobuf message it is (TrainingEstimate, PlanParallelismResponse, KernelBatchResult,
+/// PlanCapacityResponse or SimulateWorkloadResponse): its full name as the type tag and its binary encoding as the
+/// bytes.
 /// </summary>
 public sealed class ProtoJobResultCodec : IJobResultCodec
 {
@@ -18,6 +19,7 @@ public sealed class ProtoJobResultCodec : IJobResultCodec
         [PlanParallelismResponse.Descriptor.FullName] = PlanParallelismResponse.Parser,
         [KernelBatchResult.Descriptor.FullName] = KernelBatchResult.Parser,
         [PlanCapacityResponse.Descriptor.FullName] = PlanCapacityResponse.Parser,
+        [SimulateWorkloadResponse.Descriptor.FullName] = SimulateWorkloadResponse.Parser,
     };
 
     public (string Type, byte[] Data) Encode(object result) => result is IMessage m

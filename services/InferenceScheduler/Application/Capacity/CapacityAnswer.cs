@@ -10,10 +10,24 @@ namespace InferenceScheduler.Application.Capacity;
 /// Cost per hour = Σ accelerators × their accelerator-hour price; cost per million output tokens = cost per hour ×
 /// 1e6 ÷ (3600 × target rate × mean output tokens per request of the verifying run).
 /// </summary>
-internal sealed class CapacityAnswer(CapacityContext context, LayoutOutcome[] outcomes, List<InvalidLayout> invalid)
+internal sealed class CapacityAnswer(CapacityContext context, List<CandidateLayout> layouts, LayoutReport[] reports,
+    List<InvalidLayout> invalid)
 {
     /// <summary>The layout that came closest when none meets: its max replicas, simulated at the target rate.</summary>
-    public sealed record Miss(SimulatedLayout Probe, int Replicas, double MaxRate);
+    public sealed record Miss(int Index, int Replicas, double MaxRate);
+
+    /// <summary>The answer's order of options: cheaper, then fewer accelerators, higher attainment, the name.
+    /// </summary>
+    public static readonly IComparer<CapacityOption> Order = Comparer<CapacityOption>.Create((a, b) =>
+    {
+        int c = a.CostPerHourUsd.CompareTo(b.CostPerHourUsd);
+        if (c == 0) c = a.AcceleratorCount.CompareTo(b.AcceleratorCount);
+        if (c == 0) c = b.SloAttainment.CompareTo(a.SloAttainment);
+        return c != 0 ? c : string.CompareOrdinal(a.Layout, b.Layout);
+    });
+
+    /// <summary>Whether <paramref name="a"/> comes before <paramref name="b"/> in the answer.</summary>
+    public static bool Cheaper(CapacityOption a, CapacityOption b) => Order.Compare(a, b) < 0;
 
     public PlanCapacityResponse Response()
     {
@@ -22,21 +36,18 @@ internal sealed class CapacityAnswer(CapacityContext context, LayoutOutcome[] ou
             TargetRequestsPerSecond = context.Workload.Target,
             RateMultiplier = context.Workload.MultiplierAt(context.Workload.Target),
             SloAttainment = context.Target.Attainment,
-            Simulations = outcomes.Sum(o => (long)(o.Search?.Simulations ?? 0)),
+            Simulations = reports.Sum(r => (long)r.Simulations),
         };
-        var options = outcomes.Where(o => o.Search is { Verdict: LayoutVerdict.Meets })
-            .Select(o => Option(o.Probe, o.Search!.Replicas, o.Search.MaxRatePerReplica, o.Search.Verified!))
-            .OrderBy(o => o.CostPerHourUsd).ThenBy(o => o.AcceleratorCount).ThenByDescending(o => o.SloAttainment)
-            .ThenBy(o => o.Layout, StringComparer.Ordinal)
-            .ToList();
+        var options = reports.Where(r => r is { Verdict: LayoutVerdict.Meets, Option: not null })
+            .Select(r => r.Option!.Clone()).OrderBy(o => o, Order).ToList();
         response.Options.AddRange(options);
         response.BestPerAccelerator.AddRange(options.DistinctBy(o => o.Deployment.Accelerator));
         response.SloMet = options.Count > 0;
-        foreach (var o in outcomes.Where(o => o.Rejection != CapacityRejection.Unspecified))
+        foreach (var r in reports.Where(r => r.Rejection != CapacityRejection.Unspecified))
             response.Rejected.Add(new RejectedCandidate
             {
-                Deployment = o.Probe.Layout.Deployment(context.Request.Deployment, 1), Reason = o.Rejection,
-                Detail = o.Detail, Layout = o.Probe.Layout.Label,
+                Deployment = layouts[r.Index].Deployment(context.Request.Deployment, 1), Reason = r.Rejection,
+                Detail = r.Detail, Layout = layouts[r.Index].Label,
             });
         foreach (var i in invalid)
             response.Rejected.Add(new RejectedCandidate
@@ -51,17 +62,16 @@ internal sealed class CapacityAnswer(CapacityContext context, LayoutOutcome[] ou
     /// Among layouts that ran but miss the attainment, the one whose runs came nearest it (ties: the cheaper at its
     /// most replicas), at the most replicas max_accelerators allows.
     /// </summary>
-    public Miss? Closest(int maxAccelerators) => outcomes
-        .Where(o => o.Search is { Verdict: not LayoutVerdict.Meets })
-        .Select(o => (o, n: Math.Max(1, maxAccelerators / o.Probe.Layout.AcceleratorsPerReplica)))
-        .OrderByDescending(x => x.o.Search!.BestAttainment)
-        .ThenBy(x => x.n * x.o.Probe.Layout.CostPerReplicaHour)
-        .Select(x => new Miss(x.o.Probe, x.n, x.o.Search!.MaxRatePerReplica))
+    public Miss? Closest(int maxAccelerators) => reports
+        .Where(r => r.Verdict is { } v && v != LayoutVerdict.Meets)
+        .Select(r => (r, n: Math.Max(1, maxAccelerators / layouts[r.Index].AcceleratorsPerReplica)))
+        .OrderByDescending(x => x.r.BestAttainment)
+        .ThenBy(x => x.n * layouts[x.r.Index].CostPerReplicaHour)
+        .Select(x => new Miss(x.r.Index, x.n, x.r.MaxRatePerReplica))
         .FirstOrDefault();
 
-    public CapacityOption Option(SimulatedLayout probe, int replicas, double maxRate, SimulationResult run)
+    public CapacityOption Option(CandidateLayout layout, int replicas, double maxRate, SimulationResult run)
     {
-        var layout = probe.Layout;
         int count = replicas * layout.AcceleratorsPerReplica;
         double perHour = replicas * layout.CostPerReplicaHour;
         double meanOutput = run.CompletedRequests > 0 ? (double)run.OutputTokens / run.CompletedRequests : 0;

@@ -8,9 +8,15 @@ using Platform.Modeling.Errors;
 
 namespace InferenceScheduler.Application.Capacity;
 
-/// <summary>The search's outcome for one layout: an option, or why there is none.</summary>
-internal sealed record LayoutOutcome(SimulatedLayout Probe, LayoutSearchResult? Search, CapacityRejection Rejection,
-    string Detail);
+/// <summary>
+/// Runs the searches of a plan's layouts (their labels, by index) and hands each report to <c>report</c> as it comes
+/// back (in any order, possibly more than once); returns when every layout has been reported.
+/// </summary>
+public delegate Task LayoutSearches(IReadOnlyList<string> labels, Action<LayoutReport> report, CancellationToken ct);
+
+/// <summary>A plan's layouts, expanded and bounded (<see cref="CapacityPlanner.PrepareAsync"/>).</summary>
+internal sealed record PreparedPlan(CapacityContext Context, List<CandidateLayout> Valid, List<InvalidLayout> Invalid,
+    int MaxAccelerators);
 
 /// <summary>
 /// Serving capacity planning: expands the candidate lists into layouts, checks the plan's bounds before any work,
@@ -20,11 +26,65 @@ internal sealed record LayoutOutcome(SimulatedLayout Probe, LayoutSearchResult? 
 /// </summary>
 public sealed class CapacityPlanner(SimulationPlanner planner, EmulatorProfiles emulator)
 {
-    /// <param name="progress">Told the share of layouts searched (0..1) as each finishes.</param>
-    public async Task<PlanCapacityResponse> PlanAsync(PlanCapacityRequest req, CancellationToken ct,
-        IProgress<double>? progress = null)
+    /// <summary>
+    /// Plans in this process: every layout's search in parallel on all cores, then the answer.
+    /// </summary>
+    /// <param name="progress">Told each layout's report as it arrives (layouts searched, best option so far).</param>
+    public Task<PlanCapacityResponse> PlanAsync(PlanCapacityRequest req, CancellationToken ct,
+        IProgress<CapacityTally>? progress = null) => PlanAsync(req, null, ct, progress);
+
+    /// <summary>
+    /// Plans with the layouts' searches run by <paramref name="search"/> (e.g. the inference fleet over the bus; in
+    /// this process when null). Whatever runs them and in whatever order their reports come back, the answer is the
+    /// same: it is assembled from the reports by layout index.
+    /// </summary>
+    public async Task<PlanCapacityResponse> PlanAsync(PlanCapacityRequest req, LayoutSearches? search,
+        CancellationToken ct, IProgress<CapacityTally>? progress = null)
     {
         var sw = Stopwatch.StartNew();
+        var plan = await PrepareAsync(req, ct);
+        var tally = new CapacityTally(plan.Valid.Count);
+        if (search is null)
+        {
+            var options = new ParallelOptions
+            {
+                MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct,
+            };
+            await Parallel.ForEachAsync(Enumerable.Range(0, plan.Valid.Count), options, async (i, c) =>
+            {
+                if (tally.Add(await SearchAsync(plan, i, c))) progress?.Report(tally);
+            });
+        }
+        else
+        {
+            await search(plan.Valid.Select(l => l.Label).ToList(), r =>
+            {
+                if (tally.Add(r)) progress?.Report(tally);
+            }, ct);
+        }
+        var reports = tally.Reports();
+        var answer = new CapacityAnswer(plan.Context, plan.Valid, reports, plan.Invalid);
+        var response = answer.Response();
+        if (!response.SloMet && answer.Closest(plan.MaxAccelerators) is { } closest)
+        {
+            var probe = new SimulatedLayout(planner, plan.Context, plan.Valid[closest.Index]);
+            var r = await probe.SimulateAsync(closest.Replicas, plan.Context.Workload.Target, 0, ct);
+            response.Closest = answer.Option(probe.Layout, closest.Replicas, closest.MaxRate, r.Result!);
+            response.Simulations++;
+        }
+        response.CandidateLayouts = plan.Valid.Count + plan.Invalid.Count;
+        response.WallSeconds = sw.Elapsed.TotalSeconds;
+        response.Notes.Add($"{plan.Valid.Count} layout(s) searched" +
+                           (search is null ? $" on {Environment.ProcessorCount} core(s)" : " by the inference fleet") +
+                           $"; {plan.Invalid.Count} did not suit the model");
+        return response;
+    }
+
+    /// <summary>
+    /// The plan's layouts, expanded and bounded: the same list, in the same order, wherever it is prepared.
+    /// </summary>
+    internal async Task<PreparedPlan> PrepareAsync(PlanCapacityRequest req, CancellationToken ct)
+    {
         var model = ModelSpecMapper.Resolve(req.Model, "model");
         var workload = CapacityWorkload.Read(req.Workload, req.TargetRequestsPerSecond);
         double attainment = req.SloAttainment == 0 ? CapacityLimits.DefaultAttainment : req.SloAttainment;
@@ -59,33 +119,8 @@ public sealed class CapacityPlanner(SimulationPlanner planner, EmulatorProfiles 
                 $"no candidate layout suits the model ({invalid.Count} tried); {first.Reason}");
         }
         CheckBounds(valid, maxAccelerators, workload.Requests);
-
         var context = new CapacityContext(req, workload, new CapacityTarget(workload.Target, attainment, 0));
-        var outcomes = new LayoutOutcome[valid.Count];
-        var options = new ParallelOptions
-        {
-            MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct,
-        };
-        int searched = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, valid.Count), options, async (i, c) =>
-        {
-            outcomes[i] = await SearchAsync(new SimulatedLayout(planner, context, valid[i]), context, maxAccelerators,
-                c);
-            progress?.Report((double)Interlocked.Increment(ref searched) / valid.Count);
-        });
-        var answer = new CapacityAnswer(context, outcomes, invalid);
-        var response = answer.Response();
-        if (!response.SloMet && answer.Closest(maxAccelerators) is { } closest)
-        {
-            var r = await closest.Probe.SimulateAsync(closest.Replicas, workload.Target, 0, ct);
-            response.Closest = answer.Option(closest.Probe, closest.Replicas, closest.MaxRate, r.Result!);
-            response.Simulations++;
-        }
-        response.CandidateLayouts = valid.Count + invalid.Count;
-        response.WallSeconds = sw.Elapsed.TotalSeconds;
-        response.Notes.Add($"{valid.Count} layout(s) searched on {Environment.ProcessorCount} core(s); " +
-                           $"{invalid.Count} did not suit the model");
-        return response;
+        return new PreparedPlan(context, valid, invalid, maxAccelerators);
     }
 
     /// <summary>The plan's simulation and request bounds, from the worst case of every layout's search.</summary>
@@ -107,35 +142,44 @@ public sealed class CapacityPlanner(SimulationPlanner planner, EmulatorProfiles 
                 CapacityLimits.MaxSimulatedRequestsPerPlan);
     }
 
-    private static async Task<LayoutOutcome> SearchAsync(SimulatedLayout probe, CapacityContext context,
-        int maxAccelerators, CancellationToken ct)
+    /// <summary>One layout's whole search (the unit a worker runs), as a report the answer is assembled from.
+    /// </summary>
+    internal async Task<LayoutReport> SearchAsync(PreparedPlan plan, int index, CancellationToken ct)
     {
-        int perReplica = probe.Layout.AcceleratorsPerReplica;
-        int maxReplicas = maxAccelerators / perReplica;
+        var layout = plan.Valid[index];
+        var context = plan.Context;
+        int perReplica = layout.AcceleratorsPerReplica;
+        int maxReplicas = plan.MaxAccelerators / perReplica;
         if (maxReplicas < 1)
-            return new LayoutOutcome(probe, null, CapacityRejection.NeedsMoreThanMaxAccelerators,
-                $"one replica uses {perReplica} accelerators, more than max_accelerators {maxAccelerators}");
+            return LayoutReport.Rejected(index, CapacityRejection.NeedsMoreThanMaxAccelerators,
+                $"one replica uses {perReplica} accelerators, more than max_accelerators {plan.MaxAccelerators}");
+        var probe = new SimulatedLayout(planner, context, layout);
         var search = new LayoutSearch(probe, context.Target with { MaxReplicas = maxReplicas });
         try
         {
             var r = await search.RunAsync(ct);
-            return r.Verdict switch
+            var (rejection, detail) = r.Verdict switch
             {
-                LayoutVerdict.Meets => new LayoutOutcome(probe, r, CapacityRejection.Unspecified, r.Detail),
-                LayoutVerdict.MissesWhenIdle => new LayoutOutcome(probe, r, CapacityRejection.MissesSloWhenIdle,
-                    r.Detail),
-                _ => new LayoutOutcome(probe, r, CapacityRejection.NeedsMoreThanMaxAccelerators,
-                    $"more than {maxReplicas} replicas ({maxAccelerators} accelerators) needed: {r.Detail}"),
+                LayoutVerdict.Meets => (CapacityRejection.Unspecified, r.Detail),
+                LayoutVerdict.MissesWhenIdle => (CapacityRejection.MissesSloWhenIdle, r.Detail),
+                _ => (CapacityRejection.NeedsMoreThanMaxAccelerators,
+                    $"more than {maxReplicas} replicas ({plan.MaxAccelerators} accelerators) needed: {r.Detail}"),
             };
+            var option = r.Verdict == LayoutVerdict.Meets
+                ? new CapacityAnswer(context, plan.Valid, [], plan.Invalid)
+                    .Option(layout, r.Replicas, r.MaxRatePerReplica, r.Verified!)
+                : null;
+            return new LayoutReport(index, rejection, detail, r.Verdict, r.Replicas, r.MaxRatePerReplica,
+                r.BestAttainment, r.Simulations, option);
         }
         catch (PreconditionFailedException e)
         {
-            return new LayoutOutcome(probe, null, CapacityRejection.DoesNotFit, $"{e.Field}: {e.Reason}");
+            return LayoutReport.Rejected(index, CapacityRejection.DoesNotFit, $"{e.Field}: {e.Reason}");
         }
         catch (PlatformException e) when (e is InvalidFieldException or LimitExceededException
                                           && e.Field.StartsWith("deployment", StringComparison.Ordinal))
         {
-            return new LayoutOutcome(probe, null, CapacityRejection.InvalidLayout, $"{e.Field}: {e.Reason}");
+            return LayoutReport.Rejected(index, CapacityRejection.InvalidLayout, $"{e.Field}: {e.Reason}");
         }
     }
 }
