@@ -8,9 +8,20 @@ using Platform.Testing;
 namespace Platform.Host.Tests;
 
 /// <summary>
+/// Tests that load the CPU (jobs, kernels, simulations) and tests that time a call run one after the other, so that a
+/// call's duration is not the other test's load.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class LoadSensitive
+{
+    public const string Name = "load-sensitive";
+}
+
+/// <summary>
 /// The platform's own metrics on /metrics (meter "Platform", exported by the OpenTelemetry Prometheus exporter)
 /// appear with their labels once the action they measure has happened.
 /// </summary>
+[Collection(LoadSensitive.Name)]
 public sealed class MetricsTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     private const string Run =

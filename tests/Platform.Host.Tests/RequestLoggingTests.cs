@@ -27,6 +27,7 @@ public sealed class LogCapturingFactory : PlatformFactory
     }
 }
 
+[Collection(LoadSensitive.Name)]
 public sealed class RequestLoggingTests(LogCapturingFactory factory) : IClassFixture<LogCapturingFactory>
 {
     private List<LogEvent> RequestLines(string method) => factory.Events
