@@ -38,9 +38,15 @@ public sealed class RequestLoggingTests(LogCapturingFactory factory) : IClassFix
     [Fact]
     public async Task A_successful_call_writes_no_line_at_the_default_level()
     {
-        await new Health.HealthClient(factory.Channel).CheckAsync(new HealthCheckRequest());
+        var health = new Health.HealthClient(factory.Channel);
+        // The host's first call can pass Platform:Logging:SlowCallMs on a busy machine (and is then rightly
+        // logged as slow): the call measured is a warm one.
+        await health.CheckAsync(new HealthCheckRequest());
         await Task.Delay(100); // the summary is written after the response completes
-        Assert.Empty(RequestLines("Health/Check"));
+        int before = RequestLines("Health/Check").Count;
+        await health.CheckAsync(new HealthCheckRequest());
+        await Task.Delay(100);
+        Assert.Equal(before, RequestLines("Health/Check").Count);
     }
 
     [Fact]
