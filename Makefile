@@ -14,7 +14,7 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker 
 NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is installed: install the Docker \
 	Compose plugin, or apt-get install docker-compose
 
-.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up down k8s-render k8s-validate clean
+.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-serve bench-load validate validate-grpc image up down k8s-render k8s-validate clean
 
 run: ## start every role in one process (in-memory bus, no broker needed)
 	$(DOTNET) build -c $(CONFIG) services/Platform.Host -nologo -v q
@@ -67,6 +67,9 @@ bench-gemm: ## GEMM GFLOPS vs OpenBLAS, one JSON object per row
 
 bench-capacity: ## PlanCapacity over 128 candidate layouts on the Azure conversation trace: wall time, simulations/s
 	$(BENCH) inference capacity
+
+bench-serve: ## live serving: STREAMS (1000) concurrent Generate streams at TIME_SCALE (1) from a separate client process
+	bash scripts/serve-bench.sh
 
 bench-load: ## unary gRPC load (h2load, 16 clients, DURATION=60 s per method) against the host in Release
 	bash scripts/load-bench.sh

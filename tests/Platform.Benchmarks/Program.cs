@@ -11,6 +11,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["grpc-frame"] = GrpcFrame.Write,
     ["validate-training"] = TrainingBenchmarks.Validate,
     ["inference"] = InferenceBenchmarks.All,
+    ["serve"] = ServeBenchmark.Run,
 };
 string[] benchmarks = ["kernels", "estimate-ops", "training", "inference"];
 
