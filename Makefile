@@ -14,7 +14,7 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker 
 NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is installed: install the Docker \
 	Compose plugin, or apt-get install docker-compose
 
-.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up up-observability down k8s-render k8s-validate clean validate-kernels cli demo bench-capacity-fleet
+.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up up-observability down k8s-render k8s-validate clean validate-kernels cli demo bench-capacity-fleet bench-serve
 
 run: ## start every role in one process (in-memory bus, no broker needed); prints its addresses when ready
 	@echo "make run: building services/Platform.Host ($(CONFIG)); the first build restores packages and takes a few minutes"
@@ -83,6 +83,9 @@ bench-capacity: ## PlanCapacity over 128 candidate layouts on the Azure conversa
 bench-capacity-fleet: ## one capacity plan job on RabbitMQ (RABBITMQ_URL) with 1 and 3 inference processes: wall, probes/s
 	$(DOTNET) build services/Platform.Host -c Release -nologo -v q
 	$(BENCH) capacity-fleet 1 3
+
+bench-serve: ## live serving: STREAMS (1000) concurrent Generate streams at TIME_SCALE (1) from a separate client process
+	bash scripts/serve-bench.sh
 
 bench-load: ## unary gRPC load (h2load, 16 clients, DURATION=60 s per method) against the host in Release
 	bash scripts/load-bench.sh

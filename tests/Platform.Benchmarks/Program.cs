@@ -13,6 +13,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["validate-kernels"] = KernelValidationBenchmark.Run,
     ["inference"] = InferenceBenchmarks.All,
     ["capacity-fleet"] = Platform.Benchmarks.Inference.CapacityFleetBenchmark.Run,
+    ["serve"] = ServeBenchmark.Run,
 };
 string[] benchmarks = ["kernels", "estimate-ops", "training", "inference"];
 

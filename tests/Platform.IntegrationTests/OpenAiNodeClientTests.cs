@@ -10,8 +10,8 @@ public sealed class OpenAiNodeClientTests
     [Fact]
     public async Task The_npm_openai_client_completes_chats_and_streams()
     {
-        await using var host = await HostProcess.StartAsync("inference,emulator",
-            new Dictionary<string, string> { ["Platform__Database__Provider"] = "none" });
+        await using var host = await HostProcess.StartAsync("inference,emulator", new Dictionary<string, string>(),
+            TimeSpan.FromSeconds(120));
         using var channel = GrpcChannel.ForAddress(host.GrpcUrl);
         await new InferenceSchedulerService.InferenceSchedulerServiceClient(channel).CreateDeploymentAsync(
             Google.Protobuf.JsonParser.Default.Parse<CreateDeploymentRequest>(

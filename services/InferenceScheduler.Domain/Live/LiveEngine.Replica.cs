@@ -105,6 +105,7 @@ public sealed partial class LiveEngine
         foreach (var inst in _pools.Groups[group])
             for (int k = 0; k < inst.Scheduled.Count; k++)
             {
+                _requestSteps++;
                 int slot = inst.Scheduled[k];
                 if (_handles[slot] is not { } h) continue;
                 ref var r = ref _reqs[slot];

@@ -34,7 +34,8 @@ public sealed partial class LiveEngine : IDisposable
     private readonly LogHistogram _lateWake = new();
     private readonly long[] _tokensBySecond = new long[11];
     private readonly long[] _secondOfBucket = new long[11];
-    private long _index, _promptTokens, _generationTokens, _prefixQueries, _prefixHits, _completed, _cancelled, _steps;
+    private long _index, _promptTokens, _generationTokens, _prefixQueries, _prefixHits, _completed, _cancelled, _steps,
+        _requestSteps;
     private double _schedulerSeconds;
     private int _outstanding;
     private volatile bool _stopping;
@@ -154,7 +155,7 @@ public sealed partial class LiveEngine : IDisposable
             double window = Math.Min(10, Math.Max(1, now));
             return new LiveStats(waiting, running, preemptions, total > 0 ? (double)used / total : 0, _prefixQueries,
                 _prefixHits, _promptTokens, _generationTokens, _completed, _cancelled, recent / window, _steps,
-                _schedulerSeconds, _lateWake.Count > 0 ? _lateWake.Quantile(0.99) : 0);
+                _schedulerSeconds, _lateWake.Count > 0 ? _lateWake.Quantile(0.99) : 0, _requestSteps);
         }
     }
 

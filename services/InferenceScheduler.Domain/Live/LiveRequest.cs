@@ -71,7 +71,8 @@ public interface ILiveObserver
 /// </summary>
 public sealed record LiveStats(int Waiting, int Running, long Preemptions, double KvCacheUsage,
     long PrefixQueryTokens, long PrefixHitTokens, long PromptTokens, long GenerationTokens, long Completed,
-    long Cancelled, double GenerationTokensPerSecond, long Steps, double SchedulerSeconds, double LateWakeP99Seconds)
+    long Cancelled, double GenerationTokensPerSecond, long Steps, double SchedulerSeconds, double LateWakeP99Seconds,
+    long ScheduledRequestSteps)
 {
     public double PrefixCacheHitRate => PrefixQueryTokens > 0 ? (double)PrefixHitTokens / PrefixQueryTokens : 0;
 }

@@ -144,6 +144,8 @@ public sealed partial class InferenceSchedulerGrpcService
                 PrefixCacheHitRate = s.PrefixCacheHitRate, GenerationTokensPerSecond = s.GenerationTokensPerSecond,
                 PromptTokens = s.PromptTokens, GenerationTokens = s.GenerationTokens,
                 CompletedRequests = s.Completed, CancelledRequests = s.Cancelled, Steps = s.Steps,
+                SchedulerSeconds = s.SchedulerSeconds, ScheduledRequestSteps = s.ScheduledRequestSteps,
+                LateStepP99Ms = s.LateWakeP99Seconds * 1e3,
             },
         };
         d.Notes.AddRange(e.Notes);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Live-serving benchmark (`make bench-serve`): starts the host in Release (inference and emulator roles, no database)
+# on GPORT/HPORT, then the load client (tests/Platform.Benchmarks `serve`, its own process) with STREAMS concurrent
+# Generate streams of MAX_TOKENS tokens at TIME_SCALE against a Llama-3.1-8B deployment on one H100; prints the
+# figures and stops the host.
+#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 GPORT=15280 HPORT=15281 BUILD=1 bash scripts/serve-bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GPORT=${GPORT:-15280}
+HPORT=${HPORT:-15281}
+HOST_DIR=services/Platform.Host/bin/Release/net10.0
+BENCH=tests/Platform.Benchmarks/bin/Release/net10.0/Platform.Benchmarks.dll
+if [ "${BUILD:-1}" = 1 ]; then
+  dotnet build -c Release services/Platform.Host -nologo -v q >/dev/null
+  dotnet build -c Release tests/Platform.Benchmarks -nologo -v q >/dev/null
+fi
+if ss -ltn | grep -qE ":($GPORT|$HPORT) "; then
+  echo "serve-bench: port $GPORT or $HPORT is in use; set GPORT/HPORT" >&2; exit 1
+fi
+LOG=$(mktemp -t serve-bench-host.XXXXXX)
+Platform__Roles=inference,emulator Platform__Database__Provider=none Serilog__MinimumLevel__Default=Warning \
+  Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$GPORT Kestrel__Endpoints__Http__Url=http://127.0.0.1:$HPORT \
+  setsid dotnet "$HOST_DIR/Platform.Host.dll" >"$LOG" 2>&1 &
+HOST=$!
+trap 'kill -- -$HOST 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  curl -sf "http://127.0.0.1:$HPORT/health/ready" >/dev/null && break
+  kill -0 $HOST 2>/dev/null || { echo "serve-bench: the host exited (log $LOG)" >&2; exit 1; }
+  sleep 1
+done
+dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" --streams "${STREAMS:-1000}" \
+  --max-tokens "${MAX_TOKENS:-64}" --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}"
