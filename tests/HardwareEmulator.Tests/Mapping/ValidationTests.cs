@@ -115,6 +115,23 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void Elementwise_rows_must_lie_between_zero_and_the_elements()
+    {
+        OpSpec Norm(long rows) => new()
+        {
+            Dtype = Dtype.Bf16,
+            Elementwise = new ElementwiseOp { Kind = ElementwiseKind.Rmsnorm, Elements = 4096, Rows = rows },
+        };
+        var request = new EstimateOpsRequest { Device = "a100-80gb", Ops = { Norm(1), Norm(-1), Norm(4097) } };
+        var e = Assert.Throws<InvalidFieldException>(() => Service().Estimate(request));
+        Assert.Equal(["ops[1].elementwise.rows", "ops[2].elementwise.rows"], e.Violations.Select(v => v.Field));
+        // One row of 4096: one thread block streams it (4.6 µs on A100, measured 4-5 µs), not the whole device.
+        var one = Service().Estimate(new EstimateOpsRequest { Device = "a100-80gb", Ops = { Norm(1) } });
+        var spread = Service().Estimate(new EstimateOpsRequest { Device = "a100-80gb", Ops = { Norm(0) } });
+        Assert.True(one.Timings[0].DeviceSeconds > 2 * spread.Timings[0].DeviceSeconds);
+    }
+
+    [Fact]
     public void Estimate_ops_limits_stay_limits_and_the_op_rules_stay_off_the_fast_path()
     {
         var tooMany = new EstimateOpsRequest { Device = "h800", Ops = { Gemm(1, 2, 0), Gemm(1, 2, 3), Gemm(1, 2, 3) } };

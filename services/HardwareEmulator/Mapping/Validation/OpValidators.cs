@@ -105,6 +105,8 @@ public sealed class OpSpecValidator : AbstractValidator<OpSpec>
         v.RuleFor(x => x.Kind).Must(k => k != ElementwiseKind.Unspecified && ProtoEnums.IsDefined(k))
             .WithMessage("is required (e.g. ELEMENTWISE_KIND_RMSNORM)").ProtoName("kind");
         Positive(v, x => x.Elements, "elements");
+        v.RuleFor(x => x.Rows).Must((op, rows) => rows >= 0 && rows <= Math.Max(0, op.Elements))
+            .WithMessage("must be between 0 (not stated) and elements").ProtoName("rows");
         return v;
     }
 
