@@ -36,6 +36,7 @@ public static class PlatformCli
         {
             if (e.Pretty is not null) env.ErrorConsole.Write(e.Pretty);
             else env.Error.WriteLine($"error: {e.Message}");
+            if (OptionHint(e.Message, args) is { } hint) env.Error.WriteLine(hint);
             env.Error.WriteLine("Run 'platform --help' (or 'platform COMMAND --help') for the commands and flags.");
             return ExitCodes.BadUsage;
         }
@@ -49,6 +50,23 @@ public static class PlatformCli
             env.Error.WriteLine("error: cancelled");
             return ExitCodes.Other;
         }
+    }
+
+    /// <summary>For "Unknown option 'x'": the command's closest options.</summary>
+    private static string? OptionHint(string message, string[] args)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, "Unknown option '([^']{1,80})'");
+        if (!m.Success) return null;
+        var words = args.TakeWhile(a => !a.StartsWith('-')).Take(2).ToList();
+        Type? settings = null;
+        for (int n = words.Count; n > 0 && settings is null; n--)
+            CommandTree.SettingsByPath.TryGetValue(string.Join(' ', words.Take(n)), out settings);
+        if (settings is null) return null;
+        var names = settings.GetProperties()
+            .SelectMany(p => p.GetCustomAttributes(typeof(CommandOptionAttribute), true).Cast<CommandOptionAttribute>())
+            .SelectMany(a => a.LongNames).ToList();
+        var close = Suggest.Closest(m.Groups[1].Value.TrimStart('-'), names);
+        return close.Count == 0 ? null : $"Did you mean {string.Join(" or ", close.Select(n => "--" + n))}?";
     }
 
     /// <summary>A gRPC error in words: status, detail, the fields at fault, and what to do.</summary>

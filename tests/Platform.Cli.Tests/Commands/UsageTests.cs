@@ -46,6 +46,15 @@ public sealed class UsageTests(CliHost host)
     }
 
     [Fact]
+    public async Task A_misspelt_flag_exits_2_with_the_command_s_closest_flag()
+    {
+        var r = await host.Run("train", "estimate", "--devic", "h800");
+        Assert.Equal(ExitCodes.BadUsage, r.ExitCode);
+        Assert.Contains("Unknown option 'devic'", r.Error);
+        Assert.Contains("Did you mean --device?", r.Error);
+    }
+
+    [Fact]
     public async Task Input_the_server_rejects_exits_2_with_the_field_at_fault()
     {
         var r = await host.Run("train", "estimate", "--model", "llama-3.1-8b", "--tokens", "1B", "--count", "0");
