@@ -53,9 +53,11 @@ public static class Rpcs
         "cluster":{"accelerator":"h800","count":"64","scaleOutGbps":50},"precision":"PRECISION_BF16",
         "pricePerAcceleratorHourUsd":2.0,"globalBatchTokens":"4194304",
         "parallelism":{"tensorParallel":8,"pipelineParallel":1,"dataParallel":8,"microBatchSize":1,
-          "contextParallel":1,"expertParallel":1,"zeroStage":1,"virtualStages":1,"recomputeNumLayers":0},
+          "contextParallel":1,"expertParallel":1,"zeroStage":1,"virtualStages":1,"recomputeNumLayers":0,
+          "recompute":"RECOMPUTE_MODE_SELECTIVE","sequenceParallel":true,
+          "recomputeModules":["RECOMPUTE_MODULE_CORE_ATTENTION","RECOMPUTE_MODULE_NORMS"]},
         "reliability":{"mtbfHoursPerAccelerator":50000,"restartHours":0.5,"checkpointWriteGbpsPerAccelerator":2,
-          "checkpointIntervalHours":1},
+          "checkpointIntervalHours":1,"evaluationFraction":0.02},"dropout":true,
         "energy":{"acceleratorWatts":700,"serverOverhead":1.75,"pue":1.1,"gridKgCo2PerKwh":0.4}
         """;
 
