@@ -56,10 +56,7 @@ internal static class CapacityFleetBenchmark
                 var client = new InferenceSchedulerService.InferenceSchedulerServiceClient(channel);
                 var jobs = new JobService.JobServiceClient(channel);
                 var sw = Stopwatch.StartNew();
-                string id = (await client.SubmitCapacityPlanAsync(new SubmitCapacityPlanRequest
-                {
-                    Plan = JsonParser.Default.Parse<PlanCapacityRequest>(Plan),
-                })).JobId;
+                string id = await SubmitAsync(client);
                 Job job;
                 while (true)
                 {
@@ -100,6 +97,25 @@ internal static class CapacityFleetBenchmark
         }
         if (rc == 0 && counts.Length > 1) Console.WriteLine("tables identical across runs");
         return rc;
+    }
+
+    /// <summary>Submits the plan; a publish that timed out on a loaded machine (Unavailable) is tried again.</summary>
+    private static async Task<string> SubmitAsync(InferenceSchedulerService.InferenceSchedulerServiceClient client)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await client.SubmitCapacityPlanAsync(new SubmitCapacityPlanRequest
+                {
+                    Plan = JsonParser.Default.Parse<PlanCapacityRequest>(Plan),
+                })).JobId;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && attempt < 5)
+            {
+                await Task.Delay(2000);
+            }
+        }
     }
 
     private static int CountProbes(string output, string id) =>
