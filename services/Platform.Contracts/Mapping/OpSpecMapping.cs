@@ -77,7 +77,7 @@ public static class OpSpecMapping
                     throw new InvalidFieldException($"ops[{index}].elementwise.rows",
                         $"must be between 0 and elements ({e.Elements}), got {e.Rows}");
                 return new ElementwiseShape(name, ToDomain(spec.Dtype, index), ToDomain(e.Kind, index), e.Elements)
-                    { Rows = e.Rows };
+                { Rows = e.Rows };
             case OpSpec.OpOneofCase.Collective:
                 var c = spec.Collective;
                 if (c.Bytes <= 0 || c.Ranks <= 0 || c.RanksPerNode < 0)
