@@ -2,7 +2,6 @@ using System.Diagnostics;
 using InferenceScheduler.Application;
 using InferenceScheduler.Application.Validation;
 using InferenceScheduler.Domain.Simulation;
-using InferenceScheduler.Grpc;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -46,7 +45,7 @@ public sealed class SimulationJobConsumer(JobStore jobs, SimulationPlanner plann
             {
                 if (total > 0 && ++completed % step == 0) progress.Report((double)completed / total);
             }, work.Token), work.Token);
-            var response = InferenceSchedulerGrpcService.ToProto(result, sw.Elapsed.TotalSeconds, plan.Notes);
+            var response = SimulationResponses.ToProto(result, sw.Elapsed.TotalSeconds, plan.Notes);
             jobs.Update(cmd.JobId, j =>
                 j with { Status = JobStatus.Succeeded, Progress = 1, Message = "done", Result = response });
             logger.LogInformation("Simulation job {JobId}: {Requests} requests in {Wall:F1} s", cmd.JobId,
