@@ -110,8 +110,14 @@ public static partial class StepModel
         double layerUnits = a.NumLayers + a.NumNextnPredictLayers;
         double stageScale = ParallelPlan.StageLayers(a, pp) / (layerUnits / pp);
         double layersForward = (totalForward - fHead) * stageScale;
+        // A fused attention kernel (FlashAttention) stores no score matrix, so its backward recomputes QKᵀ and the
+        // softmax: 5 matmuls against the forward's 2, i.e. 2.5× the forward instead of 2× (Dao et al. 2022 §3.1;
+        // FlashAttention-2 counts its backward as 2.5× the forward FLOPs). A materialized score matrix (Megatron's
+        // unfused softmax) needs no such recompute.
+        double fusedAttentionRecompute = ctx.Spec.MaterializedAttention ? 0 : 0.5 * a.NumLayers * f.AttentionCore;
         double fwd = (layersForward + fHead) / pp / cal.KernelEfficiency;
-        double bwd = (2 * (layersForward + fHead) + recompute * stageScale) / pp / cal.KernelEfficiency;
+        double bwd = (2 * (layersForward + fHead) + (recompute + fusedAttentionRecompute) * stageScale) / pp
+            / cal.KernelEfficiency;
         double computeMicro = fwd + bwd;
         // DualPipe overlaps a forward and a backward chunk with communication; compute runs on fewer SMs meanwhile.
         if (plan.Schedule == PipelineSchedule.DualPipe) computeMicro *= cal.OverlapComputePenalty;

@@ -6,8 +6,9 @@ namespace TrainingCost.Domain;
 
 /// <summary>
 /// Step time of a plan from per-op device times: per-layer forward compute at the plan's micro-batch and TP/EP
-/// shapes (backward = 2 × forward, plus recompute), TP all-reduces, EP all-to-alls, PP sends, DP gradient
-/// reduction overlapped with the last backward, the pipeline bubble of the schedule and the optimizer step.
+/// shapes (backward = 2 × forward, 2.5× for a fused attention core, plus recompute), TP all-reduces, EP
+/// all-to-alls, PP sends, DP gradient reduction overlapped with the last backward, the pipeline bubble of the
+/// schedule and the optimizer step.
 /// The timer is a function so the same code first records the op shapes a plan needs, then evaluates it.
 /// </summary>
 public static partial class StepModel

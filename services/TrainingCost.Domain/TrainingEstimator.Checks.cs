@@ -32,6 +32,9 @@ public sealed partial class TrainingEstimator
             throw new InvalidFieldException("reliability.checkpoint_interval_hours", "must not be negative");
         if (!(r.EvaluationFraction >= 0 && r.EvaluationFraction < 1))
             throw new InvalidFieldException("reliability.evaluation_fraction", "must be at least 0 and below 1");
+        if (!(r.ProductionOverheadFraction >= 0 && r.ProductionOverheadFraction < 1))
+            throw new InvalidFieldException("reliability.production_overhead_fraction",
+                "must be at least 0 and below 1");
         var e = spec.Energy;
         if (e.Pue < 1) throw new InvalidFieldException("energy.pue", $"must be at least 1 (got {e.Pue})");
         if (e.ServerOverhead < 1)

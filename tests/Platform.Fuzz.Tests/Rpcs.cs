@@ -57,7 +57,7 @@ public static class Rpcs
           "recompute":"RECOMPUTE_MODE_SELECTIVE","sequenceParallel":true,
           "recomputeModules":["RECOMPUTE_MODULE_CORE_ATTENTION","RECOMPUTE_MODULE_NORMS"]},
         "reliability":{"mtbfHoursPerAccelerator":50000,"restartHours":0.5,"checkpointWriteGbpsPerAccelerator":2,
-          "checkpointIntervalHours":1,"evaluationFraction":0.02},"dropout":true,
+          "checkpointIntervalHours":1,"evaluationFraction":0.02,"productionOverheadFraction":0.1},"dropout":true,
         "energy":{"acceleratorWatts":700,"serverOverhead":1.75,"pue":1.1,"gridKgCo2PerKwh":0.4}
         """;
 

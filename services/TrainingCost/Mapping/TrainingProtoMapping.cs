@@ -29,7 +29,8 @@ public static class TrainingProtoMapping
                 rr.HasCheckpointWriteGbpsPerAccelerator ? rr.CheckpointWriteGbpsPerAccelerator
                     : rel.CheckpointWriteGBpsPerAccelerator,
                 rr.HasCheckpointIntervalHours ? rr.CheckpointIntervalHours : rel.CheckpointIntervalHours,
-                rr.HasEvaluationFraction ? rr.EvaluationFraction : rel.EvaluationFraction);
+                rr.HasEvaluationFraction ? rr.EvaluationFraction : rel.EvaluationFraction,
+                rr.HasProductionOverheadFraction ? rr.ProductionOverheadFraction : rel.ProductionOverheadFraction);
         var energy = new Domain.EnergyOptions();
         if (r.Energy is { } e)
             energy = new Domain.EnergyOptions(
@@ -205,6 +206,7 @@ public static class TrainingProtoMapping
                 CheckpointIntervalHours = r.CheckpointIntervalHours, ExpectedInterruptions = r.ExpectedInterruptions,
                 Goodput = r.Goodput, FailureLossFraction = r.FailureLossFraction,
                 CheckpointFraction = r.CheckpointFraction, EvaluationFraction = r.EvaluationFraction,
+                ProductionOverheadFraction = r.ProductionOverheadFraction,
             },
             TrainingHours = e.TrainingHours,
             WallClockDays = e.WallClockDays,

@@ -11,8 +11,8 @@ namespace Platform.Benchmarks;
 public sealed record StepReference(string Name, string Source, int Heads, int Hidden, int Layers, int Tp, int Pp,
     int Gpus, int GlobalBatch, RecomputeKind Recompute, double Measured, bool Tflops);
 
-/// <summary>One reference with its modelled figure.</summary>
-public sealed record StepComparison(StepReference Reference, double Modelled)
+/// <summary>One reference with its modelled figure and where the modelled step's time goes.</summary>
+public sealed record StepComparison(StepReference Reference, double Modelled, StepBreakdown Step)
 {
     /// <summary>Modelled over measured − 1, oriented so that + means the model is faster.</summary>
     public double Error => Reference.Tflops ? Modelled / Reference.Measured - 1 : Reference.Measured / Modelled - 1;
@@ -88,7 +88,7 @@ public static class StepReferences
                 double flops = 96.0 * r.GlobalBatch * Seq * l * h * h * (1 + Seq / (6 * h) + Vocab / (16 * l * h));
                 modelled = flops / seconds / r.Gpus / 1e12;
             }
-            result.Add(new StepComparison(r, modelled));
+            result.Add(new StepComparison(r, modelled, e.Step));
         }
         return result;
     }

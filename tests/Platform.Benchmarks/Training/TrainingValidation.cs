@@ -9,7 +9,7 @@ namespace Platform.Benchmarks;
 /// <summary>One row of the validation table.</summary>
 public sealed record ValidationRow(string Model, string Accelerator, int Count, double Tokens, double? PublishedHours,
     double PredictedHours, double Mfu, double EffectiveUtilization, string Plan, List<string> Flags, string Note,
-    string Detail = "", double ReportedMfu = 0, double Goodput = 1)
+    string Detail = "", double ReportedMfu = 0, double Goodput = 1, double ProductionOverhead = 0)
 {
     /// <summary>Modelled over reported step MFU − 1 (null when the source reports none).</summary>
     public double? MfuGap => ReportedMfu > 0 ? Mfu / ReportedMfu - 1 : null;
@@ -104,7 +104,7 @@ public static class TrainingValidation
             var e = await estimator.EstimateAsync(spec, ct);
             rows.Add(new ValidationRow(row["model"], run.Accelerator, count, tokens, published, e.AcceleratorHours,
                 e.Mfu, e.EffectiveUtilization, e.Plan.ToString(), flags, run.Note, Detail(e), run.ReportedMfu,
-                e.Reliability.Goodput));
+                e.Reliability.Goodput, e.Reliability.ProductionOverheadFraction));
         }
         return rows;
     }

@@ -25,6 +25,32 @@ public sealed class StepAndMemoryModelTests
     // Every compute op 1 ms, every collective free: isolates the schedule arithmetic.
     private static double ComputeOnly(OpShape op) => op is CollectiveShape ? 0 : 1e-3;
 
+    [Theory]
+    [InlineData(false, 3.5)] // fused kernel: forward + a backward of 2.5× (FlashAttention recomputes QKᵀ, softmax)
+    [InlineData(true, 3.0)]  // materialized score matrix (Megatron's unfused softmax): forward + 2× backward
+    public void Attention_core_backward_recomputes_the_scores_only_under_a_fused_kernel(bool materialized,
+        double passes)
+    {
+        var arch = ModelPresets.Get("llama-3.1-8b").Architecture;
+        var ctx = new RunContext(arch, ModelPresets.Get("llama-3.1-8b").Parameters,
+            new TrainingRunSpec
+            {
+                Model = arch, TrainingTokens = 1e12, SequenceLength = 4096, Accelerator = "h100-sxm",
+                AcceleratorCount = 8, MaterializedAttention = materialized,
+            },
+            H100, Calibration.Default);
+        var plan = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8 }, 8);
+        // The attention core 1 ms slower per op: the compute grows by that forward change times the passes.
+        static double Slower(OpShape op) => op is CollectiveShape ? 0 : op.IsAttentionCore ? 2e-3 : 1e-3;
+        var a = StepModel.Evaluate(ctx, plan, ComputeOnly);
+        var b = StepModel.Evaluate(ctx, plan, Slower);
+        var layout = new OpLayout(8, 1, 1, DataType.Bf16, MaterializedAttention: materialized, ScaleUpDomain: 8);
+        int coreOps = ModelOps.Decompose(arch, layout, PassShape.Training(1, 4096)).OpsOf(OpGroupKind.DenseLayer)
+            .Count(o => o.IsAttentionCore && o is not CollectiveShape);
+        double forwardChange = arch.NumLayers * coreOps * 1e-3 / ctx.Calibration.KernelEfficiency;
+        Assert.Equal(passes * forwardChange, (b.ComputeSeconds - a.ComputeSeconds) / a.MicroBatches, 1e-9);
+    }
+
     [Fact]
     public void One_f_one_b_bubble_is_p_minus_1_micro_batch_times()
     {

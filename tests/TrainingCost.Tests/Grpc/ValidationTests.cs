@@ -75,6 +75,17 @@ public sealed class ValidationTests
         Assert.Equal("must be 0–100 (got 101)", Single(v, "top_k").Reason);
     }
 
+    [Theory]
+    [InlineData(1.0, "must be at least 0 and below 1 (got 1)")]
+    [InlineData(-0.2, "must be at least 0 and below 1 (got -0.2)")]
+    public void Production_overhead_outside_0_to_1_is_named_under_run_reliability(double value, string reason)
+    {
+        var r = new EstimateTrainingRunRequest { Run = Run() };
+        r.Run.Reliability = new Reliability { ProductionOverheadFraction = value };
+        Assert.Equal(reason,
+            Single(Violations(TrainingValidators.Estimate, r), "run.reliability.production_overhead_fraction").Reason);
+    }
+
     [Fact]
     public void Missing_run_and_missing_cluster_name_their_fields()
     {

@@ -181,6 +181,10 @@ public sealed class ReliabilityValidator : AbstractValidator<Reliability>
         RuleFor(x => x.EvaluationFraction).Must(v => NotNegative(v) && v < 1).When(x => x.HasEvaluationFraction)
             .WithMessage(x => $"must be at least 0 and below 1 (got {x.EvaluationFraction})")
             .ProtoName("evaluation_fraction");
+        RuleFor(x => x.ProductionOverheadFraction).Must(v => NotNegative(v) && v < 1)
+            .When(x => x.HasProductionOverheadFraction)
+            .WithMessage(x => $"must be at least 0 and below 1 (got {x.ProductionOverheadFraction})")
+            .ProtoName("production_overhead_fraction");
     }
 
     internal static bool Positive(double v) => v > 0 && double.IsFinite(v);
