@@ -40,6 +40,8 @@ if (migrateOnly)
 }
 app.MapServiceDefaults();
 app.MapPlatformJobs();
+// The web page follows jobs through this stream (WatchJob as server-sent events).
+app.MapJobEvents();
 if (roles.Emulator) app.MapHardwareEmulator();
 if (roles.Training) app.MapTrainingCost();
 if (roles.Inference) app.MapInferenceScheduler();

@@ -33,5 +33,12 @@ public sealed class RestSecurityTests
         Assert.Contains("\"h800\"", await authorized.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/openapi/v1.json")).StatusCode);
+
+        // The job event stream answers to the same key: none is 401, the key reaches the job lookup (404).
+        const string events = "/api/v1/jobs/0b4f8c9e-0000-4000-8000-000000000000/events";
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(events)).StatusCode);
+        using var keyed = new HttpRequestMessage(HttpMethod.Get, events);
+        keyed.Headers.Add("x-api-key", Key);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.SendAsync(keyed)).StatusCode);
     }
 }

@@ -96,6 +96,8 @@ public sealed class WebPageTests(WebHostFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page.Locator("svg[data-chart='KV cache utilization over the run'] path"))
             .ToHaveCountAsync(2);
 
+        var urls = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Request += (_, r) => urls.Enqueue(new Uri(r.Url).AbsolutePath);
         await page.ClickAsync("#plan-run");
         var status = page.Locator("#inference-status");
         await Assertions.Expect(status).ToContainTextAsync("queued as job", new() { Timeout = 30_000 });
@@ -106,6 +108,9 @@ public sealed class WebPageTests(WebHostFixture fixture) : IAsyncLifetime
             new() { Timeout = 60_000 });
         await Assertions.Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("capacity-plan");
         Assert.Equal(1, await row.Locator("progress").EvaluateAsync<double>("p => p.value"));
+        // Followed over the job's event stream (WatchJob relayed as server-sent events), not by polling GetJob.
+        Assert.Contains($"/api/v1/jobs/{jobId}/events", urls);
+        Assert.DoesNotContain($"/api/v1/jobs/{jobId}", urls);
         var plan = page.Locator("svg[data-chart='Cheapest deployment per chip'] rect");
         await Assertions.Expect(plan).ToHaveCountAsync(2, new() { Timeout = 30_000 });
     }

@@ -17,8 +17,76 @@ public sealed record TimelineSample(double Seconds, double Waiting, double Runni
 public sealed record CapacityBar(string Layout, double CostPerHourUsd, double CostPerMillionTokensUsd,
     int Accelerators, bool MeetsSlo);
 
+/// <summary>Every request's TTFT and TPOT (ms) of one simulated run.</summary>
+public sealed record LatencySamples(string Name, IReadOnlyList<double> TtftMs, IReadOnlyList<double> TpotMs);
+
 public static class ServingCharts
 {
+    /// <summary>Most points drawn per CDF curve (longer runs are thinned evenly over the quantiles).</summary>
+    public const int MaxCdfPoints = 2_000;
+
+    /// <summary>
+    /// Empirical CDFs of TTFT (solid) and TPOT (dashed) per run on a log latency axis, one colour per run (e.g. per
+    /// offered load), with the SLOs as vertical lines: the share of requests at or under each latency.
+    /// </summary>
+    public static Plot LatencyCdf(IReadOnlyList<LatencySamples> runs, string title, double ttftSlo = 0,
+        double tpotSlo = 0)
+    {
+        var plt = new Plot();
+        for (int i = 0; i < runs.Count; i++)
+        {
+            Curve(plt, runs[i].TtftMs, $"TTFT {runs[i].Name}", i, dashed: false);
+            Curve(plt, runs[i].TpotMs, $"TPOT {runs[i].Name}", i, dashed: true);
+        }
+        void SloLine(double ms, string label, int colour)
+        {
+            var v = plt.Add.VerticalLine(Math.Log10(ms));
+            v.Color = ChartFile.Colour(colour).WithAlpha(0.5);
+            v.LineWidth = 1.5f;
+            v.LinePattern = LinePattern.Dotted;
+            v.LegendText = $"{label} {ms:0} ms";
+        }
+        if (ttftSlo > 0) SloLine(ttftSlo, "TTFT SLO", 7);
+        if (tpotSlo > 0) SloLine(tpotSlo, "TPOT SLO", 5);
+        ChartFile.LogAxis(plt.Axes.Bottom, v => ChartFile.Compact(Math.Pow(10, v)) + " ms");
+        plt.Axes.SetLimitsY(0, 101);
+        plt.XLabel("latency (ms, log scale); solid: TTFT, dashed: TPOT");
+        plt.YLabel("requests at or under the latency (%)");
+        plt.Title(title);
+        plt.ShowLegend(Alignment.LowerRight);
+        return plt;
+    }
+
+    /// <summary>The points (log10 latency, cumulative %) of one empirical CDF, at most <see cref="MaxCdfPoints"/>.
+    /// </summary>
+    public static (double[] X, double[] Y) Cdf(IReadOnlyList<double> values)
+    {
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        int n = sorted.Length, m = Math.Min(n, MaxCdfPoints);
+        var x = new double[m];
+        var y = new double[m];
+        for (int k = 0; k < m; k++)
+        {
+            int i = m == n ? k : (int)Math.Round((double)k * (n - 1) / Math.Max(1, m - 1));
+            x[k] = Math.Log10(Math.Max(sorted[i], 1e-3));
+            y[k] = 100.0 * (i + 1) / n;
+        }
+        return (x, y);
+    }
+
+    private static void Curve(Plot plt, IReadOnlyList<double> values, string name, int colour, bool dashed)
+    {
+        var (x, y) = Cdf(values);
+        if (x.Length == 0) return;
+        var s = plt.Add.Scatter(x, y);
+        s.ConnectStyle = ConnectStyle.StepHorizontal;
+        s.LegendText = name;
+        s.Color = ChartFile.Colour(colour);
+        s.LineWidth = 2;
+        s.MarkerSize = 0;
+        if (dashed) s.LinePattern = LinePattern.Dashed;
+    }
+
     /// <summary>TTFT and TPOT percentiles against the offered rate, with the SLOs as dashed lines.</summary>
     public static Plot LatencyVsLoad(IReadOnlyList<LoadPoint> points, string title, double ttftSlo = 0,
         double tpotSlo = 0)

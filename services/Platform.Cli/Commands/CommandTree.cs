@@ -3,6 +3,7 @@ using Platform.Cli.Commands.Devices;
 using Platform.Cli.Commands.Infer;
 using Platform.Cli.Commands.Jobs;
 using Platform.Cli.Commands.Kernel;
+using Platform.Cli.Commands.Serve;
 using Platform.Cli.Commands.Train;
 using Spectre.Console.Cli;
 
@@ -88,6 +89,22 @@ public static class CommandTree
                 .WithExample("infer", "plan", "--devices", "h800,h20", "--rate", "4", "--ttft-slo", "2000",
                     "--tpot-slo", "100");
             Add<TracesCommand>(i, "infer traces").WithDescription("The built-in workload traces");
+        });
+        c.AddBranch("serve", v =>
+        {
+            v.SetDescription("Live deployments on virtual accelerators: create, list, show, chat, delete");
+            Add<ServeCreateCommand>(v, "serve create")
+                .WithDescription("Start a live deployment that answers with the simulator's step times")
+                .WithExample("serve", "create", "llama-8b", "--model", "llama-3.1-8b", "--device", "h100-sxm",
+                    "--time-scale", "0.1");
+            Add<ServeListCommand>(v, "serve list").WithDescription("This host's live deployments and their figures");
+            Add<ServeShowCommand>(v, "serve show").WithDescription("One live deployment: KV cache, queue, tokens/s")
+                .WithExample("serve", "show", "llama-8b");
+            Add<ServeChatCommand>(v, "serve chat")
+                .WithDescription("Send a prompt: tokens as they arrive, then TTFT, TPOT and E2E (--json: events)")
+                .WithExample("serve", "chat", "llama-8b", "Hello", "--max-tokens", "32");
+            Add<ServeDeleteCommand>(v, "serve delete").WithDescription("Stop a live deployment")
+                .WithExample("serve", "delete", "llama-8b");
         });
         c.AddBranch("jobs", j =>
         {

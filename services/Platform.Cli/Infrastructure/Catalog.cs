@@ -30,6 +30,8 @@ public static class Catalog
             NameKind.Device => [.. (await AllDevicesAsync(c, null, ct)).Devices.Select(d => d.Id)],
             NameKind.Model => [.. (await new TrainingCostService.TrainingCostServiceClient(c.Invoker)
                 .ListModelPresetsAsync(new ListModelPresetsRequest(), c.Options(ct))).Presets.Select(p => p.Id)],
+            NameKind.Deployment => [.. (await new InferenceSchedulerService.InferenceSchedulerServiceClient(c.Invoker)
+                .ListDeploymentsAsync(new ListDeploymentsRequest(), c.Options(ct))).Deployments.Select(d => d.Name)],
             _ => [.. (await new InferenceSchedulerService.InferenceSchedulerServiceClient(c.Invoker)
                 .ListTracesAsync(new ListTracesRequest(), c.Options(ct))).Traces.Select(t => t.Name)],
         };
@@ -49,7 +51,10 @@ public static class Catalog
             foreach (string v in n.Value!.Split(',',
                 StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (!names.Contains(v, StringComparer.Ordinal))
-                    return Suggest.Message(n.Flag, What(n.Kind), v, names);
+                    return names.Count == 0 && n.Kind == NameKind.Deployment
+                        ? $"{n.Flag}: no live deployment '{Connection.Clip(v)}': this host runs none. Start one with " +
+                            "platform serve create NAME."
+                        : Suggest.Message(n.Flag, What(n.Kind), v, names);
         }
         return null;
     }
@@ -58,6 +63,7 @@ public static class Catalog
     {
         NameKind.Device => "device",
         NameKind.Model => "model preset",
+        NameKind.Deployment => "live deployment",
         _ => "trace",
     };
 }

@@ -5,7 +5,7 @@ namespace Platform.Cli.Infrastructure;
 
 /// <summary>What a flag names in a server-side catalog, so a NotFound answer can say which flag and suggest
 /// values.</summary>
-public enum NameKind { Device, Model, Trace }
+public enum NameKind { Device, Model, Trace, Deployment }
 
 /// <summary>A flag value that names a catalog entry.</summary>
 public sealed record NamedValue(string Flag, NameKind Kind, string? Value);

@@ -186,7 +186,8 @@ function showPlan(job) {
     : 'Capacity plan done: no candidate meets the SLOs; the closest is shown.');
 }
 
-// Jobs: every job this page submitted is polled (GET /api/v1/jobs/{id}) until it finishes.
+// Jobs: every job this page submitted is followed over GET /api/v1/jobs/{id}/events, server-sent events that relay
+// JobService.WatchJob: the current snapshot, then one event per change (progress, state) until the job finishes.
 const watched = new Map();
 const finished = (state) => ['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'].includes(state);
 
@@ -199,6 +200,7 @@ function jobRow(job) {
     row.cells[3].append(Object.assign(document.createElement('progress'), { max: 1 }));
   }
   row.dataset.state = job.state;
+  row.dataset.updates = String(Number(row.dataset.updates || 0) + 1);
   row.cells[0].textContent = job.jobId.slice(0, 8);
   row.cells[0].title = job.jobId;
   row.cells[1].textContent = job.kind;
@@ -207,21 +209,70 @@ function jobRow(job) {
   row.cells[4].textContent = job.error ? `${job.error.code}: ${job.error.reason}` : job.message;
 }
 
-function watch(jobId, onSuccess) {
-  watched.set(jobId, onSuccess);
-  const poll = async () => {
-    try {
-      const { job } = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}`);
-      jobRow(job);
-      if (!finished(job.state)) return setTimeout(poll, 500);
-      watched.delete(jobId);
-      if (job.state === 'JOB_STATE_SUCCEEDED') onSuccess(job);
-      else status('inference-status', `Job ${jobId} ended ${job.state}: ${job.error?.reason ?? ''}`, true);
-    } catch (e) {
-      status('inference-status', e.message, true);
+/** Reads the job's event stream, showing each snapshot; resolves with the last one when the stream ends. */
+async function streamJob(jobId) {
+  const headers = { accept: 'text/event-stream' };
+  if (keyInput.value) headers['x-api-key'] = keyInput.value;
+  const response = await fetch(`/api/v1/jobs/${encodeURIComponent(jobId)}/events`, { headers });
+  if (!response.ok) {
+    const text = await response.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    const error = new Error(`${response.status}: ${json?.message || text}`);
+    error.status = response.status;
+    throw error;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let last = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return last;
+    buffer += value;
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      // An error event (the host stopping) ends this stream; the caller reconnects or reports it.
+      if (!data || lines.includes('event: error')) continue;
+      last = JSON.parse(data).job;
+      jobRow(last);
     }
-  };
-  poll();
+  }
+}
+
+/** Polls GET /api/v1/jobs/{id}: only when the host has no watch left for this page (429), as WatchJob advises. */
+async function pollJob(jobId) {
+  for (;;) {
+    const { job } = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}`);
+    jobRow(job);
+    if (finished(job.state)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function watch(jobId, onSuccess) {
+  watched.set(jobId, onSuccess);
+  try {
+    let job = null;
+    // A stream that ends before the job does (the host restarting, the network) is opened again: its first event is
+    // the current snapshot, so nothing is missed.
+    for (let attempt = 0; attempt < 5 && !(job && finished(job.state)); attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+      try {
+        job = (await streamJob(jobId)) ?? job;
+      } catch (e) {
+        if (e.status !== 429) throw e;
+        job = await pollJob(jobId);
+      }
+    }
+    if (!job || !finished(job.state)) throw new Error(`lost the stream of job ${jobId}; press Refresh`);
+    watched.delete(jobId);
+    if (job.state === 'JOB_STATE_SUCCEEDED') onSuccess(job);
+    else status('inference-status', `Job ${jobId} ended ${job.state}: ${job.error?.reason ?? ''}`, true);
+  } catch (e) {
+    status('inference-status', e.message, true);
+  }
 }
 
 async function refreshJobs() {

@@ -73,6 +73,39 @@ public sealed class ChartTests : IDisposable
     }
 
     [Fact]
+    public void A_latency_cdf_is_the_share_of_requests_at_or_under_each_latency()
+    {
+        var (x, y) = ServingCharts.Cdf([300, 100, 200, 400]);
+        Assert.Equal([2, Math.Log10(200), Math.Log10(300), Math.Log10(400)], x, new DoubleTolerance(1e-12));
+        Assert.Equal([25.0, 50, 75, 100], y);
+
+        // A long run is thinned to MaxCdfPoints, still from the fastest request to the slowest.
+        var many = Enumerable.Range(1, 10_000).Select(i => (double)i).ToList();
+        var (mx, my) = ServingCharts.Cdf(many);
+        Assert.Equal(ServingCharts.MaxCdfPoints, mx.Length);
+        Assert.Equal(0, mx[0], 1e-12);
+        Assert.Equal(4, mx[^1], 1e-12);
+        Assert.Equal(100, my[^1], 1e-12);
+        Assert.Equal(my.Order(), my);
+        Assert.Equal(0.01, my[0], 1e-12);
+
+        var plot = ServingCharts.LatencyCdf([new("1 req/s", [50, 80, 120], [10, 12]),
+            new("8 req/s", [400, 900, 3000], [30, 60])], "cdf", ttftSlo: 2000, tpotSlo: 50);
+        string svg = Save(plot, "cdf");
+        foreach (string s in new[] { "TTFT 1 req/s", "TPOT 1 req/s", "TTFT 8 req/s", "TPOT 8 req/s", "TPOT SLO 50 ms" })
+            Assert.Contains(s, svg);
+        var curves = plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ToList();
+        Assert.Equal(4, curves.Count);
+        Assert.Equal(Math.Log10(3000), curves[2].Data.GetScatterPoints().Max(p => p.X), 1e-9);
+    }
+
+    private sealed class DoubleTolerance(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance;
+        public int GetHashCode(double v) => 0;
+    }
+
+    [Fact]
     public void Roofline_places_kernels_under_the_ceilings()
     {
         var plot = DeviceCharts.Roofline([new("H800 BF16", 989, 3.35)],

@@ -27,6 +27,8 @@ public sealed class DemoCommandTests(CliHost host) : IDisposable
             Assert.Contains($"]({Path.GetFileName(svg)})", md);
             Assert.True(File.Exists(Path.ChangeExtension(svg, ".png")));
         }
+        Assert.Contains("](latency-cdf.svg)", md);
+        Assert.Contains("--cdf-chart latency-cdf.svg", md);
         Assert.Matches(@"\| FP8 E4M3 \| [0-9.]+e-0?4 \|", md);
     }
 }

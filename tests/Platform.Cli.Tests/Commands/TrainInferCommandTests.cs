@@ -89,12 +89,13 @@ public sealed class TrainInferCommandTests(CliHost host) : IDisposable
     }
 
     [Fact]
-    public async Task A_load_sweep_charts_latency_and_goodput_per_rate()
+    public async Task A_load_sweep_charts_latency_goodput_and_latency_cdfs_per_rate()
     {
         string lat = Path.Combine(_dir, "latency.svg"), good = Path.Combine(_dir, "goodput.svg");
+        string cdf = Path.Combine(_dir, "cdf.png"), cdfSvg = Path.Combine(_dir, "cdf.svg");
         var r = await host.Run("infer", "simulate", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--tp", "1",
             "--rates", "1,4", "--requests", "60", "--ttft-slo", "2000", "--tpot-slo", "100", "--chart", lat,
-            "--goodput-chart", good, "--json");
+            "--goodput-chart", good, "--cdf-chart", cdf, "--json");
         Assert.Equal(ExitCodes.Ok, r.ExitCode);
         var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
@@ -102,6 +103,17 @@ public sealed class TrainInferCommandTests(CliHost host) : IDisposable
             Assert.Equal("60", JsonDocument.Parse(l).RootElement.GetProperty("completedRequests").GetString());
         Assert.Contains("TTFT p99", File.ReadAllText(lat));
         Assert.Contains("goodput", File.ReadAllText(good));
+        Assert.True(new FileInfo(cdf).Length > 1024);
+        Assert.Contains($"chart: {cdf}", r.Error);
+
+        // One run (no sweep): a TTFT and a TPOT curve at its rate, the SLOs as lines; the table as without a chart.
+        var one = await host.Run("infer", "simulate", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--tp", "1",
+            "--rate", "4", "--requests", "60", "--ttft-slo", "2000", "--cdf-chart", cdfSvg);
+        Assert.Equal(ExitCodes.Ok, one.ExitCode);
+        Assert.Contains("TTFT p50 ms", one.Out);
+        string svg = File.ReadAllText(cdfSvg);
+        foreach (string s in new[] { "TTFT 4 req/s", "TPOT 4 req/s", "TTFT SLO 2000 ms", "TTFT and TPOT CDFs" })
+            Assert.Contains(s, svg);
     }
 
     [Fact]

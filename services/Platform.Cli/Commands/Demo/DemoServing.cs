@@ -82,16 +82,25 @@ public sealed partial class DemoCommand
         double[] rates = quick ? [1, 4, 8] : [1, 2, 4, 6, 8];
         var series = new List<LoadSeries>();
         SimulateWorkloadResponse? timeline = null;
+        var cdfs = new List<LatencySamples>();
         foreach (var o in best)
         {
             var points = new List<LoadPoint>();
             foreach (double rate in rates)
             {
-                var r = await client.SimulateWorkloadAsync(new SimulateWorkloadRequest
+                var request = new SimulateWorkloadRequest
                 {
                     Model = new ModelSpec { Preset = "deepseek-v3" }, Deployment = o.Deployment,
                     Workload = ServingWorkload(rate, requests), Slo = new Slo { TtftMs = TtftSlo, TpotMs = TpotSlo },
-                }, c.Options(ct));
+                };
+                SimulateWorkloadResponse r;
+                // The cheapest deployment's runs stream every request's latencies, for the CDF chart.
+                if (o == best[0])
+                {
+                    (r, var run) = await SimulationStream.RunAsync(c, request, $"{rate:0.##} req/s", ct);
+                    cdfs.Add(run);
+                }
+                else r = await client.SimulateWorkloadAsync(request, c.Options(ct));
                 points.Add(SimulateCommand.Point(rate, r));
                 if (rate == TargetRate && o == best[0]) timeline = r;
             }
@@ -104,12 +113,17 @@ public sealed partial class DemoCommand
             $"{series[0].Name}: latency percentiles against load",
                 TtftSlo, TpotSlo), "latency",
             "TTFT and TPOT p50/p99 of the cheapest deployment against the offered load (modelled).");
-        report.Source("modelled — InferenceSchedulerService.SimulateWorkload at each rate.");
+        report.Chart(ServingCharts.LatencyCdf(cdfs, $"{series[0].Name}: TTFT and TPOT CDFs at each load", TtftSlo,
+                TpotSlo), "latency-cdf",
+            "Share of requests at or under each TTFT (solid) and TPOT (dashed) latency, per offered load, for the " +
+            "cheapest deployment; dotted lines: the SLOs (modelled, every request's result).");
+        report.Source("modelled — InferenceSchedulerService.SimulateWorkload at each rate (StreamSimulation, which " +
+            "also sends every request's result, for the cheapest deployment).");
         report.Command($"platform infer simulate --device {best[0].Deployment.Accelerator} --tp 8 " +
             $"--pp {Math.Max(1, best[0].Deployment.PipelineParallel)} --replicas {best[0].Deployment.Replicas} " +
             $"--weight-dtype {Parse.Short(best[0].Deployment.WeightDtype)} --rates {string.Join(",", rates)} " +
             $"--requests {requests} --ttft-slo {TtftSlo} --tpot-slo {TpotSlo} --chart latency.svg " +
-            "--goodput-chart goodput.svg");
+            "--goodput-chart goodput.svg --cdf-chart latency-cdf.svg");
         if (timeline is not null)
             report.Chart(ServingCharts.Timeline(SimulateCommand.Timeline(timeline),
                     $"{series[0].Name} at {TargetRate} req/s: queue, running requests, KV cache"), "timeline",

@@ -17,6 +17,18 @@ public sealed class SimulateSettings : DeploymentSettings
     [CommandOption("--goodput-chart <FILE>")]
     [Description("Sweep: also chart goodput against the offered rate")]
     public string? GoodputChart { get; init; }
+
+    [CommandOption("--cdf-chart <FILE>")]
+    [Description("Also chart the CDFs of every request's TTFT and TPOT (one curve per rate with --rates)")]
+    public string? CdfChart { get; init; }
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        foreach (var (flag, file) in new[] { ("--goodput-chart", GoodputChart), ("--cdf-chart", CdfChart) })
+            if (file is not null && !ChartFile.IsSupported(file))
+                return Spectre.Console.ValidationResult.Error($"{flag}: the file must end in .svg or .png");
+        return base.Validate();
+    }
 }
 
 /// <summary>platform infer simulate: serving metrics of one deployment; --rates sweeps the load.</summary>
@@ -29,9 +41,20 @@ public sealed class SimulateCommand(CliEnvironment env) : PlatformCommand<Simula
         var client = new InferenceSchedulerService.InferenceSchedulerServiceClient(c.Invoker);
         var rates = Parse.Numbers("--rates", s.Rates, 32);
         var o = Output(s);
+        var samples = new List<LatencySamples>();
+        async Task<SimulateWorkloadResponse> Simulate(double? rate)
+        {
+            if (s.CdfChart is null) return await client.SimulateWorkloadAsync(Request(s, rate), c.Options(ct));
+            string name = s.Trace is not null && rate is null ? s.Trace : $"{rate ?? s.Rate ?? 2:0.##} req/s";
+            var (summary, run) = await SimulationStream.RunAsync(c, Request(s, rate), name, ct);
+            samples.Add(run);
+            return summary;
+        }
+        string what = $"{s.Model} on {s.Replicas} x {s.Device} TP{s.Tp}";
         if (rates.Count == 0)
         {
-            var r = await client.SimulateWorkloadAsync(Request(s, null), c.Options(ct));
+            var r = await Simulate(null);
+            SaveCdf(o, s, samples, what);
             if (s.Chart is not null)
             {
                 ChartFile.Save(ServingCharts.Timeline(Timeline(r),
@@ -47,11 +70,12 @@ public sealed class SimulateCommand(CliEnvironment env) : PlatformCommand<Simula
         var results = new List<(double Rate, SimulateWorkloadResponse R)>();
         foreach (double rate in rates)
         {
-            var r = await client.SimulateWorkloadAsync(Request(s, rate), c.Options(ct));
+            var r = await Simulate(rate);
             results.Add((rate, r));
             if (o.Json) o.WriteJson(r);
         }
         var points = results.Select(x => Point(x.Rate, x.R)).ToList();
+        SaveCdf(o, s, samples, what);
         if (s.Chart is not null)
         {
             ChartFile.Save(ServingCharts.LatencyVsLoad(points, $"{s.Model} on {s.Replicas} x {s.Device} TP{s.Tp}: " +
@@ -67,6 +91,14 @@ public sealed class SimulateCommand(CliEnvironment env) : PlatformCommand<Simula
         }
         if (!o.Json) o.Write(Metrics(results));
         return ExitCodes.Ok;
+    }
+
+    private static void SaveCdf(Output o, SimulateSettings s, IReadOnlyList<LatencySamples> samples, string what)
+    {
+        if (s.CdfChart is null) return;
+        ChartFile.Save(ServingCharts.LatencyCdf(samples, $"{what}: TTFT and TPOT CDFs", s.TtftSlo, s.TpotSlo),
+            s.CdfChart);
+        o.Saved(s.CdfChart);
     }
 
     private static SimulateWorkloadRequest Request(SimulateSettings s, double? rate) => new()

@@ -11,7 +11,7 @@ namespace Platform.Cli.Commands.Jobs;
 public sealed class ListJobsSettings : GlobalSettings
 {
     [CommandOption("--kind <KIND>")]
-    [Description("estimate, plan, kernel-batch or capacity-plan")]
+    [Description("estimate, plan, kernel-batch, capacity-plan or simulation")]
     public string? Kind { get; init; }
 
     [CommandOption("--state <STATE>")]
@@ -29,7 +29,7 @@ public sealed class ListJobsSettings : GlobalSettings
                 ? Spectre.Console.ValidationResult.Error(Suggest.Message("--kind", "job kind", Kind, Kinds))
                 : base.Validate();
 
-    public static readonly string[] Kinds = ["estimate", "plan", "kernel-batch", "capacity-plan"];
+    public static readonly string[] Kinds = ["estimate", "plan", "kernel-batch", "capacity-plan", "simulation"];
 }
 
 /// <summary>platform jobs list: jobs of every kind, newest first.</summary>
