@@ -54,11 +54,11 @@ public sealed class KernelReferenceTests
         WithinGoal("send_recv (network)", HeldOut("send_recv (network)"), 900);
 
     [Fact]
-    public void Held_out_two_node_all_reduces_with_two_gpus_per_node_stay_within_a_factor_of_two()
+    public void Held_out_two_node_all_reduces_with_two_gpus_per_node_are_within_50_percent_median_60_percent_p90()
     {
         // Not within the goal: for most sizes Vidur's 4×2 runs reached 12 GB/s bus bandwidth, what the 2×1 runs reach
         // with one GPU per node, while the 8×4 runs reached 42 GB/s with four (docs/EMULATOR.md §7). The ring with
-        // the cluster's per-GPU rate, fitted on 2×1, 8×4 and 16×8, is held to the measured medians within 2×.
+        // the cluster's per-GPU rate, fitted on 2×1, 8×4 and 16×8, is held to this looser tolerance.
         var rows = HeldOut("all_reduce (network)");
         Assert.True(rows.Count >= 900, $"{rows.Count} held-out rows");
         var s = KernelValidation.Stats("all_reduce (network)", rows);
