@@ -11,7 +11,7 @@ public sealed class TimingProfileTests
     private const long Buffer = 1L << 30;
 
     [Fact]
-    public void Two_node_all_reduce_moves_two_n_minus_one_over_n_of_the_buffer_through_the_slower_of_nvlink_and_the_nics()
+    public void Two_node_all_reduce_moves_2_n_minus_1_over_n_of_the_buffer_at_the_slower_of_nvlink_and_the_nics()
     {
         var spec = H800 with { ScaleOutGBps = 10 }; // 8 × 10 × 0.9 = 72 GB/s per node, below NVLink's 160
         var t = new DeviceTiming(spec).Collective(CollectiveOpKind.AllReduce, Buffer, 16, 8);
