@@ -289,7 +289,7 @@ public sealed class DeviceTiming
         double nodeCap = Profile.NodeScaleOutGBps > 0 ? Profile.NodeScaleOutGBps * 1e9 : double.PositiveInfinity;
         double p2p = Profile.P2pOverRingBandwidth;
         double time = call + CollectiveSeconds(kind, s, ranks, p, up, outBw, aUp, aOut, nodeCap, p2p);
-        double ideal = CollectiveSeconds(kind, s, ranks, p, upRaw, outRaw, 0, 0, double.PositiveInfinity, 1.0);
+        double ideal = CollectiveSeconds(kind, s, ranks, p, upRaw, outRaw, 0, 0, double.PositiveInfinity, p2p);
         return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
     }
 
