@@ -16,6 +16,8 @@ public sealed class DeviceTiming
     private readonly double[] _fraction = new double[8];  // calibrated per-tile fraction of peak
 
     public DeviceSpec Device { get; }
+    /// <summary>Cluster figures the device does not carry (the catalog's neutral profile unless stated).</summary>
+    public TimingProfile Profile { get; }
     public int Sms { get; }
     public double HbmBytesPerSecond { get; }
     public double MemoryEfficiency { get; }
@@ -24,9 +26,10 @@ public sealed class DeviceTiming
     /// <summary>L2 (last-level on-chip memory) capacity in bytes.</summary>
     public double L2Bytes { get; }
 
-    public DeviceTiming(DeviceSpec d)
+    public DeviceTiming(DeviceSpec d, TimingProfile? profile = null)
     {
         Device = d;
+        Profile = profile ?? TimingProfile.Catalog;
         Sms = Math.Max(1, d.ComputeUnits);
         HbmBytesPerSecond = d.HbmTbps * 1e12;
         MemoryEfficiency = DeviceDefaults.Memory(d);
@@ -87,9 +90,15 @@ public sealed class DeviceTiming
     public OpTime Gemm(DataType t, long m, long n, long k, long batch = 1, string field = "dtype") =>
         GemmCore(t, m, n, k, Math.Max(1, batch), SmRate(t, field));
 
+    /// <summary>Per-tile prologue/epilogue in units of K: FP8 tiles pay more of it (see
+    /// <see cref="TimingConstants.Fp8TileOverheadK"/>).</summary>
+    public static double TileOverhead(DataType t) =>
+        t is DataType.Fp8E4M3 or DataType.Fp8E5M2 ? Fp8TileOverheadK : TileOverheadK;
+
     private OpTime GemmCore(DataType t, double m, double n, double k, double batch, double smRate)
     {
         double inB = DeviceSpec.BytesPerElement(t), outB = DeviceSpec.OutputBytesPerElement(t);
+        double k0 = TileOverhead(t);
         double flops = 2 * m * n * k * batch;
         var best = new Candidate(double.MaxValue, 0, 0, 0, 0);
         foreach (var (bm, bn) in Tiles)
@@ -97,10 +106,11 @@ public sealed class DeviceTiming
             double tm = Math.Ceiling(m / bm), tn = Math.Ceiling(n / bn);
             double tilesPer = tm * tn, tiles = tilesPer * batch;
             double sMax = tiles < Sms ? Math.Max(1, Math.Min(Math.Floor(Sms / tiles), Math.Floor(k / MinSplitK))) : 1;
-            Consider(ref best, TileCandidate(bm, bn, 1, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate));
+            Consider(ref best,
+                TileCandidate(bm, bn, 1, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate, k0));
             if (sMax > 1)
                 Consider(ref best,
-                    TileCandidate(bm, bn, sMax, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate));
+                    TileCandidate(bm, bn, sMax, m, n, k, batch, tm, tn, tilesPer, tiles, inB, outB, smRate, k0));
         }
         return Finish(flops, best.HbmBytes, best.Compute, best.Hbm, best.L2, best.L2Bytes, _peak[(int)t]);
     }
@@ -118,12 +128,12 @@ public sealed class DeviceTiming
     /// <summary>One tiling: wave quantization over the SMs, operand reuse within a wave through L2, split-K
     /// partials.</summary>
     private Candidate TileCandidate(int bm, int bn, double s, double m, double n, double k, double batch,
-        double tm, double tn, double tilesPer, double tiles, double inB, double outB, double smRate)
+        double tm, double tn, double tilesPer, double tiles, double inB, double outB, double smRate, double k0)
     {
         double ks = Math.Ceiling(k / s);
         double units = tiles * s;
         double waves = Math.Ceiling(units / Sms);
-        double compute = waves * 2.0 * bm * bn * (ks + TileOverheadK) / smRate;
+        double compute = waves * 2.0 * bm * bn * (ks + k0) / smRate;
 
         // Tiles resident in one wave form a near-square block; its A rows and B columns come from HBM once.
         // A rasterized (swizzled) schedule reuses a larger block when L2 holds one K-slab of it (whichever is larger).
@@ -164,7 +174,7 @@ public sealed class DeviceTiming
             for (int i = 0; i < mPerGroup.Count; i++)
                 if (mPerGroup[i] > 0) tiles += Math.Ceiling(mPerGroup[i] / (double)bm) * tn;
             double waves = Math.Ceiling(tiles / Sms);
-            double compute = waves * 2.0 * bm * bn * (k + TileOverheadK) / smRate;
+            double compute = waves * 2.0 * bm * bn * (k + TileOverhead(t)) / smRate;
             // Each active expert's weights are read once (masked groups skip theirs); activations once per column
             // block.
             double colBlocks = Math.Ceiling(tn / Math.Max(1, Math.Ceiling(Math.Sqrt(Math.Min(Sms, tiles)))));
@@ -214,9 +224,10 @@ public sealed class DeviceTiming
 
     // ---------------------------------------------------------------- element-wise
 
-    /// <summary>A memory-streaming kernel: FLOPs on the vector units, bytes through HBM. Row kernels (one thread
-    /// block per row: norms, activations, rope, quantize) reach <see cref="RowKernelOverMemory"/> of the streaming
-    /// rate, and with <paramref name="rows"/> stated, at most <see cref="RowBlockBytesPerSecond"/> per row.</summary>
+    /// <summary>A memory-streaming kernel: FLOPs on the vector units, bytes through HBM (the share still in L2 from
+    /// the kernels before at the L2 rate). Row kernels (one thread block per row: norms, activations, rope, quantize)
+    /// reach <see cref="RowKernelOverMemory"/> of the streaming rate (rope <see cref="RopeOverRowKernel"/> of that),
+    /// and with <paramref name="rows"/> stated, at most <see cref="RowBlockBytesPerSecond"/> per row.</summary>
     public OpTime Elementwise(DataType t, ElementwiseOpKind kind, long elements, long rows = 0)
     {
         double e = elements, b = DeviceSpec.BytesPerElement(t);
@@ -238,7 +249,11 @@ public sealed class DeviceTiming
         };
         double flops = flopsPer * e;
         bool rowKernel = kind is not (ElementwiseOpKind.Copy or ElementwiseOpKind.Add);
-        double memory = MemorySeconds(bytes) / (rowKernel ? RowKernelOverMemory : 1.0);
+        double rate = !rowKernel ? 1.0
+            : kind == ElementwiseOpKind.Rope ? RowKernelOverMemory * RopeOverRowKernel : RowKernelOverMemory;
+        // Part of the inputs is still in L2 from the kernels before: those bytes move at the L2 rate.
+        double hit = bytes > 0 ? Math.Min(ElementwiseL2MaxHit, ElementwiseL2ResidentShare * L2Bytes / bytes) : 0;
+        double memory = (MemorySeconds(bytes * (1 - hit)) + bytes * hit / L2BytesPerSecond) / rate;
         if (rowKernel && rows > 0) memory = Math.Max(memory, bytes / rows / RowBlockBytesPerSecond);
         return Finish(flops, bytes, flops / VectorFlopsPerSecond, memory, 0, 0,
             VectorFlopsPerSecond / DeviceDefaults.MatmulEfficiencyBf16(Device), ElementwiseLatencySeconds);
@@ -249,7 +264,8 @@ public sealed class DeviceTiming
     /// <summary>
     /// Alpha–beta collective of <paramref name="bytes"/> (the full buffer: all-reduce input, all-gather output,
     /// reduce-scatter input, all-to-all send buffer, send/recv message) over <paramref name="ranks"/> devices.
-    /// Ranks beyond one scale-up domain use the hierarchical (intra, inter, intra) algorithm.
+    /// Ranks beyond one scale-up domain: all-reduce is NCCL's ring over every rank, the other collectives use the
+    /// hierarchical (intra, inter, intra) algorithm.
     /// </summary>
     public OpTime Collective(CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode)
     {
@@ -270,20 +286,22 @@ public sealed class DeviceTiming
         double call = ranks <= p
             ? kind == CollectiveOpKind.SendRecv ? P2pCallUpSeconds : CollectiveCallUpSeconds
             : kind == CollectiveOpKind.SendRecv ? P2pCallOutSeconds : CollectiveCallOutSeconds;
-        double time = call + CollectiveSeconds(kind, s, ranks, p, up, outBw, aUp, aOut);
-        double ideal = CollectiveSeconds(kind, s, ranks, p, upRaw, outRaw, 0, 0);
+        double nodeCap = Profile.NodeScaleOutGBps > 0 ? Profile.NodeScaleOutGBps * 1e9 : double.PositiveInfinity;
+        double p2p = Profile.P2pOverRingBandwidth;
+        double time = call + CollectiveSeconds(kind, s, ranks, p, up, outBw, aUp, aOut, nodeCap, p2p);
+        double ideal = CollectiveSeconds(kind, s, ranks, p, upRaw, outRaw, 0, 0, double.PositiveInfinity, p2p);
         return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
     }
 
     private static double CollectiveSeconds(CollectiveOpKind kind, double s, int n, int p, double up, double outBw,
-        double aUp, double aOut)
+        double aUp, double aOut, double nodeCap, double p2p)
     {
         if (n <= p) // one scale-up domain: ring algorithms
         {
             return kind switch
             {
                 CollectiveOpKind.AllReduce => 2.0 * (n - 1) * aUp + 2.0 * (n - 1) / n * s / up,
-                CollectiveOpKind.SendRecv => aUp + s / up,
+                CollectiveOpKind.SendRecv => aUp + s / (up * p2p),
                 _ => (n - 1) * aUp + (double)(n - 1) / n * s / up,
             };
         }
@@ -291,16 +309,17 @@ public sealed class DeviceTiming
         double intra = (p - 1) * aUp + (double)(p - 1) / p * s / up;                      // RS or AG inside a node
         // RS or AG of s/p across nodes
         double interShard = (nodes - 1) * aOut + (nodes - 1) / nodes * (s / p) / outBw;
+        // NCCL's ring all-reduce over every rank: each node's interfaces carry 2(n-1)/n of the buffer, the NVLink hops
+        // inside a node are pipelined with them, so the slower of the node's network rate and NVLink sets the pace.
+        double ringBw = Math.Min(p > 1 ? up : double.PositiveInfinity, Math.Min(p * outBw, nodeCap));
         return kind switch
         {
-            CollectiveOpKind.AllReduce => p > 1
-                ? 2 * intra + 2 * (nodes - 1) * aOut + 2.0 * (nodes - 1) / nodes * (s / p) / outBw
-                : 2 * (nodes - 1) * aOut + 2.0 * (nodes - 1) / nodes * s / outBw,
+            CollectiveOpKind.AllReduce => 2.0 * (n - 1) * aOut + 2.0 * (n - 1) / n * s / ringBw,
             CollectiveOpKind.AllGather or CollectiveOpKind.ReduceScatter => (p > 1 ? intra : 0) + interShard,
             CollectiveOpKind.AllToAll => Math.Max(
                 (p - 1) * aUp + (double)(p - 1) / n * s / up,
                 (nodes - 1) * aOut + (double)(n - p) / n * s / outBw),
-            _ => aOut + s / outBw,
+            _ => aOut + s / (outBw * p2p),
         };
     }
 

@@ -12,6 +12,12 @@ public static class TimingConstants
     /// epilogue).</summary>
     public const double TileOverheadK = 128;
 
+    /// <summary>The same for FP8 GEMMs (DeepGEMM-style persistent kernels, 128-deep K blocks): 4 K blocks. An FP8 K
+    /// step takes half a BF16 one while the TMA pipeline fill and the BF16 epilogue take the same time, and with few K
+    /// iterations the epilogue of one tile no longer hides under the next tile's main loop. Fitted on DeepGEMM's
+    /// published H800 TFLOPS for M = 4096 (K 512 … 16384; docs/EMULATOR.md §2.1).</summary>
+    public const double Fp8TileOverheadK = 512;
+
     /// <summary>K depth of the operand slab a rasterized GEMM keeps in L2 (half of L2 holds rows + columns of one
     /// slab).</summary>
     public const double L2SlabK = 256;
@@ -56,7 +62,18 @@ public static class TimingConstants
 
     /// <summary>Share of the streaming rate that one-block-per-row kernels (norms, activations, rope, quantize)
     /// reach: scalar loads leave too few bytes in flight to saturate HBM (vLLM's kernels: ~1 TB/s on A100).</summary>
-    public const double RowKernelOverMemory = 0.6;
+    public const double RowKernelOverMemory = 0.55;
+
+    /// <summary>Share of the row-kernel rate a rotary embedding reaches: vLLM's kernel walks the query and key heads
+    /// of a token with strided loads (A100: ~870 GB/s against ~1,000 for norms and SiLU·mul).</summary>
+    public const double RopeOverRowKernel = 0.8;
+
+    /// <summary>Share of the L2 capacity an element-wise kernel finds still holding the tensors the kernels before it
+    /// wrote (a residual add at a few hundred tokens streams faster than HBM allows).</summary>
+    public const double ElementwiseL2ResidentShare = 0.2;
+
+    /// <summary>Most of an element-wise kernel's bytes that can be L2 hits (its inputs, not its output).</summary>
+    public const double ElementwiseL2MaxHit = 0.3;
 
     /// <summary>Bytes per second one thread block streams when a row kernel has fewer rows than the device can
     /// hold (Little's law: bytes in flight per block over DRAM latency). Sets the flat time of small-batch norms
@@ -64,15 +81,16 @@ public static class TimingConstants
     public const double RowBlockBytesPerSecond = 8e9;
 
     /// <summary>Per-call cost of a ring collective inside a scale-up domain (NCCL launch, channel handshake,
-    /// rank skew), on top of the per-hop link latency: A100 NVLink all-reduces of ≤ 1 MiB, 2 and 8 ranks.</summary>
-    public const double CollectiveCallUpSeconds = 30e-6;
+    /// rank skew), on top of the per-hop link latency: fitted with the link rate on A100 NVLink all-reduces of every
+    /// size, 2 and 8 ranks (Vidur).</summary>
+    public const double CollectiveCallUpSeconds = 40e-6;
 
     /// <summary>Per-call cost of a send/recv inside a scale-up domain (A100 NVLink, ≤ 1 MiB).</summary>
-    public const double P2pCallUpSeconds = 13e-6;
+    public const double P2pCallUpSeconds = 15e-6;
 
-    /// <summary>Per-call cost of a collective spanning nodes (A100 DGX over InfiniBand, 2×1 and 16×8 all-reduces
-    /// of ≤ 1 MiB).</summary>
-    public const double CollectiveCallOutSeconds = 102e-6;
+    /// <summary>Per-call cost of a collective spanning nodes: fitted with the inter-node rate on A100 all-reduces of
+    /// every size, 2×1, 8×4 and 16×8 ranks (Vidur).</summary>
+    public const double CollectiveCallOutSeconds = 80e-6;
 
     /// <summary>Per-call cost of a send/recv between nodes: the collective one scaled by the NVLink p2p/collective
     /// ratio (not fitted; the 2×1 send/recv rows are held out to check it).</summary>

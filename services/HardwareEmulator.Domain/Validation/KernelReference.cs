@@ -21,8 +21,9 @@ public static class KernelReference
     /// <summary>Models whose rows the calibration was fitted on; the other two are held out.</summary>
     public static readonly IReadOnlySet<string> FitModels = new HashSet<string> { "Llama-2-7b-hf", "Llama-2-70b-hf" };
 
-    /// <summary>Collectives the per-call latencies were fitted on: the 2-, 8- and 16-rank all-reduces and the
-    /// NVLink send/recv; the 4-rank all-reduces and the send/recv between nodes are held out.</summary>
+    /// <summary>Collectives the per-call costs and the validated cluster's link rates were fitted on: the 2-, 8- and
+    /// 16-rank all-reduces and the NVLink send/recv; the 4-rank all-reduces and the send/recv between nodes are held
+    /// out.</summary>
     public static bool IsFitCollective(KernelSample s) =>
         s.Kind == "all_reduce" ? s.Tp != 4 : s.Shape is CollectiveShape { Ranks: var n, RanksPerNode: var p } && n <= p;
 

@@ -5,43 +5,64 @@ using HardwareEmulator.Domain.Validation;
 namespace HardwareEmulator.Tests.Domain;
 
 /// <summary>The timing model against Vidur's measured A100 times (Data/vidur-a100), on the rows the calibration was
-/// not fitted on (Llama-3-8B and CodeLlama-34B layers; 4-rank all-reduces).</summary>
+/// not fitted on (Llama-3-8B and CodeLlama-34B layers; 4-rank all-reduces; send/recv between nodes). The goal per op
+/// kind: median |error| ≤ 10 %, p90 ≤ 25 % (docs/EMULATOR.md §2.5).</summary>
 public sealed class KernelReferenceTests
 {
     private static readonly IReadOnlyList<KernelSample> Samples =
         KernelReference.Load(Path.Combine(AppContext.BaseDirectory, "Data", "vidur-a100"));
     private static readonly DeviceSpec A100 = new DeviceCatalog().Get("a100-80gb");
 
-    /// <summary>Large-GEMM fraction of Vidur's A100s (fitted on the Llama-2-7B/70B prefill GEMMs; the catalog keeps
-    /// MAMF's 0.869, docs/EMULATOR.md §2.5).</summary>
-    private const double VidurMatmulEfficiency = 0.75;
+    private static List<KernelComparison> HeldOut(DeviceTiming timing, Func<KernelSample, bool> which) =>
+        KernelValidation.Compare(timing, Samples.Where(s => !KernelReference.IsFit(s) && which(s))).ToList();
 
-    private static IReadOnlyList<KernelComparison> HeldOut(DeviceSpec device, string kind) =>
-        KernelValidation.Compare(new TimingModel().For(device),
-            Samples.Where(s => !KernelReference.IsFit(s) && s.Kind == kind));
+    private static List<KernelComparison> HeldOut(string kind) =>
+        HeldOut(VidurCluster.Timing(A100), s => KernelValidation.KindOf(s) == kind);
+
+    private static void WithinGoal(string kind, List<KernelComparison> rows, int atLeast)
+    {
+        Assert.True(rows.Count >= atLeast, $"{rows.Count} held-out {kind} rows");
+        var s = KernelValidation.Stats(kind, rows);
+        Assert.True(s.MedianAbs <= 0.10 && s.P90Abs <= 0.25, $"{s}");
+    }
 
     [Fact]
     public void Held_out_gemms_agree_with_the_measured_medians_within_10_percent_median_and_25_percent_p90()
     {
-        var rows = HeldOut(A100 with { MatmulEfficiencyBf16 = VidurMatmulEfficiency }, "gemm");
-        Assert.True(rows.Count > 10_000, $"{rows.Count} held-out GEMM rows");
-        var s = KernelValidation.Stats("gemm", rows.ToList());
-        Assert.True(s.MedianAbs <= 0.10 && s.P90Abs <= 0.25, $"{s}");
-        // Decode GEMVs are bandwidth-bound: no recalibrated compute rate enters them.
-        var decode = KernelValidation.Stats("decode", HeldOut(A100, "gemm").Where(r => r.Sample.Tokens <= 16).ToList());
-        Assert.True(decode.MedianAbs <= 0.10 && decode.P90Abs <= 0.25, $"{decode}");
+        WithinGoal("gemm", HeldOut("gemm"), 10_000);
+        // Decode GEMVs are bandwidth-bound: the catalog device, with MAMF's compute rate, times them as well.
+        var decode = HeldOut(new TimingModel().For(A100), s => s.Kind == "gemm" && s.Tokens <= 16);
+        WithinGoal("decode gemm", decode, 100);
     }
 
     [Fact]
-    public void Held_out_elementwise_kernels_agree_with_the_measured_medians()
+    public void Held_out_elementwise_kernels_agree_with_the_measured_medians_within_the_goal()
     {
-        var rows = HeldOut(A100, "elementwise");
-        Assert.True(rows.Count > 10_000, $"{rows.Count} held-out element-wise rows");
-        var s = KernelValidation.Stats("elementwise", rows.ToList());
-        Assert.True(s.MedianAbs <= 0.12 && s.P90Abs <= 0.30, $"{s}");
+        WithinGoal("elementwise", HeldOut("elementwise"), 10_000);
         // Small batches: the one-block-per-row floor (a one-token SiLU·mul of 14336 columns takes ~11 µs, not 2).
-        var small = KernelValidation.Stats("small", rows.Where(r => r.Sample.Tokens <= 16).ToList());
-        Assert.True(small.MedianAbs <= 0.15 && small.P90Abs <= 0.35, $"{small}");
+        var small = HeldOut("elementwise").Where(r => r.Sample.Tokens <= 16).ToList();
+        var s = KernelValidation.Stats("small", small);
+        Assert.True(s.MedianAbs <= 0.15 && s.P90Abs <= 0.35, $"{s}");
+    }
+
+    [Fact]
+    public void Held_out_four_rank_nvlink_all_reduces_agree_with_the_measured_medians_within_the_goal() =>
+        WithinGoal("all_reduce (nvlink)", HeldOut("all_reduce (nvlink)"), 900);
+
+    [Fact]
+    public void Held_out_send_recv_between_nodes_agrees_with_the_measured_medians_within_the_goal() =>
+        WithinGoal("send_recv (network)", HeldOut("send_recv (network)"), 900);
+
+    [Fact]
+    public void Held_out_two_node_all_reduces_with_two_gpus_per_node_are_within_50_percent_median_60_percent_p90()
+    {
+        // Not within the goal: for most sizes Vidur's 4×2 runs reached 12 GB/s bus bandwidth, what the 2×1 runs reach
+        // with one GPU per node, while the 8×4 runs reached 42 GB/s with four (docs/EMULATOR.md §7). The ring with
+        // the cluster's per-GPU rate, fitted on 2×1, 8×4 and 16×8, is held to this looser tolerance.
+        var rows = HeldOut("all_reduce (network)");
+        Assert.True(rows.Count >= 900, $"{rows.Count} held-out rows");
+        var s = KernelValidation.Stats("all_reduce (network)", rows);
+        Assert.True(s.MedianAbs <= 0.5 && s.P90Abs <= 0.6, $"{s}");
     }
 
     [Theory]

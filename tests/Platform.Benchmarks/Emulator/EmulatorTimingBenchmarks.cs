@@ -154,6 +154,15 @@ public static class EmulatorTimingBenchmarks
                 $"\"source\":\"{r.Source}\"}}");
         }
         var h800 = model.For(catalog.Get("h800"));
+        // DeepGEMM's published H800 FP8 TFLOPS at M = 4096 (README revision 55ab91f): the short-K term's fit.
+        foreach (var (m, n, k, published) in new (long, long, long, double)[]
+            { (4096, 32768, 512, 751), (4096, 24576, 1536, 1125), (4096, 7168, 2048, 1168), (4096, 7168, 16384, 1426) })
+        {
+            var g = h800.Gemm(DataType.Fp8E4M3, m, n, k);
+            Console.WriteLine($"{{\"check\":\"deepgemm-fp8\",\"device\":\"h800\",\"m\":{m},\"n\":{n},\"k\":{k}," +
+                $"\"modelled_tflops\":{g.AchievedTflops:F0},\"published_tflops\":{published}," +
+                $"\"ratio\":{g.AchievedTflops / published:F3}}}");
+        }
         var mla = h800.Attention(DataType.Bf16, 128, 1, 4096, 16, 1, 576, 512, false);
         Console.WriteLine($"{{\"check\":\"flashmla-decode\",\"device\":\"h800\"," +
             $"\"modelled_gbps\":{mla.AchievedGBps:F0},\"measured_gbps\":3000," +
@@ -189,7 +198,7 @@ public static class EmulatorTimingBenchmarks
         foreach (var (mb, calculon) in new[] { (0.1, 0.3), (1.0, 0.7), (10.0, 0.9), (100.0, 0.95) })
         {
             var c = h100.Elementwise(DataType.Bf16, ElementwiseOpKind.Copy, (long)(mb * 1e6 / 4));
-            var noLaunch = c.DeviceSeconds - TimingConstants.LaunchLatencySeconds;
+            var noLaunch = c.DeviceSeconds - TimingConstants.ElementwiseLatencySeconds;
             Console.WriteLine($"{{\"check\":\"calculon-memory\",\"device\":\"h100-sxm\"," +
                 $"\"mb_moved\":{c.Bytes / 1e6:F1}," +
                 $"\"fraction_of_hbm\":{c.AchievedGBps / 3350:F3}," +
