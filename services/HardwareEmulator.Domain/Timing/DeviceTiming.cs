@@ -16,6 +16,8 @@ public sealed class DeviceTiming
     private readonly double[] _fraction = new double[8];  // calibrated per-tile fraction of peak
 
     public DeviceSpec Device { get; }
+    /// <summary>Which published fused-attention curve times this device's prefill attention.</summary>
+    public AttentionGeneration AttentionGeneration { get; }
     public int Sms { get; }
     public double HbmBytesPerSecond { get; }
     public double MemoryEfficiency { get; }
@@ -27,6 +29,7 @@ public sealed class DeviceTiming
     public DeviceTiming(DeviceSpec d)
     {
         Device = d;
+        AttentionGeneration = AttentionEfficiency.GenerationOf(d.Id);
         Sms = Math.Max(1, d.ComputeUnits);
         HbmBytesPerSecond = d.HbmTbps * 1e12;
         MemoryEfficiency = DeviceDefaults.Memory(d);
@@ -184,6 +187,11 @@ public sealed class DeviceTiming
         long headDimQk, long headDimV, bool causal, string field = "dtype")
     {
         double smRate = SmRate(t, field) * AttentionOverGemm;
+        // Prefill (more than one query per sequence): the published FlashAttention curve of this generation at the
+        // actual key length and head dimension replaces the flat long-sequence rate (AttentionEfficiency.cs).
+        if (queryLen > 1)
+            smRate = _peak[(int)t] / Sms * AttentionEfficiency.Fraction(AttentionGeneration, kvLen,
+                (headDimQk + headDimV) / 2.0, causal);
         double inB = DeviceSpec.BytesPerElement(t);
         double b = batch, q = queryLen, kv = kvLen, h = heads, kvh = Math.Max(1, kvHeads);
         double pairs = causal ? CausalPairs(queryLen, kvLen) : q * kv;
