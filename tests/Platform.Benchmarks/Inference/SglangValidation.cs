@@ -25,16 +25,17 @@ internal static class SglangValidation
         "promptTokens":{"fixed":2000},"outputTokens":{"fixed":2}}}}
         """;
 
-    // Decode behind a prefill pool large enough not to limit it; the load is raised until the decode unit saturates
-    // (SGLang filled its decode batches with a slow-down switch before measuring).
+    // Decode behind four prefill units (~390 req/s of 2,000-token prompts, more than decode can take); the load is
+    // raised until the decode unit saturates at its batch cap of 256 running requests per GPU (SGLang filled its
+    // decode batches with a slow-down switch before measuring; 256 per rank is its reproduction setting).
     private const string Decode =
         """
         {"model":{"preset":"deepseek-v3"},"deployment":{"accelerator":"h100-sxm","communicationSms":20,
         "disaggregation":{"prefill":{"replicas":4,"tensorParallel":1,"dataParallel":32,"expertParallel":32},
-        "decode":{"replicas":1,"tensorParallel":1,"dataParallel":72,"expertParallel":72}}},
+        "decode":{"replicas":1,"tensorParallel":1,"dataParallel":72,"expertParallel":72,"maxNumSeqs":256}}},
         "timeModel":{"emulator":{"overlapCommunication":true}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON",
         "ratePerSecond":RATE,"durationSeconds":240,"seed":6,
-        "promptTokens":{"fixed":2000},"outputTokens":{"fixed":500}}}}
+        "promptTokens":{"fixed":2000},"outputTokens":{"fixed":1000}}}}
         """;
 
     public static async Task<int> Run(SimulationPlanner planner)
@@ -48,7 +49,7 @@ internal static class SglangValidation
                           $"input {inPerNode:N0} tok/s per node (published {PublishedInputPerNode:N0}, " +
                           $"{inPerNode / PublishedInputPerNode - 1:+0%;-0%})");
         double best = 0;
-        foreach (double rate in new[] { 200.0, 400, 800 })
+        foreach (double rate in new[] { 150.0, 250, 350 })
         {
             var r = await Simulate(planner, Decode, rate, 120, 240);
             var d = r.Pools[1];
