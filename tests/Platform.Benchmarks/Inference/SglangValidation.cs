@@ -60,6 +60,14 @@ internal static class SglangValidation
                               $"KV use {d.MeanKvUtilization:P0}, " +
                               $"steady-state output {perNode:N0} tok/s per node, preemptions {r.Preemptions}");
         }
+        // The same saturated decode with communication not overlapped (compute + all-to-all per step): the bracket
+        // whose other end is perfect two-batch overlap.
+        string serialJson = Decode.Replace("\"overlapCommunication\":true", "\"overlapCommunication\":false");
+        var serial = await Simulate(planner, serialJson, 350, 120, 240);
+        double serialOut = serial.Pools[1].WindowOutputTokensPerSecondPerNode;
+        Console.WriteLine($"  decode at 350 req/s without overlap: TPOT mean {serial.TpotMs.Mean:F1} ms, " +
+                          $"steady-state output {serialOut:N0} tok/s per node " +
+                          $"({serialOut / PublishedOutputPerNode - 1:+0%;-0%})");
         Console.WriteLine($"decode at saturation: {best:N0} output tok/s per node " +
                           $"(published {PublishedOutputPerNode:N0}, " +
                           $"{best / PublishedOutputPerNode - 1:+0%;-0%})");
