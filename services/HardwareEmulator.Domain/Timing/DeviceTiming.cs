@@ -18,6 +18,8 @@ public sealed class DeviceTiming
     public DeviceSpec Device { get; }
     /// <summary>Cluster figures the device does not carry (the catalog's neutral profile unless stated).</summary>
     public TimingProfile Profile { get; }
+    /// <summary>Which published fused-attention curve times this device's prefill attention.</summary>
+    public AttentionGeneration AttentionGeneration { get; }
     public int Sms { get; }
     public double HbmBytesPerSecond { get; }
     public double MemoryEfficiency { get; }
@@ -30,6 +32,7 @@ public sealed class DeviceTiming
     {
         Device = d;
         Profile = profile ?? TimingProfile.Catalog;
+        AttentionGeneration = AttentionEfficiency.GenerationOf(d.Id);
         Sms = Math.Max(1, d.ComputeUnits);
         HbmBytesPerSecond = d.HbmTbps * 1e12;
         MemoryEfficiency = DeviceDefaults.Memory(d);
@@ -194,6 +197,11 @@ public sealed class DeviceTiming
         long headDimQk, long headDimV, bool causal, string field = "dtype")
     {
         double smRate = SmRate(t, field) * AttentionOverGemm;
+        // Prefill (more than one query per sequence): the published FlashAttention curve of this generation at the
+        // actual key length and head dimension replaces the flat long-sequence rate (AttentionEfficiency.cs).
+        if (queryLen > 1)
+            smRate = _peak[(int)t] / Sms * AttentionEfficiency.Fraction(AttentionGeneration, kvLen,
+                (headDimQk + headDimV) / 2.0, causal);
         double inB = DeviceSpec.BytesPerElement(t);
         double b = batch, q = queryLen, kv = kvLen, h = heads, kvh = Math.Max(1, kvHeads);
         double pairs = causal ? CausalPairs(queryLen, kvLen) : q * kv;

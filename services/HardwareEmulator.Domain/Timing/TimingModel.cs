@@ -31,6 +31,9 @@ public sealed class TimingModel
                 t.Attention(a.Format, a.Batch, a.QueryLen, a.KvLen, a.Heads, a.KvHeads, a.HeadDimQk, a.HeadDimV,
                     a.Causal, dtypeField),
             ElementwiseShape e => t.Elementwise(e.Format, e.Kind, e.Elements, e.Rows),
+            // Expert all-to-alls run DeepEP-style direct writes, not NCCL collectives (AllToAllTiming.cs).
+            CollectiveShape { Kind: CollectiveOpKind.AllToAll } c =>
+                AllToAllTiming.Estimate(t, c.Bytes, c.Ranks, c.RanksPerNode),
             CollectiveShape c => t.Collective(c.Kind, c.Bytes, c.Ranks, c.RanksPerNode),
             _ => throw new InvalidFieldException(field, $"unsupported op {op.GetType().Name}"),
         };

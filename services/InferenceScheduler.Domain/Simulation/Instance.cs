@@ -135,6 +135,8 @@ internal sealed class Instance
             {
                 Shape.PrefillTokens += r.Scheduled;
                 Shape.PrefillAttentionPairs += StepShape.ChunkPairs(r.Scheduled, r.Computed);
+                // Each chunk's attention at its own length (short prompts run far below long ones' rate).
+                Shape.PrefillAttentionSeconds += Time.PrefillChunkAttentionSeconds(r.Scheduled, r.Computed);
                 if (r.Computed + r.Scheduled == r.NumTokens) Shape.PrefillSequences++;
             }
         }

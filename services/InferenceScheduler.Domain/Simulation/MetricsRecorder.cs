@@ -55,6 +55,7 @@ internal sealed class MetricsRecorder
         {
             var p = shape; p.DecodeSequences = 0; p.DecodeContextTokens = 0;
             var d = shape; d.PrefillTokens = 0; d.PrefillSequences = 0; d.PrefillAttentionPairs = 0;
+            d.PrefillAttentionSeconds = 0;
             double tp = inst.Time.StepSeconds(p), td = inst.Time.StepSeconds(d);
             double f = tp + td > 0 ? tp / (tp + td) : 0.5;
             _prefillBusy[pool] += dt * f; _decodeBusy[pool] += dt * (1 - f);

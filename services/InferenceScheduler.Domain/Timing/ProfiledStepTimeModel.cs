@@ -43,10 +43,17 @@ public sealed class ProfiledStepTimeModel(Table linear, Table communication, Tab
         if (t <= 0) return OverheadSeconds;
         double compute = Linear.At(t) + Head.At(s.DecodeSequences + s.PrefillSequences);
         if (s.DecodeSequences > 0) compute += DecodeAttention.At(s.DecodeContextTokens);
-        if (s.PrefillTokens > 0) compute += PrefillAttention.At(s.PrefillAttentionPairs);
+        if (s.PrefillTokens > 0)
+            compute += s.PrefillAttentionSeconds > 0 ? s.PrefillAttentionSeconds
+                : PrefillAttention.At(s.PrefillAttentionPairs);
         double comm = Communication.At(t);
         return OverheadSeconds + (OverlapCommunication ? Math.Max(compute, comm) : compute + comm);
     }
+
+    /// <summary>The prefill-attention table at this chunk's own causal pairs: a batch of short prompts is timed at
+    /// their short length, not at the length whose pairs equal the batch's sum.</summary>
+    public double PrefillChunkAttentionSeconds(int tokens, int context) =>
+        tokens <= 0 ? 0 : PrefillAttention.At(StepShape.ChunkPairs(tokens, context));
 
     public string Describe() =>
         $"emulator profile ({source}), overhead {OverheadSeconds * 1e3:F2} " +

@@ -10,6 +10,9 @@ public struct StepShape
     public int PrefillTokens;
     public int PrefillSequences;
     public double PrefillAttentionPairs;
+    /// <summary>Sum over the step's chunks of each chunk's own attention time (<see
+    /// cref="IStepTimeModel.PrefillChunkAttentionSeconds"/>); 0 leaves the model to time the summed pairs.</summary>
+    public double PrefillAttentionSeconds;
     public int DecodeSequences;
     public long DecodeContextTokens;
 
@@ -25,6 +28,10 @@ public struct StepShape
 public interface IStepTimeModel
 {
     double StepSeconds(in StepShape shape);
+    /// <summary>Attention seconds of one prefill chunk of <paramref name="tokens"/> new tokens after
+    /// <paramref name="context"/> cached ones, timed at its own length; 0 for models without a per-chunk table.
+    /// </summary>
+    double PrefillChunkAttentionSeconds(int tokens, int context) => 0;
     /// <summary>A short description for notes.</summary>
     string Describe();
 }

@@ -13,8 +13,9 @@ namespace Platform.Benchmarks;
 
 /// <summary>
 /// Inference-scheduler benchmarks (owned by the inference area). `inference` runs the speed figures and the DeepSeek
-/// production sanity check and the capacity plan; `inference speed`, `inference deepseek` or `inference capacity` runs
-/// one part.
+/// production sanity check, the SGLang large-scale EP check, the Azure A100 emulator-vs-measured-profile comparison and
+/// the capacity plan; `inference speed`, `inference deepseek`, `inference sglang`, `inference azure-a100` or
+/// `inference capacity` runs one part.
 /// </summary>
 public static class InferenceBenchmarks
 {
@@ -48,6 +49,8 @@ public static class InferenceBenchmarks
         int rc = 0;
         if (part is "all" or "speed") rc |= await Speed(planner);
         if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(planner);
+        if (part is "all" or "sglang") rc |= await SglangValidation.Run(planner);
+        if (part is "all" or "azure-a100") rc |= await AzureA100Comparison.Run(planner);
         if (part is "all" or "capacity") rc |= await CapacityBenchmark.Run(new CapacityPlanner(planner, profiles));
         return rc;
     }
