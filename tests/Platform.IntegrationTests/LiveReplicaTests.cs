@@ -79,7 +79,15 @@ public sealed class LiveReplicaTests
             Assert.Contains(a.GrpcUrl, await r.Content.ReadAsStringAsync());
         }
 
-        // Deleting it on B clears it from the store.
+        // Once its heartbeat is older than the owner timeout, the store says so to every replica; deleting it on B
+        // clears it from the store.
+        var listedGone = listed;
+        for (int i = 0; i < 100 && !listedGone.OwnerGone; i++)
+        {
+            await Task.Delay(100);
+            listedGone = (await onB.ListDeploymentsAsync(new ListDeploymentsRequest())).Deployments.Single();
+        }
+        Assert.True(listedGone.OwnerGone);
         await onB.DeleteDeploymentAsync(new DeleteDeploymentRequest { Name = "shared-llama" });
         Assert.Empty((await onB.ListDeploymentsAsync(new ListDeploymentsRequest())).Deployments);
     }
