@@ -117,7 +117,19 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
                 }
                 _byName[name] = entry;
             }
-            if (Record(entry, stored) is { } other)
+            StoredDeployment? other;
+            try
+            {
+                other = Record(entry, stored);
+            }
+            catch
+            {
+                // Not recorded (the store did not answer): not started either.
+                lock (_gate) _byName.Remove(name);
+                engine.Dispose();
+                throw;
+            }
+            if (other is not null)
             {
                 lock (_gate) _byName.Remove(name);
                 engine.Dispose();
@@ -154,10 +166,18 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
         {
             if (!_byName.Remove(entry.Name)) return;
         }
-        store.Remove(entry.Name, owner.Instance);
         metrics.Forget(entry.Name);
         entry.Engine.Dispose();
         log.LogInformation("Live deployment {Deployment} deleted", entry.Name);
+        try
+        {
+            store.Remove(entry.Name, owner.Instance);
+        }
+        catch (DependencyUnavailableException e)
+        {
+            // Stopped here all the same; other replicas see the row's owner gone once its heartbeat is old.
+            log.LogWarning("Live deployment {Deployment} stays in the store: {Reason}", entry.Name, e.Message);
+        }
     }
 
     public void Dispose()
