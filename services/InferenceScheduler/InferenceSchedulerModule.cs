@@ -8,6 +8,8 @@ using InferenceScheduler.Messaging;
 using InferenceScheduler.Messaging.Fleet;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using InferenceScheduler.Domain.Live;
 using Microsoft.AspNetCore.Builder;
 using Platform.EmulatorClient;
 using Platform.ServiceDefaults;
@@ -32,7 +34,22 @@ public static class InferenceSchedulerModule
         builder.Services.AddSingleton<IPrometheusTextSource>(sp => sp.GetRequiredService<LiveMetrics>());
         builder.Services.AddSingleton<PromptTokenizer>();
         builder.Services.AddSingleton<LiveGeneration>();
-        builder.Services.AddSingleton<LiveDeployments>();
+        builder.Services.AddSingleton<LiveDeployments>(sp => new LiveDeployments(
+            sp.GetRequiredService<SimulationPlanner>(), sp.GetRequiredService<LiveMetrics>(),
+            sp.GetService<IDeploymentStore>() ?? new InMemoryDeploymentStore(), sp.GetRequiredService<LiveOwnership>(),
+            sp.GetRequiredService<ILogger<LiveDeployments>>()));
+        // Deployments are stored with the platform's other state (in the process without a database); each runs in the
+        // process that created it, which other replicas reach at its advertised address (docs/SERVING.md).
+        var serving = builder.Configuration.GetSection(LiveServingOptions.Section).Get<LiveServingOptions>()
+                      ?? new LiveServingOptions();
+        System.ComponentModel.DataAnnotations.Validator.ValidateObject(serving,
+            new System.ComponentModel.DataAnnotations.ValidationContext(serving), validateAllProperties: true);
+        builder.Services.AddSingleton(serving);
+        builder.Services.AddSingleton(new LiveOwnership(
+            LiveOwnership.Resolve(serving.AdvertisedAddress, builder.Configuration["Kestrel:Endpoints:Grpc:Url"]),
+            TimeSpan.FromSeconds(Math.Max(serving.OwnerTimeoutSeconds, serving.HeartbeatSeconds + 1))));
+        builder.Services.AddHostedService<LiveHeartbeat>();
+        builder.Services.AddSingleton<LiveForwarder>();
         // Capacity plans also run as jobs of the shared job model (SubmitCapacityPlan, RunCapacityPlan on the bus).
         builder.AddPlatformJobs();
         builder.Services.AddBusRegistration(x => x.AddConsumer<CapacityPlanConsumer>());

@@ -62,9 +62,9 @@ public static class PlatformDatabaseExtensions
     /// Registers the platform database chosen by Platform:Database:Provider (sqlite, postgres or none) on
     /// ConnectionStrings:Platform (SQLite default <see cref="PlatformDatabaseOptions.DefaultSqlite"/>, a file under
     /// the content root whose folder is created), the repositories (<see cref="IJobRepository"/>,
-    /// <see cref="ICustomDeviceStore"/>), a readiness check that the database answers, and, unless
-    /// Platform:Database:MigrateAtStart is false, a start-up step applying the provider's migrations before anything
-    /// else starts. Returns the provider.
+    /// <see cref="ICustomDeviceStore"/>, <see cref="InferenceScheduler.Domain.Live.IDeploymentStore"/>), a readiness
+    /// check that the database answers, and, unless Platform:Database:MigrateAtStart is false, a start-up step
+    /// applying the provider's migrations before anything else starts. Returns the provider.
     /// </summary>
     public static DatabaseProvider AddPlatformDatabase(this IHostApplicationBuilder builder)
     {
@@ -103,6 +103,7 @@ public static class PlatformDatabaseExtensions
             sp.GetRequiredService<IDbContextFactory<PlatformDbContext>>(), sp.GetRequiredService<IJobResultCodec>(),
             sp.GetRequiredService<ILogger<EfJobRepository>>()));
         services.AddSingleton<ICustomDeviceStore, EfCustomDeviceStore>();
+        services.AddSingleton<InferenceScheduler.Domain.Live.IDeploymentStore, EfDeploymentStore>();
         // One instance, so probes do not pile up; bounded, so readiness answers while the database does not.
         services.AddSingleton<DatabaseHealthCheck>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag],

@@ -36,16 +36,35 @@ public sealed class CustomDeviceRow
     public DateTime RegisteredAt { get; set; }
 }
 
+/// <summary>A live deployment and the host process that runs it (table "live_deployments"). Times are UTC.</summary>
+public sealed class LiveDeploymentRow
+{
+    public string Name { get; set; } = "";
+    /// <summary>The settings it was created from, as the inference adapter encoded them.</summary>
+    public byte[] Spec { get; set; } = [];
+    /// <summary>What it reported at creation (model, layout, limits), as the adapter encoded it.</summary>
+    public byte[] Snapshot { get; set; } = [];
+    /// <summary>The owner process's advertised gRPC address.</summary>
+    public string OwnerAddress { get; set; } = "";
+    /// <summary>The owner process's instance id (new at each start).</summary>
+    public string OwnerInstance { get; set; } = "";
+    public DateTime CreatedAt { get; set; }
+    public DateTime HeartbeatAt { get; set; }
+}
+
 /// <summary>
-/// The platform's database: jobs of every kind and custom devices. EF migrations are provider-specific, so each
-/// provider has a derived context owning its migrations (<see cref="SqlitePlatformDbContext"/> in Migrations/Sqlite,
-/// <see cref="PostgresPlatformDbContext"/> in Migrations/Postgres); the model is this one.
+/// The platform's database: jobs of every kind, custom devices and live deployments. EF migrations are
+/// provider-specific, so each provider has a derived context owning its migrations
+/// (<see cref="SqlitePlatformDbContext"/> in Migrations/Sqlite, <see cref="PostgresPlatformDbContext"/> in
+/// Migrations/Postgres); the model is this one.
 /// </summary>
 public abstract class PlatformDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<JobRow> Jobs => Set<JobRow>();
 
     public DbSet<CustomDeviceRow> CustomDevices => Set<CustomDeviceRow>();
+
+    public DbSet<LiveDeploymentRow> LiveDeployments => Set<LiveDeploymentRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -74,6 +93,18 @@ public abstract class PlatformDbContext(DbContextOptions options) : DbContext(op
             e.Property(d => d.Owner).HasMaxLength(256).IsRequired();
             e.Property(d => d.Spec).IsRequired();
             e.HasIndex(d => d.Owner);
+        });
+        modelBuilder.Entity<LiveDeploymentRow>(e =>
+        {
+            e.ToTable("live_deployments");
+            e.HasKey(d => d.Name);
+            e.Property(d => d.Name).HasMaxLength(128);
+            e.Property(d => d.Spec).IsRequired();
+            e.Property(d => d.Snapshot).IsRequired();
+            e.Property(d => d.OwnerAddress).HasMaxLength(512).IsRequired();
+            e.Property(d => d.OwnerInstance).HasMaxLength(64).IsRequired();
+            // Heartbeats update the rows of one owner.
+            e.HasIndex(d => d.OwnerInstance);
         });
     }
 }

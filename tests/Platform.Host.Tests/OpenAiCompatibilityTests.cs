@@ -46,9 +46,11 @@ public sealed class OpenAiCompatibilityTests(LiveDeploymentFactory factory) : IC
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 12 };
         ChatCompletion done = await chat.CompleteChatAsync([new UserChatMessage("How many H20 for DeepSeek-R1?")],
             options);
-        Assert.Equal(12, done.Usage.OutputTokenCount);
+        // Without ignore_eos (vLLM's default) the answer may end at its end of sequence before max_tokens.
+        Assert.InRange(done.Usage.OutputTokenCount, 1, 12);
         Assert.True(done.Usage.InputTokenCount > 5);
-        Assert.Equal(ChatFinishReason.Length, done.FinishReason);
+        Assert.Equal(done.Usage.OutputTokenCount == 12 ? ChatFinishReason.Length : ChatFinishReason.Stop,
+            done.FinishReason);
         Assert.False(string.IsNullOrWhiteSpace(done.Content[0].Text));
 
         int updates = 0;
@@ -63,7 +65,7 @@ public sealed class OpenAiCompatibilityTests(LiveDeploymentFactory factory) : IC
         }
         Assert.True(updates >= 2);
         Assert.NotNull(usage);
-        Assert.Equal(20, usage.OutputTokenCount);
+        Assert.InRange(usage.OutputTokenCount, 1, 20);
         Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
     }
 

@@ -69,14 +69,16 @@ public sealed partial class LiveEngine : IDisposable
     /// <summary>
     /// Admits a request of <paramref name="promptTokens"/> prompt tokens (<paramref name="hashes"/>: its
     /// <see cref="PromptHashes"/>, null for a prompt that shares nothing) that generates exactly
-    /// <paramref name="maxTokens"/> tokens. Refused with <see cref="LimitExceededException"/> when the deployment
-    /// already holds <see cref="MaxOutstanding"/> requests, and with <see cref="PreconditionFailedException"/> when a
-    /// request of this size can never fit a replica.
+    /// <paramref name="maxTokens"/> tokens, or <paramref name="stopAt"/> when given (its end of sequence, at most
+    /// max_tokens: see <see cref="EndOfSequence"/>). Refused with <see cref="LimitExceededException"/> when the
+    /// deployment already holds <see cref="MaxOutstanding"/> requests, and with
+    /// <see cref="PreconditionFailedException"/> when a request of this size can never fit a replica.
     /// </summary>
-    public LiveRequest Submit(int promptTokens, int[]? hashes, int maxTokens)
+    public LiveRequest Submit(int promptTokens, int[]? hashes, int maxTokens, int? stopAt = null)
     {
         if (promptTokens < 1) throw new InvalidFieldException("prompt", "must have at least one token");
         if (maxTokens < 1) throw new InvalidFieldException("max_tokens", "must be at least 1");
+        int output = Math.Clamp(stopAt ?? maxTokens, 1, maxTokens);
         if (_check.WhyUnservable(promptTokens, maxTokens) is { } why)
             throw new PreconditionFailedException("max_tokens", why);
         var handle = new LiveRequest(promptTokens, maxTokens);
@@ -95,7 +97,7 @@ public sealed partial class LiveEngine : IDisposable
             r.Index = _index++;
             r.Arrival = now;
             r.Input = promptTokens;
-            r.Output = maxTokens;
+            r.Output = output;
             r.Hashes = hashes;
             _handles[slot] = handle;
             handle.Slot = slot;
@@ -198,7 +200,8 @@ public sealed partial class LiveEngine : IDisposable
         double tpot = r.Generated > 1 ? (r.LastToken - r.FirstToken) / (r.Generated - 1) : 0;
         double queue = r.Admitted ? r.FirstScheduled - r.Arrival : e2e;
         var outcome = new LiveOutcome(r.Input, r.Generated, r.CachedTokens, r.Preemptions, queue, ttft, tpot, e2e,
-            r.Instance, cancelled);
+            r.Instance, cancelled)
+        { StoppedAtEos = !cancelled && r.Generated < h.MaxTokens };
         if (!cancelled) { _completed++; _observer?.Finished(outcome); }
         h.Done = true;
         h.Post(new LiveEvent(cancelled ? LiveEventKind.Cancelled : LiveEventKind.Finished, e2e, Replica: r.Instance,

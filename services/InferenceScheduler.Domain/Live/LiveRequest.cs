@@ -20,7 +20,14 @@ public readonly record struct LiveEvent(LiveEventKind Kind, double Seconds, int 
 /// scale for the model's time). TPOT = (E2E - TTFT) / (completion tokens - 1), as vLLM's benchmark.
 /// </summary>
 public sealed record LiveOutcome(int PromptTokens, int CompletionTokens, int CachedTokens, int Preemptions,
-    double QueueSeconds, double TtftSeconds, double TpotSeconds, double E2eSeconds, int Replica, bool Cancelled);
+    double QueueSeconds, double TtftSeconds, double TpotSeconds, double E2eSeconds, int Replica, bool Cancelled)
+{
+    /// <summary>The request ended at its end of sequence before max_tokens (finish reason "stop", else
+    /// "length").</summary>
+    public bool StoppedAtEos { get; init; }
+
+    public string FinishReason => StoppedAtEos ? "stop" : "length";
+}
 
 /// <summary>
 /// A request admitted into a <see cref="LiveEngine"/>: read its <see cref="Events"/> until they complete;

@@ -14,31 +14,95 @@ public sealed partial class InferenceSchedulerGrpcService
     public override async Task<CreateDeploymentResponse> CreateDeployment(CreateDeploymentRequest request,
         ServerCallContext context)
     {
-        var (entry, _) = await live.CreateAsync(request, context.CancellationToken);
-        return new CreateDeploymentResponse { Deployment = ToProto(entry) };
+        var (d, _) = await live.CreateAsync(request, context.CancellationToken);
+        return new CreateDeploymentResponse { Deployment = LiveDeploymentViews.ToProto(d) };
     }
 
+    /// <summary>Every deployment of the platform, read from the store: live figures for this process's, the figures
+    /// at creation for those other replicas run (GetDeployment asks their owner).</summary>
     public override Task<ListDeploymentsResponse> ListDeployments(ListDeploymentsRequest request,
         ServerCallContext context)
     {
         var response = new ListDeploymentsResponse();
-        response.Deployments.AddRange(live.List().Select(ToProto));
+        response.Deployments.AddRange(live.List().Select(LiveDeploymentViews.ToProto));
         return Task.FromResult(response);
     }
 
-    public override Task<GetDeploymentResponse> GetDeployment(GetDeploymentRequest request, ServerCallContext context)
-    {
-        LiveDeployments.CheckName(request.Name, "name");
-        return Task.FromResult(new GetDeploymentResponse { Deployment = ToProto(live.Get(request.Name, "name")) });
-    }
-
-    [Authorize(Policy = PlatformScopes.WritePolicy)]
-    public override Task<DeleteDeploymentResponse> DeleteDeployment(DeleteDeploymentRequest request,
+    public override async Task<GetDeploymentResponse> GetDeployment(GetDeploymentRequest request,
         ServerCallContext context)
     {
         LiveDeployments.CheckName(request.Name, "name");
-        live.Delete(request.Name, "name");
-        return Task.FromResult(new DeleteDeploymentResponse());
+        var d = live.Locate(request.Name, "name");
+        if (d.Local is not null || d.OwnerGone || IsForwarded(context))
+            return new GetDeploymentResponse { Deployment = LiveDeploymentViews.ToProto(d) };
+        try
+        {
+            var answer = await forwarder.Client(d.OwnerAddress).GetDeploymentAsync(request, Forwarded(context),
+                DateTime.UtcNow + LiveForwarder.UnaryDeadline, context.CancellationToken);
+            answer.Deployment.Owner = d.OwnerAddress;
+            return answer;
+        }
+        catch (RpcException e) when (LiveForwarder.Unreachable(e, unary: true))
+        {
+            // The owner does not answer: reported as gone, with what it recorded at creation.
+            var shown = LiveDeploymentViews.ToProto(d);
+            shown.OwnerGone = true;
+            return new GetDeploymentResponse { Deployment = shown };
+        }
+    }
+
+    /// <summary>Deletes on the owner (forwarded); a deployment whose owner is gone is removed from the store.</summary>
+    [Authorize(Policy = PlatformScopes.WritePolicy)]
+    public override async Task<DeleteDeploymentResponse> DeleteDeployment(DeleteDeploymentRequest request,
+        ServerCallContext context)
+    {
+        LiveDeployments.CheckName(request.Name, "name");
+        var d = live.Locate(request.Name, "name");
+        if (d.Local is { } local) live.DeleteLocal(local);
+        else if (d.OwnerGone) live.Forget(d);
+        else if (IsForwarded(context)) throw LiveOwnership.Unreachable("name", d);
+        else
+        {
+            try
+            {
+                await forwarder.Client(d.OwnerAddress).DeleteDeploymentAsync(request, Forwarded(context),
+                    DateTime.UtcNow + LiveForwarder.UnaryDeadline, context.CancellationToken);
+            }
+            catch (RpcException e) when (LiveForwarder.Unreachable(e, unary: true))
+            {
+                throw LiveOwnership.Unreachable("name", d);
+            }
+        }
+        return new DeleteDeploymentResponse();
+    }
+
+    private static bool IsForwarded(ServerCallContext c) =>
+        LiveForwarder.IsForwarded(h => c.RequestHeaders.GetValue(h));
+
+    private static Metadata Forwarded(ServerCallContext c) => LiveForwarder.Headers(h => c.RequestHeaders.GetValue(h));
+
+    /// <summary>Relays a Generate stream from the deployment's owner; an owner that is gone or does not answer is a
+    /// FAILED_PRECONDITION naming it.</summary>
+    private async Task ForwardGenerate(GenerateRequest request, DeploymentLocation d,
+        IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    {
+        if (d.OwnerGone || IsForwarded(context)) throw LiveOwnership.Unreachable("deployment", d);
+        var ct = context.CancellationToken;
+        using var call = forwarder.Client(d.OwnerAddress).Generate(request, Forwarded(context), context.Deadline,
+            ct);
+        bool any = false;
+        try
+        {
+            await foreach (var m in call.ResponseStream.ReadAllAsync(ct))
+            {
+                any = true;
+                await responseStream.WriteAsync(m, ct);
+            }
+        }
+        catch (RpcException e) when (!any && LiveForwarder.Unreachable(e))
+        {
+            throw LiveOwnership.Unreachable("deployment", d);
+        }
     }
 
     /// <summary>
@@ -51,7 +115,12 @@ public sealed partial class InferenceSchedulerGrpcService
     {
         var ct = context.CancellationToken;
         LiveDeployments.CheckName(request.Deployment, "deployment");
-        var d = live.Get(request.Deployment, "deployment");
+        var location = live.Locate(request.Deployment, "deployment");
+        if (location.Local is not { } d)
+        {
+            await ForwardGenerate(request, location, responseStream, context);
+            return;
+        }
         if (request.PromptTokens < 0) throw new InvalidFieldException("prompt_tokens", "must not be negative");
         if (request.Prompt.Length > 0 && request.PromptTokens > 0)
             throw new InvalidFieldException("prompt_tokens", "give prompt or prompt_tokens, not both");
@@ -61,9 +130,11 @@ public sealed partial class InferenceSchedulerGrpcService
                 ? generation.FromText(d, request.Prompt, "prompt")
                 : throw new InvalidFieldException("prompt", "is required (or prompt_tokens)");
         int maxTokens = request.MaxTokens == 0 ? LiveGeneration.DefaultMaxTokens : request.MaxTokens;
+        ulong seed = request.HasSeed ? (ulong)request.Seed : FillerText.SeedOf(request.Prompt, request.PromptTokens);
+        // Unset, ignore_eos is true: a Generate stream runs to max_tokens unless the caller asks for an early EOS.
+        bool ignoreEos = !request.HasIgnoreEos || request.IgnoreEos;
         var handle = LiveGeneration.Submit(d, prompt, maxTokens, request.PromptTokens > 0 ? "prompt_tokens" : "prompt",
-            "max_tokens");
-        ulong seed = FillerText.SeedOf(request.Prompt, request.PromptTokens);
+            "max_tokens", ignoreEos ? null : seed);
         int sent = 0;
         try
         {
@@ -124,31 +195,9 @@ public sealed partial class InferenceSchedulerGrpcService
                 },
                 TtftMs = o.TtftSeconds * 1e3, TpotMs = o.TpotSeconds * 1e3, E2EMs = o.E2eSeconds * 1e3,
                 QueueMs = o.QueueSeconds * 1e3, Preemptions = o.Preemptions, Replica = o.Replica,
-                FinishReason = "length",
+                FinishReason = o.FinishReason,
             },
         },
         _ => null,
     };
-
-    internal static LiveDeployment ToProto(LiveDeploymentEntry e)
-    {
-        var s = e.Engine.Stats();
-        var d = new LiveDeployment
-        {
-            Name = e.Name, Model = e.ModelName, Deployment = e.Request.Deployment, TimeScale = e.Request.TimeScale,
-            Tokenizer = e.Encoding, MaxModelLen = e.MaxModelLen, KvCacheTokensPerReplica = e.Engine.KvTokensPerReplica,
-            MaxRequestsInFlight = e.Engine.MaxOutstanding,
-            Stats = new LiveDeploymentStats
-            {
-                Waiting = s.Waiting, Running = s.Running, Preemptions = s.Preemptions, KvCacheUsage = s.KvCacheUsage,
-                PrefixCacheHitRate = s.PrefixCacheHitRate, GenerationTokensPerSecond = s.GenerationTokensPerSecond,
-                PromptTokens = s.PromptTokens, GenerationTokens = s.GenerationTokens,
-                CompletedRequests = s.Completed, CancelledRequests = s.Cancelled, Steps = s.Steps,
-                SchedulerSeconds = s.SchedulerSeconds, ScheduledRequestSteps = s.ScheduledRequestSteps,
-                LateStepP99Ms = s.LateWakeP99Seconds * 1e3,
-            },
-        };
-        d.Notes.AddRange(e.Notes);
-        return d;
-    }
 }

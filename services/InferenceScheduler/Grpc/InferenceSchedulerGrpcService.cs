@@ -25,7 +25,7 @@ namespace InferenceScheduler.Grpc;
 /// deployments in the .Live part.
 /// </summary>
 public sealed partial class InferenceSchedulerGrpcService(SimulationPlanner planner, CapacityPlanner capacity,
-    JobStore jobs, BusPublisher bus, LiveDeployments live, LiveGeneration generation,
+    JobStore jobs, BusPublisher bus, LiveDeployments live, LiveGeneration generation, LiveForwarder forwarder,
     ILogger<InferenceSchedulerGrpcService> log)
     : InferenceSchedulerService.InferenceSchedulerServiceBase
 {

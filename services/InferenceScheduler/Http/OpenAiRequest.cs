@@ -21,11 +21,12 @@ public readonly record struct OpenAiPrompt(string? Text, int[]? TokenIds);
 /// A /v1/completions or /v1/chat/completions body, read and checked: the model id, the prompts (chat messages
 /// rendered through a plain role template), <c>max_tokens</c> (or <c>max_completion_tokens</c>), <c>n</c>,
 /// <c>stream</c>, <c>stream_options.include_usage</c>, <c>ignore_eos</c> and <c>seed</c>. Bodies are read up to
-/// <see cref="MaxBodyBytes"/>; other OpenAI fields (temperature, top_p, stop, ...) are accepted and do not change the
-/// timing.
+/// <see cref="MaxBodyBytes"/>. Without <c>ignore_eos</c> (vLLM's default, false) a choice may end early at an end
+/// of sequence drawn from its seed (<see cref="Domain.Live.EndOfSequence"/>); other OpenAI fields (temperature,
+/// top_p, stop, ...) are accepted and do not change the timing.
 /// </summary>
 public sealed record OpenAiRequest(string Model, IReadOnlyList<OpenAiPrompt> Prompts, int? MaxTokens, int N,
-    bool Stream, bool IncludeUsage, long? Seed)
+    bool Stream, bool IncludeUsage, long? Seed, bool IgnoreEos = false)
 {
     public const int MaxBodyBytes = 4 << 20;
     public const int MaxPrompts = 16;
@@ -69,10 +70,10 @@ public sealed record OpenAiRequest(string Model, IReadOnlyList<OpenAiPrompt> Pro
             bool stream = Bool(root, "stream");
             bool usage = root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object
                 && Bool(so, "include_usage");
-            Bool(root, "ignore_eos"); // accepted: the filler never ends early, every request runs to max_tokens
+            bool ignoreEos = Bool(root, "ignore_eos");
             long? seed = root.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number
                 && s.TryGetInt64(out long sv) ? sv : null;
-            return new OpenAiRequest(model, prompts, maxTokens, choices, stream, usage, seed);
+            return new OpenAiRequest(model, prompts, maxTokens, choices, stream, usage, seed, ignoreEos);
         }
     }
 

@@ -17,6 +17,8 @@ internal sealed class OpenAiChoice(int index, ulong seed, int promptTokens)
     public int Generated;
     public int CachedTokens;
     public bool Finished;
+    /// <summary>"length" (ran to max_tokens) or "stop" (ended at its end of sequence).</summary>
+    public string FinishReason = "length";
 }
 
 /// <summary>
@@ -41,12 +43,12 @@ internal sealed class OpenAiResponseWriter(HttpContext http, string model, bool 
                 ? (object)new
                 {
                     index = c.Index, message = new { role = "assistant", content = Text(c, 0, c.Generated) },
-                    logprobs = (object?)null, finish_reason = "length",
+                    logprobs = (object?)null, finish_reason = c.FinishReason,
                 }
                 : new
                 {
                     index = c.Index, text = Text(c, 0, c.Generated), logprobs = (object?)null,
-                    finish_reason = "length",
+                    finish_reason = c.FinishReason,
                 }).ToArray(),
             usage = Usage(),
         };
@@ -75,7 +77,7 @@ internal sealed class OpenAiResponseWriter(HttpContext http, string model, bool 
                     pending[c.Index] += c.Generated - before;
                     if (!c.Finished) continue;
                     await Flush(c, pending, ct);
-                    await Chunk(chat ? new { } : null, c.Index, "length", ct);
+                    await Chunk(chat ? new { } : null, c.Index, c.FinishReason, ct);
                 }
                 foreach (var c in choices) await Flush(c, pending, ct);
                 await r.Body.FlushAsync(ct);
@@ -102,6 +104,7 @@ internal sealed class OpenAiResponseWriter(HttpContext http, string model, bool 
         {
             c.Finished = true;
             c.CachedTokens = e.Outcome?.CachedTokens ?? 0;
+            c.FinishReason = e.Outcome?.FinishReason ?? "length";
         }
     }
 

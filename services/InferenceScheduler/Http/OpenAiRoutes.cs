@@ -31,16 +31,23 @@ public static class OpenAiRoutes
             .RequireAuthorization(PlatformScopes.WritePolicy);
     }
 
-    private static IResult ListModels(LiveDeployments deployments) =>
-        Results.Json(new { @object = "list", data = deployments.List().Select(Model).ToArray() });
-
-    private static IResult GetModel(string id, LiveDeployments deployments) =>
-        deployments.TryGet(id, out var d) ? Results.Json(Model(d!)) : Error(UnknownModel(id));
-
-    private static object Model(LiveDeploymentEntry d) => new
+    /// <summary>The deployments of every replica whose owner is alive.</summary>
+    private static IResult ListModels(LiveDeployments deployments) => Results.Json(new
     {
-        id = d.Name, @object = "model", created = d.CreatedUnixSeconds, owned_by = "platform", root = d.Name,
-        parent = (string?)null, max_model_len = d.MaxModelLen,
+        @object = "list", data = deployments.List().Where(d => !d.OwnerGone).Select(Model).ToArray(),
+    });
+
+    private static IResult GetModel(string id, LiveDeployments deployments)
+    {
+        if (id.Length > 128 || !deployments.TryLocate(id, out var d) || d!.OwnerGone) return Error(UnknownModel(id));
+        return Results.Json(Model(d));
+    }
+
+    private static object Model(DeploymentLocation d) => new
+    {
+        id = d.Name, @object = "model",
+        created = d.Local?.CreatedUnixSeconds ?? d.Stored!.CreatedAt.ToUnixTimeSeconds(), owned_by = "platform",
+        root = d.Name, parent = (string?)null, max_model_len = d.Local?.MaxModelLen ?? d.Snapshot().MaxModelLen,
     };
 
     private static OpenAiException UnknownModel(string id) => new(404,
@@ -51,16 +58,30 @@ public static class OpenAiRoutes
         var ct = http.RequestAborted;
         var handles = new List<LiveRequest>();
         LiveDeploymentEntry? d = null;
+        OpenAiForwarding.Remote? remote = null;
         try
         {
             var req = await OpenAiRequest.ReadAsync(http.Request, chat, ct);
             var deployments = http.RequestServices.GetRequiredService<LiveDeployments>();
-            if (!deployments.TryGet(req.Model, out d)) throw UnknownModel(req.Model);
+            if (req.Model.Length > 128 || !deployments.TryLocate(req.Model, out var location))
+                throw UnknownModel(req.Model);
             var generation = http.RequestServices.GetRequiredService<LiveGeneration>();
-            var choices = Submit(d!, req, chat, generation, handles);
-            var writer = new OpenAiResponseWriter(http, d!.Name, chat, req.IncludeUsage, choices);
-            if (req.Stream) await writer.StreamAsync(Merge(handles, ct), ct);
-            else await writer.WholeAsync(Merge(handles, ct), ct);
+            List<OpenAiChoice> choices;
+            List<ChannelReader<LiveEvent>> events;
+            if (location!.Local is { } local)
+            {
+                d = local;
+                choices = Submit(local, req, chat, generation, handles);
+                events = [.. handles.Select(h => h.Events)];
+            }
+            else
+            {
+                remote = await OpenAiForwarding.AdmitAsync(http, location, req, chat, generation, ct);
+                (choices, events) = (remote.Choices, remote.Events);
+            }
+            var writer = new OpenAiResponseWriter(http, location.Name, chat, req.IncludeUsage, choices);
+            if (req.Stream) await writer.StreamAsync(Merge(events, ct), ct);
+            else await writer.WholeAsync(Merge(events, ct), ct);
         }
         catch (OpenAiException e) when (!http.Response.HasStarted) { await Error(e).ExecuteAsync(http); }
         catch (PlatformException e) when (!http.Response.HasStarted) { await Error(Map(e)).ExecuteAsync(http); }
@@ -69,6 +90,7 @@ public static class OpenAiRoutes
         {
             if (d is not null)
                 foreach (var h in handles) d.Engine.Cancel(h);
+            remote?.Dispose();
         }
     }
 
@@ -83,13 +105,14 @@ public static class OpenAiRoutes
             var prompt = p.TokenIds is { } ids
                 ? LiveGeneration.FromTokenIds(ids, "prompt")
                 : generation.FromText(d, p.Text ?? "", "prompt");
-            int maxTokens = req.MaxTokens ?? DefaultMaxTokens(d, prompt, chat);
+            int maxTokens = req.MaxTokens ?? DefaultMaxTokens(d.MaxModelLen, prompt.Tokens, chat);
             for (int i = 0; i < req.N; i++)
             {
                 int index = choices.Count;
-                var h = LiveGeneration.Submit(d, prompt, maxTokens, "prompt", "max_tokens");
-                handles.Add(h);
                 ulong seed = req.Seed is { } s ? (ulong)s + (ulong)index : FillerText.SeedOf(p.Text ?? "", index);
+                var h = LiveGeneration.Submit(d, prompt, maxTokens, "prompt", "max_tokens",
+                    req.IgnoreEos ? null : seed);
+                handles.Add(h);
                 choices.Add(new OpenAiChoice(index, seed, i == 0 ? prompt.Tokens : 0));
             }
         }
@@ -98,15 +121,16 @@ public static class OpenAiRoutes
 
     /// <summary>Without max_tokens: 16 for completions (OpenAI's default), otherwise what the context leaves, at most
     /// <see cref="LiveGeneration.DefaultMaxTokens"/>.</summary>
-    private static int DefaultMaxTokens(LiveDeploymentEntry d, LiveGeneration.Prompt prompt, bool chat) =>
-        (int)Math.Max(1, Math.Min(chat ? LiveGeneration.DefaultMaxTokens : 16, d.MaxModelLen - prompt.Tokens));
+    internal static int DefaultMaxTokens(long maxModelLen, int promptTokens, bool chat) =>
+        (int)Math.Max(1, Math.Min(chat ? LiveGeneration.DefaultMaxTokens : 16, maxModelLen - promptTokens));
 
     /// <summary>The events of every choice on one reader, tagged with the choice's index.</summary>
-    private static ChannelReader<(int Choice, LiveEvent Event)> Merge(List<LiveRequest> handles, CancellationToken ct)
+    private static ChannelReader<(int Choice, LiveEvent Event)> Merge(List<ChannelReader<LiveEvent>> sources,
+        CancellationToken ct)
     {
         var merged = Channel.CreateUnbounded<(int, LiveEvent)>(new UnboundedChannelOptions { SingleReader = true });
-        int left = handles.Count;
-        for (int i = 0; i < handles.Count; i++)
+        int left = sources.Count;
+        for (int i = 0; i < sources.Count; i++)
         {
             int index = i;
             _ = Task.Run(async () =>
@@ -114,7 +138,7 @@ public static class OpenAiRoutes
                 Exception? error = null;
                 try
                 {
-                    await foreach (var e in handles[index].Events.ReadAllAsync(ct))
+                    await foreach (var e in sources[index].ReadAllAsync(ct))
                         merged.Writer.TryWrite((index, e));
                 }
                 catch (Exception e) { error = e; }
@@ -130,6 +154,8 @@ public static class OpenAiRoutes
         LimitExceededException when e.Field == "deployment" => new OpenAiException(429, e.Message, null,
             "rate_limit_exceeded"),
         NotFoundException => new OpenAiException(404, e.Message, e.Field),
+        PreconditionFailedException when e.Field == "deployment" => new OpenAiException(503, e.Message, "model",
+            "owner_unavailable"),
         _ => new OpenAiException(400, e.Message, e.Field),
     };
 
@@ -138,7 +164,12 @@ public static class OpenAiRoutes
         error = new
         {
             message = e.Message,
-            type = e.Status == 429 ? "rate_limit_error" : "invalid_request_error",
+            type = e.Status switch
+            {
+                429 => "rate_limit_error",
+                >= 500 => "service_unavailable_error",
+                _ => "invalid_request_error",
+            },
             param = e.Param, code = e.Code ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
         },
     }, statusCode: e.Status);

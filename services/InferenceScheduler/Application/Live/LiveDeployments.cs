@@ -19,10 +19,12 @@ public sealed record LiveDeploymentEntry(string Name, string ModelName, CreateDe
 /// <see cref="LiveEngine"/>. Limits, checked before anything starts: <see cref="MaxDeployments"/> per host,
 /// <see cref="MaxReplicas"/> per deployment, names as <see cref="NamePattern"/>, time scale in
 /// [<see cref="MinTimeScale"/>, <see cref="MaxTimeScale"/>], <see cref="MaxRequestsInFlight"/> per deployment.
-/// Deployments live in this process only.
+/// Each deployment's scheduler runs in the process that created it (its owner); the deployment is recorded in the
+/// <see cref="IDeploymentStore"/> with the owner's advertised address, so every replica lists it and forwards its
+/// requests to the owner (the .Store part).
 /// </summary>
-public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetrics metrics,
-    ILogger<LiveDeployments> log) : IDisposable
+public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetrics metrics, IDeploymentStore store,
+    LiveOwnership owner, ILogger<LiveDeployments> log) : IDisposable
 {
     public const int MaxDeployments = 16;
     public const int MaxReplicas = 16;
@@ -48,7 +50,7 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
 
     /// <summary>Creates the deployment, or returns the one of that name when it was created with the same settings
     /// (<c>created</c> false).</summary>
-    public async Task<(LiveDeploymentEntry Entry, bool Created)> CreateAsync(CreateDeploymentRequest request,
+    public async Task<(DeploymentLocation Deployment, bool Created)> CreateAsync(CreateDeploymentRequest request,
         CancellationToken ct)
     {
         var req = request.Clone();
@@ -78,8 +80,12 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
             throw new LimitExceededException("deployment.replicas",
                 $"a live deployment runs at most {MaxReplicas} replicas", req.Deployment.Replicas, MaxReplicas);
         lock (_gate)
+            if (_byName.TryGetValue(req.Name, out var existing)) return (Local(Same(existing, req)), false);
+        var stored = store.Find(req.Name);
+        if (stored is not null && !owner.IsGone(stored)) return (SameStored(stored, req), false);
+        lock (_gate)
         {
-            if (_byName.TryGetValue(req.Name, out var existing)) return (Same(existing, req), false);
+            if (_byName.TryGetValue(req.Name, out var existing)) return (Local(Same(existing, req)), false);
             if (_byName.Count + _starting >= MaxDeployments)
                 throw new LimitExceededException("name",
                     $"this host runs at most {MaxDeployments} live deployments; delete one first",
@@ -107,14 +113,33 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
                 if (_byName.TryGetValue(name, out var raced))
                 {
                     engine.Dispose();
-                    return (Same(raced, req), false);
+                    return (Local(Same(raced, req)), false);
                 }
                 _byName[name] = entry;
             }
+            StoredDeployment? other;
+            try
+            {
+                other = Record(entry, stored);
+            }
+            catch
+            {
+                // Not recorded (the store did not answer): not started either.
+                lock (_gate) _byName.Remove(name);
+                engine.Dispose();
+                throw;
+            }
+            if (other is not null)
+            {
+                lock (_gate) _byName.Remove(name);
+                engine.Dispose();
+                return (SameStored(other, req), false);
+            }
             metrics.Track(name, engine);
-            log.LogInformation("Live deployment {Deployment} started: {Replicas} replica(s), time scale {TimeScale}",
-                name, engine.Replicas, req.TimeScale);
-            return (entry, true);
+            log.LogInformation(
+                "Live deployment {Deployment} started: {Replicas} replica(s), time scale {TimeScale}, owner {Owner}",
+                name, engine.Replicas, req.TimeScale, owner.Address);
+            return (Local(entry), true);
         }
         finally
         {
@@ -122,41 +147,42 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
         }
     }
 
-    /// <summary>The deployment of that name, or <see cref="NotFoundException"/> on <paramref name="field"/>.</summary>
-    public LiveDeploymentEntry Get(string name, string field)
-    {
-        lock (_gate)
-            if (_byName.TryGetValue(name, out var e)) return e;
-        throw new NotFoundException(field, "live deployment", name,
-            "ListDeployments (or GET /v1/models) lists this host's deployments");
-    }
-
-    public bool TryGet(string name, out LiveDeploymentEntry? entry)
+    /// <summary>This process's deployment of that name, if it runs it.</summary>
+    public bool TryGetLocal(string name, out LiveDeploymentEntry? entry)
     {
         lock (_gate) return _byName.TryGetValue(name, out entry);
     }
 
-    public IReadOnlyList<LiveDeploymentEntry> List()
+    /// <summary>This process's deployments.</summary>
+    public IReadOnlyList<LiveDeploymentEntry> ListLocal()
     {
         lock (_gate) return [.. _byName.Values.OrderBy(e => e.Name, StringComparer.Ordinal)];
     }
 
-    public void Delete(string name, string field)
+    /// <summary>Stops this process's deployment and removes it from the store.</summary>
+    public void DeleteLocal(LiveDeploymentEntry entry)
     {
-        LiveDeploymentEntry? entry;
         lock (_gate)
         {
-            if (!_byName.Remove(name, out entry))
-                throw new NotFoundException(field, "live deployment", name);
+            if (!_byName.Remove(entry.Name)) return;
         }
-        metrics.Forget(name);
+        metrics.Forget(entry.Name);
         entry.Engine.Dispose();
-        log.LogInformation("Live deployment {Deployment} deleted", name);
+        log.LogInformation("Live deployment {Deployment} deleted", entry.Name);
+        try
+        {
+            store.Remove(entry.Name, owner.Instance);
+        }
+        catch (DependencyUnavailableException e)
+        {
+            // Stopped here all the same; other replicas see the row's owner gone once its heartbeat is old.
+            log.LogWarning("Live deployment {Deployment} stays in the store: {Reason}", entry.Name, e.Message);
+        }
     }
 
     public void Dispose()
     {
-        foreach (var e in List()) e.Engine.Dispose();
+        foreach (var e in ListLocal()) e.Engine.Dispose();
     }
 
     private static LiveDeploymentEntry Same(LiveDeploymentEntry existing, CreateDeploymentRequest req) =>

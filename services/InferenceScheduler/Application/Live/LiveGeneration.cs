@@ -19,12 +19,15 @@ public sealed class LiveGeneration(PromptTokenizer tokenizer)
     /// <summary>A prompt ready for the engine: its token count and prefix-cache keys.</summary>
     public readonly record struct Prompt(int Tokens, int[]? Hashes);
 
-    public Prompt FromText(LiveDeploymentEntry d, string text, string field)
+    public Prompt FromText(LiveDeploymentEntry d, string text, string field) => FromText(d.Encoding, text, field);
+
+    /// <summary>The prompt counted with the tokenizer <paramref name="encoding"/> (a deployment's).</summary>
+    public Prompt FromText(string encoding, string text, string field)
     {
         if (text.Length > MaxPromptChars)
             throw new LimitExceededException(field, $"a prompt has at most {MaxPromptChars:N0} characters",
                 text.Length, MaxPromptChars);
-        var ids = tokenizer.Encode(d.Encoding, text);
+        var ids = tokenizer.Encode(encoding, text);
         if (ids.Count == 0) throw new InvalidFieldException(field, "is empty");
         int[] array = [.. ids];
         return new Prompt(array.Length, PromptHashes.Of(array));
@@ -37,9 +40,11 @@ public sealed class LiveGeneration(PromptTokenizer tokenizer)
         return new Prompt(array.Length, PromptHashes.Of(array));
     }
 
-    /// <summary>Admits one request generating <paramref name="maxTokens"/> tokens.</summary>
+    /// <summary>Admits one request generating <paramref name="maxTokens"/> tokens, or, with an
+    /// <paramref name="eosSeed"/> (the request does not ignore EOS), up to its end of sequence drawn from that seed
+    /// (<see cref="EndOfSequence"/>).</summary>
     public static LiveRequest Submit(LiveDeploymentEntry d, Prompt prompt, int maxTokens, string promptField,
-        string maxTokensField)
+        string maxTokensField, ulong? eosSeed = null)
     {
         if (maxTokens < 1 || maxTokens > MaxOutputTokens)
             throw new InvalidFieldException(maxTokensField, $"must be between 1 and {MaxOutputTokens:N0}");
@@ -50,6 +55,7 @@ public sealed class LiveGeneration(PromptTokenizer tokenizer)
             throw new InvalidFieldException(maxTokensField,
                 $"this model's maximum context length is {d.MaxModelLen} tokens; the prompt has {prompt.Tokens} " +
                 $"and {maxTokens} more were requested");
-        return d.Engine.Submit(prompt.Tokens, prompt.Hashes, maxTokens);
+        int? stopAt = eosSeed is { } seed ? EndOfSequence.Length(maxTokens, seed) : null;
+        return d.Engine.Submit(prompt.Tokens, prompt.Hashes, maxTokens, stopAt);
     }
 }
