@@ -5,7 +5,7 @@ namespace HardwareEmulator.Domain.Timing;
 /// transfers compare with its ring collectives, what the nodes' network interfaces deliver together, and which kernel
 /// library runs its GEMMs. The catalog uses <see cref="Catalog"/> (neutral: the device's figures alone); a validated
 /// cluster states its own (docs/EMULATOR.md §2.5, "Validated cluster"); serving simulations use <see cref="Serving"/>
-/// (docs/EMULATOR.md §2.6, "Serving kernels").
+/// (docs/EMULATOR.md §2.5, "Serving kernels").
 /// </summary>
 /// <param name="P2pOverRingBandwidth">Send/recv bandwidth over the ring collectives' bus bandwidth on the same link
 /// (1 = the same).</param>

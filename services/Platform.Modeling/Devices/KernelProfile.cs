@@ -1,6 +1,6 @@
 namespace Platform.Modeling.Devices;
 
-/// <summary>Which kernels time an op's GEMMs (docs/EMULATOR.md §2.6, "Serving kernels").</summary>
+/// <summary>Which kernels time an op's GEMMs (docs/EMULATOR.md §2.5, "Serving kernels").</summary>
 public enum KernelProfile
 {
     /// <summary>The catalog's: each device's large-GEMM efficiency (MAMF where measured); what training uses.</summary>
