@@ -20,10 +20,10 @@ public sealed class InProcessEmulatorBackend(DeviceCatalog catalog, TimingModel 
     }
 
     public Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
-        CancellationToken ct)
+        CancellationToken ct, KernelProfile kernels = KernelProfile.Catalog)
     {
         var device = catalog.Get(deviceId, field);
-        var t = timing.For(device);
+        var t = timing.For(device, ServingKernels.Profile(kernels));
         var result = new OpTime[ops.Count];
         try
         {

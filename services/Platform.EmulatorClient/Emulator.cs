@@ -8,13 +8,13 @@ namespace Platform.EmulatorClient;
 
 /// <summary>
 /// The emulator client: <see cref="IEmulator"/> for the training and inference roles: device facts and op times
-/// from the emulator
-/// (through <see cref="IEmulatorBackend"/>), with the process-wide op-time cache: each distinct (device, shape) is
-/// asked once, so a plan search or a step-time profile sends only shapes not seen before.
+/// from the emulator (through <see cref="IEmulatorBackend"/>), with the process-wide op-time cache: each
+/// distinct (device, kernel profile, shape) is asked once, so a plan search or a step-time profile sends only
+/// shapes not seen before.
 /// </summary>
 public sealed class Emulator(IEmulatorBackend backend, IOptions<EmulatorClientOptions> options) : IEmulator
 {
-    private readonly ConcurrentDictionary<(string Device, OpShape Op), OpTime> _cache = new();
+    private readonly ConcurrentDictionary<(string Device, KernelProfile Kernels, OpShape Op), OpTime> _cache = new();
     private readonly int _maxEntries = options.Value.MaxCachedOpTimes;
 
     public async Task<DeviceSpec> GetDeviceAsync(string id, string field, CancellationToken ct)
@@ -32,7 +32,7 @@ public sealed class Emulator(IEmulatorBackend backend, IOptions<EmulatorClientOp
     }
 
     public async Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
-        CancellationToken ct)
+        CancellationToken ct, KernelProfile kernels = KernelProfile.Catalog)
     {
         // Cached times go straight into the result; each distinct missing shape (labels aside) is asked once.
         var result = new OpTime[ops.Count];
@@ -42,7 +42,7 @@ public sealed class Emulator(IEmulatorBackend backend, IOptions<EmulatorClientOp
         for (int i = 0; i < ops.Count; i++)
         {
             var key = ops[i].Key();
-            if (_cache.TryGetValue((deviceId, key), out var cached)) { result[i] = cached; continue; }
+            if (_cache.TryGetValue((deviceId, kernels, key), out var cached)) { result[i] = cached; continue; }
             if (!slots.TryGetValue(key, out int slot))
             {
                 slot = missing.Count;
@@ -52,9 +52,9 @@ public sealed class Emulator(IEmulatorBackend backend, IOptions<EmulatorClientOp
             pending.Add((i, slot));
         }
         if (missing.Count == 0) return result;
-        var times = await backend.TimeAsync(deviceId, missing, field, ct);
+        var times = await backend.TimeAsync(deviceId, missing, field, ct, kernels);
         if (_cache.Count + missing.Count > _maxEntries) _cache.Clear();
-        for (int j = 0; j < missing.Count; j++) _cache[(deviceId, missing[j])] = times[j];
+        for (int j = 0; j < missing.Count; j++) _cache[(deviceId, kernels, missing[j])] = times[j];
         foreach (var (op, slot) in pending) result[op] = times[slot];
         return result;
     }

@@ -38,12 +38,16 @@ public sealed class GrpcEmulatorBackend(EmulatorService.EmulatorServiceClient cl
     }
 
     public async Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
-        CancellationToken ct)
+        CancellationToken ct, KernelProfile kernels = KernelProfile.Catalog)
     {
         var result = new List<OpTime>(ops.Count);
         foreach (var chunk in ops.Chunk(_options.OpsPerCall))
         {
-            var request = new EstimateOpsRequest { Device = deviceId };
+            var request = new EstimateOpsRequest
+            {
+                Device = deviceId,
+                Kernels = kernels == KernelProfile.Serving ? KernelSet.Serving : KernelSet.Catalog,
+            };
             request.Ops.AddRange(chunk.Select(OpSpecMapping.ToProto));
             try
             {

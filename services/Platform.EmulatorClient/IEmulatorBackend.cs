@@ -16,9 +16,10 @@ public interface IEmulatorBackend
     /// closest known ids as its hint.</summary>
     Task<DeviceSpec?> GetDeviceAsync(string id, CancellationToken ct);
 
-    /// <summary>Times of <paramref name="ops"/> in order; errors name fields under <paramref name="field"/>.</summary>
+    /// <summary>Times of <paramref name="ops"/> in order, GEMMs with <paramref name="kernels"/>' efficiency; errors
+    /// name fields under <paramref name="field"/>.</summary>
     Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
-        CancellationToken ct);
+        CancellationToken ct, KernelProfile kernels = KernelProfile.Catalog);
 
     /// <summary>Whether the emulator answers now (for readiness).</summary>
     Task<bool> IsReachableAsync(CancellationToken ct);

@@ -37,6 +37,11 @@ public sealed class EmulatorClientTests(PlatformFactory factory) : IClassFixture
         var viaGrpc = await grpc.TimeAsync("h800", ops, "device", default);
         var inProcess = await local.TimeAsync("h800", ops, "device", default);
         Assert.Equal(inProcess, viaGrpc);
+        // Serving kernels (what inference profiles ask for) travel over gRPC too; they slow the compute-bound ops.
+        var servingGrpc = await grpc.TimeAsync("h800", ops, "device", default, KernelProfile.Serving);
+        var servingLocal = await local.TimeAsync("h800", ops, "device", default, KernelProfile.Serving);
+        Assert.Equal(servingLocal, servingGrpc);
+        Assert.True(servingLocal.Sum(t => t.DeviceSeconds) > inProcess.Sum(t => t.DeviceSeconds));
         Assert.Equal(await local.GetDeviceAsync("h800", "device", default) with { Source = "", Notes = "" },
             (await grpc.GetDeviceAsync("h800", "device", default)) with { Source = "", Notes = "" });
     }

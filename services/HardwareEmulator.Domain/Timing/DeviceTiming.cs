@@ -91,7 +91,7 @@ public sealed class DeviceTiming
 
     /// <summary>C[batch,m,n] = A[batch,m,k]·B[batch,k,n] (field names the dtype for errors).</summary>
     public OpTime Gemm(DataType t, long m, long n, long k, long batch = 1, string field = "dtype") =>
-        GemmCore(t, m, n, k, Math.Max(1, batch), SmRate(t, field));
+        GemmCore(t, m, n, k, Math.Max(1, batch), SmRate(t, field) * Profile.GemmOverCatalog);
 
     /// <summary>Per-tile prologue/epilogue in units of K: FP8 tiles pay more of it (see
     /// <see cref="TimingConstants.Fp8TileOverheadK"/>).</summary>
@@ -163,7 +163,7 @@ public sealed class DeviceTiming
     /// <summary>Grouped GEMM (MoE experts) in one persistent kernel: every group's tiles share the waves.</summary>
     public OpTime GroupedGemm(DataType t, IReadOnlyList<long> mPerGroup, long n, long k, string field = "dtype")
     {
-        double smRate = SmRate(t, field);
+        double smRate = SmRate(t, field) * Profile.GemmOverCatalog;
         double inB = DeviceSpec.BytesPerElement(t), outB = DeviceSpec.OutputBytesPerElement(t);
         double rowsTotal = 0, active = 0;
         for (int i = 0; i < mPerGroup.Count; i++)

@@ -12,9 +12,17 @@ namespace HardwareEmulator.Domain.Timing;
 public sealed class TimingModel
 {
     private readonly ConditionalWeakTable<DeviceSpec, DeviceTiming> _cache = new();
+    private readonly ConditionalWeakTable<DeviceSpec, DeviceTiming> _serving = new();
 
     /// <summary>The device's timing model (calibration runs once per device).</summary>
     public DeviceTiming For(DeviceSpec device) => _cache.GetValue(device, d => new DeviceTiming(d));
+
+    /// <summary>The device's timing model under <paramref name="profile"/> (the catalog's and the serving profile's
+    /// are built once per device; any other profile each call).</summary>
+    public DeviceTiming For(DeviceSpec device, TimingProfile profile) =>
+        profile == TimingProfile.Catalog ? For(device)
+        : profile == TimingProfile.Serving ? _serving.GetValue(device, d => new DeviceTiming(d, TimingProfile.Serving))
+        : new DeviceTiming(device, profile);
 
     /// <summary>Times one op; <paramref name="field"/> prefixes error fields (e.g. "ops[3]").</summary>
     public OpTime Estimate(DeviceSpec device, OpShape op, string field = "op") => Estimate(For(device), op, field);

@@ -88,7 +88,8 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         validator.ThrowIfInvalid(request);
         var device = catalog.Get(request.Device, "device");
         int count = request.Ops.Count;
-        var t = timing.For(device);
+        var t = timing.For(device,
+            request.Kernels == KernelSet.Serving ? TimingProfile.Serving : TimingProfile.Catalog);
         var response = new EstimateOpsResponse();
         double total = 0;
         for (int i = 0; i < count; i++)

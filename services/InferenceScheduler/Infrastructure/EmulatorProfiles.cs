@@ -88,7 +88,8 @@ public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfile
     private async Task<OpTimes> FetchProfile(StepProfilePlan plan, AcceleratorInfo device, string field)
     {
         var ops = plan.Ops.Select(o => o.Op).ToList();
-        var times = await emulator.TimeAsync(device.Id, ops, field, CancellationToken.None);
+        // Serving engines' GEMM kernels, not the catalog's training (MAMF) efficiency (docs/INFERENCE.md, step time).
+        var times = await emulator.TimeAsync(device.Id, ops, field, CancellationToken.None, KernelProfile.Serving);
         log.LogInformation("Step-time profile for {Model} {Layout} on {Device}: {Ops} ops", plan.Model.Name,
             plan.Layout, device.Id, ops.Count);
         return new OpTimes(times.Select(t => t.DeviceSeconds).ToArray(),

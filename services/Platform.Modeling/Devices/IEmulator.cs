@@ -16,10 +16,11 @@ public interface IEmulator
     /// <summary>
     /// Modelled times of <paramref name="ops"/> on device <paramref name="deviceId"/>, in order. Times are cached per
     /// device and distinct shape (<see cref="OpShape.Key"/>). An op the device cannot run (e.g. FP8 without FP8 units)
-    /// throws PreconditionFailedException naming <paramref name="field"/>.
+    /// throws PreconditionFailedException naming <paramref name="field"/>. <paramref name="kernels"/> selects whose
+    /// GEMM efficiency times them: the catalog's (training) unless a serving simulation asks for serving kernels.
     /// </summary>
     Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
-        CancellationToken ct);
+        CancellationToken ct, KernelProfile kernels = KernelProfile.Catalog);
 
     /// <summary>Drops what is cached for a device id (it was registered or replaced).</summary>
     void Forget(string deviceId);

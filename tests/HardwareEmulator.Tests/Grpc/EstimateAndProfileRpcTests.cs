@@ -86,6 +86,24 @@ public sealed class EstimateAndProfileRpcTests(PlatformFactory factory) : IClass
     }
 
     [Fact]
+    public async Task Estimate_ops_with_serving_kernels_runs_a100_gemms_at_vllms_measured_rate()
+    {
+        var gemm = new OpSpec { Dtype = Dtype.Bf16, Gemm = new GemmOp { M = 8192, N = 8192, K = 8192 } };
+        async Task<double> Tflops(KernelSet kernels)
+        {
+            var r = await Client.EstimateOpsAsync(
+                new EstimateOpsRequest { Device = "a100-80gb", Kernels = kernels, Ops = { gemm } });
+            return r.Timings[0].Flops / r.Timings[0].DeviceSeconds / 1e12;
+        }
+        // Vidur's A100s: vLLM's GEMMs plateau at 215-250 TFLOPS; unset or CATALOG: MAMF's 271.2.
+        Assert.InRange(await Tflops(KernelSet.Serving), 215, 250);
+        Assert.InRange(await Tflops(KernelSet.Unspecified), 271.2 * 0.99, 271.2 * 1.01);
+        Assert.InRange(await Tflops(KernelSet.Catalog), 271.2 * 0.99, 271.2 * 1.01);
+        await GrpcAssert.InvalidField("kernels", () => Client.EstimateOpsAsync(
+            new EstimateOpsRequest { Device = "a100-80gb", Kernels = (KernelSet)7, Ops = { gemm } }).ResponseAsync);
+    }
+
+    [Fact]
     public async Task Profile_model_returns_layer_tables_totals_and_a_perfetto_trace()
     {
         var r = await Client.ProfileModelAsync(new ProfileModelRequest

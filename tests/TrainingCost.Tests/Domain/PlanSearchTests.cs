@@ -27,12 +27,12 @@ public sealed class PlanSearchTests
             _inner.GetDeviceAsync(id, field, ct);
 
         public Task<IReadOnlyList<OpTime>> TimeAsync(string deviceId, IReadOnlyList<OpShape> ops, string field,
-            CancellationToken ct)
+            CancellationToken ct, KernelProfile kernels = KernelProfile.Catalog)
         {
             TimeCalls++;
             OpsAsked += ops.Count;
             OnTime?.Invoke();
-            return _inner.TimeAsync(deviceId, ops, field, ct);
+            return _inner.TimeAsync(deviceId, ops, field, ct, kernels);
         }
 
         public void Forget(string deviceId) => _inner.Forget(deviceId);

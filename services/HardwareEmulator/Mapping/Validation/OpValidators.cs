@@ -19,6 +19,8 @@ public sealed class EstimateOpsRequestValidator : AbstractValidator<EstimateOpsR
     {
         MaxOpsPerRequest = maxOpsPerRequest;
         EmulatorValidators.DeviceId(this, x => x.Device);
+        RuleFor(x => x.Kernels).IsInEnum().WithMessage("is not a kernel set (KERNEL_SET_CATALOG or _SERVING)")
+            .ProtoName("kernels");
         RuleFor(x => x.Ops.Count).Cascade(CascadeMode.Stop)
             .GreaterThan(0).WithMessage("needs at least one op")
             .LessThanOrEqualTo(maxOpsPerRequest)
