@@ -197,19 +197,10 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
         InRun(() => TrainingEstimator.Validate(TrainingProtoMapping.ToDomain(run)));
         // With the broker unreachable nothing would run the job: refuse it now (Unavailable) rather than record it.
         publish.ThrowIfUnreachable();
-        var job = jobs.Create(kind);
-        try
+        var job = await jobs.QueueAsync(kind, (id, ct) => publish.PublishAsync(new RunTrainingJob
         {
-            await publish.PublishAsync(new RunTrainingJob
-            {
-                JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK
-            }, context.CancellationToken);
-        }
-        catch
-        {
-            jobs.Discard(job.Id); // not handed to the bus: no record of a job the caller was told failed
-            throw;
-        }
+            JobId = id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK
+        }, ct), context.CancellationToken);
         return job.Id.ToString();
     }
 
