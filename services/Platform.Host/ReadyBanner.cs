@@ -29,8 +29,8 @@ public static class ReadyBanner
             if (roles.Emulator) lines.Add($"  curl -s {http}/api/v1/devices/h100-sxm");
             if (roles.Training)
                 lines.Add($"  curl -s -X POST {http}/api/v1/training:estimate -H 'content-type: application/json' "
-                    + "-d '{\"run\":{\"model\":{\"preset\":\"llama-3.1-8b\"},\"trainingTokens\":\"1000000000000\","
-                    + "\"sequenceLength\":\"4096\",\"cluster\":{\"accelerator\":\"h100-sxm\",\"count\":\"64\"}}}'");
+                    + "-d '{\"model\":{\"preset\":\"llama-3.1-8b\"},\"trainingTokens\":\"1000000000000\","
+                    + "\"sequenceLength\":\"4096\",\"cluster\":{\"accelerator\":\"h100-sxm\",\"count\":\"64\"}}'");
             lines.Add($"  npx buf curl --http2-prior-knowledge --protocol grpc --reflect --list-methods {grpc}");
             lines.Add($"  open {http}/ in a browser");
             app.Logger.LogInformation("{Banner}", string.Join(Environment.NewLine, lines));

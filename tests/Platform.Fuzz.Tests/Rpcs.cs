@@ -176,7 +176,9 @@ public static class Rpcs
             "{\"model\":{\"architecture\":" + Architecture + "},\"sequenceLength\":\"2048\"}",
             "{\"model\":{\"architecture\":" + MoeArchitecture + "},\"sequenceLength\":\"2048\"}",
         ],
-        ["platform.training.v1.TrainingCostService/EstimateTrainingRun"] = ["{\"run\":{" + Run + "}}"],
+        // The run's fields at the top level (the original shape) and wrapped as run.
+        ["platform.training.v1.TrainingCostService/EstimateTrainingRun"] =
+            ["{" + Run + "}", "{\"run\":{" + Run + "}}"],
         ["platform.training.v1.TrainingCostService/PlanParallelism"] = ["{\"run\":{" + SearchRun + "},\"topK\":2}"],
         ["platform.training.v1.TrainingCostService/CompareAccelerators"] =
             ["{\"run\":{" + Run + "},\"accelerators\":[\"h800\",\"h100-sxm\"]}"],

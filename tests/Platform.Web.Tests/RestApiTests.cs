@@ -75,6 +75,30 @@ public sealed class RestApiTests(WebHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_training_estimate_takes_the_runs_fields_at_the_top_level_as_documented()
+    {
+        const string run =
+            """
+            "model":{"preset":"llama-3.1-8b"},"trainingTokens":"1000000000000","sequenceLength":4096,
+            "cluster":{"accelerator":"h800","count":64},
+            "parallelism":{"tensorParallel":8,"pipelineParallel":1,"dataParallel":8}
+            """;
+        using var flat = await Json(await Post("/api/v1/training:estimate", "{" + run + "}"));
+        using var wrapped = await Json(await Post("/api/v1/training:estimate", "{\"run\":{" + run + "}}"));
+        Assert.True(flat.RootElement.GetProperty("wallClockDays").GetDouble() > 0);
+        Assert.Equal(wrapped.RootElement.GetRawText(), flat.RootElement.GetRawText());
+
+        var nan = await Post("/api/v1/training:estimate", "{" + run + ",\"pricePerAcceleratorHourUsd\":\"NaN\"}");
+        Assert.Equal(HttpStatusCode.BadRequest, nan.StatusCode);
+        using var status = JsonDocument.Parse(await nan.Content.ReadAsStringAsync());
+        Assert.Contains("price_per_accelerator_hour_usd (pricePerAcceleratorHourUsd)",
+            status.RootElement.GetProperty("message").GetString());
+    }
+
+    private Task<HttpResponseMessage> Post(string path, string json) =>
+        Http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+    [Fact]
     public async Task A_job_submitted_over_rest_is_read_and_listed_over_rest()
     {
         var submitted = await Http.PostAsJsonAsync("/api/v1/training:submitEstimateJob", new

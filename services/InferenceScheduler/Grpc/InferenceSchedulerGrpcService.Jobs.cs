@@ -26,19 +26,10 @@ public sealed partial class InferenceSchedulerGrpcService
         try { InferenceValidators.Capacity.ThrowIfInvalid(request.Plan); }
         catch (PlatformException e) { throw e.Under("plan"); }
         bus.ThrowIfUnreachable();
-        var job = jobs.Create(CapacityPlanConsumer.Kind);
-        try
+        var job = await jobs.QueueAsync(CapacityPlanConsumer.Kind, (id, ct) => bus.PublishAsync(new RunCapacityPlan
         {
-            await bus.PublishAsync(new RunCapacityPlan
-            {
-                JobId = job.Id, PlanJson = JsonFormatter.Default.Format(request.Plan),
-            }, context.CancellationToken);
-        }
-        catch
-        {
-            jobs.Discard(job.Id); // not handed to the bus: no record of a job the caller was told failed
-            throw;
-        }
+            JobId = id, PlanJson = JsonFormatter.Default.Format(request.Plan),
+        }, ct), context.CancellationToken);
         log.LogInformation("Capacity plan job {JobId} queued", job.Id);
         return new SubmitCapacityPlanResponse { JobId = job.Id.ToString() };
     }
@@ -55,19 +46,10 @@ public sealed partial class InferenceSchedulerGrpcService
         try { InferenceValidators.Simulate.ThrowIfInvalid(request.Simulation); }
         catch (PlatformException e) { throw e.Under("simulation"); }
         bus.ThrowIfUnreachable();
-        var job = jobs.Create(SimulationJobConsumer.Kind);
-        try
+        var job = await jobs.QueueAsync(SimulationJobConsumer.Kind, (id, ct) => bus.PublishAsync(new RunSimulationJob
         {
-            await bus.PublishAsync(new RunSimulationJob
-            {
-                JobId = job.Id, RequestJson = JsonFormatter.Default.Format(request.Simulation),
-            }, context.CancellationToken);
-        }
-        catch
-        {
-            jobs.Discard(job.Id);
-            throw;
-        }
+            JobId = id, RequestJson = JsonFormatter.Default.Format(request.Simulation),
+        }, ct), context.CancellationToken);
         log.LogInformation("Simulation job {JobId} queued", job.Id);
         return new SubmitSimulationJobResponse { JobId = job.Id.ToString() };
     }

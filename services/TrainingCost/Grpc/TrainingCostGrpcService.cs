@@ -73,8 +73,9 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
         ServerCallContext context)
     {
         TrainingValidators.Estimate.ThrowIfInvalid(request);
+        var (run, field) = EstimateRequestShape.RunOf(request);
         var estimate = await InRunAsync(() =>
-            EstimateAsync(TrainingProtoMapping.ToDomain(request.Run), context.CancellationToken));
+            EstimateAsync(TrainingProtoMapping.ToDomain(run), context.CancellationToken), field);
         // EstimateTrainingRunResponse mirrors TrainingEstimate field for field.
         return EstimateTrainingRunResponse.Parser.ParseFrom(TrainingProtoMapping.ToProto(estimate).ToByteString());
     }
@@ -196,19 +197,10 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
         InRun(() => TrainingEstimator.Validate(TrainingProtoMapping.ToDomain(run)));
         // With the broker unreachable nothing would run the job: refuse it now (Unavailable) rather than record it.
         publish.ThrowIfUnreachable();
-        var job = jobs.Create(kind);
-        try
+        var job = await jobs.QueueAsync(kind, (id, ct) => publish.PublishAsync(new RunTrainingJob
         {
-            await publish.PublishAsync(new RunTrainingJob
-            {
-                JobId = job.Id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK
-            }, context.CancellationToken);
-        }
-        catch
-        {
-            jobs.Discard(job.Id); // not handed to the bus: no record of a job the caller was told failed
-            throw;
-        }
+            JobId = id, Kind = kind, RunSpecJson = JsonFormatter.Default.Format(run), TopK = topK
+        }, ct), context.CancellationToken);
         return job.Id.ToString();
     }
 
@@ -220,10 +212,12 @@ public sealed class TrainingCostGrpcService(TrainingEstimator estimator, Trainin
 
     private static void InRun(Action work) => InRun(() => { work(); return 0; });
 
-    private static async Task<T> InRunAsync<T>(Func<Task<T>> work)
+    /// <summary>Runs <paramref name="work"/> on a request's run, naming its errors' fields under
+    /// <paramref name="runField"/> (none for a run given at the request's top level).</summary>
+    private static async Task<T> InRunAsync<T>(Func<Task<T>> work, string runField = TrainingProtoMapping.RunField)
     {
         try { return await work(); }
-        catch (PlatformException e) { throw e.Under(TrainingProtoMapping.RunField); }
+        catch (PlatformException e) when (runField.Length > 0) { throw e.Under(runField); }
     }
 
     /// <summary>The job as platform.jobs.v1.JobService/GetJob answers it, in this service's job message.</summary>

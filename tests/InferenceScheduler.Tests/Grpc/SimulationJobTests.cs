@@ -9,8 +9,9 @@ namespace InferenceScheduler.Tests.Grpc;
 /// <summary>A simulation submitted as a job: queued on the bus, followed and answered by the job API.</summary>
 public sealed class SimulationJobTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
-    private InferenceSchedulerService.InferenceSchedulerServiceClient Client => new(factory.Channel);
-    private JobService.JobServiceClient Jobs => new(factory.Channel);
+    private readonly InferenceJobClients _clients = new(factory);
+    private InferenceSchedulerService.InferenceSchedulerServiceClient Client => _clients.Inference;
+    private JobService.JobServiceClient Jobs => _clients.Jobs;
 
     private const string Run =
         """
@@ -21,20 +22,7 @@ public sealed class SimulationJobTests(PlatformFactory factory) : IClassFixture<
 
     private static SimulateWorkloadRequest Parse() => JsonParser.Default.Parse<SimulateWorkloadRequest>(Run);
 
-    private async Task<Platform.Contracts.Jobs.V1.Job> Watch(string id)
-    {
-        using var call = Jobs.WatchJob(new Platform.Contracts.Jobs.V1.WatchJobRequest { JobId = id });
-        Platform.Contracts.Jobs.V1.Job last = null!;
-        double progress = 0;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        while (await call.ResponseStream.MoveNext(timeout.Token))
-        {
-            last = call.ResponseStream.Current.Job;
-            Assert.True(last.Progress >= progress, "progress went backwards");
-            progress = last.Progress;
-        }
-        return last;
-    }
+    private Task<Platform.Contracts.Jobs.V1.Job> Watch(string id) => _clients.WatchToEndAsync(id);
 
     [Fact]
     public async Task A_submitted_simulation_runs_as_a_job_whose_result_is_what_SimulateWorkload_answers()

@@ -65,9 +65,16 @@ const run = {
   cluster: { accelerator: 'h100-sxm', count: '64' },
   parallelism: { tensorParallel: 8, pipelineParallel: 1, dataParallel: 8 }, // a fixed plan: no search
 };
-const estimate = await call(clients.training, 'EstimateTrainingRun', { run });
+const estimate = await call(clients.training, 'EstimateTrainingRun', run); // the run's fields at the top level
 check('training.EstimateTrainingRun', estimate.response?.wallClockDays > 0,
   estimate.error ?? `${estimate.response?.wallClockDays} days`);
+const wrapped = await call(clients.training, 'EstimateTrainingRun', { run });
+check('training.EstimateTrainingRun with the run wrapped as run',
+  wrapped.response?.wallClockDays === estimate.response?.wallClockDays,
+  wrapped.error ?? `${wrapped.response?.wallClockDays} days`);
+const both = await call(clients.training, 'EstimateTrainingRun', { ...run, run });
+check('training.EstimateTrainingRun with both shapes is INVALID_ARGUMENT naming run',
+  both.error?.code === 'INVALID_ARGUMENT' && /^run: /.test(both.error.details), both.error ?? 'answered');
 
 const traces = await call(clients.inference, 'ListTraces', {});
 check('inference.ListTraces', traces.response?.traces.length > 0,

@@ -90,7 +90,7 @@ public sealed class ValidationTests
     public void Missing_run_and_missing_cluster_name_their_fields()
     {
         Assert.Equal("run",
-            Assert.Single(Violations(TrainingValidators.Estimate, new EstimateTrainingRunRequest())).Field);
+            Assert.Single(Violations(TrainingValidators.SubmitEstimate, new SubmitEstimateJobRequest())).Field);
         var r = new SubmitEstimateJobRequest { Run = Run() };
         r.Run.Cluster = null;
         Assert.Equal("is required: give accelerator and count",
@@ -178,5 +178,29 @@ public sealed class ValidationTests
             new NotFoundException("cluster.accelerator", "accelerator", "h9000").Under("run").Field);
         Assert.Equal("run.allowed_schedules[1]",
             new InvalidFieldException("allowed_schedules[1]", "bad").Under("run").Field);
+    }
+
+    [Fact]
+    public void An_estimate_without_run_names_its_top_level_fields()
+    {
+        Assert.Equal(["model", "training_tokens", "sequence_length", "cluster"],
+            Violations(TrainingValidators.Estimate, new EstimateTrainingRunRequest()).Select(v => v.Field));
+        var r = new EstimateTrainingRunRequest
+        {
+            Model = Run().Model, TrainingTokens = 1_000_000_000_000, SequenceLength = 8192, Cluster = Run().Cluster,
+            PricePerAcceleratorHourUsd = double.PositiveInfinity,
+        };
+        r.Cluster.Count = 0;
+        Assert.Equal(["cluster.count", "price_per_accelerator_hour_usd"],
+            Violations(TrainingValidators.Estimate, r).Select(v => v.Field));
+    }
+
+    [Fact]
+    public void An_estimate_with_run_and_top_level_fields_names_run_first()
+    {
+        var r = new EstimateTrainingRunRequest { Run = Run(), Dropout = true };
+        var v = Violations(TrainingValidators.Estimate, r);
+        Assert.Equal(["run", "dropout"], v.Select(x => x.Field));
+        Assert.Equal(EstimateTrainingRunRequestValidator.BothShapes, v[0].Reason);
     }
 }

@@ -1,4 +1,5 @@
 using FluentValidation;
+using FluentValidation.Results;
 using Platform.Contracts.Training.V1;
 using Platform.ServiceDefaults.Validation;
 
@@ -32,10 +33,35 @@ public static class TrainingValidators
             .ProtoName("run").SetValidator(runValidator);
 }
 
+/// <summary>
+/// The run either field by field at the top level (errors name <c>training_tokens</c>) or as <c>run</c> (errors
+/// name <c>run.training_tokens</c>). Both at once is refused naming <c>run</c>, then each top-level field given
+/// with it. A request with neither is checked as the top-level shape, so it names the required fields.
+/// </summary>
 public sealed class EstimateTrainingRunRequestValidator : AbstractValidator<EstimateTrainingRunRequest>
 {
-    public EstimateTrainingRunRequestValidator() =>
-        TrainingValidators.RunField(this, x => x.Run, TrainingValidators.Run);
+    public const string BothShapes = "give the run either as run or as the top-level fields, not both";
+
+    public EstimateTrainingRunRequestValidator()
+    {
+        RuleFor(x => x).Custom((x, context) =>
+        {
+            var topLevel = EstimateRequestShape.TopLevelFields(x);
+            if (x.Run is not null && topLevel.Count > 0)
+            {
+                context.AddFailure(new ValidationFailure(TrainingProtoMapping.RunField, BothShapes));
+                foreach (var field in topLevel)
+                    context.AddFailure(new ValidationFailure(field, $"conflicts with run: {BothShapes}"));
+            }
+            else if (x.Run is null)
+            {
+                foreach (var failure in TrainingValidators.Run.Validate(EstimateRequestShape.TopLevelRun(x)).Errors)
+                    context.AddFailure(failure);
+            }
+        });
+        RuleFor(x => x.Run).SetValidator(TrainingValidators.Run)
+            .When(x => !EstimateRequestShape.HasTopLevelFields(x)).ProtoName("run");
+    }
 }
 
 public sealed class PlanParallelismRequestValidator : AbstractValidator<PlanParallelismRequest>
