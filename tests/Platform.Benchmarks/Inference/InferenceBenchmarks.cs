@@ -14,7 +14,7 @@ namespace Platform.Benchmarks;
 /// <summary>
 /// Inference-scheduler benchmarks (owned by the inference area). `inference` runs the speed figures and the DeepSeek
 /// production sanity check and the capacity plan; `inference speed`, `inference deepseek` or `inference capacity` runs
-/// one part.
+/// one part. `inference deepseek-plan [h800|h800+h20|h20|ascend-910b ...]` plans DeepSeek's day-6 load (not in `all`).
 /// </summary>
 public static class InferenceBenchmarks
 {
@@ -35,10 +35,10 @@ public static class InferenceBenchmarks
     public static int All(string[] args)
     {
         string part = args.Length > 0 ? args[0].ToLowerInvariant() : "all";
-        return RunAsync(part).GetAwaiter().GetResult();
+        return RunAsync(part, args.Skip(1).ToList()).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(string part)
+    private static async Task<int> RunAsync(string part, IReadOnlyList<string> rest)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         // The emulator role behind gRPC on loopback, as a separately deployed inference role reaches it.
@@ -49,6 +49,9 @@ public static class InferenceBenchmarks
         if (part is "all" or "speed") rc |= await Speed(planner);
         if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(planner);
         if (part is "all" or "capacity") rc |= await CapacityBenchmark.Run(new CapacityPlanner(planner, profiles));
+        // Minutes on a 2-core machine: run on its own, not as part of `inference`.
+        if (part is "deepseek-plan")
+            rc |= await DeepSeekPlan.Run(new CapacityPlanner(planner, profiles), planner, rest);
         return rc;
     }
 
