@@ -32,7 +32,10 @@ internal static class DeepSeekPlan
     /// <summary>Day-average request rate: input tokens per second ÷ mean prompt.</summary>
     public static readonly double DayRate = InputPerDay / 86_400 / MeanPrompt;
 
-    private const double TtftMs = 5000, TpotMs = 50, Attainment = 0.9, ArrivalSeconds = 240;
+    private const double TtftMs = 5000, TpotMs = 50, Attainment = 0.9;
+
+    /// <summary>Seconds of arrivals per run (<c>--seconds N</c>; 240 by default).</summary>
+    private static double ArrivalSeconds = 240;
 
     /// <summary>
     /// One configuration: the candidate accelerator (and the decode pool's own, Splitwise's heterogeneous case), the
@@ -90,8 +93,18 @@ internal static class DeepSeekPlan
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
     public static async Task<int> Run(CapacityPlanner planner, SimulationPlanner simulations,
-        IReadOnlyList<string> only)
+        IReadOnlyList<string> args)
     {
+        // [config ...] [--seconds N] [--ratio P:D]: some configurations, longer runs, one ratio
+        var only = new List<string>();
+        string ratio = "";
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--seconds" && i + 1 < args.Count)
+                ArrivalSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--ratio" && i + 1 < args.Count) ratio = args[++i];
+            else only.Add(args[i]);
+        }
         Console.WriteLine("# inference: DeepSeek-V3/R1 day-6 load planned with PlanCapacity " +
                           "(published: 226.75 H800 nodes of 8)");
         Console.WriteLine($"load: {InputPerDay:G3} input + {OutputPerDay:G3} output tokens/day = " +
@@ -103,7 +116,10 @@ internal static class DeepSeekPlan
                           $"arrivals over {ArrivalSeconds:F0} s at the unit's rate");
         int rc = 0;
         foreach (var (c, ratios) in Configs.Where(c => only.Count == 0 || only.Contains(Key(c.Unit))))
-            rc |= await Plan(planner, simulations, c, ratios);
+        {
+            var tried = ratios.Where(r => ratio.Length == 0 || ratio == $"{r.P}:{r.D}").ToArray();
+            if (tried.Length > 0) rc |= await Plan(planner, simulations, c, tried);
+        }
         return rc;
     }
 
