@@ -23,7 +23,8 @@ internal static class DeepSeekPlan
     public const double InputPerDay = 608e9, OutputPerDay = 168e9, PublishedNodes = 226.75;
     public const double PublishedCostPerDay = 87_072; // 226.75 nodes x 8 H800 x $2/h x 24 h (DeepSeek's assumption)
 
-    /// <summary>Mean prompt: DeepSeek's "~5k average context", as the production check above models it.</summary>
+    /// <summary>Mean prompt: DeepSeek's "~5k average context", as the production check (DeepSeekValidation) models
+    /// it.</summary>
     public const double MeanPrompt = 5000;
 
     /// <summary>Mean output so that output ÷ input tokens is the published 168 ÷ 608.</summary>
@@ -100,10 +101,17 @@ internal static class DeepSeekPlan
         string ratio = "";
         for (int i = 0; i < args.Count; i++)
         {
-            if (args[i] == "--seconds" && i + 1 < args.Count)
-                ArrivalSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            if (args[i] == "--seconds" && i + 1 < args.Count
+                && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out double s) && s is > 0 and <= 3600)
+                (ArrivalSeconds, i) = (s, i + 1);
             else if (args[i] == "--ratio" && i + 1 < args.Count) ratio = args[++i];
-            else only.Add(args[i]);
+            else if (Configs.Any(c => Key(c.Unit) == args[i])) only.Add(args[i]);
+            else
+            {
+                Console.Error.WriteLine("usage: inference deepseek-plan [h800|h800+h20|h20|ascend-910b ...] " +
+                                        "[--seconds 1-3600] [--ratio P:D]");
+                return 2;
+            }
         }
         Console.WriteLine("# inference: DeepSeek-V3/R1 day-6 load planned with PlanCapacity " +
                           "(published: 226.75 H800 nodes of 8)");
@@ -114,13 +122,12 @@ internal static class DeepSeekPlan
         Console.WriteLine($"SLOs: TTFT <= {TtftMs:F0} ms, TPOT <= {TpotMs:F0} ms, attainment {Attainment}; " +
                           $"each plan is one prefill:decode unit (max_accelerators = its accelerators), " +
                           $"arrivals over {ArrivalSeconds:F0} s at the unit's rate");
-        int rc = 0;
         foreach (var (c, ratios) in Configs.Where(c => only.Count == 0 || only.Contains(Key(c.Unit))))
         {
             var tried = ratios.Where(r => ratio.Length == 0 || ratio == $"{r.P}:{r.D}").ToArray();
-            if (tried.Length > 0) rc |= await Plan(planner, simulations, c, tried);
+            if (tried.Length > 0) await Plan(planner, simulations, c, tried);
         }
-        return rc;
+        return 0; // a report, not a gate: a configuration that meets the SLOs at no rate is a finding
     }
 
     private static string Key(Config c) =>
@@ -137,7 +144,7 @@ internal static class DeepSeekPlan
 
     /// <summary>Plans every prefill:decode ratio of the configuration; reports the cheapest for the day's load.
     /// </summary>
-    private static async Task<int> Plan(CapacityPlanner planner, SimulationPlanner simulations, Config config,
+    private static async Task Plan(CapacityPlanner planner, SimulationPlanner simulations, Config config,
         (int P, int D)[] ratios)
     {
         var sw = Stopwatch.StartNew();
@@ -166,7 +173,7 @@ internal static class DeepSeekPlan
         {
             Console.WriteLine($"{Key(config)}: no unit met the SLOs at any rate tried " +
                               $"[{sw.Elapsed.TotalSeconds:F0} s]");
-            return 1;
+            return;
         }
         var best = rates.MinBy(r => r.PerHour)!;
         double perMillion = best.PerHour / (OutputPerDay / 86_400 * 3600 / 1e6);
@@ -179,7 +186,6 @@ internal static class DeepSeekPlan
                           $"; ${best.PerHour:N0}/h = ${best.PerHour * 24:N0}/day, ${perMillion:F3} per million " +
                           $"output tokens (published H800: ${PublishedCostPerDay:N0}/day = " +
                           $"${PublishedCostPerDay / (OutputPerDay / 1e6):F3}/M) [{sw.Elapsed.TotalSeconds:F0} s]");
-        return 0;
     }
 
     /// <summary>
