@@ -14,7 +14,7 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker 
 NO_COMPOSE := neither "docker compose" (Compose v2) nor "docker-compose" (v1) is installed: install the Docker \
 	Compose plugin, or apt-get install docker-compose
 
-.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up up-observability down k8s-render k8s-validate clean validate-kernels cli demo bench-capacity-fleet bench-serve
+.PHONY: run migrate migration build test lint format format-check breaking proto-baseline bench bench-gemm bench-capacity bench-load validate validate-grpc image up up-observability down k8s-render k8s-validate clean validate-kernels cli demo bench-capacity-fleet bench-serve validate-capacity
 
 run: ## start every role in one process (in-memory bus, no broker needed); prints its addresses when ready
 	@echo "make run: building services/Platform.Host ($(CONFIG)); the first build restores packages and takes a few minutes"
@@ -95,6 +95,9 @@ validate: ## training-cost estimates vs published runs -> docs/VALIDATION.md
 
 validate-kernels: ## emulator kernel and collective times vs measured A100 medians (Vidur) -> docs/VALIDATION-KERNELS.md
 	$(BENCH) validate-kernels --write docs/VALIDATION-KERNELS.md
+
+validate-capacity: ## DeepSeek's day-6 load planned with PlanCapacity on H800, H800+H20, H20, Ascend 910B (prints; ~10 min)
+	$(BENCH) inference deepseek-plan
 
 validate-grpc: ## the same estimates with the emulator role behind gRPC on loopback (prints; identical figures)
 	$(BENCH) validate-training --emulator grpc

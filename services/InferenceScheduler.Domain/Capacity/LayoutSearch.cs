@@ -121,6 +121,8 @@ public sealed class LayoutSearch(ILayoutProbe probe, CapacityTarget target)
 
     private async Task<bool> WholeMeets(int n, CancellationToken ct)
     {
+        // One replica at the target rate is the per-replica probe at target ÷ 1: the same simulation, run once.
+        if (n == 1 && !_whole.ContainsKey(1) && _perReplica.TryGetValue(1, out var single)) _whole[1] = single;
         if (!_whole.TryGetValue(n, out var r))
         {
             r = await probe.SimulateAsync(n, target.RatePerSecond, target.Attainment, ct);

@@ -15,7 +15,8 @@ namespace Platform.Benchmarks;
 /// Inference-scheduler benchmarks (owned by the inference area). `inference` runs the speed figures and the DeepSeek
 /// production sanity check, the SGLang large-scale EP check, the Azure A100 emulator-vs-measured-profile comparison and
 /// the capacity plan; `inference speed`, `inference deepseek`, `inference sglang`, `inference azure-a100` or
-/// `inference capacity` runs one part.
+/// `inference capacity` runs one part. `inference deepseek-plan [h800|h800+h20|h20|ascend-910b ...]` plans
+/// DeepSeek's day-6 load (not in `all`).
 /// </summary>
 public static class InferenceBenchmarks
 {
@@ -36,10 +37,10 @@ public static class InferenceBenchmarks
     public static int All(string[] args)
     {
         string part = args.Length > 0 ? args[0].ToLowerInvariant() : "all";
-        return RunAsync(part).GetAwaiter().GetResult();
+        return RunAsync(part, args.Skip(1).ToList()).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(string part)
+    private static async Task<int> RunAsync(string part, IReadOnlyList<string> rest)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         // The emulator role behind gRPC on loopback, as a separately deployed inference role reaches it.
@@ -52,6 +53,9 @@ public static class InferenceBenchmarks
         if (part is "all" or "sglang") rc |= await SglangValidation.Run(planner);
         if (part is "all" or "azure-a100") rc |= await AzureA100Comparison.Run(planner);
         if (part is "all" or "capacity") rc |= await CapacityBenchmark.Run(new CapacityPlanner(planner, profiles));
+        // Minutes on a 2-core machine: run on its own, not as part of `inference`.
+        if (part is "deepseek-plan")
+            rc |= await DeepSeekPlan.Run(new CapacityPlanner(planner, profiles), planner, rest);
         return rc;
     }
 

@@ -7,36 +7,54 @@ namespace InferenceScheduler.Application.Capacity;
 
 /// <summary>
 /// One candidate layout: an accelerator, parallel degrees, batch caps and (when disaggregated) the prefill:decode
-/// instances of one unit. Its replica is one instance group when colocated, one unit when disaggregated.
+/// instance groups of one unit, each pool optionally on its own accelerator and with its own data-parallel ranks
+/// (<see cref="PrefillDp"/>, <see cref="DecodeDp"/>; 0 = <see cref="DataParallel"/>). Its replica is one instance
+/// group when colocated, one unit when disaggregated. With expert parallelism (EP &gt; 1) a pool's experts span its
+/// TP × DP ranks.
 /// </summary>
 internal sealed record CandidateLayout(AcceleratorInfo Accelerator, int TensorParallel, int PipelineParallel,
     int ExpertParallel, int DataParallel, int MaxNumSeqs, long MaxNumBatchedTokens, int Prefill, int Decode,
-    double PricePerHour, bool PriceGiven, PoolAccelerator? PrefillOn = null, PoolAccelerator? DecodeOn = null)
+    double PricePerHour, bool PriceGiven, PoolAccelerator? PrefillOn = null, PoolAccelerator? DecodeOn = null,
+    int PrefillDp = 0, int DecodeDp = 0)
 {
     public bool Disaggregated => Prefill > 0;
+
+    /// <summary>Whether a pool's data-parallel ranks differ from the candidate's.</summary>
+    public bool PoolDp => Disaggregated && (PrefillDp > 0 || DecodeDp > 0);
+
+    /// <summary>Data-parallel ranks of one prefill instance group.</summary>
+    public int PrefillData => PrefillDp > 0 ? PrefillDp : DataParallel;
+
+    /// <summary>Data-parallel ranks of one decode instance group.</summary>
+    public int DecodeData => DecodeDp > 0 ? DecodeDp : DataParallel;
 
     /// <summary>
     /// USD per hour of one replica: its accelerators × their prices (per pool when the pools run on their own
     /// accelerators).
     /// </summary>
-    public double CostPerReplicaHour => TensorParallel * PipelineParallel * DataParallel * (Disaggregated
-        ? Prefill * (PrefillOn?.Price ?? PricePerHour) + Decode * (DecodeOn?.Price ?? PricePerHour)
-        : PricePerHour);
+    public double CostPerReplicaHour => TensorParallel * PipelineParallel * (Disaggregated
+        ? Prefill * PrefillData * (PrefillOn?.Price ?? PricePerHour)
+          + Decode * DecodeData * (DecodeOn?.Price ?? PricePerHour)
+        : DataParallel * PricePerHour);
 
-    /// <summary>Accelerators of one replica: TP × PP × DP per instance group, × (prefill + decode) per unit.
-    /// </summary>
-    public int AcceleratorsPerReplica =>
-        TensorParallel * PipelineParallel * DataParallel * (Disaggregated ? Prefill + Decode : 1);
+    /// <summary>Accelerators of one replica: TP × PP × DP per instance group, × (prefill + decode) groups per unit
+    /// (each pool with its own DP).</summary>
+    public int AcceleratorsPerReplica => TensorParallel * PipelineParallel *
+        (Disaggregated ? Prefill * PrefillData + Decode * DecodeData : DataParallel);
 
     public string Label =>
         $"{Accelerator.Id} TP{TensorParallel} PP{PipelineParallel}" +
-        (ExpertParallel > 1 ? $" EP{ExpertParallel}" : "") + (DataParallel > 1 ? $" DP{DataParallel}" : "") +
+        (PoolDp ? "" : ExpertParallel > 1 ? $" EP{ExpertParallel}" : "") +
+        (PoolDp || DataParallel <= 1 ? "" : $" DP{DataParallel}") +
         (MaxNumSeqs > 0 ? $" max_num_seqs {MaxNumSeqs}" : "") +
         (MaxNumBatchedTokens > 0 ? $" max_num_batched_tokens {MaxNumBatchedTokens}" : "") +
         (Disaggregated ? $" P:D {Prefill}:{Decode}" : "") +
+        (PoolDp ? $" (prefill {PoolLabel(PrefillData)}, decode {PoolLabel(DecodeData)})" : "") +
         (PrefillOn is null && DecodeOn is null ? ""
             : $" (prefill on {PrefillOn?.Accelerator.Id ?? Accelerator.Id}, decode on " +
               $"{DecodeOn?.Accelerator.Id ?? Accelerator.Id})");
+
+    private string PoolLabel(int dp) => $"DP{dp}" + (ExpertParallel > 1 ? $" EP{TensorParallel * dp}" : "");
 
     /// <summary>
     /// The complete deployment of <paramref name="replicas"/> replicas: the template's other settings, this layout,
@@ -49,7 +67,8 @@ internal sealed record CandidateLayout(AcceleratorInfo Accelerator, int TensorPa
         d.Replicas = replicas;
         d.TensorParallel = TensorParallel;
         d.PipelineParallel = PipelineParallel;
-        d.ExpertParallel = ExpertParallel;
+        // with pools of their own DP, EP > 1 means experts over each pool's ranks (the pools state their layouts)
+        d.ExpertParallel = PoolDp && ExpertParallel > 1 ? TensorParallel * DataParallel : ExpertParallel;
         d.DataParallel = DataParallel;
         d.MaxNumSeqs = MaxNumSeqs;
         d.MaxNumBatchedTokens = MaxNumBatchedTokens;
@@ -57,19 +76,47 @@ internal sealed record CandidateLayout(AcceleratorInfo Accelerator, int TensorPa
         d.Disaggregation = Disaggregated
             ? new Disaggregation
             {
-                Prefill = Pool(Prefill * replicas, PrefillOn),
-                Decode = Pool(Decode * replicas, DecodeOn),
+                Prefill = Pool(Prefill * replicas, PrefillOn, PrefillDp),
+                Decode = Pool(Decode * replicas, DecodeOn, DecodeDp),
                 KvTransferGbps = template?.Disaggregation?.KvTransferGbps ?? 0,
             }
             : null;
         return d;
     }
 
-    private static PoolSpec Pool(int replicas, PoolAccelerator? on) => new()
+    /// <summary>A pool of the unit; with its own DP it states its whole layout (TP, PP, DP and EP over its ranks).
+    /// </summary>
+    private PoolSpec Pool(int replicas, PoolAccelerator? on, int dp)
     {
-        Replicas = replicas, Accelerator = on?.Accelerator.Id ?? "",
-        AcceleratorHourUsd = on is { PriceGiven: true } ? on.Price : 0,
-    };
+        var pool = new PoolSpec
+        {
+            Replicas = replicas, Accelerator = on?.Accelerator.Id ?? "",
+            AcceleratorHourUsd = on is { PriceGiven: true } ? on.Price : 0,
+        };
+        if (dp > 0)
+        {
+            pool.TensorParallel = TensorParallel;
+            pool.PipelineParallel = PipelineParallel;
+            pool.DataParallel = dp;
+            pool.ExpertParallel = ExpertParallel > 1 ? TensorParallel * dp : 1;
+        }
+        return pool;
+    }
+
+    /// <summary>The parallel layouts this candidate runs: the candidate's, or each pool's when it has its own DP.
+    /// </summary>
+    public IEnumerable<(Parallelism Layout, string Field)> Layouts()
+    {
+        if (!PoolDp)
+        {
+            yield return (new Parallelism(1, TensorParallel, PipelineParallel, ExpertParallel, DataParallel),
+                "candidates");
+            yield break;
+        }
+        foreach (var (dp, name) in new[] { (PrefillData, "prefill"), (DecodeData, "decode") })
+            yield return (new Parallelism(1, TensorParallel, PipelineParallel,
+                ExpertParallel > 1 ? TensorParallel * dp : 1, dp), $"candidates.disaggregation.{name}");
+    }
 }
 
 /// <summary>A disaggregated pool's own accelerator and its price (the request's, else the catalog's).</summary>
@@ -95,9 +142,10 @@ internal static class CandidateLayouts
         int[] pps = Or(c.PipelineParallel, 1), dps = Or(c.DataParallel, 1), seqs = Or(c.MaxNumSeqs, 0);
         long[] tokens = c.MaxNumBatchedTokens.Count > 0 ? c.MaxNumBatchedTokens.Distinct().ToArray() : [0];
         var ratios = c.Disaggregation.Count > 0
-            ? c.Disaggregation.Select(r => (r.Prefill, r.Decode, On(r.PrefillAccelerator), On(r.DecodeAccelerator)))
+            ? c.Disaggregation.Select(r => (r.Prefill, r.Decode, On(r.PrefillAccelerator), On(r.DecodeAccelerator),
+                    r.Prefill > 0 ? r.PrefillDataParallel : 0, r.Prefill > 0 ? r.DecodeDataParallel : 0))
                 .Distinct().ToArray()
-            : [(0, 0, null, null)];
+            : [(0, 0, null, null, 0, 0)];
         PoolAccelerator? On(string id)
         {
             if (string.IsNullOrWhiteSpace(id)) return null;
@@ -111,14 +159,17 @@ internal static class CandidateLayouts
             foreach (int tp in c.TensorParallel.Count > 0 ? c.TensorParallel.Distinct() : DefaultTp(model, acc))
                 foreach (int pp in pps)
                     foreach (int dp in dps)
-                        foreach (int ep in c.ExpertParallel.Count > 0 ? c.ExpertParallel.Distinct().ToArray()
-                                     : model.IsMoe && tp * dp > 1 ? [1, tp * dp] : [1])
-                            foreach (int s in seqs)
-                                foreach (long t in tokens)
-                                    foreach (var (p, d, pOn, dOn) in ratios)
+                        foreach (var (p, d, pOn, dOn, pDp, dDp) in ratios)
+                            foreach (int ep in c.ExpertParallel.Count > 0 ? c.ExpertParallel.Distinct().ToArray()
+                                         : !model.IsMoe ? [1]
+                                         : tp * dp > 1 ? [1, tp * dp]
+                                         : pDp > 0 || dDp > 0 ? [1, 2] // experts over each pool's ranks
+                                         : [1])
+                                foreach (int s in seqs)
+                                    foreach (long t in tokens)
                                     {
                                         var l = new CandidateLayout(acc, tp, pp, ep, dp, s, t, p, d,
-                                            priced ? price : acc.PriceUsdPerHour, priced, pOn, dOn);
+                                            priced ? price : acc.PriceUsdPerHour, priced, pOn, dOn, pDp, dDp);
                                         if (Check(l, model) is { } bad) invalid.Add(bad);
                                         else valid.Add(l);
                                     }
@@ -168,8 +219,7 @@ internal static class CandidateLayouts
     {
         try
         {
-            new Parallelism(1, l.TensorParallel, l.PipelineParallel, l.ExpertParallel, l.DataParallel)
-                .Validate(model, "candidates");
+            foreach (var (layout, field) in l.Layouts()) layout.Validate(model, field);
             return null;
         }
         catch (PlatformException e) when (e is InvalidFieldException or LimitExceededException)

@@ -99,6 +99,13 @@ public sealed class CapacityCandidatesValidator : AbstractValidator<CapacityCand
                 && (r.Prefill > 0 || (r.PrefillAccelerator.Length == 0 && r.DecodeAccelerator.Length == 0)))
             .WithMessage("pool accelerators are ids of at most 128 characters, for disaggregated units only")
             .ProtoName("disaggregation");
+        RuleForEach(x => x.Disaggregation)
+            .Must(r => r.PrefillDataParallel is >= 0 and <= Parallelism.MaxAcceleratorsPerInstance
+                && r.DecodeDataParallel is >= 0 and <= Parallelism.MaxAcceleratorsPerInstance
+                && (r.Prefill > 0 || (r.PrefillDataParallel == 0 && r.DecodeDataParallel == 0)))
+            .WithMessage($"prefill_data_parallel and decode_data_parallel must be 0 (the candidate's data_parallel) " +
+                         $"or 1 to {Parallelism.MaxAcceleratorsPerInstance:N0}, for disaggregated units only")
+            .ProtoName("disaggregation");
         Bounded(x => x.Accelerators, "accelerators");
         Bounded(x => x.TensorParallel, "tensor_parallel");
         Bounded(x => x.PipelineParallel, "pipeline_parallel");

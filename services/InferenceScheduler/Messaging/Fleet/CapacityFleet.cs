@@ -25,10 +25,13 @@ public sealed class CapacityFleet(IOptions<CapacityFleetOptions> options, IConfi
     /// </summary>
     public bool Distributed { get; } = BusExtensions.UsesRabbitMq(configuration);
 
-    private const int MaxEndedKept = 4096;
+    private const int MaxEndedKept = 4096, PlansKept = 8;
     private readonly ConcurrentDictionary<Guid, Pending> _pending = new();
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _ended = new();
     private readonly ConcurrentDictionary<Guid, (Guid Job, CancellationTokenSource Cts)> _probes = new();
+
+    /// <summary>As worker: the plans of the jobs whose probes this instance runs, each prepared once.</summary>
+    internal PreparedPlanCache<PreparedPlan> PreparedPlans { get; } = new(PlansKept);
 
     /// <summary>
     /// The layout searches of job <paramref name="jobId"/> run by the fleet: each layout a probe published through
@@ -98,10 +101,12 @@ public sealed class CapacityFleet(IOptions<CapacityFleetOptions> options, IConfi
         Worker = worker,
     };
 
-    /// <summary>The job ended (cancelled, failed or answered): its probes are skipped and running ones stop.</summary>
+    /// <summary>The job ended (cancelled, failed or answered): its probes are skipped and running ones stop, its
+    /// prepared plan is dropped.</summary>
     public void End(Guid jobId)
     {
         _ended[jobId] = DateTimeOffset.UtcNow;
+        PreparedPlans.Remove(jobId);
         if (_ended.Count > MaxEndedKept)
             foreach (var old in _ended.OrderBy(e => e.Value).Take(_ended.Count - MaxEndedKept / 2).ToList())
                 _ended.TryRemove(old);

@@ -18,15 +18,11 @@ namespace InferenceScheduler.Messaging.Fleet;
 /// <see cref="CapacityFleetOptions.ProbeConcurrency"/> at a time and no more prefetched; the message is acknowledged
 /// when the search has finished, so an instance killed mid-probe has its probes redelivered to another. A probe of a
 /// job that has ended is skipped, and one running stops when its job ends. A plan's layouts are prepared once per
-/// instance (a few plans are kept).
+/// instance (<see cref="CapacityFleet.PreparedPlans"/>).
 /// </summary>
 public sealed class CapacityProbeConsumer(CapacityPlanner planner, CapacityFleet fleet, JobStore jobs,
     ILogger<CapacityProbeConsumer> logger) : IConsumer<RunCapacityProbe>
 {
-    private const int PlansKept = 8;
-    private static readonly Lock Gate = new();
-    private static readonly LinkedList<(Guid Job, Task<PreparedPlan> Plan)> Plans = new();
-
     public async Task Consume(ConsumeContext<RunCapacityProbe> context)
     {
         var m = context.Message;
@@ -42,7 +38,7 @@ public sealed class CapacityProbeConsumer(CapacityPlanner planner, CapacityFleet
         CapacityProbeCompleted result;
         try
         {
-            var plan = await PreparedAsync(m.JobId, m.PlanJson, run.Token);
+            var plan = await fleet.PreparedPlans.GetOrAdd(m.JobId, () => PrepareAsync(m.PlanJson, run.Token));
             if (plan.Valid.Count != m.Layouts || m.Index < 0 || m.Index >= m.Layouts
                 || plan.Valid[m.Index].Label != m.Label)
                 throw new PreconditionFailedException("candidates",
@@ -71,20 +67,6 @@ public sealed class CapacityProbeConsumer(CapacityPlanner planner, CapacityFleet
     }
 
     private bool Skipped(Guid jobId) => fleet.Ended(jobId) || (jobs.TryGet(jobId, out var j) && j.Finished);
-
-    /// <summary>The plan's layouts, prepared once per instance for its probes.</summary>
-    private Task<PreparedPlan> PreparedAsync(Guid jobId, string planJson, CancellationToken ct)
-    {
-        lock (Gate)
-        {
-            foreach (var (job, plan) in Plans)
-                if (job == jobId && !plan.IsFaulted && !plan.IsCanceled) return plan;
-            var task = PrepareAsync(planJson, ct);
-            Plans.AddFirst((jobId, task));
-            while (Plans.Count > PlansKept) Plans.RemoveLast();
-            return task;
-        }
-    }
 
     private async Task<PreparedPlan> PrepareAsync(string planJson, CancellationToken ct)
     {

@@ -80,6 +80,22 @@ public sealed class LayoutSearchTests
     }
 
     [Fact]
+    public async Task One_replica_at_the_target_is_simulated_once_not_again_to_verify()
+    {
+        // one replica serves the whole target: the per-replica probe at target ÷ 1 is the whole deployment's run
+        foreach (var (max, runs) in new[] { (1, 2), (8, 3) })
+        {
+            var layout = new FakeLayout(FakeLayout.Target, 1);
+            var r = await Search(layout, max);
+            Assert.Equal(LayoutVerdict.Meets, r.Verdict);
+            Assert.Equal(1, r.Replicas);
+            Assert.NotNull(r.Verified);
+            Assert.Equal(runs, layout.Runs); // idle, (one replica at target ÷ max,) one replica at the target
+            Assert.Equal(runs, r.Simulations);
+        }
+    }
+
+    [Fact]
     public async Task Per_replica_estimate_below_the_need_is_corrected_upwards_to_the_cap()
     {
         // one replica meets at target ÷ 2, yet the whole deployment needs more than the cap allows
