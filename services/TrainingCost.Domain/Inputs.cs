@@ -9,6 +9,10 @@ public enum TrainingPrecision { Bf16, Fp16, Fp8 }
 /// <summary>Pipeline schedules with their bubble formulas (references.md §1).</summary>
 public enum PipelineSchedule { OneFOneB, Interleaved, DualPipe }
 
+/// <summary>How context parallelism exchanges keys and values: Megatron-LM's ring (overlapped with the attention) or
+/// Llama 3's all-gather (exposed, paper §3.3.2).</summary>
+public enum ContextParallelMethod { Ring, AllGather }
+
 /// <summary>What plan search minimises.</summary>
 public enum PlanObjective { MinTime, MinCost }
 
@@ -20,6 +24,8 @@ public sealed record ParallelPlan
     /// <summary>Context parallelism: each sequence split over this many ranks (Megatron-LM's ring attention, Llama 3's
     /// CP).</summary>
     public int ContextParallel { get; init; } = 1;
+    /// <summary>How the CP ranks exchange K and V (ring overlapped with attention, or an exposed all-gather).</summary>
+    public ContextParallelMethod ContextParallelMethod { get; init; } = ContextParallelMethod.Ring;
     public int PipelineParallel { get; init; } = 1;
     /// <summary>0 = derived from the accelerator count.</summary>
     public int DataParallel { get; init; }
@@ -64,7 +70,9 @@ public sealed record ParallelPlan
         TensorParallel * Math.Max(1, ContextParallel) * PipelineParallel * Math.Max(1, DataParallel);
 
     public override string ToString() =>
-        $"TP{TensorParallel} " + (ContextParallel > 1 ? $"CP{ContextParallel} " : "") +
+        $"TP{TensorParallel} " + (ContextParallel > 1
+            ? $"CP{ContextParallel}" + (ContextParallelMethod == ContextParallelMethod.AllGather ? "-allgather " : " ")
+            : "") +
         $"PP{PipelineParallel} DP{DataParallel} EP{ExpertParallel} ZeRO-{ZeroStage} mb{MicroBatch} {Recompute}" +
         (Recompute == RecomputeKind.Full && RecomputeLayers > 0 ? $"({RecomputeLayers} layers/stage)" : "") +
         (Recompute == RecomputeKind.Selective && RecomputeModules != RecomputeModules.CoreAttention

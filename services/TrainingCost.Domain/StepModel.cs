@@ -70,6 +70,8 @@ public static partial class StepModel
 
         // CP: the ring passes every rank's K and V chunks around (an all-gather of the sequence's K/V) in the forward,
         // again in the backward, plus a reduce-scatter of their gradients; the ring overlaps them with the attention.
+        // Llama 3's all-gather method moves the same bytes but gathers K and V before the attention starts (and
+        // reduce-scatters their gradients after it), so all of it is exposed (paper §3.3.2).
         double cpExposedMicro = 0, cpHiddenMicro = 0;
         if (cp > 1)
         {
@@ -83,7 +85,9 @@ public static partial class StepModel
                 kvBytes, cp, cpNode);
             double attnFwd = layersPerStage * attnCore / cal.KernelEfficiency;
             double fwdComm = layersPerStage * gather, bwdComm = layersPerStage * (gather + scatter);
-            cpExposedMicro = Math.Max(0, fwdComm - attnFwd) + Math.Max(0, bwdComm - 2 * attnFwd);
+            cpExposedMicro = plan.ContextParallelMethod == ContextParallelMethod.AllGather
+                ? fwdComm + bwdComm
+                : Math.Max(0, fwdComm - attnFwd) + Math.Max(0, bwdComm - 2 * attnFwd);
             cpHiddenMicro = fwdComm + bwdComm - cpExposedMicro;
         }
 

@@ -80,6 +80,8 @@ public static class TrainingProtoMapping
     {
         TensorParallel = p.TensorParallel == 0 ? 1 : p.TensorParallel,
         ContextParallel = p.ContextParallel == 0 ? 1 : p.ContextParallel,
+        ContextParallelMethod = p.ContextParallelMethod == ContextParallelMethod.AllGather
+            ? Domain.ContextParallelMethod.AllGather : Domain.ContextParallelMethod.Ring,
         PipelineParallel = p.PipelineParallel == 0 ? 1 : p.PipelineParallel,
         DataParallel = p.DataParallel,
         ExpertParallel = p.ExpertParallel == 0 ? 1 : p.ExpertParallel,
@@ -123,6 +125,8 @@ public static class TrainingProtoMapping
     {
         TensorParallel = p.TensorParallel,
         ContextParallel = p.ContextParallel,
+        ContextParallelMethod = p.ContextParallelMethod == Domain.ContextParallelMethod.AllGather
+            ? ContextParallelMethod.AllGather : ContextParallelMethod.Ring,
         PipelineParallel = p.PipelineParallel,
         DataParallel = p.DataParallel,
         ExpertParallel = p.ExpertParallel,

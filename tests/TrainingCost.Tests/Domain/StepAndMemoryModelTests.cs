@@ -222,6 +222,27 @@ public sealed class StepAndMemoryModelTests
     }
 
     [Fact]
+    public void All_gather_context_parallelism_exposes_the_kv_exchange_the_ring_hides()
+    {
+        var ctx = Context("llama-3.1-70b", 64, 64 * 32768);
+        ctx = ctx with { Spec = ctx.Spec with { SequenceLength = 32768 } };
+        var ring = PlanSpace.Validate(ctx.Model, new ParallelPlan { TensorParallel = 8, ContextParallel = 2 }, 64,
+            sequenceLength: 32768);
+        var gather = ring with { ContextParallelMethod = ContextParallelMethod.AllGather };
+        // Attention long enough to hide the ring's K/V traffic.
+        static double Slow(OpShape op) => op is CollectiveShape ? 1e-6 : op is AttentionShape ? 1e-2 : 1e-3;
+        var r = StepModel.Evaluate(ctx, ring, Slow);
+        var g = StepModel.Evaluate(ctx, gather, Slow);
+        Assert.Equal(0, r.ContextParallelExposedSeconds);
+        Assert.Equal(0, g.ContextParallelOverlappedSeconds);
+        // Same bytes moved, same attention compute: the all-gather only moves the exchange onto the critical path.
+        Assert.Equal(r.ContextParallelOverlappedSeconds, g.ContextParallelExposedSeconds,
+            1e-9 * r.ContextParallelOverlappedSeconds);
+        Assert.Equal(r.ComputeSeconds, g.ComputeSeconds);
+        Assert.True(g.ExposedCommunicationSeconds > r.ExposedCommunicationSeconds);
+    }
+
+    [Fact]
     public void Context_parallelism_needs_two_chunks_per_rank_of_the_sequence()
     {
         var ctx = Context("llama-3.1-70b", 64);

@@ -54,6 +54,14 @@ public sealed class BadInputRpcTests(PlatformFactory factory) : IClassFixture<Pl
             }));
 
     [Fact]
+    public Task Unknown_context_parallel_method_is_invalid() =>
+        GrpcAssert.InvalidFieldPath("run.parallelism.context_parallel_method", () =>
+            Estimate(r => r.Parallelism = new ParallelismPlan
+            {
+                TensorParallel = 8, ContextParallelMethod = (ContextParallelMethod)9,
+            }));
+
+    [Fact]
     public Task Batch_too_small_for_the_given_plans_data_parallel_ranks_is_invalid() =>
         // 64 GPUs at TP 8 = DP 8, but the batch holds 4 sequences.
         GrpcAssert.InvalidFieldPath("run.global_batch_tokens", () => Estimate(r =>

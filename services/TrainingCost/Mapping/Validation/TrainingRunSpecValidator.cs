@@ -109,6 +109,9 @@ public sealed class ParallelismPlanValidator : AbstractValidator<ParallelismPlan
         RuleLevelCascadeMode = CascadeMode.Stop;
         Degree(x => x.TensorParallel, "tensor_parallel");
         Degree(x => x.ContextParallel, "context_parallel");
+        RuleFor(x => x.ContextParallelMethod).Must(ProtoEnums.IsDefined)
+            .WithMessage(x => $"unknown value {(int)x.ContextParallelMethod}")
+            .ProtoName("context_parallel_method");
         Degree(x => x.PipelineParallel, "pipeline_parallel");
         RuleFor(x => x.DataParallel).GreaterThanOrEqualTo(0)
             .WithMessage(x => $"must not be negative (got {x.DataParallel}); 0 = derived from the count")
