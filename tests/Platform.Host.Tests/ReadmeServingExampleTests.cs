@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Platform.Contracts.Inference.V1;
 using Platform.Testing;
@@ -8,7 +9,8 @@ namespace Platform.Host.Tests;
 /// fits the accelerators' memory with room for a full-context request, and a chat request is answered.</summary>
 public sealed partial class ReadmeServingExampleTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
-    [GeneratedRegex(@"/CreateDeployment -d '(?<json>\{.*\})'")]
+    [GeneratedRegex(@"platform serve create (?<name>\S+) --model (?<model>\S+) --device (?<device>\S+) "
+        + @"--tp (?<tp>\d+) --pp (?<pp>\d+)")]
     private static partial Regex CreateDeployment();
 
     [Fact]
@@ -16,9 +18,20 @@ public sealed partial class ReadmeServingExampleTests(PlatformFactory factory) :
     {
         string readme = await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "README.md"));
         var match = CreateDeployment().Match(readme);
-        Assert.True(match.Success, "README.md has a CreateDeployment example");
-        var request = Google.Protobuf.JsonParser.Default.Parse<CreateDeploymentRequest>(match.Groups["json"].Value);
-        request.TimeScale = 0.01; // the example runs in real time; the test does not need to wait as long
+        Assert.True(match.Success, "README.md has a `platform serve create` example");
+        // What `platform serve create` sends for those flags (the CLI leaves every other field unset).
+        var request = new CreateDeploymentRequest
+        {
+            Name = match.Groups["name"].Value,
+            Model = new Platform.Contracts.Common.V1.ModelSpec { Preset = match.Groups["model"].Value },
+            Deployment = new Deployment
+            {
+                Accelerator = match.Groups["device"].Value, Replicas = 1,
+                TensorParallel = int.Parse(match.Groups["tp"].Value, CultureInfo.InvariantCulture),
+                PipelineParallel = int.Parse(match.Groups["pp"].Value, CultureInfo.InvariantCulture),
+            },
+            TimeScale = 0.01, // the example runs in real time; the test does not need to wait as long
+        };
         var client = new InferenceSchedulerService.InferenceSchedulerServiceClient(factory.Channel);
         var created = (await client.CreateDeploymentAsync(request)).Deployment;
         Assert.Equal("h20", created.Deployment.Accelerator);

@@ -72,35 +72,47 @@ public sealed class WorkerKillTests(BrokerFixture broker, ITestOutputHelper outp
         {
             using var channel = GrpcChannel.ForAddress(worker.GrpcUrl);
             var client = new TrainingCostService.TrainingCostServiceClient(channel);
-            // Eight plan searches submitted at once (the default concurrency), sharing the cores: they run for
-            // seconds, so most are mid-run at the stop.
-            ids.AddRange(await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
-                (await client.SubmitPlanJobAsync(new SubmitPlanJobRequest
-                {
-                    Run = new TrainingRunSpec
-                    {
-                        Model = new ModelSpec { Preset = "deepseek-v3" }, TrainingTokens = 15_000_000_000_000 + i,
-                        SequenceLength = 4096, Cluster = new Cluster { Accelerator = "h100-sxm", Count = 16384 },
-                    },
-                    TopK = 5,
-                })).JobId)));
+            // Rounds of eight plan searches (of different lengths, on a large cluster) submitted at once; each takes
+            // well under a second on a quiet machine. Once a round's submissions have all been accepted, the worker
+            // is stopped if any of them has not finished yet; a round that finished first is followed by another.
             var clock = Stopwatch.StartNew();
-            while (!ids.Any(id => worker.Output.Contains($"Training job {id} (plan) started")))
+            for (int round = 0; ; round++)
             {
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), worker.Output);
-                await Task.Delay(20);
+                var batch = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+                    (await client.SubmitPlanJobAsync(new SubmitPlanJobRequest
+                    {
+                        Run = new TrainingRunSpec
+                        {
+                            Model = new ModelSpec { Preset = "deepseek-v3" },
+                            TrainingTokens = 15_000_000_000_000 + 8 * round + i,
+                            SequenceLength = 4096 + 512 * i,
+                            Cluster = new Cluster { Accelerator = "h100-sxm", Count = 65536 },
+                        },
+                        TopK = 5,
+                    })).JobId));
+                ids.AddRange(batch);
+                if (batch.Any(id => !worker.Output.Contains($"Training job {id} (plan) succeeded"))) break;
+                Assert.True(round < 10 && clock.Elapsed < TimeSpan.FromSeconds(60), worker.Output);
             }
             await worker.StopAsync(TimeSpan.FromSeconds(30)); // SIGTERM
         }
 
-        // Another instance on the same database answers for every job: finished, none left queued or running.
+        // Another instance on the same database answers for every job: those running at the stop ended failed
+        // saying so, those still queued are redelivered and run here; none is left queued or running for good.
         await using var again = await HostProcess.StartAsync("training,emulator", settings);
         using var againChannel = GrpcChannel.ForAddress(again.GrpcUrl);
         var reader = new TrainingCostService.TrainingCostServiceClient(againChannel);
         int failed = 0;
+        var deadline = Stopwatch.StartNew();
         foreach (string id in ids)
         {
             var job = (await reader.GetJobAsync(new GetJobRequest { JobId = id })).Job;
+            while (job.State is not (JobState.Succeeded or JobState.Failed)
+                   && deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(100);
+                job = (await reader.GetJobAsync(new GetJobRequest { JobId = id })).Job;
+            }
             Assert.True(job.State is JobState.Succeeded or JobState.Failed, $"job {id} left {job.State}");
             if (job.State != JobState.Failed) continue;
             Assert.Contains("stopped before the job finished; submit it again", job.Message);

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using InferenceScheduler.Domain.Live;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Modeling.Errors;
@@ -64,8 +65,9 @@ public sealed class LiveOwnership(string address, TimeSpan ownerTimeout)
 }
 
 /// <summary>Renews this process's deployments in the store every <see cref="LiveServingOptions.HeartbeatSeconds"/>,
-/// so other replicas know their owner is alive.</summary>
-public sealed class LiveHeartbeat(LiveDeployments deployments, LiveServingOptions options,
+/// so other replicas know their owner is alive. The live-serving services (and the emulator client under them) are
+/// resolved at the first renewal, not while the host starts.</summary>
+public sealed class LiveHeartbeat(IServiceProvider services, LiveServingOptions options,
     ILogger<LiveHeartbeat> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -75,7 +77,7 @@ public sealed class LiveHeartbeat(LiveDeployments deployments, LiveServingOption
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                try { deployments.Heartbeat(); }
+                try { services.GetRequiredService<LiveDeployments>().Heartbeat(); }
                 catch (DependencyUnavailableException e)
                 {
                     log.LogWarning("Live deployments not renewed: {Reason}", e.Message);
