@@ -52,7 +52,6 @@ public sealed class DeviceTiming
 
     /// <summary>Per-tile fraction of peak after calibration (what a full wave of long-K tiles reaches).</summary>
     public double TileFraction(DataType t) => _fraction[(int)t];
-
     public double PeakFlops(DataType t) => _peak[(int)t];
 
     /// <summary>
