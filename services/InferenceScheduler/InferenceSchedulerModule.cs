@@ -49,6 +49,10 @@ public static class InferenceSchedulerModule
             LiveOwnership.Resolve(serving.AdvertisedAddress, builder.Configuration["Kestrel:Endpoints:Grpc:Url"]),
             TimeSpan.FromSeconds(Math.Max(serving.OwnerTimeoutSeconds, serving.HeartbeatSeconds + 1))));
         builder.Services.AddHostedService<LiveHeartbeat>();
+        // Forwarding over https trusts the system store, this host's own certificate and Platform:Live:ForwardingCaPath
+        // (read now, so an unreadable file fails the start naming the setting).
+        builder.Services.AddSingleton(ForwardingTrust.From(serving, builder.Configuration,
+            builder.Environment.ContentRootPath));
         builder.Services.AddSingleton<LiveForwarder>();
         // Capacity plans also run as jobs of the shared job model (SubmitCapacityPlan, RunCapacityPlan on the bus).
         builder.AddPlatformJobs();
@@ -72,6 +76,11 @@ public static class InferenceSchedulerModule
 
     public static WebApplication MapInferenceScheduler(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<ForwardingTrust>().AcceptAny)
+            app.Services.GetRequiredService<ILogger<LiveForwarder>>().LogWarning(
+                "{Setting} is true: calls forwarded to other replicas accept any TLS certificate. Development only; "
+                + "in production set {CaSetting} instead", LiveServingOptions.AcceptAnySetting,
+                LiveServingOptions.CaPathSetting);
         app.MapGrpcService<InferenceSchedulerGrpcService>().RequireAuthorization(PlatformScopes.ReadPolicy);
         app.MapOpenAiRoutes();
         return app;

@@ -3,15 +3,17 @@ using System.Text;
 using System.Text.Json;
 using Grpc.Net.Client;
 using Platform.Contracts.Inference.V1;
+using Xunit.Abstractions;
 
 namespace Platform.IntegrationTests;
 
 /// <summary>
 /// Two inference host processes on one database, as replicas behind a load balancer: a deployment created on A is
-/// listed by B, B forwards its Generate and OpenAI requests to A (the deployment's scheduler runs in A alone), and once
-/// A is gone B says so and names A rather than failing obscurely.
+/// listed by B, B forwards its Generate and OpenAI requests to A (the deployment's scheduler runs in A alone), token-id
+/// prompts keep their ids on the way (A's prefix cache hits a repeated one), and once A is gone B says so and names A
+/// rather than failing obscurely.
 /// </summary>
-public sealed class LiveReplicaTests
+public sealed partial class LiveReplicaTests(ITestOutputHelper output)
 {
     private static Dictionary<string, string> Settings(SharedDatabase db) => new()
     {
@@ -60,6 +62,7 @@ public sealed class LiveReplicaTests
         }
         Assert.Equal(2, (await onA.GetDeploymentAsync(new GetDeploymentRequest { Name = "shared-llama" }))
             .Deployment.Stats.CompletedRequests);
+        await Token_id_prompts_sent_through_B_hit_the_owners_prefix_cache(onB, http);
 
         // A goes away without a word: B reports the owner gone and names it.
         await a.KillAsync();

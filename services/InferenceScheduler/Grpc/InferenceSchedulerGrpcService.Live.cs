@@ -42,6 +42,10 @@ public sealed partial class InferenceSchedulerGrpcService
             answer.Deployment.Owner = d.OwnerAddress;
             return answer;
         }
+        catch (RpcException e) when (forwarder.CertificateRefused(e, "name", d.OwnerAddress) is { } refused)
+        {
+            throw refused;
+        }
         catch (RpcException e) when (LiveForwarder.Unreachable(e, unary: true))
         {
             // The owner does not answer: reported as gone, with what it recorded at creation.
@@ -68,6 +72,10 @@ public sealed partial class InferenceSchedulerGrpcService
                 await forwarder.Client(d.OwnerAddress).DeleteDeploymentAsync(request, Forwarded(context),
                     DateTime.UtcNow + LiveForwarder.UnaryDeadline, context.CancellationToken);
             }
+            catch (RpcException e) when (forwarder.CertificateRefused(e, "name", d.OwnerAddress) is { } refused)
+            {
+                throw refused;
+            }
             catch (RpcException e) when (LiveForwarder.Unreachable(e, unary: true))
             {
                 throw LiveOwnership.Unreachable("name", d);
@@ -81,8 +89,8 @@ public sealed partial class InferenceSchedulerGrpcService
 
     private static Metadata Forwarded(ServerCallContext c) => LiveForwarder.Headers(h => c.RequestHeaders.GetValue(h));
 
-    /// <summary>Relays a Generate stream from the deployment's owner; an owner that is gone or does not answer is a
-    /// FAILED_PRECONDITION naming it.</summary>
+    /// <summary>Relays a Generate stream from the deployment's owner; an owner that is gone or does not answer, or
+    /// whose TLS certificate is refused, is a FAILED_PRECONDITION naming it.</summary>
     private async Task ForwardGenerate(GenerateRequest request, DeploymentLocation d,
         IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {
@@ -99,6 +107,11 @@ public sealed partial class InferenceSchedulerGrpcService
                 await responseStream.WriteAsync(m, ct);
             }
         }
+        catch (RpcException e) when (!any
+                                     && forwarder.CertificateRefused(e, "deployment", d.OwnerAddress) is { } refused)
+        {
+            throw refused;
+        }
         catch (RpcException e) when (!any && LiveForwarder.Unreachable(e))
         {
             throw LiveOwnership.Unreachable("deployment", d);
@@ -114,27 +127,28 @@ public sealed partial class InferenceSchedulerGrpcService
         ServerCallContext context)
     {
         var ct = context.CancellationToken;
+        // The documented size limit first, before the request is located, forwarded or tokenized.
+        LiveGeneration.CheckTokenIdCount(request.PromptTokenIds.Count, "prompt_token_ids");
         LiveDeployments.CheckName(request.Deployment, "deployment");
+        CheckPromptGiven(request);
         var location = live.Locate(request.Deployment, "deployment");
         if (location.Local is not { } d)
         {
             await ForwardGenerate(request, location, responseStream, context);
             return;
         }
-        if (request.PromptTokens < 0) throw new InvalidFieldException("prompt_tokens", "must not be negative");
-        if (request.Prompt.Length > 0 && request.PromptTokens > 0)
-            throw new InvalidFieldException("prompt_tokens", "give prompt or prompt_tokens, not both");
-        var prompt = request.PromptTokens > 0
-            ? new LiveGeneration.Prompt(request.PromptTokens, null)
-            : request.Prompt.Length > 0
-                ? generation.FromText(d, request.Prompt, "prompt")
-                : throw new InvalidFieldException("prompt", "is required (or prompt_tokens)");
+        var (prompt, promptField) = request.PromptTokenIds.Count > 0
+            ? (LiveGeneration.FromTokenIds(request.PromptTokenIds, "prompt_token_ids"), "prompt_token_ids")
+            : request.PromptTokens > 0
+                ? (new LiveGeneration.Prompt(request.PromptTokens, null), "prompt_tokens")
+                : (generation.FromText(d, request.Prompt, "prompt"), "prompt");
         int maxTokens = request.MaxTokens == 0 ? LiveGeneration.DefaultMaxTokens : request.MaxTokens;
-        ulong seed = request.HasSeed ? (ulong)request.Seed : FillerText.SeedOf(request.Prompt, request.PromptTokens);
+        ulong seed = request.HasSeed ? (ulong)request.Seed
+            : request.PromptTokenIds.Count > 0 ? FillerText.SeedOf(request.PromptTokenIds, 0)
+            : FillerText.SeedOf(request.Prompt, request.PromptTokens);
         // Unset, ignore_eos is true: a Generate stream runs to max_tokens unless the caller asks for an early EOS.
         bool ignoreEos = !request.HasIgnoreEos || request.IgnoreEos;
-        var handle = LiveGeneration.Submit(d, prompt, maxTokens, request.PromptTokens > 0 ? "prompt_tokens" : "prompt",
-            "max_tokens", ignoreEos ? null : seed);
+        var handle = LiveGeneration.Submit(d, prompt, maxTokens, promptField, "max_tokens", ignoreEos ? null : seed);
         int sent = 0;
         try
         {
@@ -170,6 +184,19 @@ public sealed partial class InferenceSchedulerGrpcService
             await responseStream.WriteAsync(new GenerateResponse { Tokens = t }, ct);
             return t.Count;
         }
+    }
+
+    /// <summary>Exactly one of prompt, prompt_tokens and prompt_token_ids.</summary>
+    private static void CheckPromptGiven(GenerateRequest request)
+    {
+        if (request.PromptTokens < 0) throw new InvalidFieldException("prompt_tokens", "must not be negative");
+        int given = (request.Prompt.Length > 0 ? 1 : 0) + (request.PromptTokens > 0 ? 1 : 0)
+                    + (request.PromptTokenIds.Count > 0 ? 1 : 0);
+        if (given == 0)
+            throw new InvalidFieldException("prompt", "is required (or prompt_tokens, or prompt_token_ids)");
+        if (given > 1)
+            throw new InvalidFieldException(request.PromptTokenIds.Count > 0 ? "prompt_token_ids" : "prompt_tokens",
+                "give exactly one of prompt, prompt_tokens and prompt_token_ids");
     }
 
     private static GenerateResponse? EventMessage(LiveEvent e) => e.Kind switch

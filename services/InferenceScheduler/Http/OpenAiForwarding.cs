@@ -12,7 +12,8 @@ namespace InferenceScheduler.Http;
 /// <summary>
 /// An OpenAI request for a deployment another replica runs: each choice is a Generate stream on the owner (over
 /// gRPC, with the caller's credentials), read back as the engine's events so the response is written here exactly as
-/// for a local deployment. Prompts go as text (the owner counts and caches them) or, for token ids, as their count.
+/// for a local deployment. Prompts go as text or as token ids, which the owner counts and keys for its prefix cache
+/// exactly as for a request it receives itself.
 /// </summary>
 internal static class OpenAiForwarding
 {
@@ -38,7 +39,8 @@ internal static class OpenAiForwarding
     {
         if (d.OwnerGone) throw Unavailable(d);
         var snapshot = d.Snapshot();
-        var client = http.RequestServices.GetRequiredService<LiveForwarder>().Client(d.OwnerAddress);
+        var forwarder = http.RequestServices.GetRequiredService<LiveForwarder>();
+        var client = forwarder.Client(d.OwnerAddress);
         var headers = LiveForwarder.Headers(h => http.Request.Headers.TryGetValue(h, out var v) ? v.ToString() : null);
         var remote = new Remote(CancellationTokenSource.CreateLinkedTokenSource(ct));
         try
@@ -56,11 +58,11 @@ internal static class OpenAiForwarding
                     {
                         Deployment = d.Name, MaxTokens = maxTokens, IgnoreEos = req.IgnoreEos, Seed = (long)seed,
                     };
-                    if (p.TokenIds is not null) g.PromptTokens = tokens;
+                    if (p.TokenIds is { } ids) g.PromptTokenIds.AddRange(ids);
                     else g.Prompt = p.Text ?? "";
                     var call = client.Generate(g, headers, cancellationToken: remote.Token);
                     remote.Calls.Add(call);
-                    await Admitted(call, d, ct);
+                    await Admitted(call, d, forwarder, ct);
                     remote.Choices.Add(new OpenAiChoice(index, seed, i == 0 ? tokens : 0));
                     remote.Events.Add(Pump(call, remote.Token));
                 }
@@ -75,14 +77,18 @@ internal static class OpenAiForwarding
     }
 
     /// <summary>Waits for the owner's first message (the request is queued), mapping a refusal to OpenAI's
-    /// status.</summary>
+    /// status (503 when this replica refused the owner's TLS certificate).</summary>
     private static async Task Admitted(AsyncServerStreamingCall<GenerateResponse> call, DeploymentLocation d,
-        CancellationToken ct)
+        LiveForwarder forwarder, CancellationToken ct)
     {
         try
         {
             if (!await call.ResponseStream.MoveNext(ct))
                 throw new OpenAiException(502, "the replica running this deployment ended the request unanswered");
+        }
+        catch (RpcException e) when (forwarder.CertificateRefused(e, "model", d.OwnerAddress) is { } refused)
+        {
+            throw new OpenAiException(503, refused.Message, "model", "owner_certificate_refused");
         }
         catch (RpcException e)
         {

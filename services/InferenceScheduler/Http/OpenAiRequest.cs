@@ -121,8 +121,9 @@ public sealed record OpenAiRequest(string Model, IReadOnlyList<OpenAiPrompt> Pro
 
     private static int[] Ids(JsonElement array)
     {
-        if (array.GetArrayLength() > LiveGeneration.MaxPromptChars)
-            throw new OpenAiException(400, "the prompt has too many token ids", "prompt");
+        if (array.GetArrayLength() > LiveGeneration.MaxPromptTokenIds)
+            throw new OpenAiException(400,
+                $"the prompt has more than {LiveGeneration.MaxPromptTokenIds:N0} token ids", "prompt");
         var ids = new int[array.GetArrayLength()];
         int i = 0;
         foreach (var e in array.EnumerateArray())

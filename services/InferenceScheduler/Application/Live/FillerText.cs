@@ -33,6 +33,14 @@ public static class FillerText
         return Mix(h ^ (ulong)choice);
     }
 
+    /// <summary>A seed for a request from its prompt's token ids and the choice's index.</summary>
+    public static ulong SeedOf(IReadOnlyList<int> ids, long choice)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (int t in ids) { h ^= (uint)t; h *= 1099511628211UL; }
+        return Mix(h ^ (ulong)choice);
+    }
+
     private static ulong Mix(ulong z)
     {
         z += 0x9E3779B97F4A7C15UL;

@@ -6,12 +6,14 @@ namespace InferenceScheduler.Application.Live;
 /// <summary>
 /// Admits requests into live deployments for both adapters (gRPC Generate and the OpenAI routes): counts the prompt's
 /// tokens with the deployment's tokenizer, keys its 512-token units for the prefix cache, and checks the documented
-/// limits before the engine sees it: prompt text at most <see cref="MaxPromptChars"/> characters, output 1 to
+/// limits before the engine sees it: prompt text at most <see cref="MaxPromptChars"/> characters (token ids at most
+/// <see cref="MaxPromptTokenIds"/>), output 1 to
 /// <see cref="MaxOutputTokens"/> tokens, prompt + output within the model's context (max_model_len).
 /// </summary>
 public sealed class LiveGeneration(PromptTokenizer tokenizer)
 {
     public const int MaxPromptChars = 1 << 20;
+    public const int MaxPromptTokenIds = 1 << 20;
     public const int MaxOutputTokens = 16_384;
     public const int DefaultMaxTokens = 256;
     public const int MaxChoices = 16;
@@ -33,11 +35,22 @@ public sealed class LiveGeneration(PromptTokenizer tokenizer)
         return new Prompt(array.Length, PromptHashes.Of(array));
     }
 
+    /// <summary>A prompt given as token ids: at most <see cref="MaxPromptTokenIds"/>, each non-negative.</summary>
     public static Prompt FromTokenIds(IReadOnlyList<int> ids, string field)
     {
+        CheckTokenIdCount(ids.Count, field);
         if (ids.Count == 0) throw new InvalidFieldException(field, "is empty");
         int[] array = [.. ids];
+        if (Array.FindIndex(array, t => t < 0) is var bad and >= 0)
+            throw new InvalidFieldException(field, $"token ids are non-negative; id {bad} is {array[bad]}");
         return new Prompt(array.Length, PromptHashes.Of(array));
+    }
+
+    public static void CheckTokenIdCount(int count, string field)
+    {
+        if (count > MaxPromptTokenIds)
+            throw new InvalidFieldException(field,
+                $"has {count:N0} token ids; a prompt has at most {MaxPromptTokenIds:N0}");
     }
 
     /// <summary>Admits one request generating <paramref name="maxTokens"/> tokens, or, with an

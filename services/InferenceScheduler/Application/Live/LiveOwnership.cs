@@ -11,6 +11,8 @@ namespace InferenceScheduler.Application.Live;
 public sealed class LiveServingOptions
 {
     public const string Section = "Platform:Live";
+    public const string CaPathSetting = Section + ":ForwardingCaPath";
+    public const string AcceptAnySetting = Section + ":ForwardingAcceptAnyCertificate";
 
     /// <summary>
     /// The gRPC address other replicas reach this process at, recorded as the owner of the deployments it creates
@@ -27,6 +29,14 @@ public sealed class LiveServingOptions
     /// heartbeat).</summary>
     [Range(2, 86400)]
     public int OwnerTimeoutSeconds { get; set; } = 20;
+
+    /// <summary>A PEM (or DER) file of the authorities whose certificates a replica accepts from the owners it
+    /// forwards to over https, beside the system store and this host's own certificate (<see cref="ForwardingTrust"/>);
+    /// read at start, which fails naming this setting if the file holds no certificate.</summary>
+    public string? ForwardingCaPath { get; set; }
+
+    /// <summary>Development only: forwarded calls accept any certificate (a warning is logged at start).</summary>
+    public bool ForwardingAcceptAnyCertificate { get; set; }
 }
 
 /// <summary>This process as the owner of live deployments: a new instance id at each start, its advertised address,
