@@ -31,9 +31,11 @@ def main(src, dst):
                            + [ms(r[f"time_stats.{o}.median"]) for o in OPS])
     with open(f"{dst}/collectives.csv", "w", newline="") as out:
         w = csv.writer(out, lineterminator="\n")
-        w.writerow(["collective", "num_workers", "devices_per_node", "size_fp16_elements", "median_ms"])
+        w.writerow(["collective", "num_workers", "devices_per_node", "size_bytes", "median_ms"])
         for c in ["all_reduce", "send_recv"]:
             for r in csv.DictReader(open(f"{src}/{c}.csv")):
+                # Vidur's profiler writes the fp16 element count × 2 into "size" (bytes; its predictor divides
+                # by 2 × hidden to get tokens).
                 w.writerow([c, r["num_workers"], r["devices_per_node"], r["size"],
                             ms(r[f"time_stats.{c}.median"])])
 

@@ -268,67 +268,10 @@ public sealed class DeviceTiming
 
     // ---------------------------------------------------------------- collectives
 
-    /// <summary>
-    /// Alpha–beta collective of <paramref name="bytes"/> (the full buffer: all-reduce input, all-gather output,
-    /// reduce-scatter input, all-to-all send buffer, send/recv message) over <paramref name="ranks"/> devices.
-    /// Ranks beyond one scale-up domain: all-reduce is NCCL's ring over every rank, the other collectives use the
-    /// hierarchical (intra, inter, intra) algorithm.
-    /// </summary>
-    public OpTime Collective(CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode)
-    {
-        if (ranks <= 1) return new OpTime(0, 0, 0, BoundKind.Communication, 0);
-        var d = Device;
-        int p = Math.Min(ranks, ranksPerNode > 0 ? ranksPerNode : Math.Max(1, d.ScaleUpDomain));
-        double upRaw = d.ScaleUpGBps * 1e9, outRaw = d.ScaleOutGBps * 1e9;
-        double up = upRaw * DeviceDefaults.ScaleUp(d), outBw = outRaw * DeviceDefaults.ScaleOut(d);
-        double aUp = d.ScaleUpLatencyUs * 1e-6, aOut = d.ScaleOutLatencyUs * 1e-6;
-        double s = bytes;
-        double moved = kind switch
-        {
-            CollectiveOpKind.AllReduce => 2.0 * (ranks - 1) / ranks * s,
-            CollectiveOpKind.SendRecv => s,
-            _ => (double)(ranks - 1) / ranks * s,
-        };
-        // Per-call cost (launch, handshake, skew) by link kind and point-to-point or not, then the alpha-beta time.
-        double call = ranks <= p
-            ? kind == CollectiveOpKind.SendRecv ? P2pCallUpSeconds : CollectiveCallUpSeconds
-            : kind == CollectiveOpKind.SendRecv ? P2pCallOutSeconds : CollectiveCallOutSeconds;
-        double nodeCap = Profile.NodeScaleOutGBps > 0 ? Profile.NodeScaleOutGBps * 1e9 : double.PositiveInfinity;
-        double p2p = Profile.P2pOverRingBandwidth;
-        double time = call + CollectiveSeconds(kind, s, ranks, p, up, outBw, aUp, aOut, nodeCap, p2p);
-        double ideal = CollectiveSeconds(kind, s, ranks, p, upRaw, outRaw, 0, 0, double.PositiveInfinity, p2p);
-        return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
-    }
-
-    private static double CollectiveSeconds(CollectiveOpKind kind, double s, int n, int p, double up, double outBw,
-        double aUp, double aOut, double nodeCap, double p2p)
-    {
-        if (n <= p) // one scale-up domain: ring algorithms
-        {
-            return kind switch
-            {
-                CollectiveOpKind.AllReduce => 2.0 * (n - 1) * aUp + 2.0 * (n - 1) / n * s / up,
-                CollectiveOpKind.SendRecv => aUp + s / (up * p2p),
-                _ => (n - 1) * aUp + (double)(n - 1) / n * s / up,
-            };
-        }
-        double nodes = Math.Ceiling((double)n / p);
-        double intra = (p - 1) * aUp + (double)(p - 1) / p * s / up;                      // RS or AG inside a node
-        // RS or AG of s/p across nodes
-        double interShard = (nodes - 1) * aOut + (nodes - 1) / nodes * (s / p) / outBw;
-        // NCCL's ring all-reduce over every rank: each node's interfaces carry 2(n-1)/n of the buffer, the NVLink hops
-        // inside a node are pipelined with them, so the slower of the node's network rate and NVLink sets the pace.
-        double ringBw = Math.Min(p > 1 ? up : double.PositiveInfinity, Math.Min(p * outBw, nodeCap));
-        return kind switch
-        {
-            CollectiveOpKind.AllReduce => 2.0 * (n - 1) * aOut + 2.0 * (n - 1) / n * s / ringBw,
-            CollectiveOpKind.AllGather or CollectiveOpKind.ReduceScatter => (p > 1 ? intra : 0) + interShard,
-            CollectiveOpKind.AllToAll => Math.Max(
-                (p - 1) * aUp + (double)(p - 1) / n * s / up,
-                (nodes - 1) * aOut + (double)(n - p) / n * s / outBw),
-            _ => aOut + s / (outBw * p2p),
-        };
-    }
+    /// <summary>NCCL collective of <paramref name="bytes"/> over <paramref name="ranks"/> devices,
+    /// <paramref name="ranksPerNode"/> per scale-up domain (<see cref="CollectiveTiming"/>).</summary>
+    public OpTime Collective(CollectiveOpKind kind, long bytes, int ranks, int ranksPerNode) =>
+        CollectiveTiming.Estimate(this, kind, bytes, ranks, ranksPerNode);
 
     // ---------------------------------------------------------------- roofline
 

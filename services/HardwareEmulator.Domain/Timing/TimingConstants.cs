@@ -96,6 +96,10 @@ public static class TimingConstants
     /// ratio (not fitted; the 2×1 send/recv rows are held out to check it).</summary>
     public const double P2pCallOutSeconds = CollectiveCallOutSeconds * P2pCallUpSeconds / CollectiveCallUpSeconds;
 
+    /// <summary>Share of the link rate NCCL's tree all-reduce reaches: its tuning model scales the tree's bus
+    /// bandwidth by 0.92 (NCCL 2.18, src/graph/tuning.cc, ncclTopoTuneModel).</summary>
+    public const double TreeAllReduceEfficiency = 0.92;
+
     /// <summary>GEMM tile shapes (rows × columns of the output) the model chooses from, like cuBLAS
     /// heuristics.</summary>
     internal static readonly (int M, int N)[] Tiles = [(64, 64), (64, 128), (128, 64), (128, 128), (64, 256),

@@ -11,10 +11,12 @@ namespace HardwareEmulator.Domain.Timing;
 /// (1 = the same).</param>
 /// <param name="NodeScaleOutGBps">Most a node's network interfaces carry together, GB/s per direction (0 = no cap
 /// beyond the per-device scale-out rate × devices per node).</param>
+/// <param name="GpusPerNetworkInterface">Devices that share one network interface (1 = one each); a node's
+/// network rate is its interfaces' scale-out rate, up to <paramref name="NodeScaleOutGBps"/>.</param>
 /// <param name="GemmOverCatalog">Rate of the GEMM kernels (dense and grouped) over the catalog's calibrated rate
 /// (1 = the device's own large-GEMM efficiency, MAMF where measured).</param>
 public sealed record TimingProfile(double P2pOverRingBandwidth = 1.0, double NodeScaleOutGBps = 0,
-    double GemmOverCatalog = 1.0)
+    double GemmOverCatalog = 1.0, int GpusPerNetworkInterface = 1)
 {
     /// <summary>The catalog's profile: no cluster-specific figures.</summary>
     public static readonly TimingProfile Catalog = new();

@@ -84,7 +84,7 @@ public static class KernelReference
         {
             string op = r[Col("collective")];
             int n = (int)L(r[Col("num_workers")]), perNode = (int)L(r[Col("devices_per_node")]);
-            long bytes = 2 * L(r[Col("size_fp16_elements")]);
+            long bytes = L(r[Col("size_bytes")]);
             var kind = op == "send_recv" ? CollectiveOpKind.SendRecv : CollectiveOpKind.AllReduce;
             yield return new KernelSample($"{n}x{perNode}", op, op, 0, n,
                 new CollectiveShape(op, DataType.Fp16, kind, bytes, n, perNode), D(r[Col("median_ms")]) * 1e-3);

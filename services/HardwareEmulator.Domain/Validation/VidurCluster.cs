@@ -15,21 +15,28 @@ public static class VidurCluster
     /// Llama-2-7B/70B layers (MAMF, the catalog's figure, is 271).</summary>
     public const double MatmulEfficiencyBf16 = 0.75;
 
-    /// <summary>NVLink ring bus bandwidth NCCL reached, GB/s (2- and 8-rank all-reduces of every size; above the
-    /// 300 GB/s per direction NVLink3 is specified for, docs/EMULATOR.md §7).</summary>
-    public const double ScaleUpGBps = 340;
+    /// <summary>NVLink ring bus bandwidth NCCL reached, GB/s (2- and 8-rank all-reduces of every size: 148 and
+    /// 161 GB/s bus bandwidth at 32–64 MiB; fitted with <see cref="TimingConstants.CollectiveCallUpSeconds"/>).
+    /// </summary>
+    public const double ScaleUpGBps = 170;
 
-    /// <summary>Network rate per GPU a ring all-reduce reached between two nodes, GB/s (2×1 and 8×4 all-reduces:
-    /// 11.7 and 42 GB/s bus bandwidth with one and four GPUs per node).</summary>
-    public const double ScaleOutGBps = 12.5;
+    /// <summary>Rate of one network interface, GB/s (2×1 all-reduces: one GPU per node, 5.8–5.9 GB/s from 8 MiB
+    /// up, both for NCCL's ring and its tree between two nodes).</summary>
+    public const double ScaleOutGBps = 5.9;
 
-    /// <summary>Most a node's network interfaces carried together, GB/s (16×8 all-reduces: 35 GB/s bus bandwidth with
-    /// eight GPUs per node, not 8 × 12.5).</summary>
-    public const double NodeScaleOutGBps = 38;
+    /// <summary>GPUs per network interface: the 8×4 all-reduces reached 12 GB/s algorithm bandwidth (buffer over
+    /// time) at 32–64 MiB, what a tree between two nodes reaches over two interfaces of 5.9 GB/s, not four; the
+    /// held-out 4×2 runs (4 GB/s, what a ring over one interface reaches) agree.</summary>
+    public const int GpusPerNetworkInterface = 2;
 
-    /// <summary>Send/recv over ring bus bandwidth on one link: 456 GB/s NVLink send/recv against the 8-rank
-    /// all-reduce's 348 GB/s bus bandwidth, both at 128 MiB.</summary>
-    public const double P2pOverRingBandwidth = 456.0 / 348.0;
+    /// <summary>Most a node's network interfaces carried together, GB/s (16×8 all-reduces: 9.3 GB/s algorithm
+    /// bandwidth at 32–64 MiB, not what four interfaces offer; 12.5 GB/s, the per-node rate the 8×4 runs
+    /// reached, is kept: a lower cap does not improve the fitted rows' median).</summary>
+    public const double NodeScaleOutGBps = 12.5;
+
+    /// <summary>Send/recv over ring bus bandwidth on one link: 228 GB/s NVLink send/recv against the 8-rank
+    /// all-reduce's 174 GB/s bus bandwidth, both at 64 MiB.</summary>
+    public const double P2pOverRingBandwidth = 228.0 / 174.0;
 
     /// <summary>The cluster's figures for a device (a100-80gb): fitted rates as they were reached (efficiency 1).
     /// </summary>
@@ -42,7 +49,8 @@ public static class VidurCluster
         ScaleOutEfficiency = 1,
     };
 
-    public static TimingProfile Profile { get; } = new(P2pOverRingBandwidth, NodeScaleOutGBps);
+    public static TimingProfile Profile { get; } = new(P2pOverRingBandwidth, NodeScaleOutGBps,
+        GpusPerNetworkInterface: GpusPerNetworkInterface);
 
     /// <summary>The timing model of the cluster.</summary>
     public static DeviceTiming Timing(DeviceSpec a100) => new(Device(a100), Profile);

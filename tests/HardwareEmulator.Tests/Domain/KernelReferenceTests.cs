@@ -54,15 +54,20 @@ public sealed class KernelReferenceTests
         WithinGoal("send_recv (network)", HeldOut("send_recv (network)"), 900);
 
     [Fact]
-    public void Held_out_two_node_all_reduces_with_two_gpus_per_node_are_within_50_percent_median_60_percent_p90()
+    public void Held_out_two_node_all_reduces_with_two_gpus_per_node_are_within_30_percent_median_40_percent_p90()
     {
-        // Not within the goal: for most sizes Vidur's 4×2 runs reached 12 GB/s bus bandwidth, what the 2×1 runs reach
-        // with one GPU per node, while the 8×4 runs reached 42 GB/s with four (docs/EMULATOR.md §7). The ring with
-        // the cluster's per-GPU rate, fitted on 2×1, 8×4 and 16×8, is held to this looser tolerance.
+        // Not within the goal. Measured (Vidur, 4×2): 4.0 GB/s algorithm bandwidth (buffer over time) for most sizes,
+        // what a ring over the one interface the two GPUs share reaches, and 7 GB/s at 8–16 MiB. The model, fitted
+        // on 2×1, 8×4 and 16×8, takes NCCL's tree there (5.4 GB/s): 18 % fast at the median (docs/EMULATOR.md, 2.5).
         var rows = HeldOut("all_reduce (network)");
         Assert.True(rows.Count >= 900, $"{rows.Count} held-out rows");
         var s = KernelValidation.Stats("all_reduce (network)", rows);
-        Assert.True(s.MedianAbs <= 0.5 && s.P90Abs <= 0.6, $"{s}");
+        Assert.True(s.MedianAbs <= 0.30 && s.P90Abs <= 0.40, $"{s}");
+        Assert.InRange(s.MedianSigned, -0.30, 0);
+        // Large buffers: within 30 % of the measured 4.0 GB/s.
+        var large = rows.Where(r => r.Sample.Shape is CollectiveShape { Bytes: > 16L << 20 }).ToList();
+        Assert.True(large.Count >= 300, $"{large.Count} rows above 16 MiB");
+        Assert.True(KernelValidation.Stats("large", large).MedianAbs <= 0.30);
     }
 
     [Theory]

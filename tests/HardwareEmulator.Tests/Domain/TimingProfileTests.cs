@@ -3,22 +3,27 @@ using HardwareEmulator.Domain.Timing;
 
 namespace HardwareEmulator.Tests.Domain;
 
-/// <summary>All-reduce across nodes as NCCL's ring, and the cluster figures a <see cref="TimingProfile"/> adds
-/// (docs/EMULATOR.md §2.4).</summary>
+/// <summary>All-reduce across nodes as the faster of NCCL's ring and tree, and the cluster figures a
+/// <see cref="TimingProfile"/> adds (docs/EMULATOR.md §2.4–2.5).</summary>
 public sealed class TimingProfileTests
 {
     private static readonly DeviceSpec H800 = new DeviceCatalog().Get("h800");
     private const long Buffer = 1L << 30;
 
     [Fact]
-    public void Two_node_all_reduce_moves_2_n_minus_1_over_n_of_the_buffer_at_the_slower_of_nvlink_and_the_nics()
+    public void Two_node_all_reduce_takes_nccls_tree_when_it_beats_the_ring()
     {
         var spec = H800 with { ScaleOutGBps = 10 }; // 8 × 10 × 0.9 = 72 GB/s per node, below NVLink's 160
         var t = new DeviceTiming(spec).Collective(CollectiveOpKind.AllReduce, Buffer, 16, 8);
-        double expected = TimingConstants.CollectiveCallOutSeconds + 2 * 15 * spec.ScaleOutLatencyUs * 1e-6
-            + 2.0 * 15 / 16 * Buffer / (8 * 10e9 * DeviceDefaults.ScaleOut(spec));
-        Assert.Equal(expected, t.DeviceSeconds, 9);
-        // With fast NICs NVLink sets the pace: 16 ranks cost what 8 do, plus the ring's extra hops.
+        double call = TimingConstants.CollectiveCallOutSeconds;
+        double node = 8 * 10e9 * DeviceDefaults.ScaleOut(spec);
+        double ring = call + 2 * 15 * spec.ScaleOutLatencyUs * 1e-6 + 2.0 * 15 / 16 * Buffer / node;
+        // Tree between two nodes: the buffer crosses once each way, at NCCL's tree efficiency; log2(2) = 1 hop.
+        double tree = call + 2 * (7 * spec.ScaleUpLatencyUs + 1 * spec.ScaleOutLatencyUs) * 1e-6
+            + Buffer / node / TimingConstants.TreeAllReduceEfficiency;
+        Assert.True(tree < ring);
+        Assert.Equal(tree, t.DeviceSeconds, 9);
+        // With fast NICs NVLink sets the pace and the ring wins: 16 ranks cost what 8 do, plus the ring's extra hops.
         var fast = new DeviceTiming(H800);
         double inter = fast.Collective(CollectiveOpKind.AllReduce, Buffer, 16, 8).DeviceSeconds;
         double intra = fast.Collective(CollectiveOpKind.AllReduce, Buffer, 8, 8).DeviceSeconds;
@@ -32,12 +37,25 @@ public sealed class TimingProfileTests
         var capped = new DeviceTiming(H800 with { ScaleOutGBps = 10 }, new TimingProfile(NodeScaleOutGBps: 36));
         double Time(DeviceTiming d, int ranks, int perNode) =>
             d.Collective(CollectiveOpKind.AllReduce, Buffer, ranks, perNode).DeviceSeconds;
-        // Eight GPUs per node offer 72 GB/s, the cap 36: the bandwidth term doubles.
-        double band = 2.0 * 15 / 16 * Buffer / 72e9;
+        // Eight GPUs per node offer 72 GB/s, the cap 36: the tree's bandwidth term doubles.
+        double band = Buffer / 72e9 / TimingConstants.TreeAllReduceEfficiency;
         Assert.Equal(band, Time(capped, 16, 8) - Time(open, 16, 8), 6);
         // Two GPUs per node offer 18 GB/s, under the cap; inside one node the network is not used.
         Assert.Equal(Time(open, 4, 2), Time(capped, 4, 2), 12);
         Assert.Equal(Time(open, 8, 8), Time(capped, 8, 8), 12);
+    }
+
+    [Fact]
+    public void Gpus_sharing_a_network_interface_halve_the_nodes_network_rate()
+    {
+        var own = new DeviceTiming(H800 with { ScaleOutGBps = 10 });
+        var shared = new DeviceTiming(H800 with { ScaleOutGBps = 10 }, new TimingProfile(GpusPerNetworkInterface: 2));
+        double Time(DeviceTiming d, int ranks, int perNode) =>
+            d.Collective(CollectiveOpKind.AllReduce, Buffer, ranks, perNode).DeviceSeconds;
+        // 4×2: one interface (9 GB/s) instead of two (18 GB/s); the tree is the faster in both.
+        Assert.Equal(Buffer / 18e9 / TimingConstants.TreeAllReduceEfficiency, Time(shared, 4, 2) - Time(own, 4, 2), 6);
+        // One GPU per node uses its own interface either way.
+        Assert.Equal(Time(own, 2, 1), Time(shared, 2, 1), 12);
     }
 
     [Fact]

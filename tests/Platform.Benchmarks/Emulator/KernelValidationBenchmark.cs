@@ -63,9 +63,11 @@ public static class KernelValidationBenchmark
             **Validated cluster** (the main tables): `{device}` with the figures of Vidur's machines, each fitted on
             the fitted-on rows — vLLM's serving GEMMs at {VidurCluster.MatmulEfficiencyBf16} of peak (the catalog
             keeps MAMF's large-GEMM rate for training), NCCL's NVLink ring at {VidurCluster.ScaleUpGBps} GB/s, the
-            network at {VidurCluster.ScaleOutGBps} GB/s per GPU and at most {VidurCluster.NodeScaleOutGBps} GB/s per
-            node, send/recv at {VidurCluster.P2pOverRingBandwidth:F2} × the ring's bus bandwidth. The last tables
-            time the catalog device as it is.
+            network at {VidurCluster.ScaleOutGBps} GB/s per interface, one interface per
+            {VidurCluster.GpusPerNetworkInterface} GPUs and at most {VidurCluster.NodeScaleOutGBps} GB/s per node,
+            all-reduce between nodes as the faster of NCCL's ring and tree, send/recv at
+            {VidurCluster.P2pOverRingBandwidth:F2} × the ring's bus bandwidth. The last tables time the catalog device
+            as it is. Collective sizes are buffer bytes.
             """);
         sb.AppendLine("Parameters and their sources: docs/EMULATOR.md §2.5.");
         foreach (var (title, part) in new[]
