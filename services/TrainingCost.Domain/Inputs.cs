@@ -161,6 +161,11 @@ public sealed record TrainingRunSpec
     /// <summary>Pipeline schedules plan search may use; null = all (a framework without interleaving or DualPipe
     /// narrows it).</summary>
     public IReadOnlyList<PipelineSchedule>? AllowedSchedules { get; init; }
+    /// <summary>Smallest TP degree plan search may use (1 = any): a run whose source states model parallelism
+    /// without its degree (LLaMA §2.4) is searched among TP ≥ 2 plans.</summary>
+    public int MinTensorParallel { get; init; } = 1;
+    /// <summary>Recompute kind plan search must use (null = any): what the run's source states.</summary>
+    public RecomputeKind? RequiredRecompute { get; init; }
 
     /// <summary>Sequences per step asked for: the given batch, else the default below.</summary>
     public long RequestedBatchSequences =>

@@ -65,8 +65,32 @@ public static class MemoryModel
         double grads = Sharded(4, 2) * copies;
         double optimizer = Sharded(plan.Bf16OptimizerMoments ? 8 : 12, 1);
 
-        double activations = ActivationModel.Bytes(a, plan, seq, options);
+        double activations = ActivationModel.Bytes(a, plan, seq, options) + GatheredKvBytes(a, plan, seq);
         return new MemoryBreakdown(weights / 1e9, grads / 1e9, optimizer / 1e9, activations / 1e9, OverheadGb,
             device.HbmGb * GbPerNominalGb * UsableFraction);
     }
+
+    /// <summary>
+    /// K and V of one micro-batch's whole sequence on one TP rank, bytes (16-bit): what context parallelism moves per
+    /// layer (MLA: per-head K and V rebuilt from the latent).
+    /// </summary>
+    public static long ContextParallelKvBytes(ModelArchitecture a, ParallelPlan plan, long seq)
+    {
+        int tp = plan.TensorParallel;
+        long kvWidth = a.Mla is { } mla
+            ? Math.Max(1, a.NumAttentionHeads / tp) * (mla.QkNopeHeadDim + mla.QkRopeHeadDim + mla.VHeadDim)
+            : 2 * Math.Max(1, a.KvHeads / tp) * a.EffectiveHeadDim;
+        return plan.MicroBatch * seq * kvWidth * 2;
+    }
+
+    /// <summary>
+    /// Context parallelism by all-gather (Llama 3 paper §3.3.2) holds the gathered K and V of the whole sequence
+    /// while a layer's attention runs, and their gradients before the reduce-scatter: 2 ×
+    /// <see cref="ContextParallelKvBytes"/> for the layer in flight (405B at 131,072 tokens, TP8: one KV head of 128
+    /// per rank, 2 × 64 MiB). The ring holds two chunks at a time, which the activations already bound.
+    /// </summary>
+    public static double GatheredKvBytes(ModelArchitecture a, ParallelPlan plan, long seq) =>
+        plan.ContextParallel > 1 && plan.ContextParallelMethod == ContextParallelMethod.AllGather
+            ? 2.0 * ContextParallelKvBytes(a, plan, seq)
+            : 0;
 }

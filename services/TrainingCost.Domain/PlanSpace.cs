@@ -165,9 +165,11 @@ public static class PlanSpace
                             from zero in pp == 1 ? new[] { 1, 2, 3 } : new[] { 0, 1 }
                             from r in Recomputes(layersPerStage)
                             from mb in microBatches
+                            from method in cp > 1 ? CpMethods : [ContextParallelMethod.Ring]
                             select new ParallelPlan
                             {
-                                TensorParallel = tp, ContextParallel = cp, PipelineParallel = pp, DataParallel = dp,
+                                TensorParallel = tp, ContextParallel = cp, ContextParallelMethod = method,
+                                PipelineParallel = pp, DataParallel = dp,
                                 ExpertParallel = ep, ZeroStage = zero, Recompute = r.Kind, RecomputeLayers = r.Layers,
                                 MicroBatch = mb, Schedule = s.Schedule, VirtualStages = s.VirtualStages,
                             });
@@ -177,6 +179,11 @@ public static class PlanSpace
         }
         return plans;
     }
+
+    /// <summary>How CP ranks may exchange K and V: Megatron-LM's ring overlapped with the attention, or Llama 3's
+    /// exposed all-gather (paper §3.3.2), which it chose for GQA's small K/V and document masks.</summary>
+    private static readonly ContextParallelMethod[] CpMethods =
+        [ContextParallelMethod.Ring, ContextParallelMethod.AllGather];
 
     /// <summary>None, selective, full recompute of half of each stage's layers (when a stage has two or more),
     /// full.</summary>

@@ -75,10 +75,7 @@ public static partial class StepModel
         double cpExposedMicro = 0, cpHiddenMicro = 0;
         if (cp > 1)
         {
-            long kvWidth = a.Mla is { } mla
-                ? Math.Max(1, a.NumAttentionHeads / tp) * (mla.QkNopeHeadDim + mla.QkRopeHeadDim + mla.VHeadDim)
-                : 2 * Math.Max(1, a.KvHeads / tp) * a.EffectiveHeadDim;
-            long kvBytes = plan.MicroBatch * seq * kvWidth * 2;
+            long kvBytes = MemoryModel.ContextParallelKvBytes(a, plan, seq);
             int cpNode = Math.Clamp(node / tp, 1, cp);
             double gather = Collective(time, "cp_kv_all_gather", half, CollectiveOpKind.AllGather, kvBytes, cp, cpNode);
             double scatter = Collective(time, "cp_kv_grad_reduce_scatter", half, CollectiveOpKind.ReduceScatter,

@@ -84,6 +84,8 @@ public sealed partial class TrainingEstimator(IEmulator emulator, Calibration? c
             {
                 if ((i & 1023) == 0) ct.ThrowIfCancellationRequested();
                 var plan = all[i];
+                if (plan.TensorParallel < spec.MinTensorParallel
+                    || spec.RequiredRecompute is { } recompute && plan.Recompute != recompute) continue;
                 var mem = MemoryModel.Estimate(ctx.Model, ctx.Parameters, plan, spec.SequenceLength, device,
                     ActivationOptions.Of(spec, plan));
                 if (!mem.Fits) rejected.Add(new RejectedPlan(plan, mem));

@@ -100,6 +100,8 @@ public static class TrainingValidation
                 MaterializedAttention = run.MaterializedAttention,
                 Dropout = run.Dropout,
                 AllowedSchedules = run.Schedules,
+                MinTensorParallel = run.MinTensorParallel,
+                RequiredRecompute = run.Recompute,
             };
             var e = await estimator.EstimateAsync(spec, ct);
             rows.Add(new ValidationRow(row["model"], run.Accelerator, count, tokens, published, e.AcceleratorHours,

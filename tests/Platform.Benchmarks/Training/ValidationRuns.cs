@@ -17,12 +17,16 @@ namespace Platform.Benchmarks;
 /// 6/8), 0 when none; compared with the modelled step MFU, never used to estimate.
 /// </param>
 /// <param name="Schedules">Pipeline schedules the planner may use (null = all): those the run's framework had.</param>
+/// <param name="MinTensorParallel">Smallest TP the planner may use: the source states model parallelism, not its
+/// degree.</param>
+/// <param name="Recompute">Recompute kind the planner must use (null = any): the source states it.</param>
 public sealed record ValidationRun(
     string ModelPrefix, string Preset, string Accelerator, long SequenceLength, double GlobalBatchTokens,
     TrainingPrecision Precision, ParallelPlan? Plan, string Note,
     double PublishedHoursOverride = 0, double TokensOverride = 0, double ScaleOutGBps = 0, int CountOverride = 0,
     string? Flag = null, bool MaterializedAttention = false, double ReportedMfu = 0,
-    PipelineSchedule[]? Schedules = null, bool Dropout = false);
+    PipelineSchedule[]? Schedules = null, bool Dropout = false, int MinTensorParallel = 1,
+    RecomputeKind? Recompute = null);
 
 /// <summary>The published setups of the runs in training_runs.tsv (papers cited in the TSV's source column).</summary>
 public static class ValidationRuns
@@ -53,9 +57,15 @@ public static class ValidationRuns
             "16 sequences per DP rank, 16M-token batch",
             Flag: "card hours may include more than pre-training", ReportedMfu: 400.0 / 989),
         new("Llama 2 70B", "llama-2-70b", "a100-80gb", 4096, 4.0 * 1024 * 1024, TrainingPrecision.Bf16, null,
-            "GPU count is an Epoch estimate (1000?); plan chosen by the planner"),
+            "GPU count is an Epoch estimate (1000?); Llama 1's pre-training setup (Llama 2 paper §2.2: 'most of " +
+            "the pretraining setting ... from Llama 1'), so as LLaMA-65B: TP ≥ 2 with sequence parallelism and " +
+            "selective recompute, degrees chosen by the planner",
+            MinTensorParallel: 2, Recompute: RecomputeKind.Selective),
         new("LLaMA-65B", "llama-65b", "a100-80gb", 2048, 4.0 * 1024 * 1024, TrainingPrecision.Bf16, null,
-            "4M-token batch; parallel layout not published, plan chosen by the planner", ReportedMfu: 0.477),
+            "4M-token batch; model and sequence parallelism (Korthikanti et al.) and checkpointing that saves the " +
+            "expensive activations, e.g. linear-layer outputs (LLaMA paper §2.4), i.e. TP ≥ 2 with SP and " +
+            "selective recompute; degrees not published, chosen by the planner",
+            ReportedMfu: 0.477, MinTensorParallel: 2, Recompute: RecomputeKind.Selective),
         new("OPT-175B", "opt-175b", "a100-80gb", 2048, 2.0 * 1024 * 1024, TrainingPrecision.Fp16,
             new ParallelPlan
             {
@@ -125,11 +135,18 @@ public static class ValidationRuns
             {
                 TensorParallel = 1, PipelineParallel = 1, ZeroStage = 3, Recompute = RecomputeKind.Full,
             },
-            "ZeRO-3 + full activation checkpointing on AWS p4d (400 Gb/s EFA per 8 GPUs)", ScaleOutGBps: 6.25),
+            "ZeRO-3 + full activation checkpointing on AWS p4d (400 Gb/s EFA per 8 GPUs); the 102 TFLOP/s per GPU " +
+            "it reports (Wu et al. 2023 Table 4) count the recompute (× 6/8)",
+            ScaleOutGBps: 6.25, ReportedMfu: 102.0 / 312 * 6 / 8),
         new("DBRX", "dbrx", "h100-sxm", 4096, 0, TrainingPrecision.Bf16, null,
             "16 experts top-4; layout and batch not published, plan chosen by the planner; no published hours"),
         new("MPT-7B", "mpt-7b", "a100-40gb", 2048, 1760.0 * 2048, TrainingPrecision.Bf16,
-            new ParallelPlan { TensorParallel = 1, PipelineParallel = 1, ZeroStage = 3 },
-            "FSDP; GPU count from memory (440?)"),
+            new ParallelPlan
+            {
+                TensorParallel = 1, PipelineParallel = 1, ZeroStage = 3, Recompute = RecomputeKind.Full, MicroBatch = 4,
+            },
+            "FSDP FULL_SHARD (= ZeRO-3) with activation_checkpointing (every block, i.e. full recompute), " +
+            "micro-batch 8 capped by the 1760 / 440 = 4 sequences per GPU (mosaicml/llm-foundry " +
+            "scripts/train/yamls/pretrain/mpt-7b.yaml); batch 1760 × 2048 (model card); GPU count 440?"),
     ];
 }

@@ -67,6 +67,36 @@ public sealed class PublishedLayoutMemoryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Llama_3_405b_long_context_layout_holds_its_gathered_keys_and_values()
+    {
+        // Long-context stage: TP8 × CP16 × PP16 × DP8 at 131,072 tokens (Table 4), K and V all-gathered over the CP
+        // group (§3.3.2). With 8 KV heads of 128 (the 405B config) over TP8, a rank gathers one head's K and V for the
+        // whole sequence: 131,072 × 2 × 128 × 2 bytes = 64 MiB, and as much again for their gradients.
+        var spec = new TrainingRunSpec
+        {
+            Model = ModelPresets.Get("llama-3.1-405b").Architecture, TrainingTokens = 800e9, SequenceLength = 131072,
+            Accelerator = "h100-sxm", AcceleratorCount = 16384, GlobalBatchTokens = 128.0 * 131072,
+        };
+        var ring = new ParallelPlan
+        {
+            TensorParallel = 8, ContextParallel = 16, PipelineParallel = 16, ZeroStage = 2,
+            Schedule = PipelineSchedule.Interleaved, VirtualStages = 8,
+        };
+        var gathered = Memory("llama-3.1-405b", ring with { ContextParallelMethod = ContextParallelMethod.AllGather },
+            spec);
+        Assert.True(gathered.Fits);
+        double extra = (gathered.TotalGb - Memory("llama-3.1-405b", ring, spec).TotalGb) * 1e9;
+        Assert.Equal(128.0 * 1024 * 1024, extra, 1e-6 * extra);
+        // Plan search proposes both exchanges for long sequences, and no CP at all for 8K ones.
+        var a = ModelPresets.Get("llama-3.1-405b").Architecture;
+        var plans = PlanSpace.Enumerate(a, 16384, 8, [], sequenceLength: 131072);
+        Assert.Contains(plans,
+            p => p.ContextParallel == 16 && p.ContextParallelMethod == ContextParallelMethod.AllGather);
+        Assert.Contains(plans, p => p.ContextParallel == 16 && p.ContextParallelMethod == ContextParallelMethod.Ring);
+        Assert.DoesNotContain(PlanSpace.Enumerate(a, 16384, 8, [], sequenceLength: 8192), p => p.ContextParallel > 1);
+    }
+
+    [Fact]
     public void Nominal_hbm_sizes_are_binary_gigabytes()
     {
         // An "80 GB" H100 holds 80 GiB = 85.9e9 bytes (nvidia-smi: 81,559 MiB after the driver's reserve).
