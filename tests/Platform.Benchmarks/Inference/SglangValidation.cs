@@ -23,7 +23,7 @@ internal static class SglangValidation
         {"model":{"preset":"deepseek-v3"},"deployment":{"accelerator":"h100-sxm","communicationSms":20,
         "router":"ROUTER_POLICY_LEAST_OUTSTANDING","disaggregation":{"prefill":{"replicas":1,"tensorParallel":1,
         "dataParallel":32,"expertParallel":32},"decode":{"replicas":1,"tensorParallel":1,"dataParallel":72,
-        "expertParallel":72}}},"timeModel":{"emulator":{"overlapCommunication":OVERLAP,
+        "expertParallel":72}}},"timeModel":{"emulator":{"overlapCommunication":COMM,
         "overlapSchedule":"OVERLAP_SCHEDULE_SCHEDULE"}},"workload":{"synthetic":{"arrival":"ARRIVAL_POISSON",
         "ratePerSecond":RATE,"durationSeconds":90,"seed":5,"promptTokens":{"fixed":2000},"outputTokens":{"fixed":2}}}}
         """;
@@ -36,7 +36,7 @@ internal static class SglangValidation
         {"model":{"preset":"deepseek-v3"},"deployment":{"accelerator":"h100-sxm","communicationSms":20,
         "disaggregation":{"prefill":{"replicas":4,"tensorParallel":1,"dataParallel":32,"expertParallel":32},
         "decode":{"replicas":1,"tensorParallel":1,"dataParallel":72,"expertParallel":72,"maxNumSeqs":256}}},
-        "timeModel":{"emulator":{"overlapCommunication":OVERLAP,"overlapSchedule":"OVERLAP_SCHEDULE_SCHEDULE"}},
+        "timeModel":{"emulator":{"overlapCommunication":COMM,"overlapSchedule":"OVERLAP_SCHEDULE_SCHEDULE"}},
         "workload":{"synthetic":{"arrival":"ARRIVAL_POISSON","ratePerSecond":RATE,"durationSeconds":240,"seed":6,
         "promptTokens":{"fixed":2000},"outputTokens":{"fixed":1000}}}}
         """;
@@ -45,7 +45,7 @@ internal static class SglangValidation
     /// <paramref name="schedule"/> (<c>IDEAL</c>, <c>TWO_BATCH</c>), or not overlapped (<c>null</c>).</summary>
     public static string With(string json, string? schedule) =>
         json.Replace("OVERLAP_SCHEDULE_SCHEDULE", $"OVERLAP_SCHEDULE_{schedule ?? "IDEAL"}")
-            .Replace("OVERLAP", schedule is null ? "false" : "true");
+            .Replace("COMM", schedule is null ? "false" : "true");
 
     public static string PrefillRequest(string? schedule) => With(Prefill, schedule);
     public static string DecodeRequest(string? schedule) => With(Decode, schedule);
