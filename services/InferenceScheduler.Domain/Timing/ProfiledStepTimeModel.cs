@@ -24,7 +24,9 @@ public sealed class Table(double[] x, double[] y)
 /// <summary>
 /// Step time interpolated from emulator op times: per-token layer ops and communication by batch tokens, output head
 /// by sampled sequences, decode attention by KV tokens read, prefill attention by causal pairs, plus a host overhead.
-/// With <see cref="OverlapCommunication"/> (DeepSeek's dual micro-batch overlap) communication hides behind compute.
+/// With <see cref="OverlapCommunication"/> communication hides behind compute, perfectly (<see
+/// cref="OverlapSchedule.Ideal"/>: max(compute, communication)) or as two micro-batches (<see
+/// cref="OverlapSchedule.TwoBatch"/>, <see cref="TwoBatchOverlap"/>).
 /// </summary>
 public sealed class ProfiledStepTimeModel(Table linear, Table communication, Table head, Table decodeAttention,
     Table prefillAttention, double overheadSeconds, bool overlapCommunication, string source) : IStepTimeModel
@@ -37,17 +39,45 @@ public sealed class ProfiledStepTimeModel(Table linear, Table communication, Tab
     public double OverheadSeconds { get; } = overheadSeconds;
     public bool OverlapCommunication { get; } = overlapCommunication;
 
+    /// <summary>How overlapped communication hides (only with <see cref="OverlapCommunication"/>).</summary>
+    public OverlapSchedule Schedule { get; init; } = OverlapSchedule.Ideal;
+
+    /// <summary>The part of <see cref="Linear"/> after each layer's first collective (experts, shared experts, dense
+    /// FFN), by batch tokens; null = none (all of it attention-side).</summary>
+    public Table? FfnLinear { get; init; }
+
+    /// <summary>The part of <see cref="Communication"/> after each layer's first collective (EP combine, FFN
+    /// all-reduce), by batch tokens; null = none.</summary>
+    public Table? SecondCommunication { get; init; }
+
+    /// <summary>Transformer layers the per-layer tables sum over (two-batch overlap pipelines per layer).</summary>
+    public int Layers { get; init; } = 1;
+
     public double StepSeconds(in StepShape s)
     {
         int t = s.Tokens;
         if (t <= 0) return OverheadSeconds;
-        double compute = Linear.At(t) + Head.At(s.DecodeSequences + s.PrefillSequences);
-        if (s.DecodeSequences > 0) compute += DecodeAttention.At(s.DecodeContextTokens);
-        if (s.PrefillTokens > 0)
-            compute += s.PrefillAttentionSeconds > 0 ? s.PrefillAttentionSeconds
-                : PrefillAttention.At(s.PrefillAttentionPairs);
+        // One token cannot be split into two micro-batches: nothing runs beside its communication.
+        if (OverlapCommunication && Schedule == OverlapSchedule.TwoBatch)
+            return OverheadSeconds + (t >= 2 ? TwoBatchOverlap.StepSeconds(this, s) : Compute(s) + Communication.At(t));
+        double compute = Compute(s);
         double comm = Communication.At(t);
         return OverheadSeconds + (OverlapCommunication ? Math.Max(compute, comm) : compute + comm);
+    }
+
+    private double Compute(in StepShape s) =>
+        Linear.At(s.Tokens) + Head.At(s.DecodeSequences + s.PrefillSequences) + AttentionSeconds(s, 1);
+
+    /// <summary>Attention-core seconds of step <paramref name="s"/> (decode by KV tokens read, prefill by chunk), for
+    /// the <paramref name="fraction"/> of its sequences one micro-batch carries.</summary>
+    public double AttentionSeconds(in StepShape s, double fraction)
+    {
+        double seconds = 0;
+        if (s.DecodeSequences > 0) seconds += DecodeAttention.At(s.DecodeContextTokens * fraction);
+        if (s.PrefillTokens > 0)
+            seconds += s.PrefillAttentionSeconds > 0 ? s.PrefillAttentionSeconds * fraction
+                : PrefillAttention.At(s.PrefillAttentionPairs * fraction);
+        return seconds;
     }
 
     /// <summary>The prefill-attention table at this chunk's own causal pairs: a batch of short prompts is timed at
@@ -56,6 +86,8 @@ public sealed class ProfiledStepTimeModel(Table linear, Table communication, Tab
         tokens <= 0 ? 0 : PrefillAttention.At(StepShape.ChunkPairs(tokens, context));
 
     public string Describe() =>
-        $"emulator profile ({source}), overhead {OverheadSeconds * 1e3:F2} " +
-        $"ms/step{(OverlapCommunication ? ", communication overlapped" : "")}";
+        $"emulator profile ({source}), overhead {OverheadSeconds * 1e3:F2} ms/step" +
+        (!OverlapCommunication ? ""
+            : Schedule == OverlapSchedule.TwoBatch ? ", communication overlapped by two micro-batches"
+            : ", communication overlapped");
 }

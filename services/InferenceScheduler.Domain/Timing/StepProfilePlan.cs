@@ -5,8 +5,10 @@ using Platform.Modeling.Ops;
 namespace InferenceScheduler.Domain.Timing;
 
 /// <summary>One op of the profile: its time, times <see cref="Multiplier"/>, adds to grid point <see cref="Point"/> of
-/// <see cref="Table"/>.</summary>
-public sealed record ProfileOp(ProfileTable Table, int Point, double Multiplier, OpShape Op);
+/// <see cref="Table"/>. <see cref="AfterFirstCollective"/>: the op follows its layer's first collective (the FFN side
+/// of a layer and its second collective, which two-batch overlap pipelines apart from the attention side).</summary>
+public sealed record ProfileOp(ProfileTable Table, int Point, double Multiplier, OpShape Op,
+    bool AfterFirstCollective = false);
 
 /// <summary>The tables a step-time profile interpolates.</summary>
 public enum ProfileTable
@@ -45,6 +47,9 @@ public sealed class StepProfilePlan
     public int ScaleUpDomain { get; }
     public IReadOnlyList<ProfileOp> Ops { get; }
 
+    /// <summary>Transformer layers (dense and MoE) of one instance's step.</summary>
+    public int Layers { get; }
+
     public StepProfilePlan(ModelArchitecture model, Parallelism layout, NumberFormat weights, NumberFormat kv,
         double expertImbalance, int scaleUpDomain)
     {
@@ -60,12 +65,20 @@ public sealed class StepProfilePlan
             // Token-wise work of a batch of t tokens (as one prefill chunk: MLA's expanded projections, whose FLOPs and
             // weight bytes equal the absorbed decode form's), and the head over t sampled sequences.
             foreach (var g in ModelOps.Decompose(model, opLayout, PassShape.Prefill(1, t, t)))
+            {
+                bool layer = g.Kind is OpGroupKind.DenseLayer or OpGroupKind.MoeLayer, after = false;
+                if (i == 0 && layer) Layers += (int)g.Count;
                 foreach (var op in g.Ops)
                 {
-                    if (op is CollectiveShape) ops.Add(new ProfileOp(ProfileTable.Communication, i, g.Count, op));
+                    if (op is CollectiveShape)
+                    {
+                        ops.Add(new ProfileOp(ProfileTable.Communication, i, g.Count, op, after));
+                        after = layer;
+                    }
                     else if (!op.IsAttentionCore && g.Kind != OpGroupKind.Head)
-                        ops.Add(new ProfileOp(ProfileTable.Linear, i, g.Count, op));
+                        ops.Add(new ProfileOp(ProfileTable.Linear, i, g.Count, op, after));
                 }
+            }
             foreach (var op in ModelOps.Decompose(model, opLayout, PassShape.Decode(t, 1)).OpsOf(OpGroupKind.Head))
                 ops.Add(new ProfileOp(ProfileTable.Head, i, 1, op));
         }
@@ -117,7 +130,8 @@ public sealed class StepProfilePlan
     /// their time: the remaining units still saturate HBM, and communication has its own table.
     /// </summary>
     public ProfiledStepTimeModel Build(IReadOnlyList<double> seconds, double overheadSeconds, bool overlapCommunication,
-        string source, IReadOnlyList<bool>? computeBound = null, double computeSlowdown = 1)
+        string source, IReadOnlyList<bool>? computeBound = null, double computeSlowdown = 1,
+        OverlapSchedule schedule = OverlapSchedule.Ideal)
     {
         if (seconds.Count != Ops.Count) throw new ArgumentException("one time per op", nameof(seconds));
         if (computeBound is not null && computeBound.Count != Ops.Count)
@@ -126,6 +140,8 @@ public sealed class StepProfilePlan
             throw new ArgumentOutOfRangeException(nameof(computeSlowdown), "must be at least 1");
         var lin = new double[TokenGrid.Length];
         var comm = new double[TokenGrid.Length];
+        var ffn = new double[TokenGrid.Length];
+        var second = new double[TokenGrid.Length];
         var head = new double[TokenGrid.Length];
         var dec = new double[ContextGrid.Length];
         var pre = new double[ChunkGrid.Length];
@@ -137,8 +153,14 @@ public sealed class StepProfilePlan
                 v *= computeSlowdown;
             switch (op.Table)
             {
-                case ProfileTable.Linear: lin[op.Point] += v; break;
-                case ProfileTable.Communication: comm[op.Point] += v; break;
+                case ProfileTable.Linear:
+                    lin[op.Point] += v;
+                    if (op.AfterFirstCollective) ffn[op.Point] += v;
+                    break;
+                case ProfileTable.Communication:
+                    comm[op.Point] += v;
+                    if (op.AfterFirstCollective) second[op.Point] += v;
+                    break;
                 case ProfileTable.Head: head[op.Point] += v; break;
                 case ProfileTable.DecodeAttention: dec[op.Point] += v; break;
                 case ProfileTable.PrefillAttention: pre[op.Point] += v; break;
@@ -147,6 +169,11 @@ public sealed class StepProfilePlan
         return new ProfiledStepTimeModel(
             new Table(TokenGrid, lin), new Table(TokenGrid, comm), new Table(TokenGrid, head),
             new Table(ContextGrid, dec), new Table(PrefillPairsGrid, pre), overheadSeconds, overlapCommunication,
-            source);
+            source)
+        {
+            Schedule = schedule, FfnLinear = new Table(TokenGrid, ffn),
+            SecondCommunication = new Table(TokenGrid, second),
+            Layers = Math.Max(1, Layers),
+        };
     }
 }

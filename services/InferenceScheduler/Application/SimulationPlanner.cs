@@ -130,7 +130,7 @@ public sealed class SimulationPlanner(EmulatorProfiles emulator)
         var (constant, overhead, overlap) = (time.Constant, time.OverheadSeconds, time.Overlap);
         IStepTimeModel stepTime = constant ?? await emulator.GetProfileAsync(
             new StepProfilePlan(model, layout, weights, kv, imbalance, acc.ScaleUpDomain), acc, overhead, overlap,
-            prefix, ct, dep.CommunicationSms);
+            prefix, ct, dep.CommunicationSms, time.Schedule);
         return stepTime;
     }
 

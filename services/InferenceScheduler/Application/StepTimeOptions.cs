@@ -5,16 +5,18 @@ namespace InferenceScheduler.Application;
 
 /// <summary>
 /// The request's time model: a <see cref="Constant"/> step-time model, or (null) the emulator profile with its
-/// host-side step overhead and whether communication overlaps compute. Its numbers have been checked by
-/// <see cref="Validation.TimeModelValidator"/>.
+/// host-side step overhead, whether communication overlaps compute and how (two-batch overlap implies overlap). Its
+/// numbers have been checked by <see cref="Validation.TimeModelValidator"/>.
 /// </summary>
-internal sealed record StepTimeOptions(IStepTimeModel? Constant, double OverheadSeconds, bool Overlap)
+internal sealed record StepTimeOptions(IStepTimeModel? Constant, double OverheadSeconds, bool Overlap,
+    Domain.Timing.OverlapSchedule Schedule = Domain.Timing.OverlapSchedule.Ideal)
 {
     public static StepTimeOptions Read(TimeModel? time)
     {
         IStepTimeModel? constant = null;
         double overhead = SimulationPlanner.DefaultStepOverheadSeconds;
         bool overlap = false;
+        var schedule = Domain.Timing.OverlapSchedule.Ideal;
         if (time?.KindCase == TimeModel.KindOneofCase.Constant)
         {
             var c = time.Constant;
@@ -24,8 +26,10 @@ internal sealed record StepTimeOptions(IStepTimeModel? Constant, double Overhead
         else if (time?.KindCase == TimeModel.KindOneofCase.Emulator)
         {
             if (time.Emulator.StepOverheadSeconds > 0) overhead = time.Emulator.StepOverheadSeconds;
-            overlap = time.Emulator.OverlapCommunication;
+            if (time.Emulator.OverlapSchedule == Platform.Contracts.Inference.V1.OverlapSchedule.TwoBatch)
+                schedule = Domain.Timing.OverlapSchedule.TwoBatch;
+            overlap = time.Emulator.OverlapCommunication || schedule == Domain.Timing.OverlapSchedule.TwoBatch;
         }
-        return new StepTimeOptions(constant, overhead, overlap);
+        return new StepTimeOptions(constant, overhead, overlap, schedule);
     }
 }

@@ -70,7 +70,8 @@ public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfile
     /// (see <see cref="StepProfilePlan.ComputeSlowdown"/>).
     /// </summary>
     public async Task<ProfiledStepTimeModel> GetProfileAsync(StepProfilePlan plan, AcceleratorInfo device,
-        double overheadSeconds, bool overlap, string field, CancellationToken ct, int communicationUnits = 0)
+        double overheadSeconds, bool overlap, string field, CancellationToken ct, int communicationUnits = 0,
+        OverlapSchedule schedule = OverlapSchedule.Ideal)
     {
         var key = new ProfileKey(plan.Model, plan.Layout, plan.Weights, plan.Kv, plan.ExpertImbalance, device.Id);
         if (_profiles.Count >= MaxProfiles) _profiles.Clear();
@@ -82,7 +83,8 @@ public sealed class EmulatorProfiles(IEmulator emulator, ILogger<EmulatorProfile
                             ? $", compute-bound ops on {device.ComputeUnits - communicationUnits} of " +
                               $"{device.ComputeUnits} compute units (x{slowdown:F3})"
                             : "");
-        return plan.Build(times.Seconds, overheadSeconds, overlap, source, times.ComputeBound, slowdown);
+        return plan.Build(times.Seconds, overheadSeconds, overlap, source, times.ComputeBound, slowdown,
+            schedule);
     }
 
     private async Task<OpTimes> FetchProfile(StepProfilePlan plan, AcceleratorInfo device, string field)

@@ -13,10 +13,10 @@ namespace Platform.Benchmarks;
 
 /// <summary>
 /// Inference-scheduler benchmarks (owned by the inference area). `inference` runs the speed figures and the DeepSeek
-/// production sanity check, the SGLang large-scale EP check, the Azure A100 emulator-vs-measured-profile comparison and
-/// the capacity plan; `inference speed`, `inference deepseek`, `inference sglang`, `inference azure-a100` or
-/// `inference capacity` runs one part. `inference deepseek-plan [h800|h800+h20|h20|ascend-910b ...]` plans
-/// DeepSeek's day-6 load (not in `all`).
+/// production sanity check (`inference deepseek two-batch`: with two-batch overlap), the SGLang large-scale EP check,
+/// the Azure A100 emulator-vs-measured-profile comparison and the capacity plan; `inference speed`,
+/// `inference deepseek`, `inference sglang`, `inference azure-a100` or `inference capacity` runs one part.
+/// `inference deepseek-plan [h800|h800+h20|h20|ascend-910b ...]` plans DeepSeek's day-6 load (not in `all`).
 /// </summary>
 public static class InferenceBenchmarks
 {
@@ -49,7 +49,7 @@ public static class InferenceBenchmarks
         var planner = new SimulationPlanner(profiles);
         int rc = 0;
         if (part is "all" or "speed") rc |= await Speed(planner);
-        if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(planner);
+        if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(planner, rest.Contains("two-batch"));
         if (part is "all" or "sglang") rc |= await SglangValidation.Run(planner);
         if (part is "all" or "azure-a100") rc |= await AzureA100Comparison.Run(planner);
         if (part is "all" or "capacity") rc |= await CapacityBenchmark.Run(new CapacityPlanner(planner, profiles));

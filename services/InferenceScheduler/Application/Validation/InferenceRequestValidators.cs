@@ -150,6 +150,10 @@ public sealed class TimeModelValidator : AbstractValidator<TimeModel>
             .WithMessage("must not be negative").AtMost(MaxStepSeconds, "seconds")
             .When(x => x.Emulator is not null)
             .ProtoName("emulator.step_overhead_seconds");
+        RuleFor(x => x.Emulator.OverlapSchedule).Must(ProtoEnums.IsDefined)
+            .WithMessage((_, s) => $"unknown value {(int)s}: use OVERLAP_SCHEDULE_IDEAL or OVERLAP_SCHEDULE_TWO_BATCH")
+            .When(x => x.Emulator is not null)
+            .ProtoName("emulator.overlap_schedule");
     }
 }
 
