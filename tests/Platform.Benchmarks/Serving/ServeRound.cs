@@ -9,8 +9,8 @@ namespace Platform.Benchmarks;
 /// token message three intervals against the previous message of the same stream: as received by the client (Δr), as
 /// emitted by the engine (Δe, <see cref="GenerateTokens.ElapsedMs"/>) and as scheduled by the step-time model (Δs,
 /// <see cref="GenerateTokens.ScheduledMs"/>). Engine jitter is |Δe − Δs| (the replica loop's wake-up error),
-/// delivery jitter |Δr − Δe| (gRPC write, network and the client's read), total jitter |Δr − Δs| (their sum, what a
-/// user sees). Emission lateness is ElapsedMs − ScheduledMs of each message (both on the host's clock).
+/// delivery jitter |Δr − Δe| (gRPC write, network and the client's read), total jitter |Δr − Δs| (their sum,
+/// what a user sees). Emission lateness is ElapsedMs − ScheduledMs of each message (both on the host's clock).
 /// </summary>
 internal sealed class ServeRound
 {
