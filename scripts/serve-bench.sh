@@ -21,7 +21,9 @@ if ss -ltn | grep -qE ":($GPORT|$HPORT) "; then
   echo "serve-bench: port $GPORT or $HPORT is in use; set GPORT/HPORT" >&2; exit 1
 fi
 LOG=$(mktemp -t serve-bench-host.XXXXXX)
-Platform__Roles=inference,emulator Platform__Database__Provider=none Serilog__MinimumLevel__Default=Warning \
+# The host as the image runs it: a 64 MB gen0 budget (deploy/docker/Dockerfile).
+DOTNET_GCgen0size=0x4000000 \
+  Platform__Roles=inference,emulator Platform__Database__Provider=none Serilog__MinimumLevel__Default=Warning \
   Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$GPORT Kestrel__Endpoints__Http__Url=http://127.0.0.1:$HPORT \
   setsid dotnet "$HOST_DIR/Platform.Host.dll" >"$LOG" 2>&1 &
 HOST=$!
