@@ -3,15 +3,15 @@
 # on GPORT/HPORT, then the load client (tests/Platform.Benchmarks `serve`, its own process) with STREAMS concurrent
 # Generate streams of MAX_TOKENS tokens at TIME_SCALE against a Llama-3.1-8B deployment on one H100 after WARMUP
 # unmeasured rounds (WARMUP=0: a cold run); prints the machine's load (uptime) before and after, the figures, and
-# stops the host. The client runs with server GC and a 64 MB gen0 budget so its own collections stay out of the
-# figures (it prints how many it had).
+# stops the host. The host runs with a 64 MB gen0 budget as in the image; the client with server GC and the same
+# budget (fewer of its own collections; it prints how many it had). HOST_DIR: another build of the host to compare.
 #   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 WARMUP=1 GPORT=15280 HPORT=15281 BUILD=1 \
 #     bash scripts/serve-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPORT=${GPORT:-15280}
 HPORT=${HPORT:-15281}
-HOST_DIR=services/Platform.Host/bin/Release/net10.0
+HOST_DIR=${HOST_DIR:-services/Platform.Host/bin/Release/net10.0}
 BENCH=tests/Platform.Benchmarks/bin/Release/net10.0/Platform.Benchmarks.dll
 if [ "${BUILD:-1}" = 1 ]; then
   dotnet build -c Release services/Platform.Host -nologo -v q >/dev/null
