@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Live-serving benchmark (`make bench-serve`): starts the host in Release (inference and emulator roles, no database)
 # on GPORT/HPORT, then the load client (tests/Platform.Benchmarks `serve`, its own process) with STREAMS concurrent
-# Generate streams of MAX_TOKENS tokens at TIME_SCALE against a Llama-3.1-8B deployment on one H100; prints the
-# figures and stops the host.
-#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 GPORT=15280 HPORT=15281 BUILD=1 bash scripts/serve-bench.sh
+# Generate streams of MAX_TOKENS tokens at TIME_SCALE against a Llama-3.1-8B deployment on one H100 after WARMUP
+# unmeasured rounds (WARMUP=0: a cold run); prints the machine's load (uptime) before and after, the figures, and
+# stops the host. The host runs with a 64 MB gen0 budget as in the image; the client with server GC and the same
+# budget (fewer of its own collections; it prints how many it had). HOST_DIR: another build of the host to compare.
+#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 WARMUP=1 GPORT=15280 HPORT=15281 BUILD=1 \
+#     bash scripts/serve-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPORT=${GPORT:-15280}
 HPORT=${HPORT:-15281}
-HOST_DIR=services/Platform.Host/bin/Release/net10.0
+HOST_DIR=${HOST_DIR:-services/Platform.Host/bin/Release/net10.0}
 BENCH=tests/Platform.Benchmarks/bin/Release/net10.0/Platform.Benchmarks.dll
 if [ "${BUILD:-1}" = 1 ]; then
   dotnet build -c Release services/Platform.Host -nologo -v q >/dev/null
@@ -18,7 +21,9 @@ if ss -ltn | grep -qE ":($GPORT|$HPORT) "; then
   echo "serve-bench: port $GPORT or $HPORT is in use; set GPORT/HPORT" >&2; exit 1
 fi
 LOG=$(mktemp -t serve-bench-host.XXXXXX)
-Platform__Roles=inference,emulator Platform__Database__Provider=none Serilog__MinimumLevel__Default=Warning \
+# The host as the image runs it: a 64 MB gen0 budget (deploy/docker/Dockerfile).
+DOTNET_GCgen0size=0x4000000 \
+  Platform__Roles=inference,emulator Platform__Database__Provider=none Serilog__MinimumLevel__Default=Warning \
   Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$GPORT Kestrel__Endpoints__Http__Url=http://127.0.0.1:$HPORT \
   setsid dotnet "$HOST_DIR/Platform.Host.dll" >"$LOG" 2>&1 &
 HOST=$!
@@ -28,5 +33,10 @@ for _ in $(seq 1 60); do
   kill -0 $HOST 2>/dev/null || { echo "serve-bench: the host exited (log $LOG)" >&2; exit 1; }
   sleep 1
 done
-dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" --streams "${STREAMS:-1000}" \
-  --max-tokens "${MAX_TOKENS:-64}" --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}"
+echo "before: $(uptime)"
+rc=0
+DOTNET_gcServer=1 DOTNET_GCgen0size=0x4000000 dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" \
+  --http "http://127.0.0.1:$HPORT" --streams "${STREAMS:-1000}" --max-tokens "${MAX_TOKENS:-64}" \
+  --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}" --warmup "${WARMUP:-1}" || rc=$?
+echo "after: $(uptime)"
+exit $rc

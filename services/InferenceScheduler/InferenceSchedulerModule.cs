@@ -37,7 +37,10 @@ public static class InferenceSchedulerModule
         builder.Services.AddSingleton<LiveDeployments>(sp => new LiveDeployments(
             sp.GetRequiredService<SimulationPlanner>(), sp.GetRequiredService<LiveMetrics>(),
             sp.GetService<IDeploymentStore>() ?? new InMemoryDeploymentStore(), sp.GetRequiredService<LiveOwnership>(),
-            sp.GetRequiredService<ILogger<LiveDeployments>>()));
+            sp.GetRequiredService<ILogger<LiveDeployments>>())
+        {
+            ReplicaThreadPriority = sp.GetRequiredService<LiveServingOptions>().ReplicaThreadPriority,
+        });
         // Deployments are stored with the platform's other state (in the process without a database); each runs in the
         // process that created it, which other replicas reach at its advertised address (docs/SERVING.md).
         var serving = builder.Configuration.GetSection(LiveServingOptions.Section).Get<LiveServingOptions>()

@@ -11,13 +11,18 @@ public sealed partial class LiveEngine
     /// it arrived), and takes only requests that had arrived by then, so a late wake-up changes when tokens are
     /// emitted, not the schedule.
     /// </summary>
-    private sealed class Replica(LiveEngine engine, int group)
+    private sealed class Replica(LiveEngine engine, int group, ReplicaThreadPriority priority)
     {
-        /// <summary>The last stretch before a step's end spent yielding rather than sleeping (wall seconds).</summary>
-        private const double SpinSeconds = 0.0015;
+        /// <summary>The last stretch before a step's end spent spinning rather than sleeping (wall seconds): a sleep
+        /// ends up to a timer tick late, so the thread sleeps until about this long before the step is due.</summary>
+        private const double SpinSeconds = 0.001;
 
         private readonly ManualResetEventSlim _wake = new(false);
+        private readonly ManualResetEventSlim _started = new(false);
         private Thread? _thread;
+
+        /// <summary>The thread's nice value once it runs (Linux).</summary>
+        public int? Nice { get; private set; }
 
         /// <summary>Slots of requests routed here that have not reached their instance's queue yet, in arrival
         /// order.</summary>
@@ -27,6 +32,7 @@ public sealed partial class LiveEngine
         {
             _thread = new Thread(Run) { IsBackground = true, Name = $"live-replica-{group}" };
             _thread.Start();
+            _started.Wait(TimeSpan.FromSeconds(5));
         }
 
         public void Wake() => _wake.Set();
@@ -39,6 +45,8 @@ public sealed partial class LiveEngine
 
         private void Run()
         {
+            Nice = ReplicaThreads.Apply(priority);
+            _started.Set();
             bool busy = false;
             double stepEnd = 0;
             while (!engine._stopping)
@@ -93,8 +101,9 @@ public sealed partial class LiveEngine
 
         /// <summary>
         /// Waits until <paramref name="target"/>: sleeps in whole milliseconds while more than
-        /// <see cref="SpinSeconds"/> is left (a sleep overshoots by up to a timer tick), then yields the processor
-        /// until the time comes, so a step ends within microseconds of its scheduled time when a core is free.
+        /// <see cref="SpinSeconds"/> is left (a sleep overshoots by up to a timer tick), then spins, yielding the
+        /// processor between checks, for the rest — at most <see cref="SpinSeconds"/> plus a sleep's overshoot per
+        /// step — so a step ends within microseconds of its scheduled time when a core is free.
         /// </summary>
         private void SleepUntil(double target)
         {

@@ -40,7 +40,10 @@ public sealed partial class LiveEngine : IDisposable
     private int _outstanding;
     private volatile bool _stopping;
 
-    public LiveEngine(SimulationSetup setup, double timeScale, int maxOutstanding, ILiveObserver? observer = null)
+    /// <param name="replicaPriority">The replica threads' priority (<see cref="ReplicaThreadPriority"/>); each thread
+    /// takes what it is allowed, see <see cref="ReplicaThreadNice"/>.</param>
+    public LiveEngine(SimulationSetup setup, double timeScale, int maxOutstanding, ILiveObserver? observer = null,
+        ReplicaThreadPriority replicaPriority = ReplicaThreadPriority.Normal)
     {
         if (setup.Decode is not null)
             throw new PreconditionFailedException("deployment.disaggregation",
@@ -55,13 +58,17 @@ public sealed partial class LiveEngine : IDisposable
         _check = new WorkloadCheck(setup);
         foreach (var inst in _pools.Instances) inst.Preempted = OnPreempted;
         _replicas = new Replica[_pools.Groups.Length];
-        for (int g = 0; g < _replicas.Length; g++) _replicas[g] = new Replica(this, g);
+        for (int g = 0; g < _replicas.Length; g++) _replicas[g] = new Replica(this, g, replicaPriority);
         foreach (var r in _replicas) r.Start();
     }
 
     public double TimeScale { get; }
     public int MaxOutstanding { get; }
     public int Replicas => _pools.Instances.Length;
+    /// <summary>The nice value the replica threads run at (Linux; null elsewhere): what
+    /// <see cref="ReplicaThreadPriority"/> obtained.</summary>
+    public int? ReplicaThreadNice => _replicas[0].Nice;
+
     public long KvTokensPerReplica => (long)_pools.Instances[0].Kv.TotalBlocks * _pools.Instances[0].S.BlockSize;
 
     private double Now => _clock.Elapsed.TotalSeconds;

@@ -36,8 +36,7 @@ public sealed record LiveOutcome(int PromptTokens, int CompletionTokens, int Cac
 /// </summary>
 public sealed class LiveRequest
 {
-    private readonly Channel<LiveEvent> _events =
-        Channel.CreateUnbounded<LiveEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly LiveEventQueue _events = new();
 
     internal LiveRequest(int promptTokens, int maxTokens)
     {
@@ -47,16 +46,19 @@ public sealed class LiveRequest
 
     public int PromptTokens { get; }
     public int MaxTokens { get; }
-    public ChannelReader<LiveEvent> Events => _events.Reader;
+    /// <summary>For one reader; a token event is merged into tokens still waiting to be read (see
+    /// <see cref="LiveEventQueue"/>). Waiting without a cancellation token allocates nothing: to stop reading when the
+    /// client goes away, cancel the request (the events then end with <see cref="LiveEventKind.Cancelled"/>).</summary>
+    public ChannelReader<LiveEvent> Events => _events;
 
     // Engine state, guarded by the engine's lock.
     internal int Slot = -1;
     internal double ArrivalWall;
     internal bool Scheduled, Preempted, CancelRequested, Done;
 
-    internal void Post(in LiveEvent e) => _events.Writer.TryWrite(e);
+    internal void Post(in LiveEvent e) => _events.Post(e);
 
-    internal void Complete(Exception? error = null) => _events.Writer.TryComplete(error);
+    internal void Complete(Exception? error = null) => _events.Complete(error);
 }
 
 /// <summary>Receives per-request figures as the engine produces them (called under the engine's lock: keep it

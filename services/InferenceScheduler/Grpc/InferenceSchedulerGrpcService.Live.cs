@@ -149,40 +149,60 @@ public sealed partial class InferenceSchedulerGrpcService
         // Unset, ignore_eos is true: a Generate stream runs to max_tokens unless the caller asks for an early EOS.
         bool ignoreEos = !request.HasIgnoreEos || request.IgnoreEos;
         var handle = LiveGeneration.Submit(d, prompt, maxTokens, promptField, "max_tokens", ignoreEos ? null : seed);
-        int sent = 0;
+        await StreamEvents(request, d, handle, seed, responseStream, ct);
+    }
+
+    /// <summary>
+    /// Writes a request's events until they end. Allocation-free per token: the wait for events takes no cancellation
+    /// token (the call's cancellation is registered once, and cancels the request, which ends its events), and one
+    /// token message is reused, each write awaited before it is refilled.
+    /// </summary>
+    private static async Task StreamEvents(GenerateRequest request, LiveDeploymentEntry d, LiveRequest handle,
+        ulong seed, IServerStreamWriter<GenerateResponse> responseStream, CancellationToken ct)
+    {
+        var tokens = new GenerateTokens();
+        var tokensMessage = new GenerateResponse { Tokens = tokens };
+        int sent = 0, pending = 0;
+        double elapsed = 0, scheduled = 0;
+        var engine = d.Engine;
         try
         {
-            var reader = handle.Events;
-            while (await reader.WaitToReadAsync(ct))
+            using (ct.UnsafeRegister(_ => engine.Cancel(handle), null))
             {
-                GenerateTokens? tokens = null;
-                while (reader.TryRead(out var e))
+                var reader = handle.Events;
+                while (await reader.WaitToReadAsync())
                 {
-                    if (e.Kind == LiveEventKind.Tokens)
+                    while (reader.TryRead(out var e))
                     {
-                        tokens ??= new GenerateTokens();
-                        tokens.Count += e.Tokens;
-                        tokens.ElapsedMs = e.Seconds * 1e3;
-                        tokens.ScheduledMs = e.ScheduledSeconds * 1e3;
-                        continue;
+                        if (e.Kind == LiveEventKind.Tokens)
+                        {
+                            pending += e.Tokens;
+                            (elapsed, scheduled) = (e.Seconds, e.ScheduledSeconds);
+                            continue;
+                        }
+                        await WriteTokens();
+                        if (EventMessage(e) is { } m) await responseStream.WriteAsync(m);
                     }
-                    if (tokens is not null) sent += await WriteTokens(tokens);
-                    tokens = null;
-                    if (EventMessage(e) is { } m) await responseStream.WriteAsync(m, ct);
+                    await WriteTokens();
                 }
-                if (tokens is not null) sent += await WriteTokens(tokens);
             }
+            ct.ThrowIfCancellationRequested();
         }
         finally
         {
-            d.Engine.Cancel(handle);
+            engine.Cancel(handle);
         }
 
-        async Task<int> WriteTokens(GenerateTokens t)
+        async ValueTask WriteTokens()
         {
-            if (request.IncludeText) t.Text = FillerText.Tokens(seed, sent, t.Count);
-            await responseStream.WriteAsync(new GenerateResponse { Tokens = t }, ct);
-            return t.Count;
+            if (pending == 0) return;
+            tokens.Count = pending;
+            tokens.ElapsedMs = elapsed * 1e3;
+            tokens.ScheduledMs = scheduled * 1e3;
+            if (request.IncludeText) tokens.Text = FillerText.Tokens(seed, sent, pending);
+            sent += pending;
+            pending = 0;
+            await responseStream.WriteAsync(tokensMessage);
         }
     }
 

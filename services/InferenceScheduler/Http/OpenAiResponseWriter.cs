@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Threading.Channels;
 using InferenceScheduler.Application.Live;
@@ -55,6 +56,11 @@ internal sealed class OpenAiResponseWriter(HttpContext http, string model, bool 
         await Results.Json(body).ExecuteAsync(http);
     }
 
+    /// <summary>
+    /// Streams the events as server-sent events. The wait for events takes no cancellation token (a token would be
+    /// registered on every wait, once per token): the caller cancels the requests when the client goes away, which
+    /// ends their events; chunks are written into the response's pipe and flushed once per batch of events.
+    /// </summary>
     public async Task StreamAsync(ChannelReader<(int Choice, LiveEvent Event)> events, CancellationToken ct)
     {
         var r = http.Response;
@@ -62,12 +68,12 @@ internal sealed class OpenAiResponseWriter(HttpContext http, string model, bool 
         r.Headers.CacheControl = "no-cache";
         if (chat)
             foreach (var c in choices)
-                await Chunk(new { role = "assistant", content = "" }, c.Index, null, ct);
+                Chunk(ChunkDelta.Role, null, c.Index, null);
         await r.Body.FlushAsync(ct);
         var pending = new int[choices.Count];
         try
         {
-            while (await events.WaitToReadAsync(ct))
+            while (await events.WaitToReadAsync())
             {
                 while (events.TryRead(out var item))
                 {
@@ -76,12 +82,13 @@ internal sealed class OpenAiResponseWriter(HttpContext http, string model, bool 
                     Apply(c, item.Event);
                     pending[c.Index] += c.Generated - before;
                     if (!c.Finished) continue;
-                    await Flush(c, pending, ct);
-                    await Chunk(chat ? new { } : null, c.Index, c.FinishReason, ct);
+                    Flush(c, pending);
+                    Chunk(ChunkDelta.Empty, null, c.Index, c.FinishReason);
                 }
-                foreach (var c in choices) await Flush(c, pending, ct);
+                foreach (var c in choices) Flush(c, pending);
                 await r.Body.FlushAsync(ct);
             }
+            ct.ThrowIfCancellationRequested();
         }
         catch (Platform.Modeling.Errors.PlatformException e)
         {
@@ -108,41 +115,71 @@ internal sealed class OpenAiResponseWriter(HttpContext http, string model, bool 
         }
     }
 
-    private async Task Flush(OpenAiChoice c, int[] pending, CancellationToken ct)
+    private void Flush(OpenAiChoice c, int[] pending)
     {
         int n = pending[c.Index];
         if (n == 0) return;
         pending[c.Index] = 0;
-        string text = Text(c, c.Generated - n, n);
-        await Chunk(chat ? new { content = text } : text, c.Index, null, ct);
+        Chunk(ChunkDelta.Content, Text(c, c.Generated - n, n), c.Index, null);
     }
 
-    /// <summary>A chunk of one choice: a chat delta, or a completion's text.</summary>
-    private Task Chunk(object? deltaOrText, int index, string? finish, CancellationToken ct)
+    private enum ChunkDelta { Role, Content, Empty }
+
+    /// <summary>
+    /// Writes (unflushed) a chunk of one choice: a chat delta (the assistant role, content, or empty), or a
+    /// completion's text; the same JSON the serializer writes for the chunk's object, written straight into the
+    /// response's pipe by one reused writer.
+    /// </summary>
+    private void Chunk(ChunkDelta delta, string? text, int index, string? finish)
     {
-        object choice = chat
-            ? new { index, delta = deltaOrText, logprobs = (object?)null, finish_reason = finish }
-            : new { index, text = deltaOrText as string ?? "", logprobs = (object?)null, finish_reason = finish };
-        return includeUsage
-            ? Data(new
+        var pipe = http.Response.BodyWriter;
+        pipe.Write(DataPrefix);
+        if (_json is null) _json = new Utf8JsonWriter(pipe);
+        else _json.Reset(pipe);
+        var w = _json;
+        w.WriteStartObject();
+        w.WriteString("id", _id);
+        w.WriteString("object", chat ? "chat.completion.chunk" : "text_completion");
+        w.WriteNumber("created", _created);
+        w.WriteString("model", model);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", index);
+        if (chat)
+        {
+            w.WriteStartObject("delta");
+            if (delta == ChunkDelta.Role)
             {
-                id = _id, @object = Object + (chat ? ".chunk" : ""), created = _created, model,
-                choices = new[] { choice }, usage = (object?)null,
-            }, ct)
-            : Data(new
-            {
-                id = _id, @object = Object + (chat ? ".chunk" : ""), created = _created, model,
-                choices = new[] { choice },
-            }, ct);
+                w.WriteString("role", "assistant");
+                w.WriteString("content", "");
+            }
+            else if (delta == ChunkDelta.Content) w.WriteString("content", text);
+            w.WriteEndObject();
+        }
+        else w.WriteString("text", text ?? "");
+        w.WriteNull("logprobs");
+        if (finish is null) w.WriteNull("finish_reason");
+        else w.WriteString("finish_reason", finish);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (includeUsage) w.WriteNull("usage");
+        w.WriteEndObject();
+        w.Flush();
+        pipe.Write(EventEnd);
     }
+
+    private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
+    private static ReadOnlySpan<byte> EventEnd => "\n\n"u8;
+    private static readonly byte[] DataPrefixBytes = "data: "u8.ToArray(), EventEndBytes = "\n\n"u8.ToArray();
+    private Utf8JsonWriter? _json;
 
     private async Task Data(object payload, CancellationToken ct)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(payload);
         var body = http.Response.Body;
-        await body.WriteAsync("data: "u8.ToArray(), ct);
+        await body.WriteAsync(DataPrefixBytes, ct);
         await body.WriteAsync(json, ct);
-        await body.WriteAsync("\n\n"u8.ToArray(), ct);
+        await body.WriteAsync(EventEndBytes, ct);
     }
 
     private object Usage()

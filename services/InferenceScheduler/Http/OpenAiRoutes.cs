@@ -59,6 +59,7 @@ public static class OpenAiRoutes
         var handles = new List<LiveRequest>();
         LiveDeploymentEntry? d = null;
         OpenAiForwarding.Remote? remote = null;
+        CancellationTokenRegistration cancelOnAbort = default;
         try
         {
             var req = await OpenAiRequest.ReadAsync(http.Request, chat, ct);
@@ -73,6 +74,12 @@ public static class OpenAiRoutes
                 d = local;
                 choices = Submit(local, req, chat, generation, handles);
                 events = [.. handles.Select(h => h.Events)];
+                // Once per request rather than on every wait for events: the client gone, the requests are cancelled
+                // and their events end.
+                cancelOnAbort = ct.UnsafeRegister(_ =>
+                {
+                    foreach (var h in handles) local.Engine.Cancel(h);
+                }, null);
             }
             else
             {
@@ -88,6 +95,7 @@ public static class OpenAiRoutes
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         finally
         {
+            cancelOnAbort.Dispose();
             if (d is not null)
                 foreach (var h in handles) d.Engine.Cancel(h);
             remote?.Dispose();
@@ -124,10 +132,12 @@ public static class OpenAiRoutes
     internal static int DefaultMaxTokens(long maxModelLen, int promptTokens, bool chat) =>
         (int)Math.Max(1, Math.Min(chat ? LiveGeneration.DefaultMaxTokens : 16, maxModelLen - promptTokens));
 
-    /// <summary>The events of every choice on one reader, tagged with the choice's index.</summary>
+    /// <summary>The events of every choice on one reader, tagged with the choice's index (one choice: its own
+    /// reader, tagged as read).</summary>
     private static ChannelReader<(int Choice, LiveEvent Event)> Merge(List<ChannelReader<LiveEvent>> sources,
         CancellationToken ct)
     {
+        if (sources.Count == 1) return new OneChoice(sources[0]);
         var merged = Channel.CreateUnbounded<(int, LiveEvent)>(new UnboundedChannelOptions { SingleReader = true });
         int left = sources.Count;
         for (int i = 0; i < sources.Count; i++)
@@ -173,4 +183,17 @@ public static class OpenAiRoutes
             param = e.Param, code = e.Code ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
         },
     }, statusCode: e.Status);
+
+    private sealed class OneChoice(ChannelReader<LiveEvent> source) : ChannelReader<(int Choice, LiveEvent Event)>
+    {
+        public override bool TryRead(out (int Choice, LiveEvent Event) item)
+        {
+            bool any = source.TryRead(out var e);
+            item = (0, e);
+            return any;
+        }
+
+        public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) =>
+            source.WaitToReadAsync(cancellationToken);
+    }
 }

@@ -76,12 +76,17 @@ public static class RestApi
     public static WebApplication UsePlatformOpenApi(this WebApplication app)
     {
         if (!OpenApiEnabled(app.Configuration)) return app;
-        app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
-        app.UseSwaggerUI(o =>
+        // Only requests under /openapi go through Swagger's middleware: the rest (gRPC streams among them) skip its
+        // per-request path matching.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(ReferencePath, StringComparison.OrdinalIgnoreCase), b =>
         {
-            o.SwaggerEndpoint(DocumentPath, "Platform REST API v1");
-            o.RoutePrefix = ReferencePath.TrimStart('/');
-            o.DocumentTitle = "Platform REST API";
+            b.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
+            b.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint(DocumentPath, "Platform REST API v1");
+                o.RoutePrefix = ReferencePath.TrimStart('/');
+                o.DocumentTitle = "Platform REST API";
+            });
         });
         return app;
     }

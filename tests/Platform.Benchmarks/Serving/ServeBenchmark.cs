@@ -1,5 +1,5 @@
-using System.Diagnostics;
-using Grpc.Core;
+using System.Globalization;
+using System.Runtime;
 using Grpc.Net.Client;
 using Platform.Contracts.Inference.V1;
 
@@ -7,10 +7,13 @@ namespace Platform.Benchmarks;
 
 /// <summary>
 /// `serve`: a load client in its own process against a host's live deployment (scripts/serve-bench.sh starts the
-/// host): creates the deployment, opens --streams concurrent Generate streams (synthetic prompts of --prompt tokens,
-/// --max-tokens each, time scale --time-scale), and prints: streams finished with the requested tokens, token-interval
-/// jitter (the interval between two token messages as received, minus the interval between the steps' scheduled
-/// times) p50/p99, TTFT/TPOT p50, and the engine's scheduler overhead per step and per stream-step and late-step p99.
+/// host): --warmup rounds (default 1, each on a deployment of its own, not measured: the client's and the host's
+/// code paths are compiled and their pools filled), then the measured round: --streams concurrent Generate streams
+/// (synthetic prompts of --prompt tokens, --max-tokens each, time scale --time-scale). Prints streams finished with
+/// the requested tokens; total, engine and delivery jitter and emission lateness (<see cref="ServeRound"/>);
+/// TTFT/TPOT p50; the engine's scheduler overhead per step and per stream-step and late-step p99; the client's garbage
+/// collections during the round; and, with --http (the host's HTTP endpoint), the host's bytes allocated per
+/// streamed token and its collections, read from its /metrics before and after the round.
 /// </summary>
 public static class ServeBenchmark
 {
@@ -21,72 +24,55 @@ public static class ServeBenchmark
             int i = Array.IndexOf(args, name);
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
-        string url = Arg("--grpc", "http://127.0.0.1:15280");
-        int streams = int.Parse(Arg("--streams", "1000"), System.Globalization.CultureInfo.InvariantCulture);
-        int maxTokens = int.Parse(Arg("--max-tokens", "64"), System.Globalization.CultureInfo.InvariantCulture);
-        int prompt = int.Parse(Arg("--prompt", "256"), System.Globalization.CultureInfo.InvariantCulture);
-        double scale = double.Parse(Arg("--time-scale", "1"), System.Globalization.CultureInfo.InvariantCulture);
-        return RunAsync(url, streams, maxTokens, prompt, scale).GetAwaiter().GetResult();
+        int Int(string name, string fallback) => int.Parse(Arg(name, fallback), CultureInfo.InvariantCulture);
+        var options = new Options(Arg("--grpc", "http://127.0.0.1:15280"), Arg("--http", ""), Int("--streams", "1000"),
+            Int("--max-tokens", "64"), Int("--prompt", "256"),
+            double.Parse(Arg("--time-scale", "1"), CultureInfo.InvariantCulture), Int("--warmup", "1"));
+        return RunAsync(options).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(string url, int streams, int maxTokens, int prompt, double scale)
+    private sealed record Options(string Grpc, string Http, int Streams, int MaxTokens, int Prompt, double Scale,
+        int Warmup);
+
+    private static async Task<int> RunAsync(Options o)
     {
-        using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        using var channel = GrpcChannel.ForAddress(o.Grpc, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
         });
         var client = new InferenceSchedulerService.InferenceSchedulerServiceClient(channel);
-        const string name = "bench-llama-8b-h100";
-        await client.CreateDeploymentAsync(new CreateDeploymentRequest
-        {
-            Name = name, Model = new() { Preset = "llama-3.1-8b" },
-            Deployment = new Deployment { Accelerator = "h100-sxm", Replicas = 1, TensorParallel = 1 },
-            TimeScale = scale,
-        });
-        var jitter = new List<double>[streams];
-        var ttft = new double[streams];
-        var tpot = new double[streams];
-        var tokens = new int[streams];
-        var wall = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, streams).Select(async i =>
-        {
-            jitter[i] = new List<double>(maxTokens);
-            var sent = Stopwatch.StartNew();
-            using var call = client.Generate(new GenerateRequest
-            {
-                Deployment = name, PromptTokens = prompt, MaxTokens = maxTokens,
-            });
-            double lastRecv = -1, lastDue = 0;
-            await foreach (var m in call.ResponseStream.ReadAllAsync())
-            {
-                if (m.Tokens is { } t)
-                {
-                    double recv = sent.Elapsed.TotalMilliseconds;
-                    if (lastRecv >= 0) jitter[i].Add((recv - lastRecv) - (t.ScheduledMs - lastDue));
-                    lastRecv = recv;
-                    lastDue = t.ScheduledMs;
-                    tokens[i] += t.Count;
-                }
-                else if (m.Finished is { } f) { ttft[i] = f.TtftMs; tpot[i] = f.TpotMs; }
-            }
-        }));
-        double seconds = wall.Elapsed.TotalSeconds;
-        var s = (await client.GetDeploymentAsync(new GetDeploymentRequest { Name = name })).Deployment.Stats;
-        await client.DeleteDeploymentAsync(new DeleteDeploymentRequest { Name = name });
-        var all = jitter.SelectMany(j => j).Select(Math.Abs).Order().ToArray();
-        double P(double[] a, double q) => a.Length == 0 ? 0 : a[Math.Min(a.Length - 1, (int)(q * a.Length))];
-        int complete = tokens.Count(t => t == maxTokens);
-        Console.WriteLine($"live serving: {streams} concurrent streams x {maxTokens} tokens (prompt {prompt}), " +
-                          $"time scale {scale}, {seconds:F1} s wall");
-        Console.WriteLine($"  streams finished with {maxTokens} tokens: {complete}/{streams}");
-        Console.WriteLine($"  token-interval jitter vs scheduled: p50 {P(all, 0.5):F2} ms, p99 {P(all, 0.99):F2} ms " +
-                          $"({all.Length} intervals)");
-        Console.WriteLine($"  TTFT p50 {P([.. ttft.Order()], 0.5):F1} ms, TPOT p50 {P([.. tpot.Order()], 0.5):F2} " +
-                          $"ms, {s.GenerationTokens / seconds:F0} tokens/s");
+        using var http = new HttpClient();
+        for (int w = 0; w < o.Warmup; w++)
+            await ServeRound.RunAsync(client, $"bench-warmup-{w}", o.Streams, o.MaxTokens, o.Prompt, o.Scale);
+        var hostBefore = await HostCounters.ReadAsync(http, o.Http);
+        var clientGc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        var r = await ServeRound.RunAsync(client, "bench-llama-8b-h100", o.Streams, o.MaxTokens, o.Prompt, o.Scale);
+        clientGc = (GC.CollectionCount(0) - clientGc.Item1, GC.CollectionCount(1) - clientGc.Item2,
+            GC.CollectionCount(2) - clientGc.Item3);
+        var hostAfter = await HostCounters.ReadAsync(http, o.Http);
+        var s = r.Stats;
+        int complete = r.Tokens.Count(t => t == o.MaxTokens);
+        long streamed = r.Tokens.Sum(t => (long)t);
+        Console.WriteLine($"live serving: {o.Streams} concurrent streams x {o.MaxTokens} tokens (prompt {o.Prompt}), " +
+                          $"time scale {o.Scale}, {r.Seconds:F1} s wall, after {o.Warmup} warm-up round(s)");
+        Console.WriteLine($"  streams finished with {o.MaxTokens} tokens: {complete}/{o.Streams}");
+        Console.WriteLine("  token-interval jitter vs scheduled (client receipt): " +
+                          $"{ServeRound.Distribution(r.Total)} ({r.Total.Count} intervals)");
+        Console.WriteLine($"    engine (emission vs schedule):  {ServeRound.Distribution(r.Engine)}");
+        Console.WriteLine($"    delivery (receipt vs emission): {ServeRound.Distribution(r.Delivery)}");
+        Console.WriteLine($"    emission lateness per message:  {ServeRound.Distribution(r.Lateness)}");
+        Console.WriteLine($"  TTFT p50 {ServeRound.P(r.Ttft, 0.5):F1} ms, TPOT p50 {ServeRound.P(r.Tpot, 0.5):F2} " +
+                          $"ms, {streamed / r.Seconds:F0} tokens/s");
         Console.WriteLine($"  scheduler: {s.Steps} steps, {s.SchedulerSeconds / Math.Max(1, s.Steps) * 1e6:F1} " +
                           "us/step, " +
                           $"{s.SchedulerSeconds / Math.Max(1, s.ScheduledRequestSteps) * 1e6:F2} us per stream-step, " +
                           $"late step p99 {s.LateStepP99Ms:F2} ms");
-        return complete == streams ? 0 : 1;
+        Console.WriteLine($"  client GC ({(GCSettings.IsServerGC ? "server" : "workstation")}): gen0/1/2 " +
+                          $"{clientGc.Item1}/{clientGc.Item2}/{clientGc.Item3} collections during the round");
+        if (hostBefore is { } b && hostAfter is { } a)
+            Console.WriteLine($"  host: {(a.AllocatedBytes - b.AllocatedBytes) / (double)Math.Max(1, streamed):F0} " +
+                              $"bytes allocated per streamed token ({streamed} tokens), gen0/1/2 " +
+                              $"{a.Gen0 - b.Gen0}/{a.Gen1 - b.Gen1}/{a.Gen2 - b.Gen2} collections during the round");
+        return complete == o.Streams ? 0 : 1;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using InferenceScheduler.Application.Validation;
 using InferenceScheduler.Domain.Live;
@@ -29,6 +30,9 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
     public const int MaxDeployments = 16;
     public const int MaxReplicas = 16;
     public const int MaxRequestsInFlight = 4096;
+
+    /// <summary>Priority of the replica threads of the deployments created here (Platform:Live).</summary>
+    public ReplicaThreadPriority ReplicaThreadPriority { get; init; }
     public const double MinTimeScale = 0.001, MaxTimeScale = 1000;
     public const string NamePattern = "^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$";
 
@@ -101,7 +105,8 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
                     $"a live deployment runs at most {MaxReplicas} engine instances (replicas x data parallel)",
                     plan.Setup.Prefill.Instances, MaxReplicas);
             string name = req.Name;
-            var engine = new LiveEngine(plan.Setup, req.TimeScale, MaxRequestsInFlight, metrics.ObserverFor(name));
+            var engine = new LiveEngine(plan.Setup, req.TimeScale, MaxRequestsInFlight, metrics.ObserverFor(name),
+                ReplicaThreadPriority);
             long maxModelLen =
                 model.MaxPositionEmbeddings > 0 ? model.MaxPositionEmbeddings : engine.KvTokensPerReplica;
             var entry = new LiveDeploymentEntry(name, model.Name.Length > 0 ? model.Name : ModelLabel(req), req,
@@ -137,8 +142,9 @@ public sealed partial class LiveDeployments(SimulationPlanner planner, LiveMetri
             }
             metrics.Track(name, engine);
             log.LogInformation(
-                "Live deployment {Deployment} started: {Replicas} replica(s), time scale {TimeScale}, owner {Owner}",
-                name, engine.Replicas, req.TimeScale, owner.Address);
+                "Live deployment {Deployment} started: {Replicas} replica(s), time scale {TimeScale}, owner {Owner}, "
+                + "replica threads {Priority} (nice {Nice})", name, engine.Replicas, req.TimeScale, owner.Address,
+                ReplicaThreadPriority, engine.ReplicaThreadNice?.ToString(CultureInfo.InvariantCulture) ?? "n/a");
             return (Local(entry), true);
         }
         finally

@@ -37,6 +37,10 @@ public sealed class LiveServingOptions
 
     /// <summary>Development only: forwarded calls accept any certificate (a warning is logged at start).</summary>
     public bool ForwardingAcceptAnyCertificate { get; set; }
+
+    /// <summary>Priority of the deployments' replica threads: Highest (default; on Linux the lowest nice value the
+    /// process is allowed, −20 with CAP_SYS_NICE, else unchanged) or Normal (docs/SERVING.md).</summary>
+    public ReplicaThreadPriority ReplicaThreadPriority { get; set; } = ReplicaThreadPriority.Highest;
 }
 
 /// <summary>This process as the owner of live deployments: a new instance id at each start, its advertised address,
