@@ -36,7 +36,8 @@ public sealed class PublishedRunTests
     {
         var spec = Run("llama-65b", "a100-80gb", 2048, 1.4e12, 2048, 2048) with
         {
-            MinTensorParallel = 2, RequiredRecompute = RecomputeKind.Selective,
+            MinTensorParallel = 2,
+            RequiredRecompute = RecomputeKind.Selective,
         };
         var e = await Estimator.EstimateAsync(spec, default);
         Assert.True(e.Plan.TensorParallel >= 2 && e.Plan.SequenceParallel, e.Plan.ToString());
@@ -51,7 +52,8 @@ public sealed class PublishedRunTests
     {
         var spec = Run("llama-2-70b", "a100-80gb", 1000, 2e12, 4096, 1024) with
         {
-            MinTensorParallel = 2, RequiredRecompute = RecomputeKind.Selective,
+            MinTensorParallel = 2,
+            RequiredRecompute = RecomputeKind.Selective,
         };
         var e = await Estimator.EstimateAsync(spec, default);
         Assert.True(e.Plan.TensorParallel >= 2, e.Plan.ToString());
@@ -91,7 +93,8 @@ public sealed class PublishedRunTests
     {
         var spec = Run("llama-3.1-8b", "h100-sxm", 64, 1e11, 4096, 512) with
         {
-            MinTensorParallel = 4, RequiredRecompute = RecomputeKind.Full,
+            MinTensorParallel = 4,
+            RequiredRecompute = RecomputeKind.Full,
         };
         var r = await Estimator.SearchAsync(spec, 20, default);
         Assert.NotEmpty(r.Best);
