@@ -65,7 +65,7 @@ public static class KernelValidationBenchmark
             keeps MAMF's large-GEMM rate for training), NCCL's NVLink ring at {VidurCluster.ScaleUpGBps} GB/s, the
             network at {VidurCluster.ScaleOutGBps} GB/s per interface, one interface per
             {VidurCluster.GpusPerNetworkInterface} GPUs and at most {VidurCluster.NodeScaleOutGBps} GB/s per node,
-            all-reduce between nodes as the faster of NCCL's ring and tree, send/recv at
+            all-reduce as NCCL 2.18's tuner chooses (ring or tree, LL, LL128 or Simple) and times it, send/recv at
             {VidurCluster.P2pOverRingBandwidth:F2} × the ring's bus bandwidth. The last tables time the catalog device
             as it is. Collective sizes are buffer bytes.
             """);
