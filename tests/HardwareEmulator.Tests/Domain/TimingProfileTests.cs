@@ -27,32 +27,6 @@ public sealed class TimingProfileTests
     }
 
     [Fact]
-    public void Inside_one_node_nccl_takes_the_ring_simple_for_large_buffers_and_ll_for_small_ones()
-    {
-        const double nvlink = 160e9;
-        // tuning.cc, 8 ranks in one node: ring Simple latency 8.4 + 14 × 3.4 µs, ring LL 6.6 + 14 × 0.6 µs.
-        var large = NcclTuner.AllReduce(Buffer, 8, 8, nvlink, nvlink);
-        Assert.Equal((NcclAlgorithm.Ring, NcclProtocol.Simple), (large.Algorithm, large.Protocol));
-        Assert.Equal(56.0e-6, large.LatencySeconds, 9);
-        Assert.Equal(1.0, nvlink * 8 / 14 / large.AlgorithmBytesPerSecond, 9);
-        var small = NcclTuner.AllReduce(8192, 8, 8, nvlink, nvlink);
-        Assert.Equal((NcclAlgorithm.Ring, NcclProtocol.LL), (small.Algorithm, small.Protocol));
-        Assert.Equal(15.0e-6, small.LatencySeconds, 9);
-    }
-
-    [Fact]
-    public void Across_many_nodes_the_ring_wins_large_buffers_and_the_tree_small_ones()
-    {
-        // 64 ranks over 8 nodes at 50 GB/s per node: the tree's latency grows with log2(8) = 3 network hops, the
-        // ring's with 2 × 63 steps; its bandwidth (n/(2(n-1)) of the bus) beats the tree's (0.92 / 2).
-        var large = NcclTuner.AllReduce(Buffer, 64, 8, 50e9, 50e9);
-        Assert.Equal((NcclAlgorithm.Ring, NcclProtocol.Simple), (large.Algorithm, large.Protocol));
-        var small = NcclTuner.AllReduce(4096, 64, 8, 50e9, 50e9);
-        Assert.Equal((NcclAlgorithm.Tree, NcclProtocol.LL), (small.Algorithm, small.Protocol));
-        Assert.Equal((6.8 + 2 * (7 * 0.6 + 3 * 5.0)) * 1e-6, small.LatencySeconds, 9); // tree LL, tuning.cc
-    }
-
-    [Fact]
     public void A_node_network_cap_slows_all_reduces_across_nodes_only_where_it_binds()
     {
         var open = new DeviceTiming(H800 with { ScaleOutGBps = 10 });
