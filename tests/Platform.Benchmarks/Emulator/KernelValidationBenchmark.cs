@@ -12,9 +12,9 @@ namespace Platform.Benchmarks;
 /// measured A100 per-op and NCCL times (services/HardwareEmulator.Domain/Data/vidur-a100): error distribution per op
 /// kind and token (or size) range, on the rows the calibration was fitted on and on the held-out rows, for the
 /// validated cluster (the device with the figures of Vidur's machines, <see cref="VidurCluster"/>) and for the
-/// catalog device as it is.
+/// catalog device as it is; then the held-out H100 check (KernelValidationBenchmark.H100.cs).
 /// </summary>
-public static class KernelValidationBenchmark
+public static partial class KernelValidationBenchmark
 {
     public static int Run(string[] args)
     {
@@ -25,7 +25,7 @@ public static class KernelValidationBenchmark
         var rows = KernelValidation.Compare(VidurCluster.Timing(spec), samples);
         // The catalog device as it is: MAMF's large-GEMM rate and the DGX A100's links (docs/EMULATOR.md §2.5).
         var catalog = KernelValidation.Compare(new TimingModel().For(spec), samples);
-        string report = Report(device, rows, catalog);
+        string report = Report(device, rows, catalog) + H100Report();
         Console.Write(report);
         if (write is null) return 0;
         File.WriteAllText(write, report);
