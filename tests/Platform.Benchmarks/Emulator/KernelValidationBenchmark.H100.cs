@@ -19,18 +19,20 @@ public static partial class KernelValidationBenchmark
             TimingProfile.Serving), samples);
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"## H100, held out: the catalog's `{device}` with serving kernels");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"## H100, held out: the catalog's `{device}` with serving kernels");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"""
             The emulator's `{device}` as inference simulations time it (`TimingProfile.Serving`: GEMMs at
-            {TimingProfile.ServingGemmOverCatalog:F3} × the catalog's MAMF-calibrated rate; element-wise kernels as
-            in the catalog) against the medians Vidur measured on H100 with vLLM's kernels
-            (services/HardwareEmulator.Domain/Data/vidur-h100, MIT, microsoft/vidur): Llama-2-7B, CodeLlama-34B,
-            Llama-2-70B, InternLM-20B and Qwen-72B layers, TP 1, 2, 4, 8, 1–4,096 tokens. **Nothing was fitted on
-            these rows**: the serving-GEMM ratio was fitted on the A100 rows above and carried to H100 by assumption
-            (docs/EMULATOR.md §2.5, "Serving kernels"); the H100 catalog figures come from MAMF and the data sheet.
+            {TimingProfile.ServingGemmOverCatalog:F3} × the catalog's MAMF-calibrated rate; element-wise kernels
+            as in the catalog) against the medians Vidur measured on H100 (DGX) with vLLM's kernels
+            (services/HardwareEmulator.Domain/Data/vidur-h100, MIT, microsoft/vidur): Llama-2-7B,
+            CodeLlama-34B, Llama-2-70B, InternLM-20B and Qwen-72B layers, TP 1, 2, 4, 8, 1–4,096 tokens.
+            **Nothing was fitted on these rows**: the serving-GEMM ratio was fitted on the A100 rows above and
+            carried to H100 by assumption (docs/EMULATOR.md §2.5, "Serving kernels"); the element-wise latency and
+            per-row rate are A100 figures too; the H100 catalog figures come from MAMF and the data sheet.
             """);
-        Table(sb, $"All models ({rows.Count} measurements)", rows);
+        Table(sb, $"### All models ({rows.Count} measurements)", rows);
         sb.AppendLine();
         sb.AppendLine("### Per model");
         sb.AppendLine();
@@ -64,10 +66,10 @@ public static partial class KernelValidationBenchmark
         return sb.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
     }
 
-    private static void Table(StringBuilder sb, string title, IReadOnlyCollection<KernelComparison> part)
+    private static void Table(StringBuilder sb, string heading, IReadOnlyCollection<KernelComparison> part)
     {
         sb.AppendLine();
-        sb.AppendLine($"### {title}");
+        sb.AppendLine(heading);
         sb.AppendLine();
         sb.AppendLine("| op kind, range | n | median \\|err\\| | p90 \\|err\\| | signed median |");
         sb.AppendLine("|---|---:|---:|---:|---:|");
