@@ -14,6 +14,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["inference"] = InferenceBenchmarks.All,
     ["capacity-fleet"] = Platform.Benchmarks.Inference.CapacityFleetBenchmark.Run,
     ["serve"] = ServeBenchmark.Run,
+    ["http-metrics"] = HttpMetricsBenchmark.Run,
 };
 string[] benchmarks = ["kernels", "estimate-ops", "training", "inference"];
 
