@@ -131,8 +131,9 @@ public sealed class FuzzTests(FuzzFactory factory, ITestOutputHelper output) : I
         output.WriteLine($"log: {log.Counts.Values.Sum():N0} lines, longest {log.LongestChars} characters " +
             $"(bound {MaxLogLineChars}); by level: " +
             string.Join(", ", log.Counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value:N0}")));
-        Assert.Empty(log.Offending.Where(l => l.Level >= LogEventLevel.Error || l.HasException).Take(5)
-            .Select(l => l.Text[..Math.Min(l.Text.Length, 3000)]));
+        var errors = log.Offending.Where(l => l.Level >= LogEventLevel.Error || l.HasException).Take(5)
+            .Select(l => $"{l.Source}: {l.Text[..Math.Min(l.Text.Length, 3000)]}").ToList();
+        Assert.True(errors.Count == 0, "errors logged:\n" + string.Join("\n", errors));
         Assert.True(log.LongestChars <= MaxLogLineChars, string.Join("\n",
             log.Offending.Where(l => l.Text.Length > MaxLogLineChars).Take(3).Select(l => l.Text[..3000])));
     }

@@ -46,7 +46,7 @@ public sealed class CapacityFleet(IOptions<CapacityFleetOptions> options, IConfi
             _pending[jobId] = pending;
             try
             {
-                await PublishAsync(jobId, planJson, labels, Enumerable.Range(0, labels.Count), publish, ct);
+                await PublishAsync(jobId, planJson, labels, Enumerable.Range(0, labels.Count), publish);
                 var timeout = options.Value.ResultTimeout;
                 bool republished = false;
                 while (!pending.Complete)
@@ -61,7 +61,7 @@ public sealed class CapacityFleet(IOptions<CapacityFleetOptions> options, IConfi
                     logger.LogWarning("Capacity plan job {JobId}: no result for {Seconds} s; publishing its " +
                                       "{Outstanding} outstanding probes again", jobId, timeout.TotalSeconds,
                         missing.Count);
-                    await PublishAsync(jobId, planJson, labels, missing, publish, ct);
+                    await PublishAsync(jobId, planJson, labels, missing, publish);
                     republished = true;
                 }
             }
@@ -71,12 +71,14 @@ public sealed class CapacityFleet(IOptions<CapacityFleetOptions> options, IConfi
             }
         };
 
+    /// <summary>Publishes the probes whole: a job cancelled meanwhile does not cut the batch short (the transport
+    /// would report the cut as a send fault); workers skip the probes of a job that has ended.</summary>
     private static Task PublishAsync(Guid jobId, string planJson, IReadOnlyList<string> labels,
-        IEnumerable<int> indices, IPublishEndpoint publish, CancellationToken ct) =>
+        IEnumerable<int> indices, IPublishEndpoint publish) =>
         publish.PublishBatch(indices.Select(i => new RunCapacityProbe
         {
             JobId = jobId, Index = i, Layouts = labels.Count, Label = labels[i], PlanJson = planJson,
-        }), ct);
+        }), CancellationToken.None);
 
     /// <summary>A probe's result: handed to its plan if this instance runs it (ignored otherwise).</summary>
     public void Deliver(CapacityProbeCompleted m)
