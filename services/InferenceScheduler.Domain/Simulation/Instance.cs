@@ -74,8 +74,9 @@ internal sealed class Instance
             ref var r = ref reqs[slot];
             int n = _batching.RunningTokens(r, budget);
             if (n <= 0) continue;
-            // A speculative decode writes KV for its k drafts too (the rejected ones are overwritten next step).
-            int drafts = IsDecode(r, n) ? Drafts : 0;
+            // A speculative decode writes KV for its k drafts too (the rejected ones are overwritten next step), but
+            // never past the request's last output token, so it needs no more KV than the request as a whole.
+            int drafts = IsDecode(r, n) ? Math.Min(Drafts, Math.Max(0, r.Output - r.Generated - 1)) : 0;
             if (_batching.AllocatesOnDemand)
             {
                 int need = Cache.GrowthBlocks(r, r.Computed + n + drafts);

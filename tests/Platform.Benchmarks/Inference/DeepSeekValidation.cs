@@ -88,7 +88,7 @@ internal static class DeepSeekValidation
 
         const double targetTpotMs = 1000.0 / 21; // DeepSeek: 20-22 tokens/s per user on average
         double prevTpot = 0, prevOut = 0, outPerNode = 0;
-        foreach (double rate in new[] { 150.0, 250, 350, 450, 550, 650 })
+        foreach (double rate in new[] { 150.0, 250, 300, 350, 450, 550, 650 })
         {
             var r = await Simulate(planner,
                 Decode.Replace("RATE", rate.ToString(System.Globalization.CultureInfo.InvariantCulture))

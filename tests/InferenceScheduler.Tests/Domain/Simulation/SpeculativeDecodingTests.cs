@@ -48,6 +48,20 @@ public sealed class SpeculativeDecodingTests
     }
 
     [Fact]
+    public void Drafts_never_need_kv_past_the_requests_last_token()
+    {
+        // 100 + 28 tokens fill a 128-token KV cache exactly (8 blocks of 16); with 2 drafts always accepted the last
+        // steps must not ask for KV beyond token 128.
+        var time = new ConstantStepTimeModel(0.0001, 0.01, 0);
+        var setup = Sim.Colocated(time, Sim.Vllm(prefix: false) with { Speculative = new SpeculativeDecoding(2, 1) },
+            kvTokens: 128);
+        var r = new Simulator(setup).Run(Sim.Poisson(1, 1, new FixedLength(100), new FixedLength(28)));
+        Assert.Equal(28, r.OutputTokens);
+        Assert.Equal(0, r.Preemptions);
+        Assert.Equal(1 + 9, r.Steps); // prefill, then 27 tokens at 3 a step
+    }
+
+    [Fact]
     public void Steps_tokens_and_tpot_follow_the_advance_worked_by_hand()
     {
         // Plain: the prefill step samples token 1, then 100 decode steps of 10 ms: TPOT 10 ms.
