@@ -93,7 +93,7 @@ bench-load: ## unary gRPC load (h2load, 16 clients, DURATION=60 s per method) ag
 validate: ## training-cost estimates vs published runs -> docs/VALIDATION.md
 	$(BENCH) validate-training --write docs/VALIDATION.md
 
-validate-kernels: ## emulator kernel and collective times vs measured A100 medians (Vidur) -> docs/VALIDATION-KERNELS.md
+validate-kernels: ## emulator kernel and collective times vs measured A100 and H100 medians (Vidur) -> docs/VALIDATION-KERNELS.md
 	$(BENCH) validate-kernels --write docs/VALIDATION-KERNELS.md
 
 validate-capacity: ## DeepSeek's day-6 load planned with PlanCapacity on H800, H800+H20, H20, Ascend 910B (prints; ~10 min)

@@ -15,6 +15,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["capacity-fleet"] = Platform.Benchmarks.Inference.CapacityFleetBenchmark.Run,
     ["serve"] = ServeBenchmark.Run,
     ["gc-gen0"] = GcBudget.Run,
+    ["http-metrics"] = HttpMetricsBenchmark.Run,
 };
 string[] benchmarks = ["kernels", "estimate-ops", "training", "inference"];
 

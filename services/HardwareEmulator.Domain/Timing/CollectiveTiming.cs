@@ -4,14 +4,13 @@ using static HardwareEmulator.Domain.Timing.TimingConstants;
 namespace HardwareEmulator.Domain.Timing;
 
 /// <summary>
-/// NCCL collectives as alpha-beta formulas (docs/EMULATOR.md §2.4, §2.5). Inside one scale-up domain every
-/// collective is a ring. Across nodes, all-reduce is whichever of NCCL's ring and tree this model times faster
-/// (NCCL's tuner chooses between them by its own estimate): the ring carries 2(n-1)/n of the buffer through every
-/// node's network interfaces, the tree 2(k-1)/k (k nodes: between two nodes the buffer crosses once each way, half
-/// the ring's bytes) at <see cref="TimingConstants.TreeAllReduceEfficiency"/> of the rate, with a latency that
-/// grows with log2 k instead of n. The other collectives use the hierarchical (intra, inter, intra) algorithm. A
-/// node's network rate is its interfaces' (one per <see cref="TimingProfile.GpusPerNetworkInterface"/> devices) up to
-/// the profile's per-node cap.
+/// NCCL collectives (docs/EMULATOR.md §2.4, §2.5). All-reduce is timed as NCCL's own tuner estimates it, for the
+/// algorithm (ring or tree) and protocol (LL, LL128, Simple) it chooses (<see cref="NcclTuner"/>), on the link rates of
+/// the device and cluster: the ring's bus bandwidth is NVLink inside a node and the slower of NVLink and the node's
+/// network rate across nodes; the tree's the same, doubled at two nodes as NCCL's topology search does. The other
+/// collectives are alpha-beta formulas: rings inside one scale-up domain, the hierarchical (intra, inter, intra)
+/// algorithm across nodes. A node's network rate is its interfaces' (one per
+/// <see cref="TimingProfile.GpusPerNetworkInterface"/> devices) up to the profile's per-node cap.
 /// </summary>
 public static class CollectiveTiming
 {
@@ -37,9 +36,9 @@ public static class CollectiveTiming
             P2p: profile.P2pOverRingBandwidth);
         var raw = links with { Up = upRaw, Out = outRaw, AUp = 0, AOut = 0, NodeCap = double.PositiveInfinity };
         double s = bytes;
+        if (kind == CollectiveOpKind.AllReduce) return AllReduce(s, ranks, p, links, raw);
         double moved = kind switch
         {
-            CollectiveOpKind.AllReduce => 2.0 * (ranks - 1) / ranks * s,
             CollectiveOpKind.SendRecv => s,
             _ => (double)(ranks - 1) / ranks * s,
         };
@@ -47,11 +46,38 @@ public static class CollectiveTiming
         double call = ranks <= p
             ? kind == CollectiveOpKind.SendRecv ? P2pCallUpSeconds : CollectiveCallUpSeconds
             : kind == CollectiveOpKind.SendRecv ? P2pCallOutSeconds : CollectiveCallOutSeconds;
-        var (wire, tree) = Seconds(kind, s, ranks, p, links);
+        double wire = Seconds(kind, s, ranks, p, links);
         double time = call + wire;
-        // Link utilisation against the raw rates, for the algorithm chosen.
-        double ideal = tree ? TreeAllReduceSeconds(s, ranks, p, raw) : Seconds(kind, s, ranks, p, raw, ring: true).Wire;
+        // Link utilisation against the raw rates.
+        double ideal = Seconds(kind, s, ranks, p, raw);
         return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
+    }
+
+    /// <summary>All-reduce: NCCL's tuner estimate for its choice plus the per-call cost; the utilisation is the
+    /// chosen algorithm's Simple bandwidth time at the raw link rates over the time.</summary>
+    private static OpTime AllReduce(double s, int n, int p, Links l, Links raw)
+    {
+        var choice = NcclTuner.AllReduce(s, n, p, RingBus(n, p, l), TreeBus(n, p, l));
+        double time = AllReduceCallSeconds + choice.Seconds;
+        double ideal = choice.Algorithm == NcclAlgorithm.Ring
+            ? 2.0 * (n - 1) / n * s / RingBus(n, p, raw)
+            : 2.0 * s / TreeBus(n, p, raw);
+        return new OpTime(time, 0, 2.0 * (n - 1) / n * s, BoundKind.Communication, time > 0 ? ideal / time : 0);
+    }
+
+    /// <summary>Ring bus bandwidth: NVLink inside a node; across nodes the slower of NVLink (when a node holds more
+    /// than one rank) and the node's network rate, the NVLink hops being pipelined with the network ones.</summary>
+    private static double RingBus(int n, int p, Links l) =>
+        n <= p ? l.Up : Math.Min(p > 1 ? l.Up : double.PositiveInfinity, l.Node(p));
+
+    /// <summary>Tree bus bandwidth: as the ring's, the network part doubled at two nodes
+    /// (<see cref="NcclTuner.TwoNodeTreeBoost"/>).</summary>
+    private static double TreeBus(int n, int p, Links l)
+    {
+        if (n <= p) return l.Up;
+        int nodes = (n + p - 1) / p;
+        double net = l.Node(p) * (nodes == 2 ? NcclTuner.TwoNodeTreeBoost : 1);
+        return Math.Min(p > 1 ? l.Up : double.PositiveInfinity, net);
     }
 
     /// <summary>Link rates (bytes/s), per-hop latencies (s) and the profile's figures.</summary>
@@ -63,58 +89,26 @@ public static class CollectiveTiming
         public double Node(int p) => Math.Min(Math.Ceiling((double)p / GpusPerInterface) * Out, NodeCap);
     }
 
-    /// <summary>Wire time (latencies and bytes, no per-call cost), and whether the tree was chosen.</summary>
-    private static (double Wire, bool Tree) Seconds(CollectiveOpKind kind, double s, int n, int p, Links l,
-        bool ring = false)
+    /// <summary>Wire time (latencies and bytes, no per-call cost) of the collectives other than all-reduce.</summary>
+    private static double Seconds(CollectiveOpKind kind, double s, int n, int p, Links l)
     {
         if (n <= p) // one scale-up domain: ring algorithms
         {
-            return (kind switch
-            {
-                CollectiveOpKind.AllReduce => 2.0 * (n - 1) * l.AUp + 2.0 * (n - 1) / n * s / l.Up,
-                CollectiveOpKind.SendRecv => l.AUp + s / (l.Up * l.P2p),
-                _ => (n - 1) * l.AUp + (double)(n - 1) / n * s / l.Up,
-            }, false);
+            return kind == CollectiveOpKind.SendRecv
+                ? l.AUp + s / (l.Up * l.P2p)
+                : (n - 1) * l.AUp + (double)(n - 1) / n * s / l.Up;
         }
         double nodes = Math.Ceiling((double)n / p);
-        double node = l.Node(p);
-        double perGpuOut = Math.Min(l.Out, node / p);                                     // interfaces shared
+        double perGpuOut = Math.Min(l.Out, l.Node(p) / p);                                // interfaces shared
         double intra = (p - 1) * l.AUp + (double)(p - 1) / p * s / l.Up;                  // RS or AG inside a node
         // RS or AG of s/p across nodes
         double interShard = (nodes - 1) * l.AOut + (nodes - 1) / nodes * (s / p) / perGpuOut;
-        switch (kind)
+        return kind switch
         {
-            case CollectiveOpKind.AllReduce:
-                // NCCL's ring over every rank: each node's interfaces carry 2(n-1)/n of the buffer, the NVLink hops
-                // inside a node are pipelined with them, so the slower of the node's network rate and NVLink sets
-                // the pace.
-                double ringBw = Math.Min(p > 1 ? l.Up : double.PositiveInfinity, node);
-                double ringSeconds = 2.0 * (n - 1) * l.AOut + 2.0 * (n - 1) / n * s / ringBw;
-                if (ring) return (ringSeconds, false);
-                double treeSeconds = TreeAllReduceSeconds(s, n, p, l);
-                return treeSeconds < ringSeconds ? (treeSeconds, true) : (ringSeconds, false);
-            case CollectiveOpKind.AllGather or CollectiveOpKind.ReduceScatter:
-                return ((p > 1 ? intra : 0) + interShard, false);
-            case CollectiveOpKind.AllToAll:
-                return (Math.Max((p - 1) * l.AUp + (double)(p - 1) / n * s / l.Up,
-                    (nodes - 1) * l.AOut + (double)(n - p) / n * s / perGpuOut), false);
-            default:
-                return (l.AOut + s / (l.Out * l.P2p), false);
-        }
-    }
-
-    /// <summary>
-    /// NCCL's tree all-reduce across <c>k = n / p</c> nodes: a chain through the node's devices (pipelined), a
-    /// double binary tree between nodes. Latency 2((p-1) a_up + ceil(log2 k) a_out) (NCCL's tuning model); bytes: each
-    /// node's interfaces carry 2(k−1)/k of the buffer each way (the buffer once up and once down between two nodes),
-    /// each device's NVLink 2 buffers (chain up, chain down); both at the tree's efficiency.
-    /// </summary>
-    private static double TreeAllReduceSeconds(double s, int n, int p, Links l)
-    {
-        double k = Math.Ceiling((double)n / p);
-        double latency = 2.0 * ((p - 1) * l.AUp + Math.Ceiling(Math.Log2(k)) * l.AOut);
-        double network = 2.0 * (k - 1) / k * s / l.Node(p);
-        double nvlink = p > 1 ? 2.0 * s / l.Up : 0;
-        return latency + Math.Max(network, nvlink) / TreeAllReduceEfficiency;
+            CollectiveOpKind.AllGather or CollectiveOpKind.ReduceScatter => (p > 1 ? intra : 0) + interShard,
+            CollectiveOpKind.AllToAll => Math.Max((p - 1) * l.AUp + (double)(p - 1) / n * s / l.Up,
+                (nodes - 1) * l.AOut + (double)(n - p) / n * s / perGpuOut),
+            _ => l.AOut + s / (l.Out * l.P2p),
+        };
     }
 }

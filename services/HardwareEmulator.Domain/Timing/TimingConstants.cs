@@ -80,25 +80,29 @@ public static class TimingConstants
     /// and activations, which grows with the row length, not with the batch.</summary>
     public const double RowBlockBytesPerSecond = 8e9;
 
-    /// <summary>Per-call cost of a ring collective inside a scale-up domain (NCCL launch, channel handshake,
-    /// rank skew), on top of the per-hop link latency: fitted with the link rate on A100 NVLink all-reduces of every
-    /// size, 2 and 8 ranks (Vidur).</summary>
+    /// <summary>Per-call cost of an all-reduce on top of NCCL's own latency model (<see cref="NcclTuner"/>): kernel
+    /// launch and rank skew, which NCCL's tuner leaves out. Fitted on A100 all-reduces of every size, 2-, 8- and
+    /// 16-rank (Vidur; 10–40 µs give the same fitted medians within 0.5 points between nodes, 20 µs the best
+    /// inside a node).</summary>
+    public const double AllReduceCallSeconds = 20e-6;
+
+    /// <summary>Per-call cost of a ring all-gather, reduce-scatter or all-to-all inside a scale-up domain (NCCL
+    /// launch, channel handshake, rank skew), on top of the per-hop link latency: fitted with the link rate on A100
+    /// NVLink all-reduces of every size, 2 and 8 ranks (Vidur), when all-reduce was timed by the same alpha-beta
+    /// formula; kept for the collectives without a measurement of their own.</summary>
     public const double CollectiveCallUpSeconds = 40e-6;
 
     /// <summary>Per-call cost of a send/recv inside a scale-up domain (A100 NVLink, ≤ 1 MiB).</summary>
     public const double P2pCallUpSeconds = 15e-6;
 
-    /// <summary>Per-call cost of a collective spanning nodes: fitted with the inter-node rate on A100 all-reduces of
-    /// every size, 2×1, 8×4 and 16×8 ranks (Vidur).</summary>
+    /// <summary>Per-call cost of an all-gather, reduce-scatter or all-to-all spanning nodes: fitted with the
+    /// inter-node rate on A100 all-reduces of every size, 2×1, 8×4 and 16×8 ranks (Vidur), when all-reduce was timed
+    /// by the alpha-beta formulas; kept for the collectives without a measurement of their own.</summary>
     public const double CollectiveCallOutSeconds = 80e-6;
 
     /// <summary>Per-call cost of a send/recv between nodes: the collective one scaled by the NVLink p2p/collective
     /// ratio (not fitted; the 2×1 send/recv rows are held out to check it).</summary>
     public const double P2pCallOutSeconds = CollectiveCallOutSeconds * P2pCallUpSeconds / CollectiveCallUpSeconds;
-
-    /// <summary>Share of the link rate NCCL's tree all-reduce reaches: its tuning model scales the tree's bus
-    /// bandwidth by 0.92 (NCCL 2.18, src/graph/tuning.cc, ncclTopoTuneModel).</summary>
-    public const double TreeAllReduceEfficiency = 0.92;
 
     /// <summary>GEMM tile shapes (rows × columns of the output) the model chooses from, like cuBLAS
     /// heuristics.</summary>

@@ -12,9 +12,9 @@ public sealed record KernelSample(string Source, string Op, string Kind, long To
     double MeasuredSeconds);
 
 /// <summary>
-/// Reads the measured A100 kernel and collective times copied from Vidur (Data/vidur-a100, README there) and turns
-/// each row into the op shape the emulator times: a layer's four GEMMs, its element-wise kernels and the NCCL
-/// collectives. The shapes follow vLLM's tensor-parallel split of Llama layers.
+/// Reads the measured A100 kernel and collective times and the H100 kernel times copied from Vidur (Data/vidur-a100,
+/// Data/vidur-h100, READMEs there) and turns each row into the op shape the emulator times: a layer's four GEMMs, its
+/// element-wise kernels and the NCCL collectives. The shapes follow vLLM's tensor-parallel split of Llama layers.
 /// </summary>
 public static class KernelReference
 {
@@ -30,12 +30,14 @@ public static class KernelReference
     public static bool IsFit(KernelSample s) =>
         s.Tokens > 0 ? FitModels.Contains(s.Source) : IsFitCollective(s);
 
-    /// <summary>Every sample in <paramref name="folder"/> (mlp.csv and collectives.csv).</summary>
+    /// <summary>Every sample in <paramref name="folder"/>: mlp.csv and, where the folder has one, collectives.csv
+    /// (Data/vidur-h100 has compute ops only).</summary>
     public static IReadOnlyList<KernelSample> Load(string folder)
     {
         var all = new List<KernelSample>();
         all.AddRange(ReadCompute(Path.Combine(folder, "mlp.csv")));
-        all.AddRange(ReadCollectives(Path.Combine(folder, "collectives.csv")));
+        string collectives = Path.Combine(folder, "collectives.csv");
+        if (File.Exists(collectives)) all.AddRange(ReadCollectives(collectives));
         return all;
     }
 

@@ -16,7 +16,8 @@ public static class VidurCluster
     public const double MatmulEfficiencyBf16 = 0.75;
 
     /// <summary>NVLink ring bus bandwidth NCCL reached, GB/s (2- and 8-rank all-reduces of every size: 148 and
-    /// 161 GB/s bus bandwidth at 32–64 MiB; fitted with <see cref="TimingConstants.CollectiveCallUpSeconds"/>).
+    /// 161 GB/s bus bandwidth at 32–64 MiB; fitted with the per-call cost when all-reduce was an alpha-beta ring,
+    /// and still the rate NCCL's ring reaches there under <see cref="NcclTuner"/>).
     /// </summary>
     public const double ScaleUpGBps = 170;
 
@@ -25,8 +26,9 @@ public static class VidurCluster
     public const double ScaleOutGBps = 5.9;
 
     /// <summary>GPUs per network interface: the 8×4 all-reduces reached 12 GB/s algorithm bandwidth (buffer over
-    /// time) at 32–64 MiB, what a tree between two nodes reaches over two interfaces of 5.9 GB/s, not four; the
-    /// held-out 4×2 runs (4 GB/s, what a ring over one interface reaches) agree.</summary>
+    /// time) at 32–64 MiB, what a tree between two nodes (which NCCL's tuner chooses there) reaches over two
+    /// interfaces of 5.9 GB/s, not four; the held-out 4×2 runs reach 4 GB/s for most sizes (a ring over one
+    /// interface) and 7–8 GB/s at 8–16 MiB and 64 MiB.</summary>
     public const int GpusPerNetworkInterface = 2;
 
     /// <summary>Most a node's network interfaces carried together, GB/s (16×8 all-reduces: 9.3 GB/s algorithm

@@ -54,20 +54,25 @@ public sealed class KernelReferenceTests
         WithinGoal("send_recv (network)", HeldOut("send_recv (network)"), 900);
 
     [Fact]
-    public void Held_out_two_node_all_reduces_with_two_gpus_per_node_are_within_30_percent_median_40_percent_p90()
+    public void Held_out_two_node_all_reduces_with_two_gpus_per_node_are_within_15_percent_median_60_percent_p90()
     {
-        // Not within the goal. Measured (Vidur, 4×2): 4.0 GB/s algorithm bandwidth (buffer over time) for most sizes,
-        // what a ring over the one interface the two GPUs share reaches, and 7 GB/s at 8–16 MiB. The model, fitted
-        // on 2×1, 8×4 and 16×8, takes NCCL's tree there (5.4 GB/s): 18 % fast at the median (docs/EMULATOR.md, 2.5).
+        // Not within the goal. Measured (Vidur, 4×2): 4.0 GB/s algorithm bandwidth (buffer over time) for most sizes
+        // and 7–8 GB/s at 8–16 MiB and 64 MiB (two bands, like the 16×8 runs'). The model, NCCL's tuner on link
+        // rates fitted on 2×1, 8×4 and 16×8, takes the tree (LL128) from 4 MiB up: 5.1 GB/s, between the two bands
+        // (docs/EMULATOR.md, 2.5).
         var rows = HeldOut("all_reduce (network)");
         Assert.True(rows.Count >= 900, $"{rows.Count} held-out rows");
         var s = KernelValidation.Stats("all_reduce (network)", rows);
-        Assert.True(s.MedianAbs <= 0.30 && s.P90Abs <= 0.40, $"{s}");
-        Assert.InRange(s.MedianSigned, -0.30, 0);
-        // Large buffers: within 30 % of the measured 4.0 GB/s.
+        Assert.True(s.MedianAbs <= 0.15 && s.P90Abs <= 0.60, $"{s}");
+        Assert.InRange(s.MedianSigned, -0.10, 0.10);
+        // Large buffers: within 15 % of the measured 4.0 GB/s at the median.
         var large = rows.Where(r => r.Sample.Shape is CollectiveShape { Bytes: > 16L << 20 }).ToList();
         Assert.True(large.Count >= 300, $"{large.Count} rows above 16 MiB");
-        Assert.True(KernelValidation.Stats("large", large).MedianAbs <= 0.30);
+        Assert.True(KernelValidation.Stats("large", large).MedianAbs <= 0.15);
+        // Up to 1 MiB (latency and LL/LL128 protocols): within 15 % at the median, 25 % p90.
+        var small = rows.Where(r => r.Sample.Shape is CollectiveShape { Bytes: <= 1L << 20 }).ToList();
+        var ss = KernelValidation.Stats("small", small);
+        Assert.True(ss.MedianAbs <= 0.15 && ss.P90Abs <= 0.25, $"{ss}");
     }
 
     [Theory]

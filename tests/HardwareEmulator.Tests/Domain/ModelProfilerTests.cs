@@ -50,7 +50,9 @@ public sealed class ModelProfilerTests
         var tp8OnH800 = Profile("llama-3.1-70b", InferencePhase.Prefill, 1, 2048, tp: 8, device: "h800");
         Assert.DoesNotContain(tp1.Ops, o => o.OpKind == "collective");
         Assert.Contains(tp8.Ops, o => o.Name == "attn_all_reduce");
-        Assert.True(tp8.TotalSeconds < tp1.TotalSeconds / 4, $"{tp8.TotalSeconds} vs {tp1.TotalSeconds}");
+        // Eight GPUs: close to 4x faster, less by the 160 all-reduces of 32 MiB, each with NCCL's ring latency (56 µs
+        // on 8 GPUs, src/graph/tuning.cc; Vidur's 8-rank 32 MiB A100 all-reduce: 411 µs measured, 421 modelled).
+        Assert.True(tp8.TotalSeconds < tp1.TotalSeconds / 3.9, $"{tp8.TotalSeconds} vs {tp1.TotalSeconds}");
         // 200 vs 450 GB/s per direction; the per-call cost both pay dilutes the 2.25x bandwidth ratio (re-pinned from
         // 2x when the fitted per-call collective latency was added).
         Assert.True(tp8OnH800.CommunicationSeconds > 1.8 * tp8.CommunicationSeconds,

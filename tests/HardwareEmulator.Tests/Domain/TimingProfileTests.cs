@@ -3,31 +3,27 @@ using HardwareEmulator.Domain.Timing;
 
 namespace HardwareEmulator.Tests.Domain;
 
-/// <summary>All-reduce across nodes as the faster of NCCL's ring and tree, and the cluster figures a
-/// <see cref="TimingProfile"/> adds (docs/EMULATOR.md §2.4–2.5).</summary>
+/// <summary>All-reduce as NCCL's tuner chooses and times it, and the cluster figures a <see cref="TimingProfile"/>
+/// adds (docs/EMULATOR.md §2.4–2.5).</summary>
 public sealed class TimingProfileTests
 {
     private static readonly DeviceSpec H800 = new DeviceCatalog().Get("h800");
     private const long Buffer = 1L << 30;
 
     [Fact]
-    public void Two_node_all_reduce_takes_nccls_tree_when_it_beats_the_ring()
+    public void Two_node_all_reduce_is_nccls_choice_with_the_tree_at_twice_the_nodes_network_rate()
     {
         var spec = H800 with { ScaleOutGBps = 10 }; // 8 × 10 × 0.9 = 72 GB/s per node, below NVLink's 160
         var t = new DeviceTiming(spec).Collective(CollectiveOpKind.AllReduce, Buffer, 16, 8);
-        double call = TimingConstants.CollectiveCallOutSeconds;
         double node = 8 * 10e9 * DeviceDefaults.ScaleOut(spec);
-        double ring = call + 2 * 15 * spec.ScaleOutLatencyUs * 1e-6 + 2.0 * 15 / 16 * Buffer / node;
-        // Tree between two nodes: the buffer crosses once each way, at NCCL's tree efficiency; log2(2) = 1 hop.
-        double tree = call + 2 * (7 * spec.ScaleUpLatencyUs + 1 * spec.ScaleOutLatencyUs) * 1e-6
-            + Buffer / node / TimingConstants.TreeAllReduceEfficiency;
-        Assert.True(tree < ring);
-        Assert.Equal(tree, t.DeviceSeconds, 9);
-        // With fast NICs NVLink sets the pace and the ring wins: 16 ranks cost what 8 do, plus the ring's extra hops.
-        var fast = new DeviceTiming(H800);
-        double inter = fast.Collective(CollectiveOpKind.AllReduce, Buffer, 16, 8).DeviceSeconds;
-        double intra = fast.Collective(CollectiveOpKind.AllReduce, Buffer, 8, 8).DeviceSeconds;
-        Assert.InRange(inter / intra, 1.0, 1.1);
+        double nvlink = spec.ScaleUpGBps * 1e9 * DeviceDefaults.ScaleUp(spec);
+        var choice = NcclTuner.AllReduce(Buffer, 16, 8, node, Math.Min(nvlink, 2 * node));
+        Assert.Equal(TimingConstants.AllReduceCallSeconds + choice.Seconds, t.DeviceSeconds, 9);
+        // NCCL's tuner at two nodes and 1 GiB (above its tree correction table): the tree Simple, 0.92 × 144 / 2 GB/s,
+        // above the ring's 72 × 16/30, with 2(7 NVLink + 1 network) hop latencies of tuning.cc (4 and 14 µs).
+        Assert.Equal((NcclAlgorithm.Tree, NcclProtocol.Simple), (choice.Algorithm, choice.Protocol));
+        Assert.Equal(1.0, 0.92 * 144e9 / 2 / choice.AlgorithmBytesPerSecond, 9);
+        Assert.Equal(2 * (7 * 4.0 + 14) * 1e-6, choice.LatencySeconds, 9);
     }
 
     [Fact]
@@ -37,9 +33,9 @@ public sealed class TimingProfileTests
         var capped = new DeviceTiming(H800 with { ScaleOutGBps = 10 }, new TimingProfile(NodeScaleOutGBps: 36));
         double Time(DeviceTiming d, int ranks, int perNode) =>
             d.Collective(CollectiveOpKind.AllReduce, Buffer, ranks, perNode).DeviceSeconds;
-        // Eight GPUs per node offer 72 GB/s, the cap 36: the tree's bandwidth term doubles.
-        double band = Buffer / 72e9 / TimingConstants.TreeAllReduceEfficiency;
-        Assert.Equal(band, Time(capped, 16, 8) - Time(open, 16, 8), 6);
+        // Eight GPUs per node offer 72 GB/s, the cap 36: the (tree's) bandwidth term doubles, latency unchanged.
+        var a = NcclTuner.AllReduce(Buffer, 16, 8, 72e9, 144e9);
+        Assert.Equal(Buffer / a.AlgorithmBytesPerSecond, Time(capped, 16, 8) - Time(open, 16, 8), 6);
         // Two GPUs per node offer 18 GB/s, under the cap; inside one node the network is not used.
         Assert.Equal(Time(open, 4, 2), Time(capped, 4, 2), 12);
         Assert.Equal(Time(open, 8, 8), Time(capped, 8, 8), 12);
@@ -52,8 +48,12 @@ public sealed class TimingProfileTests
         var shared = new DeviceTiming(H800 with { ScaleOutGBps = 10 }, new TimingProfile(GpusPerNetworkInterface: 2));
         double Time(DeviceTiming d, int ranks, int perNode) =>
             d.Collective(CollectiveOpKind.AllReduce, Buffer, ranks, perNode).DeviceSeconds;
-        // 4×2: one interface (9 GB/s) instead of two (18 GB/s); the tree is the faster in both.
-        Assert.Equal(Buffer / 18e9 / TimingConstants.TreeAllReduceEfficiency, Time(shared, 4, 2) - Time(own, 4, 2), 6);
+        // 4×2: one interface (9 GB/s) instead of two (18 GB/s): NCCL's choice on half the rate takes twice as long
+        // for its bandwidth term.
+        var half = NcclTuner.AllReduce(Buffer, 4, 2, 9e9, 18e9);
+        var full = NcclTuner.AllReduce(Buffer, 4, 2, 18e9, 36e9);
+        Assert.Equal(half.Seconds - full.Seconds, Time(shared, 4, 2) - Time(own, 4, 2), 6);
+        Assert.Equal(2.0, full.AlgorithmBytesPerSecond / half.AlgorithmBytesPerSecond, 9);
         // One GPU per node uses its own interface either way.
         Assert.Equal(Time(own, 2, 1), Time(shared, 2, 1), 12);
     }

@@ -8,7 +8,7 @@ namespace Platform.Cli.Tests.Commands;
 public sealed class ServeCommandTests(CliHost host)
 {
     /// <summary>Llama 3.1 8B on one H100 at a hundred times real time (a token in well under a millisecond).</summary>
-    private async Task Create(string name)
+    internal static async Task Create(CliHost host, string name)
     {
         var r = await host.Run("serve", "create", name, "--model", "llama-3.1-8b", "--device", "h100-sxm",
             "--time-scale", "0.01", "--json");
@@ -24,7 +24,7 @@ public sealed class ServeCommandTests(CliHost host)
     public async Task A_deployment_is_created_listed_shown_chatted_with_and_deleted()
     {
         const string name = "cli-serve-llama";
-        await Create(name);
+        await Create(host, name);
 
         var list = await host.Run("serve", "list");
         Assert.Equal(ExitCodes.Ok, list.ExitCode);
@@ -69,7 +69,7 @@ public sealed class ServeCommandTests(CliHost host)
     [Fact]
     public async Task A_misspelt_deployment_is_not_found_with_the_closest_names()
     {
-        await Create("cli-chat-alpha");
+        await Create(host, "cli-chat-alpha");
         try
         {
             var r = await host.Run("serve", "chat", "cli-chat-alpah", "Hi", "--max-tokens", "2");
@@ -96,6 +96,7 @@ public sealed class ServeCommandTests(CliHost host)
     {
         var r = await host.Run("serve", "chat", "anything");
         Assert.Equal(ExitCodes.BadUsage, r.ExitCode);
-        Assert.Contains("give PROMPT or --prompt-tokens N", r.Error);
+        Assert.Contains("give PROMPT, --prompt-tokens N, --prompt-token-ids IDS or --prompt-token-ids-file FILE",
+            r.Error);
     }
 }

@@ -17,16 +17,13 @@ public sealed class ServeChatCommand(CliEnvironment env) : PlatformCommand<Serve
     protected override async Task<int> RunAsync(Connection c, ServeChatSettings s, CancellationToken ct)
     {
         var client = ServeCreateCommand.Client(c);
+        // Token ids are read and checked first: a bad list fails before anything is sent.
+        var req = s.Request();
         var o = Output(s);
         // The deployment's time scale turns the wall latencies into modelled ones (and an unknown name fails here,
         // before anything is printed).
         var d = (await client.GetDeploymentAsync(new GetDeploymentRequest { Name = s.Name }, c.Options(ct)))
             .Deployment;
-        var req = new GenerateRequest
-        {
-            Deployment = s.Name, Prompt = s.Prompt ?? "", PromptTokens = Math.Max(0, s.PromptTokens),
-            MaxTokens = s.MaxTokens, IncludeText = true,
-        };
         using var call = client.Generate(req, c.Options(ct));
         GenerateFinished? finished = null;
         await foreach (var e in call.ResponseStream.ReadAllAsync(ct))

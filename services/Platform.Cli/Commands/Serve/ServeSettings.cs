@@ -86,10 +86,39 @@ public sealed class ServeChatSettings : DeploymentNameSettings
     [Description("Instead of PROMPT: a synthetic prompt of N tokens")]
     public int PromptTokens { get; init; }
 
-    public override Spectre.Console.ValidationResult Validate() =>
-        string.IsNullOrEmpty(Prompt) == (PromptTokens <= 0)
-            ? Spectre.Console.ValidationResult.Error("give PROMPT or --prompt-tokens N (one of them)")
+    [CommandOption("--prompt-token-ids <IDS>")]
+    [Description("Instead of PROMPT: the prompt's token ids, comma separated (at most 1048576, each >= 0)")]
+    public string? PromptTokenIds { get; init; }
+
+    [CommandOption("--prompt-token-ids-file <FILE>")]
+    [Description("Instead of PROMPT: a file of token ids separated by whitespace")]
+    public string? PromptTokenIdsFile { get; init; }
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        int given = (string.IsNullOrEmpty(Prompt) ? 0 : 1) + (PromptTokens > 0 ? 1 : 0)
+            + (PromptTokenIds is null ? 0 : 1) + (PromptTokenIdsFile is null ? 0 : 1);
+        return given != 1
+            ? Spectre.Console.ValidationResult.Error(
+                "give PROMPT, --prompt-tokens N, --prompt-token-ids IDS or --prompt-token-ids-file FILE (one of them)")
             : MaxTokens < 0
                 ? Spectre.Console.ValidationResult.Error("--max-tokens: give 1 to 16384 (0 = 256)")
                 : base.Validate();
+    }
+
+    /// <summary>The request this command sends: its prompt as text, a length, or token ids.</summary>
+    public GenerateRequest Request()
+    {
+        var req = new GenerateRequest { Deployment = Name, MaxTokens = MaxTokens, IncludeText = true };
+        if (PromptTokenIds is not null)
+            req.PromptTokenIds.AddRange(Serve.PromptTokenIds.FromList("--prompt-token-ids", PromptTokenIds));
+        else if (PromptTokenIdsFile is not null)
+            req.PromptTokenIds.AddRange(Serve.PromptTokenIds.FromFile("--prompt-token-ids-file", PromptTokenIdsFile));
+        else
+        {
+            req.Prompt = Prompt ?? "";
+            req.PromptTokens = Math.Max(0, PromptTokens);
+        }
+        return req;
+    }
 }
