@@ -164,9 +164,12 @@ public sealed partial class LiveEngine
                 if (r.Generated == 1) r.FirstToken = now;
                 else _observer?.InterTokenLatency(now - r.LastToken);
                 r.LastToken = now;
-                _generationTokens++;
-                CountToken(now);
-                h.Post(new LiveEvent(LiveEventKind.Tokens, now - h.ArrivalWall, 1, due - h.ArrivalWall, inst.Id));
+                // More than one token per step with speculative decoding (Instance.EndStep).
+                int tokens = Math.Max(1, r.Emitted);
+                _generationTokens += tokens;
+                CountToken(now, tokens);
+                h.Post(new LiveEvent(LiveEventKind.Tokens, now - h.ArrivalWall, tokens, due - h.ArrivalWall,
+                    inst.Id));
                 if (r.Generated >= r.Output) anyDone = true;
             }
             if (anyDone) RemoveDone(inst, now);
@@ -195,11 +198,11 @@ public sealed partial class LiveEngine
         }
     }
 
-    private void CountToken(double now)
+    private void CountToken(double now, int tokens)
     {
         long second = (long)now;
         int b = (int)(second % _tokensBySecond.Length);
         if (_secondOfBucket[b] != second) { _secondOfBucket[b] = second; _tokensBySecond[b] = 0; }
-        _tokensBySecond[b]++;
+        _tokensBySecond[b] += tokens;
     }
 }

@@ -74,9 +74,12 @@ internal sealed class Instance
             ref var r = ref reqs[slot];
             int n = _batching.RunningTokens(r, budget);
             if (n <= 0) continue;
+            // A speculative decode writes KV for its k drafts too (the rejected ones are overwritten next step), but
+            // never past the request's last output token, so it needs no more KV than the request as a whole.
+            int drafts = IsDecode(r, n) ? Math.Min(Drafts, Math.Max(0, r.Output - r.Generated - 1)) : 0;
             if (_batching.AllocatesOnDemand)
             {
-                int need = Cache.GrowthBlocks(r, r.Computed + n);
+                int need = Cache.GrowthBlocks(r, r.Computed + n + drafts);
                 bool selfPreempted = false;
                 while (need > 0 && !Cache.CanAllocate(need))
                 {
@@ -92,7 +95,7 @@ internal sealed class Instance
             }
             r.Scheduled = n;
             Scheduled.Add(slot);
-            budget -= n;
+            budget -= n + drafts;
         }
         return preempted;
     }
@@ -119,6 +122,14 @@ internal sealed class Instance
         }
     }
 
+    /// <summary>Draft tokens per decode sequence and step (0 without speculative decoding).</summary>
+    private int Drafts => S.Speculative?.DraftTokens ?? 0;
+
+    /// <summary>Whether <paramref name="tokens"/> scheduled for a request are one decode (one token after a full
+    /// context).</summary>
+    private static bool IsDecode(in RequestState r, int tokens) =>
+        tokens == 1 && r.Generated > 0 && r.Computed == r.NumTokens - 1;
+
     /// <summary>The step's shape for the time model: decodes (one token after a full context) and prefill
     /// chunks.</summary>
     private void DescribeStep(RequestState[] reqs)
@@ -126,8 +137,9 @@ internal sealed class Instance
         for (int k = 0; k < Scheduled.Count; k++)
         {
             ref var r = ref reqs[Scheduled[k]];
-            if (r.Scheduled == 1 && r.Generated > 0 && r.Computed == r.NumTokens - 1)
+            if (IsDecode(r, r.Scheduled))
             {
+                Shape.DraftTokens = Drafts;
                 Shape.DecodeSequences++;
                 Shape.DecodeContextTokens += r.Computed + 1;
             }
@@ -158,18 +170,28 @@ internal sealed class Instance
 
     /// <summary>
     /// After a step: advances every scheduled request; those whose computed tokens caught up sampled a new token
-    /// (<see cref="RequestState.Generated"/> counts it) and are listed in <see cref="Sampled"/>.
+    /// (<see cref="RequestState.Generated"/> counts it) and are listed in <see cref="Sampled"/>. With speculative
+    /// decoding a decode emits <see cref="SpeculativeDecoding.Emit"/> tokens (the verified one and the accepted
+    /// drafts, at most what the request has left) and its KV grows by as many.
     /// </summary>
     public void EndStep(RequestState[] reqs)
     {
         Sampled.Clear();
+        var spec = S.Speculative;
         for (int k = 0; k < Scheduled.Count; k++)
         {
             int slot = Scheduled[k];
             ref var r = ref reqs[slot];
+            int emitted = 1;
+            if (spec is not null && IsDecode(r, r.Scheduled))
+            {
+                emitted = Math.Min(spec.Emit(ref r.DraftCarry), Math.Max(1, r.Output - r.Generated));
+                r.Scheduled = emitted;
+            }
             Advance(ref r);
             if (r.Computed < r.NumTokens) continue;
-            r.Generated++;
+            r.Generated += emitted;
+            r.Emitted = emitted;
             Sampled.Add(slot);
         }
         Scheduled.Clear();

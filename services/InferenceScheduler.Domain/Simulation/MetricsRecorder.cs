@@ -65,19 +65,20 @@ internal sealed class MetricsRecorder
         _timeline.AddBusy(now, now + dt, kvUtil, inst.Running.Count, inst.WaitingCount);
     }
 
-    /// <summary>A step of pool <paramref name="pool"/> has just sampled the request's
-    /// <see cref="RequestState.Generated"/>-th token.</summary>
-    public void TokenSampled(int pool, ref RequestState r, double now)
+    /// <summary>A step of pool <paramref name="pool"/> has just sampled the request's last <paramref name="tokens"/>
+    /// tokens, up to the <see cref="RequestState.Generated"/>-th (more than one with speculative decoding; the
+    /// inter-token latency is then the time between the steps that emit them).</summary>
+    public void TokenSampled(int pool, ref RequestState r, double now, int tokens = 1)
     {
-        _poolOutput[pool]++;
+        _poolOutput[pool] += tokens;
         // prompt tokens served, cache hits included
         if (r.Generated == 1) { r.FirstToken = now; _poolInput[pool] += r.Input; }
         if (now >= _setup.WindowStartSeconds && now < _setup.WindowEndSeconds)
         {
-            _winOutput[pool]++;
+            _winOutput[pool] += tokens;
             if (r.Generated == 1) _winInput[pool] += r.Input;
         }
-        if (r.Generated > 1) _itl.Add((now - r.LastToken) * 1e3);
+        if (r.Generated > tokens) _itl.Add((now - r.LastToken) * 1e3);
         r.LastToken = now;
     }
 

@@ -13,6 +13,11 @@ internal struct RequestState
     public int Computed;
     /// <summary>Tokens scheduled in the current step.</summary>
     public int Scheduled;
+    /// <summary>Output tokens the last step sampled (more than 1 with speculative decoding).</summary>
+    public int Emitted;
+    /// <summary>Fraction of a token speculative decoding carries to the next step (<see
+    /// cref="SpeculativeDecoding.Emit"/>).</summary>
+    public double DraftCarry;
     public int[]? Hashes;
     /// <summary>Leading hash units the request holds references on (prefix-cache blocks).</summary>
     public int HashRefs;

@@ -6,10 +6,12 @@ public enum BatchingPolicyKind { VllmV1, Orca }
 public enum SchedulingPolicyKind { Fcfs, Priority }
 public enum RouterKind { RoundRobin, LeastOutstanding, KvCacheAware }
 
-/// <summary>vLLM engine settings of an instance (names as vLLM's CLI).</summary>
+/// <summary>vLLM engine settings of an instance (names as vLLM's CLI); <see cref="Speculative"/> null = plain
+/// decoding, one token per sequence and step.</summary>
 public sealed record SchedulerSettings(
     int MaxNumSeqs, int MaxNumBatchedTokens, int LongPrefillTokenThreshold, int BlockSize,
-    bool ChunkedPrefill, bool PrefixCaching, SchedulingPolicyKind Policy, BatchingPolicyKind Batching);
+    bool ChunkedPrefill, bool PrefixCaching, SchedulingPolicyKind Policy, BatchingPolicyKind Batching,
+    SpeculativeDecoding? Speculative = null);
 
 /// <summary>
 /// A pool of identical instances (each one vLLM engine core with its own KV cache). <see cref="LockstepGroupSize"/>

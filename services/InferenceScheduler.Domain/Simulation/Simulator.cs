@@ -148,7 +148,7 @@ public sealed class Simulator
         for (int k = 0; k < sampled.Count; k++)
         {
             ref var r = ref _reqs[sampled[k]];
-            _metrics.TokenSampled(pool, ref r, now);
+            _metrics.TokenSampled(pool, ref r, now, r.Emitted);
             if (r.Generated >= r.Output || PrefillOnly(pool)) anyDone = true;
         }
         if (anyDone) RemoveDone(inst, now);

@@ -57,23 +57,46 @@ public sealed class ProfiledStepTimeModel(Table linear, Table communication, Tab
     {
         int t = s.Tokens;
         if (t <= 0) return OverheadSeconds;
+        double draft = DraftSeconds(s);
         // One token cannot be split into two micro-batches: nothing runs beside its communication.
         if (OverlapCommunication && Schedule == OverlapSchedule.TwoBatch)
-            return OverheadSeconds + (t >= 2 ? TwoBatchOverlap.StepSeconds(this, s) : Compute(s) + Communication.At(t));
+            return OverheadSeconds + draft
+                   + (t >= 2 ? TwoBatchOverlap.StepSeconds(this, s) : Compute(s) + Communication.At(t));
         double compute = Compute(s);
         double comm = Communication.At(t);
-        return OverheadSeconds + (OverlapCommunication ? Math.Max(compute, comm) : compute + comm);
+        return OverheadSeconds + draft + (OverlapCommunication ? Math.Max(compute, comm) : compute + comm);
     }
 
     private double Compute(in StepShape s) =>
-        Linear.At(s.Tokens) + Head.At(s.DecodeSequences + s.PrefillSequences) + AttentionSeconds(s, 1);
+        Linear.At(s.Tokens) + Head.At(s.HeadPositions) + AttentionSeconds(s, 1);
+
+    /// <summary>
+    /// Seconds of the MTP module drafting <see cref="StepShape.DraftTokens"/> tokens for every decode sequence
+    /// (DeepSeek-V3 report §2.2: one transformer layer, the shared embedding and output head): per draft, one layer of
+    /// the profile's per-layer mean (its token-wise ops and attention over the sequences' context, its collectives
+    /// hidden when communication overlaps) on one token per sequence, and the head over the sequences. The drafts run
+    /// one after another, after the main model's step (each needs the previous one's token).
+    /// </summary>
+    public double DraftSeconds(in StepShape s)
+    {
+        if (s.DraftTokens <= 0 || s.DecodeSequences <= 0) return 0;
+        int n = s.DecodeSequences, layers = Math.Max(1, Layers);
+        double compute = (Linear.At(n) + DecodeAttention.At(s.DecodeContextTokens)) / layers;
+        double comm = Communication.At(n) / layers;
+        double layer = OverlapCommunication ? Math.Max(compute, comm) : compute + comm;
+        return s.DraftTokens * (layer + Head.At(n));
+    }
 
     /// <summary>Attention-core seconds of step <paramref name="s"/> (decode by KV tokens read, prefill by chunk), for
-    /// the <paramref name="fraction"/> of its sequences one micro-batch carries.</summary>
+    /// the <paramref name="fraction"/> of its sequences one micro-batch carries. Each of a speculative decode's 1 + k
+    /// query tokens is charged a decode over the sequence's context: MLA's absorbed decode runs near the accelerator's
+    /// ridge point with one query token, so a second one costs about as much again (an upper bound where attention is
+    /// memory-bound and the kernel reads the KV once for all of them).</summary>
     public double AttentionSeconds(in StepShape s, double fraction)
     {
         double seconds = 0;
-        if (s.DecodeSequences > 0) seconds += DecodeAttention.At(s.DecodeContextTokens * fraction);
+        if (s.DecodeSequences > 0)
+            seconds += DecodeAttention.At(s.DecodeContextTokens * (1.0 + s.DraftTokens) * fraction);
         if (s.PrefillTokens > 0)
             seconds += s.PrefillAttentionSeconds > 0 ? s.PrefillAttentionSeconds * fraction
                 : PrefillAttention.At(s.PrefillAttentionPairs * fraction);

@@ -15,8 +15,18 @@ public struct StepShape
     public double PrefillAttentionSeconds;
     public int DecodeSequences;
     public long DecodeContextTokens;
+    /// <summary>Speculative draft tokens each decode sequence verifies this step (k; 0 = plain decoding): the model
+    /// runs 1 + k query tokens per decode sequence and the MTP module drafts k tokens.</summary>
+    public int DraftTokens;
 
-    public readonly int Tokens => PrefillTokens + DecodeSequences;
+    /// <summary>Query tokens of the decode sequences: (1 + <see cref="DraftTokens"/>) each.</summary>
+    public readonly int DecodeQueryTokens => DecodeSequences * (1 + DraftTokens);
+
+    public readonly int Tokens => PrefillTokens + DecodeQueryTokens;
+
+    /// <summary>Positions the output head scores: every decode query token (each verified draft needs its logits)
+    /// and the last token of each completed prefill.</summary>
+    public readonly int HeadPositions => DecodeQueryTokens + PrefillSequences;
 
     /// <summary>Causal query–key pairs of a chunk of <paramref name="n"/> new tokens after <paramref name="context"/>
     /// cached ones.</summary>

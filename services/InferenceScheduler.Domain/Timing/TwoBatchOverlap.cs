@@ -47,7 +47,7 @@ public static class TwoBatchOverlap
         double second = m.SecondCommunication?.At(half) ?? 0;
         double a = Math.Max(0, m.Linear.At(half) - ffn + m.AttentionSeconds(s, 0.5)) / layers;
         double d = Math.Max(0, m.Communication.At(half) - second) / layers;
-        double head = m.Head.At((s.DecodeSequences + s.PrefillSequences) / 2.0);
+        double head = m.Head.At(s.HeadPositions / 2.0);
         return PipelineSeconds(a, d, ffn / layers, second / layers, head, layers);
     }
 }

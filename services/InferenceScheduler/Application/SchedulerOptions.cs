@@ -31,7 +31,13 @@ internal static class SchedulerOptions
                 : SchedulingPolicyKind.Fcfs,
             dep.BatchingPolicy == Platform.Contracts.Inference.V1.BatchingPolicy.Orca
                 ? BatchingPolicyKind.Orca
-                : BatchingPolicyKind.VllmV1);
+                : BatchingPolicyKind.VllmV1,
+            Speculative(dep.Speculative));
+
+    /// <summary>The deployment's speculative decoding (validated); null when unset or with no draft tokens.</summary>
+    public static Domain.Simulation.SpeculativeDecoding? Speculative(
+        Platform.Contracts.Inference.V1.SpeculativeDecoding? s) =>
+        s is { DraftTokens: > 0 } ? new(s.DraftTokens, s.AcceptanceRate) : null;
 
     public static RouterKind Router(RouterPolicy policy) => policy switch
     {

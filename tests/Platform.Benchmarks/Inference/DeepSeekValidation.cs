@@ -41,16 +41,33 @@ internal static class DeepSeekValidation
         """;
 
     private static bool _printed, _twoBatch;
+    private static double _mtp;
 
-    /// <summary>The check, with ideal overlap (the documented figures) or, with <paramref name="twoBatch"/>
-    /// (`inference deepseek two-batch`), with two-batch overlap: a what-if, since multi-token prediction, which
-    /// DeepSeek's figures include, is not modelled (docs/VALIDATION.md).</summary>
-    public static async Task<int> Run(SimulationPlanner planner, bool twoBatch = false)
+    /// <summary>MTP's second-token acceptance rate: the low end of DeepSeek-V3's 85–90% (report §5.4.3).</summary>
+    public const double Acceptance = 0.85;
+
+    /// <summary>MTP's acceptance rate from the arguments: <see cref="Acceptance"/> unless <c>mtp=P</c> (P in [0, 1])
+    /// or <c>no-mtp</c> / <c>ideal</c> (0 = off).</summary>
+    public static double Mtp(IReadOnlyCollection<string> args)
+    {
+        foreach (var a in args)
+            if (a.StartsWith("mtp=", StringComparison.Ordinal) && double.TryParse(a[4..],
+                    System.Globalization.CultureInfo.InvariantCulture, out double p) && p is >= 0 and <= 1)
+                return p;
+        return args.Contains("no-mtp") || args.Contains("ideal") ? 0 : Acceptance;
+    }
+
+    /// <summary>The check as DeepSeek serves: two-batch overlap (<paramref name="twoBatch"/>) and MTP speculative
+    /// decoding (one draft token, acceptance <paramref name="mtp"/>; 0 = off). `inference deepseek ideal` runs the
+    /// former configuration, ideal overlap without MTP (docs/VALIDATION.md).</summary>
+    public static async Task<int> Run(SimulationPlanner planner, bool twoBatch = true, double mtp = Acceptance)
     {
         _twoBatch = twoBatch;
+        _mtp = mtp;
         Console.WriteLine("# inference: DeepSeek-V3 production sanity check " +
                           "(H800, prefill EP32 x 4 nodes, decode EP144 x 18 nodes" +
-                          $"{(twoBatch ? ", two-batch overlap" : "")})");
+                          $"{(twoBatch ? ", two-batch overlap" : "")}" +
+                          $"{(mtp > 0 ? $", MTP k=1 p={mtp}" : "")})");
         // Prefill: capacity (offered load above it), then the highest load whose TTFT p90 stays within 2 s (the top of
         // the usual TTFT SLO range, references.md), the way a production pool is run.
         var sat = await Simulate(planner, Prefill.Replace("RATE", "100"), 30, 120);
@@ -71,7 +88,7 @@ internal static class DeepSeekValidation
 
         const double targetTpotMs = 1000.0 / 21; // DeepSeek: 20-22 tokens/s per user on average
         double prevTpot = 0, prevOut = 0, outPerNode = 0;
-        foreach (double rate in new[] { 150.0, 250, 350, 450, 550, 650 })
+        foreach (double rate in new[] { 150.0, 250, 300, 350, 450, 550, 650 })
         {
             var r = await Simulate(planner,
                 Decode.Replace("RATE", rate.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -109,6 +126,10 @@ internal static class DeepSeekValidation
         if (_twoBatch)
             json = json.Replace("\"overlapCommunication\":true",
                 "\"overlapCommunication\":true,\"overlapSchedule\":\"OVERLAP_SCHEDULE_TWO_BATCH\"");
+        if (_mtp > 0)
+            json = json.Replace("\"communicationSms\":20,",
+                "\"communicationSms\":20,\"speculative\":{\"draftTokens\":1,\"acceptanceRate\":" +
+                _mtp.ToString(System.Globalization.CultureInfo.InvariantCulture) + "},");
         var plan = await planner.PlanAsync(InferenceBenchmarks.Parse(json), null, default);
         if (!_printed)
         {

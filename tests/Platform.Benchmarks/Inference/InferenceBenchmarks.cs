@@ -13,7 +13,8 @@ namespace Platform.Benchmarks;
 
 /// <summary>
 /// Inference-scheduler benchmarks (owned by the inference area). `inference` runs the speed figures and the DeepSeek
-/// production sanity check (`inference deepseek two-batch`: with two-batch overlap), the SGLang large-scale EP check,
+/// production sanity check (two-batch overlap and MTP; `inference deepseek ideal`: ideal overlap without MTP,
+/// `mtp=P`: another acceptance rate, `no-mtp`: without MTP), the SGLang large-scale EP check,
 /// the Azure A100 emulator-vs-measured-profile comparison and the capacity plan; `inference speed`,
 /// `inference deepseek`, `inference sglang`, `inference azure-a100` or `inference capacity` runs one part.
 /// `inference deepseek-plan [h800|h800+h20|h20|ascend-910b ...]` plans DeepSeek's day-6 load (not in `all`).
@@ -49,7 +50,8 @@ public static class InferenceBenchmarks
         var planner = new SimulationPlanner(profiles);
         int rc = 0;
         if (part is "all" or "speed") rc |= await Speed(planner);
-        if (part is "all" or "deepseek") rc |= await DeepSeekValidation.Run(planner, rest.Contains("two-batch"));
+        if (part is "all" or "deepseek")
+            rc |= await DeepSeekValidation.Run(planner, !rest.Contains("ideal"), DeepSeekValidation.Mtp(rest));
         if (part is "all" or "sglang") rc |= await SglangValidation.Run(planner);
         if (part is "all" or "azure-a100") rc |= await AzureA100Comparison.Run(planner);
         if (part is "all" or "capacity") rc |= await CapacityBenchmark.Run(new CapacityPlanner(planner, profiles));

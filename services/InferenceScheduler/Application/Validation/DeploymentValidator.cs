@@ -52,6 +52,7 @@ public sealed class DeploymentValidator : AbstractValidator<Deployment>
             .ProtoName("priority_classes");
         RuleFor(x => x.CommunicationSms).GreaterThanOrEqualTo(0).WithMessage("must not be negative")
             .ProtoName("communication_sms");
+        RuleFor(x => x.Speculative).SetValidator(new SpeculativeDecodingValidator()).ProtoName("speculative");
     }
 
     /// <summary>The number formats the simulator models; unspecified takes the model's default.</summary>
@@ -112,5 +113,20 @@ public sealed class PoolSpecValidator : AbstractValidator<PoolSpec>
             .WithMessage((_, t) => $"must be positive and at most {DeploymentValidator.MaxBatchedTokens}, "
                 + $"or 0 for the default (got {t})")
             .ProtoName("max_num_batched_tokens");
+    }
+}
+
+/// <summary>Speculative decoding: draft tokens 0 (off) to <see cref="Domain.Simulation.SpeculativeDecoding
+/// .MaxDraftTokens"/>, an acceptance rate in [0, 1].</summary>
+public sealed class SpeculativeDecodingValidator : AbstractValidator<SpeculativeDecoding>
+{
+    public SpeculativeDecodingValidator()
+    {
+        RuleFor(x => x.DraftTokens).InclusiveBetween(0, Domain.Simulation.SpeculativeDecoding.MaxDraftTokens)
+            .WithMessage((_, k) =>
+                $"must be 1..{Domain.Simulation.SpeculativeDecoding.MaxDraftTokens}, or 0 for off (got {k})")
+            .ProtoName("draft_tokens");
+        RuleFor(x => x.AcceptanceRate).Must(p => p is >= 0 and <= 1)
+            .WithMessage((_, p) => $"must be in [0, 1] (got {p})").ProtoName("acceptance_rate");
     }
 }
