@@ -64,10 +64,11 @@ public sealed class TracingTests(BrokerFixture broker)
         Assert.Equal(Platform.Contracts.Common.V1.JobState.Succeeded,
             (await JobPolling.WaitFinished(training, id)).State);
 
-        // The consumer's database writes end just before the job reads as finished: wait for their spans.
+        // The consumer's database writes end just before the job reads as finished, and the consume span (the
+        // receive that encloses them) ends after them: wait for all of those spans.
         Activity[] trace = [];
         Activity? server = null, publish = null, consume = null;
-        for (int i = 0; i < 50 && DbUnderConsumer(trace) is null; i++)
+        for (int i = 0; i < 100 && (DbUnderConsumer(trace) is null || consume is null); i++)
         {
             if (i > 0) await Task.Delay(100);
             var all = spans.Snapshot();

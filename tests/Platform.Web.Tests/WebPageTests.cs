@@ -99,10 +99,11 @@ public sealed class WebPageTests(WebHostFixture fixture) : IAsyncLifetime
         var urls = new System.Collections.Concurrent.ConcurrentQueue<string>();
         page.Request += (_, r) => urls.Enqueue(new Uri(r.Url).AbsolutePath);
         await page.ClickAsync("#plan-run");
-        var status = page.Locator("#inference-status");
-        await Assertions.Expect(status).ToContainTextAsync("queued as job", new() { Timeout = 30_000 });
-        string jobId = System.Text.RegularExpressions.Regex.Match(await status.TextContentAsync() ?? "",
-            "job ([0-9a-f-]{36})").Groups[1].Value;
+        // The job's row under Jobs (the status line says "queued as job …" only until a quick plan is done).
+        var planRow = page.Locator("#jobs-table tbody tr").Filter(new() { HasText = "capacity-plan" });
+        await Assertions.Expect(planRow).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        string jobId = await planRow.GetAttributeAsync("data-job") ?? "";
+        Assert.Matches("^[0-9a-f-]{36}$", jobId);
         var row = page.Locator($"#jobs-table tbody tr[data-job='{jobId}']");
         await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "JOB_STATE_SUCCEEDED",
             new() { Timeout = 60_000 });
