@@ -4,8 +4,11 @@
 # Generate streams of MAX_TOKENS tokens at TIME_SCALE against a Llama-3.1-8B deployment on one H100 after WARMUP
 # unmeasured rounds (WARMUP=0: a cold run); prints the machine's load (uptime) before and after, the figures, and
 # stops the host. The host runs with a 64 MB gen0 budget as in the image; the client with server GC and the same
-# budget (fewer of its own collections; it prints how many it had). HOST_DIR: another build of the host to compare.
-#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 WARMUP=1 GPORT=15280 HPORT=15281 BUILD=1 \
+# budget (fewer of its own collections; it prints how many it had) and a shared array pool of 1,024 arrays per
+# partition (.NET's HTTP/2 client rents a 16 KB block per received message; with 1,000 streams at once the default
+# pool of 32 runs dry and every message allocates one). HOST_DIR: another build of the host to compare. PIN=1: the
+# host on CPU 0 and the client on CPU 1 (taskset), so that neither preempts the other.
+#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 WARMUP=1 GPORT=15280 HPORT=15281 BUILD=1 PIN=0 \
 #     bash scripts/serve-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +24,13 @@ if ss -ltn | grep -qE ":($GPORT|$HPORT) "; then
   echo "serve-bench: port $GPORT or $HPORT is in use; set GPORT/HPORT" >&2; exit 1
 fi
 LOG=$(mktemp -t serve-bench-host.XXXXXX)
+HOST_CPU=() CLIENT_CPU=()
+if [ "${PIN:-0}" = 1 ]; then HOST_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 1); fi
 # The host as the image runs it: a 64 MB gen0 budget (deploy/docker/Dockerfile).
 DOTNET_GCgen0size=0x4000000 \
   Platform__Roles=inference,emulator Platform__Database__Provider=none Serilog__MinimumLevel__Default=Warning \
   Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$GPORT Kestrel__Endpoints__Http__Url=http://127.0.0.1:$HPORT \
-  setsid dotnet "$HOST_DIR/Platform.Host.dll" >"$LOG" 2>&1 &
+  setsid "${HOST_CPU[@]}" dotnet "$HOST_DIR/Platform.Host.dll" >"$LOG" 2>&1 &
 HOST=$!
 trap 'kill -- -$HOST 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do
@@ -35,7 +40,8 @@ for _ in $(seq 1 60); do
 done
 echo "before: $(uptime)"
 rc=0
-DOTNET_gcServer=1 DOTNET_GCgen0size=0x4000000 dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" \
+DOTNET_gcServer=1 DOTNET_GCgen0size=0x4000000 DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
+  "${CLIENT_CPU[@]}" dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" \
   --http "http://127.0.0.1:$HPORT" --streams "${STREAMS:-1000}" --max-tokens "${MAX_TOKENS:-64}" \
   --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}" --warmup "${WARMUP:-1}" || rc=$?
 echo "after: $(uptime)"

@@ -46,7 +46,9 @@ public static class ServeBenchmark
             await ServeRound.RunAsync(client, $"bench-warmup-{w}", o.Streams, o.MaxTokens, o.Prompt, o.Scale);
         var hostBefore = await HostCounters.ReadAsync(http, o.Http);
         var clientGc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        long clientAllocated = GC.GetTotalAllocatedBytes();
         var r = await ServeRound.RunAsync(client, "bench-llama-8b-h100", o.Streams, o.MaxTokens, o.Prompt, o.Scale);
+        clientAllocated = GC.GetTotalAllocatedBytes() - clientAllocated;
         clientGc = (GC.CollectionCount(0) - clientGc.Item1, GC.CollectionCount(1) - clientGc.Item2,
             GC.CollectionCount(2) - clientGc.Item3);
         var hostAfter = await HostCounters.ReadAsync(http, o.Http);
@@ -68,7 +70,8 @@ public static class ServeBenchmark
                           $"{s.SchedulerSeconds / Math.Max(1, s.ScheduledRequestSteps) * 1e6:F2} us per stream-step, " +
                           $"late step p99 {s.LateStepP99Ms:F2} ms");
         Console.WriteLine($"  client GC ({(GCSettings.IsServerGC ? "server" : "workstation")}): gen0/1/2 " +
-                          $"{clientGc.Item1}/{clientGc.Item2}/{clientGc.Item3} collections during the round");
+                          $"{clientGc.Item1}/{clientGc.Item2}/{clientGc.Item3} collections during the round, " +
+                          $"{clientAllocated / (double)Math.Max(1, streamed):F0} bytes allocated per token");
         if (hostBefore is { } b && hostAfter is { } a)
             Console.WriteLine($"  host: {(a.AllocatedBytes - b.AllocatedBytes) / (double)Math.Max(1, streamed):F0} " +
                               $"bytes allocated per streamed token ({streamed} tokens), gen0/1/2 " +
