@@ -3,8 +3,9 @@
 # on GPORT/HPORT, then the load client (tests/Platform.Benchmarks `serve`, its own process) with STREAMS concurrent
 # Generate streams of MAX_TOKENS tokens at TIME_SCALE against a Llama-3.1-8B deployment on one H100 after WARMUP
 # unmeasured rounds (WARMUP=0: a cold run); prints the machine's load (uptime) before and after, the figures, and
-# stops the host. The host runs with a 64 MB gen0 budget as in the image; the client with server GC and the same
-# budget (fewer of its own collections; it prints how many it had) and a shared array pool of 1,024 arrays per
+# stops the host. The host runs with a 64 MB gen0 budget as in the image; the client with server GC, a 512 MB gen0
+# budget (a 1,000 x 64-token round allocates ~64 MB in the client: no collection of its own pauses the reads while the
+# streams run; it prints how many it had) and a shared array pool of 1,024 arrays per
 # partition (.NET's HTTP/2 client rents a 16 KB block per received message; with 1,000 streams at once the default
 # pool of 32 runs dry and every message allocates one). HOST_DIR: another build of the host to compare. PIN=1: the
 # host on CPU 0 and the client on CPU 1 (taskset), so that neither preempts the other.
@@ -40,7 +41,7 @@ for _ in $(seq 1 60); do
 done
 echo "before: $(uptime)"
 rc=0
-DOTNET_gcServer=1 DOTNET_GCgen0size=0x4000000 DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
+DOTNET_gcServer=1 DOTNET_GCgen0size=0x20000000 DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
   "${CLIENT_CPU[@]}" dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" \
   --http "http://127.0.0.1:$HPORT" --streams "${STREAMS:-1000}" --max-tokens "${MAX_TOKENS:-64}" \
   --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}" --warmup "${WARMUP:-1}" || rc=$?

@@ -11,8 +11,8 @@ namespace Platform.Benchmarks;
 /// code paths are compiled and their pools filled), then the measured round: --streams concurrent Generate streams
 /// (synthetic prompts of --prompt tokens, --max-tokens each, time scale --time-scale). Prints streams finished with
 /// the requested tokens; total, engine and delivery jitter and emission lateness (<see cref="ServeRound"/>);
-/// TTFT/TPOT p50; the engine's scheduler overhead per step and per stream-step and late-step p99; the client's garbage
-/// collections during the round; and, with --http (the host's HTTP endpoint), the host's bytes allocated per
+/// TTFT/TPOT p50; the engine's scheduler overhead per step and per stream-step and late-step p99; the client.s garbage
+/// collections and bytes allocated while the streams ran; and, with --http (the host's HTTP endpoint), the host's bytes allocated per
 /// streamed token and its collections, read from its /metrics before and after the round.
 /// </summary>
 public static class ServeBenchmark
@@ -45,12 +45,8 @@ public static class ServeBenchmark
         for (int w = 0; w < o.Warmup; w++)
             await ServeRound.RunAsync(client, $"bench-warmup-{w}", o.Streams, o.MaxTokens, o.Prompt, o.Scale);
         var hostBefore = await HostCounters.ReadAsync(http, o.Http);
-        var clientGc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
-        long clientAllocated = GC.GetTotalAllocatedBytes();
         var r = await ServeRound.RunAsync(client, "bench-llama-8b-h100", o.Streams, o.MaxTokens, o.Prompt, o.Scale);
-        clientAllocated = GC.GetTotalAllocatedBytes() - clientAllocated;
-        clientGc = (GC.CollectionCount(0) - clientGc.Item1, GC.CollectionCount(1) - clientGc.Item2,
-            GC.CollectionCount(2) - clientGc.Item3);
+        var clientGc = r.ClientGc;
         var hostAfter = await HostCounters.ReadAsync(http, o.Http);
         var s = r.Stats;
         int complete = r.Tokens.Count(t => t == o.MaxTokens);
@@ -70,8 +66,8 @@ public static class ServeBenchmark
                           $"{s.SchedulerSeconds / Math.Max(1, s.ScheduledRequestSteps) * 1e6:F2} us per stream-step, " +
                           $"late step p99 {s.LateStepP99Ms:F2} ms");
         Console.WriteLine($"  client GC ({(GCSettings.IsServerGC ? "server" : "workstation")}): gen0/1/2 " +
-                          $"{clientGc.Item1}/{clientGc.Item2}/{clientGc.Item3} collections during the round, " +
-                          $"{clientAllocated / (double)Math.Max(1, streamed):F0} bytes allocated per token");
+                          $"{clientGc.Gen0}/{clientGc.Gen1}/{clientGc.Gen2} collections while the streams ran, " +
+                          $"{clientGc.Bytes / (double)Math.Max(1, streamed):F0} bytes allocated per token");
         if (hostBefore is { } b && hostAfter is { } a)
             Console.WriteLine($"  host: {(a.AllocatedBytes - b.AllocatedBytes) / (double)Math.Max(1, streamed):F0} " +
                               $"bytes allocated per streamed token ({streamed} tokens), gen0/1/2 " +

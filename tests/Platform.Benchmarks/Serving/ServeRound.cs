@@ -20,6 +20,9 @@ internal sealed class ServeRound
     public required double Seconds;
     public required LiveDeploymentStats Stats;
 
+    /// <summary>The client's collections (gen0, gen1, gen2) and bytes allocated while the streams ran.</summary>
+    public required (int Gen0, int Gen1, int Gen2, long Bytes) ClientGc;
+
     public static async Task<ServeRound> RunAsync(InferenceSchedulerService.InferenceSchedulerServiceClient client,
         string name, int streams, int maxTokens, int prompt, double scale)
     {
@@ -34,6 +37,7 @@ internal sealed class ServeRound
         var ttft = new double[streams];
         var tpot = new double[streams];
         var tokens = new int[streams];
+        var gc0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, streams).Select(async i =>
         {
@@ -64,13 +68,15 @@ internal sealed class ServeRound
             }
         }));
         double seconds = clock.Elapsed.TotalSeconds;
+        var clientGc = (GC.CollectionCount(0) - gc0.Item1, GC.CollectionCount(1) - gc0.Item2,
+            GC.CollectionCount(2) - gc0.Item3, GC.GetTotalAllocatedBytes() - gc0.Item4);
         var stats = (await client.GetDeploymentAsync(new GetDeploymentRequest { Name = name })).Deployment.Stats;
         await client.DeleteDeploymentAsync(new DeleteDeploymentRequest { Name = name });
         return new ServeRound
         {
             Total = [.. perStream.SelectMany(p => p.Total)], Engine = [.. perStream.SelectMany(p => p.Engine)],
             Delivery = [.. perStream.SelectMany(p => p.Delivery)], Lateness = [.. perStream.SelectMany(p => p.Late)],
-            Ttft = ttft, Tpot = tpot, Tokens = tokens, Seconds = seconds, Stats = stats,
+            ClientGc = clientGc, Ttft = ttft, Tpot = tpot, Tokens = tokens, Seconds = seconds, Stats = stats,
         };
     }
 
