@@ -11,9 +11,9 @@ namespace Platform.Benchmarks;
 /// code paths are compiled and their pools filled), then the measured round: --streams concurrent Generate streams
 /// (synthetic prompts of --prompt tokens, --max-tokens each, time scale --time-scale). Prints streams finished with
 /// the requested tokens; total, engine and delivery jitter and emission lateness (<see cref="ServeRound"/>);
-/// TTFT/TPOT p50; the engine's scheduler overhead per step and per stream-step and late-step p99; the client.s garbage
-/// collections and bytes allocated while the streams ran; and, with --http (the host's HTTP endpoint), the host's bytes allocated per
-/// streamed token and its collections, read from its /metrics before and after the round.
+/// TTFT/TPOT p50; the engine's scheduler overhead per step and per stream-step and late-step p99; the client's garbage
+/// collections and bytes allocated while the streams ran; and, with --http (the host's HTTP endpoint), the host's
+/// bytes allocated per streamed token and its collections, read from its /metrics before and after the round.
 /// </summary>
 public static class ServeBenchmark
 {
