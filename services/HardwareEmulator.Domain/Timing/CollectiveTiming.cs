@@ -33,7 +33,7 @@ public static class CollectiveTiming
             AOut: d.ScaleOutLatencyUs * 1e-6,
             NodeCap: profile.NodeScaleOutGBps > 0 ? profile.NodeScaleOutGBps * 1e9 : double.PositiveInfinity,
             GpusPerInterface: Math.Max(1, profile.GpusPerNetworkInterface),
-            P2p: profile.P2pOverRingBandwidth);
+            P2p: profile.P2pOverRingBandwidth, Ll128BetweenNodes: profile.Ll128BetweenNodes);
         var raw = links with { Up = upRaw, Out = outRaw, AUp = 0, AOut = 0, NodeCap = double.PositiveInfinity };
         double s = bytes;
         if (kind == CollectiveOpKind.AllReduce) return AllReduce(s, ranks, p, links, raw);
@@ -53,12 +53,18 @@ public static class CollectiveTiming
         return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
     }
 
-    /// <summary>All-reduce: NCCL's tuner estimate for its choice plus the per-call cost; the utilisation is the
+    /// <summary>All-reduce: the algorithm and protocol NCCL's tuner chooses, timed as the tuner estimates it, except
+    /// the Simple tree between nodes, which runs at its bus bandwidth (each byte crosses a node's interfaces once
+    /// each way at two nodes, twice beyond): the tuner's 0.92 and tree correction factors steer its choice but are
+    /// not what the measured trees reached (docs/EMULATOR.md §2.4). Plus the per-call cost; the utilisation is the
     /// chosen algorithm's Simple bandwidth time at the raw link rates over the time.</summary>
     private static OpTime AllReduce(double s, int n, int p, Links l, Links raw)
     {
-        var choice = NcclTuner.AllReduce(s, n, p, RingBus(n, p, l), TreeBus(n, p, l));
-        double time = AllReduceCallSeconds + choice.Seconds;
+        var choice = NcclTuner.AllReduce(s, n, p, RingBus(n, p, l), TreeBus(n, p, l), l.Ll128BetweenNodes);
+        double wire = choice is { Algorithm: NcclAlgorithm.Tree, Protocol: NcclProtocol.Simple } && n > p
+            ? choice.LatencySeconds + s / (0.5 * TreeBus(n, p, l))
+            : choice.Seconds;
+        double time = AllReduceCallSeconds + wire;
         double ideal = choice.Algorithm == NcclAlgorithm.Ring
             ? 2.0 * (n - 1) / n * s / RingBus(n, p, raw)
             : 2.0 * s / TreeBus(n, p, raw);
@@ -82,7 +88,7 @@ public static class CollectiveTiming
 
     /// <summary>Link rates (bytes/s), per-hop latencies (s) and the profile's figures.</summary>
     private readonly record struct Links(double Up, double Out, double AUp, double AOut, double NodeCap,
-        int GpusPerInterface, double P2p)
+        int GpusPerInterface, double P2p, bool Ll128BetweenNodes)
     {
         /// <summary>What a node's network interfaces carry together with <paramref name="p"/> devices in use.
         /// </summary>

@@ -12,13 +12,13 @@ public readonly record struct NcclChoice(NcclAlgorithm Algorithm, NcclProtocol P
     double LatencySeconds, double AlgorithmBytesPerSecond);
 
 /// <summary>
-/// NCCL 2.18's cost model for all-reduce as its tuner uses it to choose an algorithm and a protocol
-/// (NVIDIA/nccl v2.18.6-1, src/graph/tuning.cc: ncclTopoTuneModel and ncclTopoGetAlgoTime; docs/EMULATOR.md
-/// §2.4). For every (tree, ring) × (LL, LL128, Simple) pair the model gives a latency (a base latency plus a per-hop
-/// latency for NVLink or network hops) and a bus bandwidth (the link rate scaled by the protocol's efficiency); the
-/// time is latency + bytes / algorithm bandwidth and NCCL runs the pair with the smallest time. Constants are NCCL's
-/// own (Ampere column, AMD host as in DGX A100); per-channel bandwidth caps are left out (they bound each channel at
-/// 20–24 GB/s, above what one channel of the modelled links carries).
+/// NCCL's cost model for all-reduce as its tuner uses it to choose an algorithm and a protocol (NVIDIA/nccl
+/// v2.19.3-1, the same constants as v2.18.1-1 that PyTorch 2.1 ships, src/graph/tuning.cc: ncclTopoTuneModel and
+/// ncclTopoGetAlgoTime; docs/EMULATOR.md §2.4). For every (tree, ring) × (LL, LL128, Simple) pair the model gives a
+/// latency (a base latency plus a per-hop latency for NVLink or network hops) and a bus bandwidth (the link rate
+/// scaled by the protocol's efficiency); the time is latency + bytes / algorithm bandwidth and NCCL runs the pair with
+/// the smallest time. Constants are NCCL's own (Ampere column, AMD host as in DGX A100); per-channel bandwidth caps
+/// are left out (they bound each channel at 20–24 GB/s, above what one channel of the modelled links carries).
 /// </summary>
 public static class NcclTuner
 {
@@ -26,10 +26,11 @@ public static class NcclTuner
     private static readonly double[] TreeBaseUs = [6.8, 14.0, 0];
     private static readonly double[] RingBaseUs = [6.6, 14.0, 8.4];
 
-    // Per-hop latencies (µs) per protocol, tuning.cc hwLat: NVLink and network rows.
-    private static readonly double[] TreeNvlinkUs = [0.6, 1.25, 4];
+    // Per-hop latencies (µs) per protocol, tuning.cc hwLat: NVLink and network rows (v2.18.1 and v2.19–v2.20; the
+    // v2.18.3–2.18.6 releases had a tree Simple hop of 4 and 14 µs).
+    private static readonly double[] TreeNvlinkUs = [0.6, 1.25, 28];
     private static readonly double[] RingNvlinkUs = [0.6, 1.9, 3.4];
-    private static readonly double[] TreeNetUs = [5.0, 8.5, 14];
+    private static readonly double[] TreeNetUs = [5.0, 8.5, 28];
     private static readonly double[] RingNetUs = [2.7, 4.0, 14.0];
 
     /// <summary>Network post overhead per ring step, µs (getNetOverhead: 2 on AMD x86 hosts, ×3 for Simple).
@@ -63,10 +64,12 @@ public static class NcclTuner
     /// <summary>
     /// NCCL's choice for an all-reduce of <paramref name="bytes"/> over <paramref name="ranks"/> ranks,
     /// <paramref name="ranksPerNode"/> per node, with ring and tree bus bandwidths (bytes/s) as NCCL's topology
-    /// search would find them.
+    /// search would find them. <paramref name="ll128BetweenNodes"/>: whether LL128 is enabled when the ranks span
+    /// nodes (NCCL enables it by default only where the network interface shares a PCIe switch with the GPUs,
+    /// tuning.cc: typeInter ≤ PATH_PXB; inside a node it is always on with NVLink).
     /// </summary>
     public static NcclChoice AllReduce(double bytes, int ranks, int ranksPerNode, double ringBusBytesPerSecond,
-        double treeBusBytesPerSecond)
+        double treeBusBytesPerSecond, bool ll128BetweenNodes = true)
     {
         int p = Math.Clamp(ranksPerNode, 1, ranks);
         int nodes = (ranks + p - 1) / p;
@@ -75,6 +78,7 @@ public static class NcclTuner
         {
             foreach (var proto in new[] { NcclProtocol.LL, NcclProtocol.LL128, NcclProtocol.Simple })
             {
+                if (proto == NcclProtocol.LL128 && nodes > 1 && !ll128BetweenNodes) continue;
                 double bw = Bandwidth(a, proto, bytes, ranks, p, nodes,
                     a == NcclAlgorithm.Ring ? ringBusBytesPerSecond : treeBusBytesPerSecond);
                 double lat = LatencyUs(a, proto, ranks, p, nodes) * 1e-6;

@@ -15,8 +15,10 @@ namespace HardwareEmulator.Domain.Timing;
 /// network rate is its interfaces' scale-out rate, up to <paramref name="NodeScaleOutGBps"/>.</param>
 /// <param name="GemmOverCatalog">Rate of the GEMM kernels (dense and grouped) over the catalog's calibrated rate
 /// (1 = the device's own large-GEMM efficiency, MAMF where measured).</param>
+/// <param name="Ll128BetweenNodes">Whether NCCL's LL128 protocol runs between nodes: NCCL enables it by default
+/// only where the network interface sits on the GPUs' PCIe switch, as in DGX-class nodes (true).</param>
 public sealed record TimingProfile(double P2pOverRingBandwidth = 1.0, double NodeScaleOutGBps = 0,
-    double GemmOverCatalog = 1.0, int GpusPerNetworkInterface = 1)
+    double GemmOverCatalog = 1.0, int GpusPerNetworkInterface = 1, bool Ll128BetweenNodes = true)
 {
     /// <summary>The catalog's profile: no cluster-specific figures.</summary>
     public static readonly TimingProfile Catalog = new();

@@ -65,7 +65,8 @@ public static partial class KernelValidationBenchmark
             keeps MAMF's large-GEMM rate for training), NCCL's NVLink ring at {VidurCluster.ScaleUpGBps} GB/s, the
             network at {VidurCluster.ScaleOutGBps} GB/s per interface, one interface per
             {VidurCluster.GpusPerNetworkInterface} GPUs and at most {VidurCluster.NodeScaleOutGBps} GB/s per node,
-            all-reduce as NCCL 2.18's tuner chooses (ring or tree, LL, LL128 or Simple) and times it, send/recv at
+            all-reduce as NCCL 2.19's tuner chooses it (ring or tree, LL or Simple; LL128 inside a node only) and
+            times it, the Simple tree between nodes at its bus rate, send/recv at
             {VidurCluster.P2pOverRingBandwidth:F2} × the ring's bus bandwidth. The last tables time the catalog device
             as it is. Collective sizes are buffer bytes.
             """);
@@ -78,6 +79,21 @@ public static partial class KernelValidationBenchmark
                 catalog.Where(r => !KernelReference.IsFit(r.Sample)).ToList()),
         })
             Table(sb, $"## {title} ({part.Count} measurements)", part);
+        sb.AppendLine();
+        sb.AppendLine("## All-reduce between nodes per topology (validated cluster)");
+        sb.AppendLine();
+        sb.AppendLine("| ranks x per node | rows | set | median \\|err\\| | p90 \\|err\\| | signed median |");
+        sb.AppendLine("|---|---:|---|---:|---:|---:|");
+        foreach (var g in rows.Where(r => KernelValidation.KindOf(r.Sample) == "all_reduce (network)")
+                     .GroupBy(r => r.Sample.Source)
+                     .OrderBy(g => g.Key.Length).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var st = KernelValidation.Stats(g.Key, g.ToList());
+            string fit = g.All(r => KernelReference.IsFit(r.Sample)) ? "fitted on" : "held out";
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {g.Key} | {st.Count} | {fit} | {st.MedianAbs:P1} | {st.P90Abs:P1} | " +
+                $"{st.MedianSigned:+0.0%;-0.0%} |");
+        }
         sb.AppendLine();
         sb.AppendLine("## Largest held-out errors per op kind");
         sb.AppendLine();
