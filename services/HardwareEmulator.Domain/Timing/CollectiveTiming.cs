@@ -57,8 +57,8 @@ public static class CollectiveTiming
     /// the Simple protocol between nodes, where the tuner's empirical adjustments steer its choice but are not what
     /// the measured runs took: the tree runs at its bus bandwidth (each byte crosses a node's interfaces once each way
     /// at two nodes, twice beyond), without the 0.92 and the tree correction factors, and the ring pays its hop
-    /// latencies without the ×1.4 "plateau effect" (docs/EMULATOR.md §2.4). Plus the per-call cost; the utilisation is
-    /// the chosen algorithm's Simple bandwidth time at the raw link rates over the time.</summary>
+    /// latencies without the ×1.4 "plateau effect" (docs/EMULATOR.md §2.4). Plus the per-call cost; the utilisation
+    /// is the chosen algorithm's Simple bandwidth time at the raw link rates over the time.</summary>
     private static OpTime AllReduce(double s, int n, int p, Links l, Links raw)
     {
         var choice = NcclTuner.AllReduce(s, n, p, RingBus(n, p, l), TreeBus(n, p, l), l.Ll128BetweenNodes);
