@@ -81,7 +81,19 @@ internal static class DeepSeekPlan
         "prefillDataParallel":@PDP,"decodeDataParallel":@DDP}]},"maxAccelerators":@MAX}
         """;
 
-    private static string Request(Config c, double rate) => Template
+    /// <summary>`--served`: the time model DeepSeek serves with, as in `inference deepseek`: two-batch overlap and MTP
+    /// (one draft token, acceptance <see cref="DeepSeekValidation.Acceptance"/>). Off: ideal overlap, no MTP.
+    /// </summary>
+    private static bool _served;
+
+    private static string Served(string json) => !_served ? json : json
+        .Replace("\"overlapCommunication\":true", "\"overlapCommunication\":true," +
+                 "\"overlapSchedule\":\"OVERLAP_SCHEDULE_TWO_BATCH\"")
+        .Replace("{\"model\":{\"preset\":\"deepseek-v3\"},\"deployment\":{",
+            "{\"model\":{\"preset\":\"deepseek-v3\"},\"deployment\":{\"speculative\":{\"draftTokens\":1," +
+            $"\"acceptanceRate\":{F(DeepSeekValidation.Acceptance)}}},");
+
+    private static string Request(Config c, double rate) => Served(Template)
         .Replace("@TEMPLATE", c.Template).Replace("@DAYRATE", F(DayRate)).Replace("@SECONDS", F(ArrivalSeconds))
         .Replace("@PROMPT", F(MeanPrompt)).Replace("@OUTPUT", F(MeanOutput)).Replace("@RATE", F(rate))
         .Replace("@TTFT", F(TtftMs)).Replace("@TPOT", F(TpotMs)).Replace("@TP", F(c.Tp))
@@ -105,11 +117,12 @@ internal static class DeepSeekPlan
                 && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out double s) && s is > 0 and <= 3600)
                 (ArrivalSeconds, i) = (s, i + 1);
             else if (args[i] == "--ratio" && i + 1 < args.Count) ratio = args[++i];
+            else if (args[i] == "--served") _served = true;
             else if (Configs.Any(c => Key(c.Unit) == args[i])) only.Add(args[i]);
             else
             {
                 Console.Error.WriteLine("usage: inference deepseek-plan [h800|h800+h20|h20|ascend-910b ...] " +
-                                        "[--seconds 1-3600] [--ratio P:D]");
+                                        "[--seconds 1-3600] [--ratio P:D] [--served]");
                 return 2;
             }
         }
@@ -119,6 +132,9 @@ internal static class DeepSeekPlan
                           $"{InputPerDay / 86_400 / 1e6:F2}M input + {OutputPerDay / 86_400 / 1e6:F2}M output " +
                           $"tokens/s; prompts lognormal mean {MeanPrompt:F0} -> {DayRate:F1} requests/s, " +
                           $"outputs lognormal mean {MeanOutput:F0} (= {MeanPrompt:F0} x 168/608)");
+        Console.WriteLine(_served
+            ? $"time model: two-batch overlap, MTP (1 draft token, acceptance {DeepSeekValidation.Acceptance})"
+            : "time model: ideal overlap, no MTP (--served: two-batch overlap with MTP, as `inference deepseek`)");
         Console.WriteLine($"SLOs: TTFT <= {TtftMs:F0} ms, TPOT <= {TpotMs:F0} ms, attainment {Attainment}; " +
                           $"each plan is one prefill:decode unit (max_accelerators = its accelerators), " +
                           $"arrivals over {ArrivalSeconds:F0} s at the unit's rate");
