@@ -53,23 +53,13 @@ public static class CollectiveTiming
         return new OpTime(time, 0, moved, BoundKind.Communication, time > 0 ? ideal / time : 0);
     }
 
-    /// <summary>All-reduce: the algorithm and protocol NCCL's tuner chooses, timed as the tuner estimates it, except
-    /// the Simple protocol between nodes, where the tuner's empirical adjustments steer its choice but are not what
-    /// the measured runs took: the tree runs at its bus bandwidth (each byte crosses a node's interfaces once each way
-    /// at two nodes, twice beyond), without the 0.92 and the tree correction factors, and the ring pays its hop
-    /// latencies without the ×1.4 "plateau effect" (docs/EMULATOR.md §2.4). Plus the per-call cost; the utilisation
-    /// is the chosen algorithm's Simple bandwidth time at the raw link rates over the time.</summary>
+    /// <summary>All-reduce: the algorithm and protocol NCCL's tuner chooses, for the time the links take for it
+    /// (<see cref="NcclChoice.LinkSeconds"/>), plus the per-call cost; the utilisation is the chosen algorithm's
+    /// Simple bandwidth time at the raw link rates over the time.</summary>
     private static OpTime AllReduce(double s, int n, int p, Links l, Links raw)
     {
         var choice = NcclTuner.AllReduce(s, n, p, RingBus(n, p, l), TreeBus(n, p, l), l.Ll128BetweenNodes);
-        double wire = (choice.Algorithm, choice.Protocol, n > p) switch
-        {
-            (NcclAlgorithm.Tree, NcclProtocol.Simple, true) => choice.LatencySeconds + s / (0.5 * TreeBus(n, p, l)),
-            (NcclAlgorithm.Ring, NcclProtocol.Simple, true) =>
-                choice.LatencySeconds / NcclTuner.RingPlateau + s / choice.AlgorithmBytesPerSecond,
-            _ => choice.Seconds,
-        };
-        double time = AllReduceCallSeconds + wire;
+        double time = AllReduceCallSeconds + choice.LinkSeconds;
         double ideal = choice.Algorithm == NcclAlgorithm.Ring
             ? 2.0 * (n - 1) / n * s / RingBus(n, p, raw)
             : 2.0 * s / TreeBus(n, p, raw);

@@ -6,10 +6,12 @@ public enum NcclAlgorithm { Tree, Ring }
 /// <summary>NCCL's protocols: LL (8-byte flag+data stores), LL128 (128-byte lines), Simple (bulk copies).</summary>
 public enum NcclProtocol { LL, LL128, Simple }
 
-/// <summary>The tuner's choice for one all-reduce and its estimated time (seconds, without the per-call cost).
-/// </summary>
+/// <summary>The tuner's choice for one all-reduce and its estimated time (seconds, without the per-call cost), and
+/// <see cref="LinkSeconds"/>, the time the links take for it: the estimate, except the Simple protocol between nodes,
+/// timed without the tuner's empirical adjustments (the tree's 0.92 and correction factors, the ring's ×1.4
+/// plateau), which steer its choice but are not what measured runs took (docs/EMULATOR.md §2.4).</summary>
 public readonly record struct NcclChoice(NcclAlgorithm Algorithm, NcclProtocol Protocol, double Seconds,
-    double LatencySeconds, double AlgorithmBytesPerSecond);
+    double LatencySeconds, double AlgorithmBytesPerSecond, double LinkSeconds);
 
 /// <summary>
 /// NCCL's cost model for all-reduce as its tuner uses it to choose an algorithm and a protocol (NVIDIA/nccl
@@ -81,8 +83,12 @@ public static class NcclTuner
                 if (proto == NcclProtocol.LL128 && nodes > 1 && !ll128BetweenNodes) continue;
                 double bw = Bandwidth(a, proto, bytes, ranks, p, nodes,
                     a == NcclAlgorithm.Ring ? ringBusBytesPerSecond : treeBusBytesPerSecond);
-                double lat = LatencyUs(a, proto, ranks, p, nodes) * 1e-6;
-                var c = new NcclChoice(a, proto, lat + bytes / bw, lat, bw);
+                double link = LatencyUs(a, proto, ranks, p, nodes) * 1e-6;
+                bool between = nodes > 1 && proto == NcclProtocol.Simple;
+                double lat = between && a == NcclAlgorithm.Ring ? link * RingPlateau : link;
+                double linkSeconds = !between ? lat + bytes / bw
+                    : a == NcclAlgorithm.Tree ? link + bytes / (0.5 * treeBusBytesPerSecond) : link + bytes / bw;
+                var c = new NcclChoice(a, proto, lat + bytes / bw, lat, bw, linkSeconds);
                 if (best is null || c.Seconds < best.Value.Seconds) best = c;
             }
         }
@@ -109,7 +115,8 @@ public static class NcclTuner
     }
 
     /// <summary>Latency (µs) of a pair, tuning.cc: ring steps at NVLink or network hop latency (network steps
-    /// 2 × nodes), tree 2((p−1) NVLink hops + log2(nodes) network hops).</summary>
+    /// 2 × nodes), tree 2((p−1) NVLink hops + log2(nodes) network hops); without the ring's plateau factor, which
+    /// the tuner applies to its Simple estimate between nodes.</summary>
     private static double LatencyUs(NcclAlgorithm a, NcclProtocol proto, int n, int p, int nodes)
     {
         int i = (int)proto;
@@ -119,8 +126,7 @@ public static class NcclTuner
         if (nodes == 1) return RingBaseUs[i] + steps * RingNvlinkUs[i];
         int interSteps = 2 * nodes;
         double intra = Math.Max(RingNvlinkUs[i], NetOverheadUs * (proto == NcclProtocol.Simple ? 3 : 1));
-        double lat = RingBaseUs[i] + (steps - interSteps) * intra + interSteps * RingNetUs[i];
-        return proto == NcclProtocol.Simple ? lat * RingPlateau : lat;
+        return RingBaseUs[i] + (steps - interSteps) * intra + interSteps * RingNetUs[i];
     }
 
     private static int Log2Floor(long v)

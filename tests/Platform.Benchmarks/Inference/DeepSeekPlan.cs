@@ -86,14 +86,8 @@ internal static class DeepSeekPlan
     /// </summary>
     private static bool _served;
 
-    private static string Served(string json) => !_served ? json : json
-        .Replace("\"overlapCommunication\":true", "\"overlapCommunication\":true," +
-                 "\"overlapSchedule\":\"OVERLAP_SCHEDULE_TWO_BATCH\"")
-        .Replace("{\"model\":{\"preset\":\"deepseek-v3\"},\"deployment\":{",
-            "{\"model\":{\"preset\":\"deepseek-v3\"},\"deployment\":{\"speculative\":{\"draftTokens\":1," +
-            $"\"acceptanceRate\":{F(DeepSeekValidation.Acceptance)}}},");
-
-    private static string Request(Config c, double rate) => Served(Template)
+    private static string Request(Config c, double rate) =>
+        DeepSeekValidation.ServedTimeModel(Template, _served, _served ? DeepSeekValidation.Acceptance : 0)
         .Replace("@TEMPLATE", c.Template).Replace("@DAYRATE", F(DayRate)).Replace("@SECONDS", F(ArrivalSeconds))
         .Replace("@PROMPT", F(MeanPrompt)).Replace("@OUTPUT", F(MeanOutput)).Replace("@RATE", F(rate))
         .Replace("@TTFT", F(TtftMs)).Replace("@TPOT", F(TpotMs)).Replace("@TP", F(c.Tp))

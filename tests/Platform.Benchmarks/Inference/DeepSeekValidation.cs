@@ -121,15 +121,22 @@ internal static class DeepSeekValidation
         return 0; // a report, not a gate: the figures and their gaps are documented
     }
 
-    private static async Task<SimulationResult> Simulate(SimulationPlanner planner, string json, double from, double to)
+    /// <summary>A request's JSON with the time model DeepSeek serves with: two-batch overlap (<paramref
+    /// name="twoBatch"/>) and MTP with one draft token accepted at <paramref name="mtp"/> (0 = no MTP).</summary>
+    internal static string ServedTimeModel(string json, bool twoBatch, double mtp)
     {
-        if (_twoBatch)
+        if (twoBatch)
             json = json.Replace("\"overlapCommunication\":true",
                 "\"overlapCommunication\":true,\"overlapSchedule\":\"OVERLAP_SCHEDULE_TWO_BATCH\"");
-        if (_mtp > 0)
-            json = json.Replace("\"communicationSms\":20,",
-                "\"communicationSms\":20,\"speculative\":{\"draftTokens\":1,\"acceptanceRate\":" +
-                _mtp.ToString(System.Globalization.CultureInfo.InvariantCulture) + "},");
+        if (mtp > 0)
+            json = json.Replace("\"deployment\":{", "\"deployment\":{\"speculative\":{\"draftTokens\":1," +
+                $"\"acceptanceRate\":{mtp.ToString(System.Globalization.CultureInfo.InvariantCulture)}}},");
+        return json;
+    }
+
+    private static async Task<SimulationResult> Simulate(SimulationPlanner planner, string json, double from, double to)
+    {
+        json = ServedTimeModel(json, _twoBatch, _mtp);
         var plan = await planner.PlanAsync(InferenceBenchmarks.Parse(json), null, default);
         if (!_printed)
         {
