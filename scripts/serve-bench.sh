@@ -3,13 +3,16 @@
 # on GPORT/HPORT, then the load client (tests/Platform.Benchmarks `serve`, its own process) with STREAMS concurrent
 # Generate streams of MAX_TOKENS tokens at TIME_SCALE against a Llama-3.1-8B deployment on one H100 after WARMUP
 # unmeasured rounds (WARMUP=0: a cold run); prints the machine's load (uptime) before and after, the figures, and
-# stops the host. The host runs with a 64 MB gen0 budget as in the image; the client with server GC, a 512 MB gen0
-# budget (a 1,000 x 64-token round allocates ~64 MB in the client: no collection of its own pauses the reads while the
-# streams run; it prints how many it had) and a shared array pool of 1,024 arrays per
-# partition (.NET's HTTP/2 client rents a 16 KB block per received message; with 1,000 streams at once the default
-# pool of 32 runs dry and every message allocates one). HOST_DIR: another build of the host to compare. PIN=1: the
-# host on CPU 0 and the client on CPU 1 (taskset), so that neither preempts the other.
-#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 WARMUP=1 GPORT=15280 HPORT=15281 BUILD=1 PIN=0 \
+# stops the host. The host runs with a 64 MB gen0 budget as in the image.
+# CLIENT=raw (default): the client reads the streams over plain HTTP/2 frames on sockets of its own, one thread per
+# connection (Serving/RawGrpcStreams.cs, like h2load: about a microsecond per message, so what it measures is the
+# host). CLIENT=grpc: Grpc.Net.Client, as a .NET application would call the host (about 20 us of CPU per message on
+# the client's side, which then shares the two cores with the host). Either way the client runs with server GC, a
+# 512 MB gen0 budget (no collection of its own while the streams run; it prints how many it had) and a shared array
+# pool of 1,024 arrays per partition (.NET's HTTP/2 client rents a 16 KB block per received message; with 1,000
+# streams at once the default pool of 32 runs dry and every message allocates one). HOST_DIR: another build of the
+# host to compare. PIN=1: the host on CPU 0 and the client on CPU 1 (taskset), so that neither preempts the other.
+#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 WARMUP=1 CLIENT=raw GPORT=15280 HPORT=15281 BUILD=1 PIN=0 \
 #     bash scripts/serve-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +47,6 @@ rc=0
 DOTNET_gcServer=1 DOTNET_GCgen0size=0x20000000 DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
   "${CLIENT_CPU[@]}" dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" \
   --http "http://127.0.0.1:$HPORT" --streams "${STREAMS:-1000}" --max-tokens "${MAX_TOKENS:-64}" \
-  --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}" --warmup "${WARMUP:-1}" || rc=$?
+  --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}" --warmup "${WARMUP:-1}" --client "${CLIENT:-raw}" || rc=$?
 echo "after: $(uptime)"
 exit $rc

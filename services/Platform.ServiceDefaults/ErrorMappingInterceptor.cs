@@ -11,8 +11,9 @@ namespace Platform.ServiceDefaults;
 /// <summary>
 /// Turns domain errors into gRPC statuses with the field named: invalid input → InvalidArgument with
 /// google.rpc.BadRequest field violations (one per field at fault), unknown names → NotFound, unmet preconditions →
-/// FailedPrecondition, limits → ResourceExhausted. Anything unexpected becomes Internal with a fixed
-/// message (the exception text goes to the log, never to the caller).
+/// FailedPrecondition, limits → ResourceExhausted; a call its caller cancelled (or whose connection closed) ends
+/// Cancelled. Anything unexpected becomes Internal with a fixed message (the exception text goes to the log, never to
+/// the caller).
 /// </summary>
 public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
 {
@@ -49,8 +50,14 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
 
     private RpcException Map(Exception e, ServerCallContext context)
     {
-        if (e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        // The caller went away or its deadline passed: a write to a completed response or an aborted connection is
+        // the cancellation, not a fault of the server.
+        if (context.CancellationToken.IsCancellationRequested
+            && e is OperationCanceledException or InvalidOperationException or IOException)
+        {
+            logger.LogDebug("Cancelled {Method}: {Error}", context.Method, e.GetType().Name);
             return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
+        }
         if (e is PlatformException pe)
         {
             logger.LogDebug("Rejected {Method}: {Field} {Reason}", context.Method,

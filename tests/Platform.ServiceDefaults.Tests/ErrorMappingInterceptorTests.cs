@@ -1,4 +1,5 @@
 using Google.Rpc;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Modeling.Errors;
 
@@ -100,6 +101,41 @@ public sealed class ErrorMappingInterceptorTests
     }
 
     [Fact]
+    public async Task A_write_after_the_caller_went_away_ends_cancelled_without_an_error_log()
+    {
+        using var gone = new CancellationTokenSource();
+        gone.Cancel();
+        var log = new ErrorCountingLogger();
+        var e = await Assert.ThrowsAsync<RpcException>(() => new ErrorMappingInterceptor(log)
+            .ServerStreamingServerHandler<string, string>("request", null!, new TestCallContext(gone.Token),
+                (_, _, _) => throw new InvalidOperationException(
+                    "Can't write the message because the request is complete.")));
+        Assert.Equal(StatusCode.Cancelled, e.StatusCode);
+        Assert.Equal(0, log.Errors);
+        // The same exception while the caller is still there is a fault of the server.
+        var fault = await Assert.ThrowsAsync<RpcException>(() => new ErrorMappingInterceptor(log)
+            .ServerStreamingServerHandler<string, string>("request", null!, new TestCallContext(),
+                (_, _, _) => throw new InvalidOperationException("broken")));
+        Assert.Equal(StatusCode.Internal, fault.StatusCode);
+        Assert.Equal(1, log.Errors);
+    }
+
+    private sealed class ErrorCountingLogger : ILogger<ErrorMappingInterceptor>
+    {
+        public int Errors;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Error) Errors++;
+        }
+    }
+
+    [Fact]
     public async Task Rpc_exceptions_pass_through_unchanged()
     {
         var original = new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "emulator down"));
@@ -107,14 +143,14 @@ public sealed class ErrorMappingInterceptorTests
         Assert.Same(original, e);
     }
 
-    private sealed class TestCallContext : ServerCallContext
+    private sealed class TestCallContext(CancellationToken cancellation = default) : ServerCallContext
     {
         protected override string MethodCore => "/test.v1.TestService/Call";
         protected override string HostCore => "localhost";
         protected override string PeerCore => "ipv4:127.0.0.1:1";
         protected override DateTime DeadlineCore => DateTime.MaxValue;
         protected override Metadata RequestHeadersCore => [];
-        protected override CancellationToken CancellationTokenCore => CancellationToken.None;
+        protected override CancellationToken CancellationTokenCore => cancellation;
         protected override Metadata ResponseTrailersCore => [];
         protected override Grpc.Core.Status StatusCore { get; set; }
         protected override WriteOptions? WriteOptionsCore { get; set; }

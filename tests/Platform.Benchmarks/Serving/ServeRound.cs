@@ -15,6 +15,10 @@ namespace Platform.Benchmarks;
 internal sealed class ServeRound
 {
     public required List<double> Total, Engine, Delivery, Lateness;
+
+    /// <summary>Per stream, each token message's receipt time on the client's clock and emission time (ElapsedMs,
+    /// from the request's arrival on the host's clock), in ms.</summary>
+    public required (double Received, double Emitted, double Late)[][] Messages;
     public required double[] Ttft, Tpot;
     public required int[] Tokens;
     public required double Seconds;
@@ -23,8 +27,13 @@ internal sealed class ServeRound
     /// <summary>The client's collections (gen0, gen1, gen2) and bytes allocated while the streams ran.</summary>
     public required (int Gen0, int Gen1, int Gen2, long Bytes) ClientGc;
 
+    /// <summary>The client process's CPU time (user and kernel) while the streams ran.</summary>
+    public required TimeSpan ClientCpu;
+
+    /// <param name="raw">Null: each stream read with Grpc.Net.Client on <paramref name="client"/>'s channel; else the
+    /// gRPC address to read the streams from with <see cref="RawGrpcStreams"/>.</param>
     public static async Task<ServeRound> RunAsync(InferenceSchedulerService.InferenceSchedulerServiceClient client,
-        string name, int streams, int maxTokens, int prompt, double scale)
+        string name, int streams, int maxTokens, int prompt, double scale, Uri? raw)
     {
         await client.CreateDeploymentAsync(new CreateDeploymentRequest
         {
@@ -32,52 +41,67 @@ internal sealed class ServeRound
             Deployment = new Deployment { Accelerator = "h100-sxm", Replicas = 1, TensorParallel = 1 },
             TimeScale = scale,
         });
-        var perStream =
-            new (List<double> Total, List<double> Engine, List<double> Delivery, List<double> Late)[streams];
-        var ttft = new double[streams];
-        var tpot = new double[streams];
-        var tokens = new int[streams];
+        var received = new Received[streams];
+        for (int i = 0; i < streams; i++) received[i] = new Received(maxTokens);
+        var request = new GenerateRequest { Deployment = name, PromptTokens = prompt, MaxTokens = maxTokens };
         var gc0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, streams).Select(async i =>
-        {
-            var s = perStream[i] = (new List<double>(maxTokens), new List<double>(maxTokens),
-                new List<double>(maxTokens), new List<double>(maxTokens));
-            using var call = client.Generate(new GenerateRequest
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        long start = Stopwatch.GetTimestamp();
+        if (raw is not null)
+            await RawGrpcStreams.RunAsync(raw, "/platform.inference.v1.InferenceSchedulerService/Generate",
+                [.. Enumerable.Repeat(request, streams)],
+                (i, m, at) => received[i].On(m, Stopwatch.GetElapsedTime(start, at).TotalMilliseconds));
+        else
+            await Task.WhenAll(Enumerable.Range(0, streams).Select(async i =>
             {
-                Deployment = name, PromptTokens = prompt, MaxTokens = maxTokens,
-            });
-            double lastRecv = -1, lastEmit = 0, lastDue = 0;
-            await foreach (var m in call.ResponseStream.ReadAllAsync())
-            {
-                if (m.Tokens is { } t)
-                {
-                    double recv = clock.Elapsed.TotalMilliseconds;
-                    s.Late.Add(t.ElapsedMs - t.ScheduledMs);
-                    if (lastRecv >= 0)
-                    {
-                        double dr = recv - lastRecv, de = t.ElapsedMs - lastEmit, ds = t.ScheduledMs - lastDue;
-                        s.Total.Add(Math.Abs(dr - ds));
-                        s.Engine.Add(Math.Abs(de - ds));
-                        s.Delivery.Add(Math.Abs(dr - de));
-                    }
-                    (lastRecv, lastEmit, lastDue) = (recv, t.ElapsedMs, t.ScheduledMs);
-                    tokens[i] += t.Count;
-                }
-                else if (m.Finished is { } f) { ttft[i] = f.TtftMs; tpot[i] = f.TpotMs; }
-            }
-        }));
-        double seconds = clock.Elapsed.TotalSeconds;
+                using var call = client.Generate(request);
+                await foreach (var m in call.ResponseStream.ReadAllAsync())
+                    received[i].On(m, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }));
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         var clientGc = (GC.CollectionCount(0) - gc0.Item1, GC.CollectionCount(1) - gc0.Item2,
             GC.CollectionCount(2) - gc0.Item3, GC.GetTotalAllocatedBytes() - gc0.Item4);
         var stats = (await client.GetDeploymentAsync(new GetDeploymentRequest { Name = name })).Deployment.Stats;
         await client.DeleteDeploymentAsync(new DeleteDeploymentRequest { Name = name });
         return new ServeRound
         {
-            Total = [.. perStream.SelectMany(p => p.Total)], Engine = [.. perStream.SelectMany(p => p.Engine)],
-            Delivery = [.. perStream.SelectMany(p => p.Delivery)], Lateness = [.. perStream.SelectMany(p => p.Late)],
-            ClientGc = clientGc, Ttft = ttft, Tpot = tpot, Tokens = tokens, Seconds = seconds, Stats = stats,
+            Total = [.. received.SelectMany(p => p.Total)], Engine = [.. received.SelectMany(p => p.Engine)],
+            Delivery = [.. received.SelectMany(p => p.Delivery)], Lateness = [.. received.SelectMany(p => p.Late)],
+            Messages = [.. received.Select(p => p.Messages.ToArray())], ClientGc = clientGc, ClientCpu = cpu,
+            Ttft = [.. received.Select(p => p.Ttft)], Tpot = [.. received.Select(p => p.Tpot)],
+            Tokens = [.. received.Select(p => p.Tokens)], Seconds = seconds, Stats = stats,
         };
+    }
+
+    /// <summary>One stream's messages as the client received them (times in ms on the client's clock).</summary>
+    private sealed class Received(int maxTokens)
+    {
+        public readonly List<double> Total = new(maxTokens), Engine = new(maxTokens), Delivery = new(maxTokens),
+            Late = new(maxTokens);
+        public readonly List<(double, double, double)> Messages = new(maxTokens);
+        public int Tokens;
+        public double Ttft, Tpot;
+        private double _lastRecv = -1, _lastEmit, _lastDue;
+
+        public void On(GenerateResponse m, double recv)
+        {
+            if (m.Tokens is { } t)
+            {
+                Late.Add(t.ElapsedMs - t.ScheduledMs);
+                Messages.Add((recv, t.ElapsedMs, t.ElapsedMs - t.ScheduledMs));
+                if (_lastRecv >= 0)
+                {
+                    double dr = recv - _lastRecv, de = t.ElapsedMs - _lastEmit, ds = t.ScheduledMs - _lastDue;
+                    Total.Add(Math.Abs(dr - ds));
+                    Engine.Add(Math.Abs(de - ds));
+                    Delivery.Add(Math.Abs(dr - de));
+                }
+                (_lastRecv, _lastEmit, _lastDue) = (recv, t.ElapsedMs, t.ScheduledMs);
+                Tokens += t.Count;
+            }
+            else if (m.Finished is { } f) (Ttft, Tpot) = (f.TtftMs, f.TpotMs);
+        }
     }
 
     /// <summary>The q-quantile of <paramref name="values"/> (nearest rank).</summary>
