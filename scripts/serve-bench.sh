@@ -11,9 +11,11 @@
 # 512 MB gen0 budget (no collection of its own while the streams run; it prints how many it had) and a shared array
 # pool of 1,024 arrays per partition (.NET's HTTP/2 client rents a 16 KB block per received message; with 1,000
 # streams at once the default pool of 32 runs dry and every message allocates one). HOST_DIR: another build of the
-# host to compare. PIN=1: the host on CPU 0 and the client on CPU 1 (taskset), so that neither preempts the other.
-#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 WARMUP=1 CLIENT=raw GPORT=15280 HPORT=15281 BUILD=1 PIN=0 \
-#     bash scripts/serve-bench.sh
+# host to compare. HOST_ENV: extra NAME=value settings for the host (space-separated). RUNS: how many times the
+# client runs (each with its warm-up rounds) against the one host. PIN=1: the host on CPU 0 and the client on CPU 1
+# (taskset), so that neither preempts the other.
+#   STREAMS=1000 MAX_TOKENS=64 PROMPT=256 TIME_SCALE=1 WARMUP=1 CLIENT=raw RUNS=1 HOST_ENV= GPORT=15280 HPORT=15281 \
+#     BUILD=1 PIN=0 bash scripts/serve-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPORT=${GPORT:-15280}
@@ -31,7 +33,8 @@ LOG=$(mktemp -t serve-bench-host.XXXXXX)
 HOST_CPU=() CLIENT_CPU=()
 if [ "${PIN:-0}" = 1 ]; then HOST_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 1); fi
 # The host as the image runs it: a 64 MB gen0 budget (deploy/docker/Dockerfile).
-DOTNET_GCgen0size=0x4000000 \
+# shellcheck disable=SC2086 # HOST_ENV is a list of NAME=value words
+env ${HOST_ENV:-} DOTNET_GCgen0size=0x4000000 \
   Platform__Roles=inference,emulator Platform__Database__Provider=none Serilog__MinimumLevel__Default=Warning \
   Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$GPORT Kestrel__Endpoints__Http__Url=http://127.0.0.1:$HPORT \
   setsid "${HOST_CPU[@]}" dotnet "$HOST_DIR/Platform.Host.dll" >"$LOG" 2>&1 &
@@ -42,11 +45,13 @@ for _ in $(seq 1 60); do
   kill -0 $HOST 2>/dev/null || { echo "serve-bench: the host exited (log $LOG)" >&2; exit 1; }
   sleep 1
 done
-echo "before: $(uptime)"
 rc=0
-DOTNET_gcServer=1 DOTNET_GCgen0size=0x20000000 DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
-  "${CLIENT_CPU[@]}" dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" \
-  --http "http://127.0.0.1:$HPORT" --streams "${STREAMS:-1000}" --max-tokens "${MAX_TOKENS:-64}" \
-  --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}" --warmup "${WARMUP:-1}" --client "${CLIENT:-raw}" || rc=$?
-echo "after: $(uptime)"
+for _ in $(seq 1 "${RUNS:-1}"); do
+  echo "before: $(uptime)"
+  DOTNET_gcServer=1 DOTNET_GCgen0size=0x20000000 DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
+    "${CLIENT_CPU[@]}" dotnet "$BENCH" serve --grpc "http://127.0.0.1:$GPORT" \
+    --http "http://127.0.0.1:$HPORT" --streams "${STREAMS:-1000}" --max-tokens "${MAX_TOKENS:-64}" \
+    --prompt "${PROMPT:-256}" --time-scale "${TIME_SCALE:-1}" --warmup "${WARMUP:-1}" --client "${CLIENT:-raw}" || rc=$?
+  echo "after: $(uptime)"
+done
 exit $rc
