@@ -35,13 +35,22 @@ internal static class RawGrpcStreams
             int from = first, count = Math.Min(StreamsPerConnection, requests.Length - first);
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await socket.ConnectAsync(address.Host, address.Port);
-            var reader = new Thread(() => Read(socket, count, (s, m, t) => onMessage(from + s, m, t)))
-            { IsBackground = true, Name = $"raw-grpc-{first / StreamsPerConnection}" };
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reader = new Thread(() =>
+            {
+                try
+                {
+                    Read(socket, count, (s, m, t) => onMessage(from + s, m, t));
+                    done.SetResult();
+                }
+                catch (Exception e) { done.SetException(e); }
+                finally { socket.Dispose(); }
+            })
+            { IsBackground = true, Name = $"raw-grpc-{first / StreamsPerConnection}" };
             Send(socket, Preface());
             reader.Start();
             for (int s = 0; s < count; s++) Send(socket, Request(address, method, 1 + 2 * s, requests[from + s]));
-            connections.Add(Task.Run(() => { reader.Join(); socket.Dispose(); }));
+            connections.Add(done.Task);
         }
         await Task.WhenAll(connections);
     }
