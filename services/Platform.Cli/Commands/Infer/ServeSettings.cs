@@ -83,7 +83,7 @@ public class WorkloadSettings : ChartSettings
 }
 
 /// <summary>Deployment flags of one serving configuration.</summary>
-public class DeploymentSettings : WorkloadSettings
+public class DeploymentSettings : WorkloadSettings, IDeploymentFlags
 {
     [CommandOption("--device <ID>")]
     [Description("Accelerator id (default h800)")]
@@ -111,18 +111,7 @@ public class DeploymentSettings : WorkloadSettings
     [Description("USD per accelerator-hour (default: the device's mid price)")]
     public double? Price { get; init; }
 
-    public Deployment Deployment()
-    {
-        var d = new Deployment
-        {
-            Accelerator = Device, Replicas = Replicas, TensorParallel = Tp, PipelineParallel = Pp,
-            ExpertParallel = Ep ?? 0, DataParallel = Dp ?? 0, MaxNumSeqs = MaxNumSeqs ?? 0,
-            AcceleratorHourUsd = Price ?? 0,
-        };
-        if (WeightDtype is not null) d.WeightDtype = Parse.Enum<Dtype>("--weight-dtype", WeightDtype);
-        if (KvDtype is not null) d.KvCacheDtype = Parse.Enum<Dtype>("--kv-dtype", KvDtype);
-        return d;
-    }
+    public Deployment Deployment() => this.ToDeployment();
 
     public override IEnumerable<NamedValue> Named() => [new("--device", NameKind.Device, Device), .. base.Named()];
 }

@@ -15,7 +15,7 @@ public class DeploymentNameSettings : GlobalSettings
     public string Name { get; init; } = "";
 }
 
-public sealed class ServeCreateSettings : DeploymentNameSettings
+public sealed class ServeCreateSettings : DeploymentNameSettings, IDeploymentFlags
 {
     [CommandOption("--model <PRESET|FILE>")]
     [Description("Model preset id or a Hugging Face config.json file (default llama-3.1-8b)")]
@@ -52,21 +52,10 @@ public sealed class ServeCreateSettings : DeploymentNameSettings
     [Description("Wall seconds per modelled second: 1 = real time (default), 0.1 = ten times faster")]
     public double TimeScale { get; init; } = 1;
 
-    public CreateDeploymentRequest Request()
+    public CreateDeploymentRequest Request() => new()
     {
-        var d = new Deployment
-        {
-            Accelerator = Device, Replicas = Replicas, TensorParallel = Tp, PipelineParallel = Pp,
-            ExpertParallel = Ep ?? 0, DataParallel = Dp ?? 0, MaxNumSeqs = MaxNumSeqs ?? 0,
-            AcceleratorHourUsd = Price ?? 0,
-        };
-        if (WeightDtype is not null) d.WeightDtype = Parse.Enum<Dtype>("--weight-dtype", WeightDtype);
-        if (KvDtype is not null) d.KvCacheDtype = Parse.Enum<Dtype>("--kv-dtype", KvDtype);
-        return new CreateDeploymentRequest
-        {
-            Name = Name, Model = ModelFlag.Spec("--model", Model), Deployment = d, TimeScale = TimeScale,
-        };
-    }
+        Name = Name, Model = ModelFlag.Spec("--model", Model), Deployment = this.ToDeployment(), TimeScale = TimeScale,
+    };
 
     public IEnumerable<NamedValue> Named() =>
         [new("--device", NameKind.Device, Device), new("--model", NameKind.Model, ModelFlag.PresetOrNull(Model))];
