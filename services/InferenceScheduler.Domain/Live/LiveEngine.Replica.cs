@@ -66,10 +66,13 @@ public sealed partial class LiveEngine
                     if (now - start > MaxCatchUpSeconds) start = now;
                     Admit(start);
                     busy = engine._pools.TrySchedule(group, engine._reqs.Slots, start, out double seconds);
-                    if (!busy && Inbox.Count > 0)
+                    while (!busy && Inbox.Count > 0)
                     {
-                        start = now;
-                        Admit(now);
+                        // Nothing to run: the next step starts at the next arrival, as in the simulation (not at this
+                        // wake-up, which may be late); each pass admits at least that arrival.
+                        start = Math.Max(start, engine._reqs[Inbox[0]].Arrival);
+                        if (now - start > MaxCatchUpSeconds) start = now;
+                        Admit(start);
                         busy = engine._pools.TrySchedule(group, engine._reqs.Slots, start, out seconds);
                     }
                     if (busy)

@@ -8,9 +8,10 @@ namespace InferenceScheduler.Domain.Live;
 /// <see cref="InitialCapacity"/> events that grows only while other events pile up behind a slow reader, since a
 /// token event posted while the previous event waiting is also tokens is merged into it (count added, times of the
 /// latest kept) — a reader that falls behind gets the tokens together, as the streams write them, and nothing is
-/// dropped. A wait without a cancellation token reuses one waiter, and the reader is resumed from a thread-pool work
-/// item that is the queue itself, never on the engine's thread. A cancellable wait registers on its token (cheaper:
-/// register once per stream and cancel the request).
+/// dropped. The request's first token event is never merged into: it keeps the first token's own times (its TTFT),
+/// and later tokens merge behind it. A wait without a cancellation token reuses one waiter, and the reader is resumed
+/// from a thread-pool work item that is the queue itself, never on the engine's thread. A cancellable wait registers
+/// on its token (cheaper: register once per stream and cancel the request).
 /// </summary>
 internal sealed class LiveEventQueue : ChannelReader<LiveEvent>, IValueTaskSource<bool>, IThreadPoolWorkItem
 {
@@ -20,6 +21,9 @@ internal sealed class LiveEventQueue : ChannelReader<LiveEvent>, IValueTaskSourc
     private LiveEvent[] _ring = new LiveEvent[InitialCapacity];
     private int _head, _count;
     private bool _completed, _waiting, _canceled;
+
+    /// <summary>A token event has been queued; the newest queued event is the first one (kept apart).</summary>
+    private bool _anyTokens, _lastIsFirstTokens;
     private Exception? _error;
     private ManualResetValueTaskSourceCore<bool> _core;
     private CancellationToken _waitToken;
@@ -32,13 +36,16 @@ internal sealed class LiveEventQueue : ChannelReader<LiveEvent>, IValueTaskSourc
         {
             if (_completed) return;
             int last = (_head + _count - 1) % _ring.Length;
-            if (e.Kind == LiveEventKind.Tokens && _count > 0 && _ring[last].Kind == LiveEventKind.Tokens)
+            bool tokens = e.Kind == LiveEventKind.Tokens;
+            if (tokens && _count > 0 && _ring[last].Kind == LiveEventKind.Tokens && !_lastIsFirstTokens)
                 _ring[last] = e with { Tokens = _ring[last].Tokens + e.Tokens };
             else
             {
                 if (_count == _ring.Length) Grow();
                 _ring[(_head + _count) % _ring.Length] = e;
                 _count++;
+                _lastIsFirstTokens = tokens && !_anyTokens;
+                _anyTokens |= tokens;
             }
             wake = TakeWaiter();
         }

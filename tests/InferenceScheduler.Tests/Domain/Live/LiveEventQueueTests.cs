@@ -23,11 +23,13 @@ public sealed class LiveEventQueueTests
         q.Complete();
         var read = new List<LiveEvent>();
         while (q.TryRead(out var e)) read.Add(e);
-        Assert.Equal([LiveEventKind.Queued, LiveEventKind.Tokens, LiveEventKind.Preempted, LiveEventKind.Tokens],
-            read.Select(e => e.Kind));
-        // Every token counted; the merged event carries the times of the latest token.
-        Assert.Equal((1000, 1000.0, 999.999), (read[1].Tokens, read[1].Seconds, read[1].ScheduledSeconds));
-        Assert.Equal(2, read[3].Tokens);
+        Assert.Equal([LiveEventKind.Queued, LiveEventKind.Tokens, LiveEventKind.Tokens, LiveEventKind.Preempted,
+            LiveEventKind.Tokens], read.Select(e => e.Kind));
+        // The first token stands alone with its own times (the request's TTFT); every later token is counted, and a
+        // merged event carries the times of its latest token.
+        Assert.Equal((1, 1.0, 0.999), (read[1].Tokens, read[1].Seconds, read[1].ScheduledSeconds));
+        Assert.Equal((999, 1000.0, 999.999), (read[2].Tokens, read[2].Seconds, read[2].ScheduledSeconds));
+        Assert.Equal(2, read[4].Tokens);
         Assert.False(await q.WaitToReadAsync());
     }
 
