@@ -128,12 +128,16 @@ public sealed class LiveEngineTests
     {
         using var engine = new LiveEngine(Setup(), 0.2, 100);
         var ids = Enumerable.Range(0, 2100).Select(i => (i * 7919) % 100_000).ToArray();
-        var first = await Drain(engine.Submit(ids.Length, PromptHashes.Of(ids), 4));
-        var second = await Drain(engine.Submit(ids.Length, PromptHashes.Of(ids), 4));
+        var (first, firstDue, _) = await Timed(engine.Submit(ids.Length, PromptHashes.Of(ids), 4));
+        var (second, secondDue, _) = await Timed(engine.Submit(ids.Length, PromptHashes.Of(ids), 4));
         Assert.Equal(0, first.CachedTokens);
         Assert.Equal(4 * WorkloadSource.HashBlockTokens, second.CachedTokens);
-        Assert.True(second.TtftSeconds < first.TtftSeconds * 0.6,
-            $"TTFT {first.TtftSeconds * 1e3:F1} ms then {second.TtftSeconds * 1e3:F1} ms");
+        // The schedule (when the first token was due) shows the cached prefill; emission follows it, later by the
+        // thread's wake-up latency, which a loaded machine stretches.
+        string figures = $"TTFT scheduled {firstDue * 1e3:F1} ms then {secondDue * 1e3:F1} ms, emitted " +
+                         $"{first.TtftSeconds * 1e3:F1} ms then {second.TtftSeconds * 1e3:F1} ms";
+        Assert.True(secondDue < firstDue * 0.6, figures);
+        Assert.True(second.TtftSeconds < first.TtftSeconds, figures);
         Assert.True(engine.Stats().PrefixCacheHitRate > 0.4);
         var other = ids.Select(i => i + 1).ToArray();
         Assert.Equal(0, (await Drain(engine.Submit(other.Length, PromptHashes.Of(other), 4))).CachedTokens);
