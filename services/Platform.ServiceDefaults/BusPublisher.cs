@@ -40,6 +40,8 @@ public sealed class BusPublisher(IPublishEndpoint publish, IBusControl bus, IOpt
     /// </summary>
     public async Task PublishAsync<T>(T message, CancellationToken ct) where T : class
     {
+        // A caller already gone publishes nothing (the transport would log the cancelled send as a fault).
+        ct.ThrowIfCancellationRequested();
         var timeout = options.Value.PublishTimeout;
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(timeout);

@@ -37,8 +37,11 @@ public sealed class BusPublisherTests
             _ => throw new NotSupportedException(method.Name),
         };
 
+        public int Publishes { get; set; }
+
         private async Task PublishAsync(CancellationToken ct)
         {
+            Publishes++;
             await Task.Delay(PublishDelay, ct);
             if (PublishFailure is not null) throw PublishFailure;
         }
@@ -95,5 +98,12 @@ public sealed class BusPublisherTests
         using var cancelled = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             publisher.PublishAsync(new object(), cancelled.Token));
+
+        // A caller already gone publishes nothing at all.
+        bus.PublishDelay = TimeSpan.Zero;
+        bus.Publishes = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            publisher.PublishAsync(new object(), cancelled.Token));
+        Assert.Equal(0, bus.Publishes);
     }
 }

@@ -52,11 +52,34 @@ public sealed class EmulatorGrpcService(DeviceCatalog catalog, TimingModel timin
         bool added = catalog.Register(spec, CallerOwner(context));
         var stored = catalog.Get(spec.Id, "device.id");
         // Other roles cache device facts and op timings: tell them this id changed (no bus in offline tools).
-        if (bus is not null) await bus.Publish(new DeviceRegistered
-        {
-            JobId = Guid.NewGuid(), DeviceId = stored.Id, Replaced = !added, RegisteredAt = DateTimeOffset.UtcNow,
-        }, context.CancellationToken);
+        if (bus is not null) await PublishRegisteredAsync(bus, stored.Id, replaced: !added);
         return new RegisterDeviceResponse { Device = ProtoMapping.ToProto(stored) };
+    }
+
+    /// <summary>How long the bus may take a <see cref="DeviceRegistered"/> event.</summary>
+    internal static readonly TimeSpan RegisteredEventTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Publishes the change of a device that is already registered. It does not follow the caller's cancellation:
+    /// a caller whose deadline passes while this is sent must not leave the other roles with stale cached timings.
+    /// </summary>
+    private static async Task PublishRegisteredAsync(IPublishEndpoint bus, string id, bool replaced)
+    {
+        using var bounded = new CancellationTokenSource(RegisteredEventTimeout);
+        try
+        {
+            await bus.Publish(new DeviceRegistered
+            {
+                JobId = Guid.NewGuid(), DeviceId = id, Replaced = replaced, RegisteredAt = DateTimeOffset.UtcNow,
+            }, bounded.Token);
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested)
+        {
+            throw new DependencyUnavailableException(BusPublisher.Dependency,
+                "the device is registered, but the message bus did not take the news within " +
+                $"{RegisteredEventTimeout.TotalSeconds:F0} s, so other services may keep its earlier timings; " +
+                "register it again once the bus is back");
+        }
     }
 
     /// <summary>
