@@ -2,6 +2,7 @@ using Google.Rpc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Modeling.Errors;
+using Platform.Testing;
 
 namespace Platform.ServiceDefaults.Tests;
 
@@ -141,22 +142,5 @@ public sealed class ErrorMappingInterceptorTests
         var original = new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "emulator down"));
         var e = await Call(original);
         Assert.Same(original, e);
-    }
-
-    private sealed class TestCallContext(CancellationToken cancellation = default) : ServerCallContext
-    {
-        protected override string MethodCore => "/test.v1.TestService/Call";
-        protected override string HostCore => "localhost";
-        protected override string PeerCore => "ipv4:127.0.0.1:1";
-        protected override DateTime DeadlineCore => DateTime.MaxValue;
-        protected override Metadata RequestHeadersCore => [];
-        protected override CancellationToken CancellationTokenCore => cancellation;
-        protected override Metadata ResponseTrailersCore => [];
-        protected override Grpc.Core.Status StatusCore { get; set; }
-        protected override WriteOptions? WriteOptionsCore { get; set; }
-        protected override AuthContext AuthContextCore => new(null, new Dictionary<string, List<AuthProperty>>());
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) =>
-            throw new NotSupportedException();
-        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Platform.Contracts.Common.V1;
 using Platform.Contracts.Emulator.V1;
 using Platform.Contracts.Messaging;
+using Platform.Testing;
 
 namespace HardwareEmulator.Tests.Grpc;
 
@@ -50,28 +51,11 @@ public sealed class DeviceRegisteredEventTests
         await gone.CancelAsync();
 
         var response = await service.RegisterDevice(new RegisterDeviceRequest { Device = device },
-            new CallContext(gone.Token));
+            new TestCallContext(gone.Token, "/platform.emulator.v1.EmulatorService/RegisterDevice"));
 
         Assert.Equal("what-if-h800", response.Device.Id);
         var (message, cancelled) = Assert.Single(bus.Published);
         Assert.Equal("what-if-h800", Assert.IsType<DeviceRegistered>(message).DeviceId);
         Assert.False(cancelled);
-    }
-
-    private sealed class CallContext(CancellationToken cancellation) : ServerCallContext
-    {
-        protected override string MethodCore => "/platform.emulator.v1.EmulatorService/RegisterDevice";
-        protected override string HostCore => "localhost";
-        protected override string PeerCore => "ipv4:127.0.0.1:1";
-        protected override DateTime DeadlineCore => DateTime.MaxValue;
-        protected override Metadata RequestHeadersCore => [];
-        protected override CancellationToken CancellationTokenCore => cancellation;
-        protected override Metadata ResponseTrailersCore => [];
-        protected override Status StatusCore { get; set; }
-        protected override WriteOptions? WriteOptionsCore { get; set; }
-        protected override AuthContext AuthContextCore => new(null, new Dictionary<string, List<AuthProperty>>());
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) =>
-            throw new NotSupportedException();
-        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
     }
 }
